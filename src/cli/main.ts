@@ -1,0 +1,45 @@
+import { isQuayGitopsError } from "../errors";
+import type { Command } from "./command";
+
+/**
+ * Commands are loaded on demand so `quay-gitops validate` never loads the engine or the HTTP client.
+ * Adding a command: one file in src/cli/commands/ exporting `command`, and one line here.
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  version: async () => (await import("./commands/version.js")).command,
+};
+
+function usage(): string {
+  const names = Object.keys(commands).sort();
+  return [
+    "usage: quay-gitops <command> [options]",
+    "",
+    `commands: ${names.join(", ")}`,
+    "Run `quay-gitops <command> --help` for the options of one command.",
+  ].join("\n");
+}
+
+/** Exit codes: 0 ok, 1 failure (invalid input, refused change, engine error), 2 usage or internal error. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`quay-gitops: unknown command '${name}'\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    const command = await load();
+    return await command.run(rest);
+  } catch (e) {
+    if (isQuayGitopsError(e)) {
+      process.stderr.write(`quay-gitops ${name}: ${e.message}\n`);
+      return e.code === "QG_ERR_USAGE" ? 2 : 1;
+    }
+    process.stderr.write(`quay-gitops ${name}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The normalized desired state: the only input of the Pulumi program (src/program) and of planning.
+ * Produced by src/tenant from tenants/*.yaml and the stack's registry file. Everything here is plain
+ * data in a deterministic order (sorted by name), with defaults and the registry baseline applied,
+ * and already validated: consumers never re-check names or references.
+ *
+ * Names follow Quay's words. Robot references are full names (`org+short`) from this point on.
+ */
+
+/** Where a value came from, for messages ("tenants/acme.yaml:14:3"). */
+export interface SourceRef {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A secret is never written in a tenant file, only referenced; the program resolves it. */
+export type SecretRef = { env: string } | { config: string };
+
+export type TeamRole = "member" | "creator" | "admin";
+export type RepoRole = "read" | "write" | "admin";
+export type Visibility = "private" | "public";
+export type DeletionPolicy = "retain" | "delete";
+
+export interface DesiredState {
+  registry: RegistrySettings;
+  /** Sorted by tenant name. */
+  tenants: TenantModel[];
+}
+
+export interface RegistrySettings {
+  /** The registry file this came from (relative to the project root). */
+  file: string;
+  /** Allowed organization tag expirations, as Quay's TAG_EXPIRATION_OPTIONS strings (e.g. "2w"). */
+  tagExpirationOptions: string[];
+  /** `managed`: users are created through the superuser API; `external`: LDAP/OIDC, only referenced. */
+  users: "managed" | "external";
+  /** Change budgets enforced by `quay-gitops apply` unless --force. */
+  budgets: ChangeBudgets;
+}
+
+export interface ChangeBudgets {
+  /** At most this many deletions (of any kind) in one apply. */
+  maxDeletes: number;
+  /** At most this percentage of one tenant's existing objects updated, replaced or deleted in one apply... */
+  maxTenantChangePercent: number;
+  /** ...applied only to tenants with at least this many objects. */
+  minObjectsForPercent: number;
+  /** Turning a repository public (or creating a public one) needs `allowPublic: true` on that repository. */
+  requireAllowPublic: boolean;
+}
+
+export interface TenantModel {
+  /** metadata.name; equals the file name without .yaml. */
+  name: string;
+  /** Tenant file path relative to the project root (or to the Git tree when read from a ref). */
+  file: string;
+  contacts: string[];
+  organization: OrganizationModel;
+  quota?: QuotaModel;
+  /** Users this tenant owns: created and deleted through the superuser API (registry users: managed). */
+  users: UserModel[];
+  robots: RobotModel[];
+  teams: TeamModel[];
+  defaultPermissions: DefaultPermissionModel[];
+  repositories: RepositoryModel[];
+  /** Organization-level auto-prune policies. */
+  autoPrune: AutoPrunePolicyModel[];
+  proxyCache?: ProxyCacheModel;
+}
+
+export interface OrganizationModel {
+  name: string;
+  email?: string;
+  /** Seconds; one of the registry's allowed options. Undefined leaves Quay's value alone. */
+  tagExpirationSeconds?: number;
+  deletionPolicy: DeletionPolicy;
+}
+
+export interface QuotaModel {
+  limitBytes: number;
+  /** Sorted by type then threshold. From warningAt / rejectAt. */
+  limits: QuotaLimitModel[];
+}
+
+export interface QuotaLimitModel {
+  type: "Warning" | "Reject";
+  thresholdPercent: number;
+}
+
+export interface UserModel {
+  name: string;
+  email?: string;
+}
+
+export interface RobotModel {
+  /** Short name, e.g. `ci`. */
+  shortName: string;
+  /** `org+short`. */
+  fullName: string;
+  description: string;
+}
+
+export type Member = { kind: "user"; name: string } | { kind: "robot"; name: string };
+
+export interface TeamModel {
+  name: string;
+  role: TeamRole;
+  description: string;
+  /** Authoritative member set, sorted by kind then name; robots by full name; expired entries dropped. */
+  members: Member[];
+  /** "registry" for the baseline team that the registry file adds to every organization. */
+  origin: "tenant" | "registry";
+}
+
+export type Delegate = { kind: "user"; name: string } | { kind: "robot"; name: string } | { kind: "team"; name: string };
+
+export interface DefaultPermissionModel {
+  delegate: Delegate;
+  role: RepoRole;
+  /** Only for repositories created by this user; undefined = any creator. */
+  activatingUser?: string;
+  origin: "tenant" | "registry";
+}
+
+export interface RepoPermissionModel {
+  kind: "user" | "robot" | "team";
+  /** User name, robot full name or team name. */
+  name: string;
+  role: RepoRole;
+}
+
+export interface RepositoryModel {
+  name: string;
+  visibility: Visibility;
+  description: string;
+  /** Authoritative permission set (users, robots, teams), sorted by kind then name. */
+  permissions: RepoPermissionModel[];
+  autoPrune: AutoPrunePolicyModel[];
+  mirror?: MirrorModel;
+  deletionPolicy: DeletionPolicy;
+  /** The tenant acknowledged that this repository is public (change budget). */
+  allowPublic: boolean;
+}
+
+export interface AutoPrunePolicyModel {
+  method: "number_of_tags" | "creation_date";
+  /** number_of_tags: an integer > 0; creation_date: "<n><s|m|h|d|w|y>". */
+  value: number | string;
+  tagPattern?: string;
+  tagPatternMatches: boolean;
+}
+
+export interface Credentials {
+  username: string;
+  passwordFrom: SecretRef;
+}
+
+export interface MirrorModel {
+  /** `registry[:port]/namespace/repo`, no scheme. */
+  externalReference: string;
+  /** Tag globs (root_rule tag_glob_csv). */
+  tags: string[];
+  syncIntervalSeconds: number;
+  /** Robot full name `org+short`, declared in the same tenant. */
+  robot: string;
+  credentials?: Credentials;
+  verifyTls: boolean;
+  unsignedImages: boolean;
+  proxy?: { http?: string; https?: string; noProxy?: string };
+  enabled: boolean;
+  skopeoTimeoutSeconds: number;
+  architectureFilter: string[];
+}
+
+export interface ProxyCacheModel {
+  /** `host[:port][/namespace...]`. */
+  upstream: string;
+  expirationSeconds: number;
+  insecure: boolean;
+  credentials?: Credentials;
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from "vitest/config";
+
+// Three tiers, run together by `npm test`:
+// - unit: pure logic, no I/O beyond reading fixtures;
+// - integration: real HTTP against the in-process emulator, real servers (PostgreSQL);
+// - e2e: the real Pulumi engine (CLI + language host) driving our providers against the emulator.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          // The engine is CPU-heavy; on 2 cores running e2e files side by side only slows each down.
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+        },
+      },
+    ],
+  },
+});
