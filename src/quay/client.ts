@@ -1,0 +1,419 @@
+import type { Dispatcher } from "undici";
+import { ConfigError } from "../errors";
+import { type QuayApiError, QuayConnectionError } from "./errors";
+import { Limiter } from "./limiter";
+import { type QueryValue, stripQuery, withQuery } from "./paths";
+import { isPermanent503, parseBody, type RawResponse, toApiError } from "./response";
+import {
+  type AttemptOutcome,
+  DEFAULT_RETRY,
+  errorCode,
+  isIdempotent,
+  parseRetryAfter,
+  type RetryOptions,
+  runWithRetry,
+} from "./retry";
+import { type HttpMethod, matchRoute, type RouteSpec, scopeForRoute } from "./scopes";
+import { RequestStats } from "./stats";
+import { createTransport, DEFAULT_TIMEOUTS, type Timeouts } from "./transport/dispatcher";
+import type { ProxyEnv } from "./transport/proxy";
+import { redactProxy } from "./transport/proxy";
+import { isTlsVerificationCode } from "./transport/tls";
+import {
+  type AttemptRequest,
+  compose,
+  type Send,
+  withAuth,
+  withJson,
+  withLimit,
+  withStats,
+} from "./wrappers";
+
+export interface QuayClientOptions {
+  /** Base URL of the registry, e.g. `https://quay.lab.example` (a path prefix is kept). */
+  readonly url: string;
+  /** OAuth access token; sent as `Authorization: Bearer`, never shown anywhere. */
+  readonly token: string;
+  /** PEM bundle of extra trusted CAs (added to Node's roots). */
+  readonly caFile?: string | undefined;
+  /** Skip certificate verification. Off by default; only for throwaway labs. */
+  readonly insecureSkipTlsVerify?: boolean | undefined;
+  /** Most requests in flight at once (default 8, QUAY-API §1.5b). */
+  readonly maxConcurrency?: number | undefined;
+  /** One number for the connect, headers and body timeouts, or each on its own (milliseconds). */
+  readonly timeoutMs?:
+    | number
+    | { readonly connect?: number; readonly headers?: number; readonly body?: number }
+    | undefined;
+  /** Retry tuning, or `false` for a single attempt per call. */
+  readonly retry?: Partial<RetryOptions> | false | undefined;
+  readonly userAgent?: string | undefined;
+  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read (default `process.env`). */
+  readonly env?: ProxyEnv | undefined;
+  /** Counter to record into; pass one to share it between clients. */
+  readonly stats?: RequestStats | undefined;
+}
+
+/** Did the previous attempt of a non-idempotent call take effect? (e.g. GET the object it creates) */
+export type LandedCheck = () => Promise<boolean>;
+
+interface RequestOptionsBase {
+  /** JSON body (any JSON value; `null` is sent as `null`). Omit for no body. */
+  readonly body?: unknown;
+  /** Query parameters (undefined/null values left out). They never appear in errors or counters. */
+  readonly query?: Readonly<Record<string, QueryValue>> | undefined;
+  /**
+   * Override the method's idempotency: `false` for a PUT that is create-only or not repeatable
+   * (robot create, team member add, QUAY-API §19). Defaults to false when a landed() check is given.
+   */
+  readonly idempotent?: boolean | undefined;
+  /** Non-2xx statuses to return instead of throwing (e.g. `[404]` to read "gone"). */
+  readonly accept?: readonly number[] | undefined;
+  /** Route template for the counter and the scope hint, when the path is not in the route table. */
+  readonly route?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface RequestOptions extends RequestOptionsBase {
+  readonly retry?:
+    | false
+    | { readonly maxAttempts?: number | undefined; readonly landed?: undefined }
+    | undefined;
+}
+
+export interface CheckedRequestOptions extends RequestOptionsBase {
+  /**
+   * `landed` is asked, after a failure that may have been processed (reset after sending, 502,
+   * 503, 504, timeout), whether the call took effect. false: the call is sent again; true: the
+   * client stops and returns a {@link QuayLanded} instead of sending it twice.
+   */
+  readonly retry: { readonly landed: LandedCheck; readonly maxAttempts?: number | undefined };
+}
+
+export interface QuayResponse<T = unknown> {
+  readonly landed: false;
+  readonly status: number;
+  /** Parsed JSON; undefined for an empty body (204); the text of a non-JSON body. */
+  readonly data: T;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly attempts: number;
+}
+
+/** A non-idempotent call whose response was lost, and which the landed() check found applied. */
+export interface QuayLanded {
+  readonly landed: true;
+  readonly attempts: number;
+  /** What the lost attempt got instead of its answer (for logs). */
+  readonly lostResponse: QuayApiError | QuayConnectionError;
+}
+
+const METHODS = new Set<string>(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
+function resolveTimeouts(t: QuayClientOptions["timeoutMs"]): Timeouts {
+  if (t === undefined) return DEFAULT_TIMEOUTS;
+  if (typeof t === "number") return { connectMs: t, headersMs: t, bodyMs: t };
+  return {
+    connectMs: t.connect ?? DEFAULT_TIMEOUTS.connectMs,
+    headersMs: t.headers ?? DEFAULT_TIMEOUTS.headersMs,
+    bodyMs: t.body ?? DEFAULT_TIMEOUTS.bodyMs,
+  };
+}
+
+function parseBaseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`the Quay URL ${JSON.stringify(raw)} is not a valid URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(`the Quay URL must be http:// or https://, got ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError("the Quay URL must not carry credentials: the token is the only credential");
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError("the Quay URL must not have a query or fragment");
+  }
+  return url;
+}
+
+/**
+ * The only code that speaks HTTP to Quay. One keep-alive connection pool, at most
+ * `maxConcurrency` requests in flight, retries with backoff, typed errors, a request counter.
+ * Callers give exact API paths (build them with `apiPath`/`repo` from `./paths`).
+ */
+export class QuayClient {
+  readonly url: string;
+  readonly stats: RequestStats;
+  readonly maxConcurrency: number;
+  /** The proxy in use, as `scheme://host:port` (no credentials), or undefined. */
+  readonly proxy: string | undefined;
+  readonly #token: string;
+  readonly #origin: string;
+  readonly #prefix: string;
+  readonly #retry: RetryOptions;
+  readonly #timeouts: Timeouts;
+  readonly #limiter: Limiter;
+  readonly #dispatcher: Dispatcher;
+  readonly #send: Send;
+  #closed = false;
+
+  constructor(options: QuayClientOptions) {
+    const base = parseBaseUrl(options.url);
+    if (typeof options.token !== "string" || options.token.trim() === "") {
+      throw new ConfigError("a Quay token is required (stack config quay-gitops:token or QUAY_TOKEN)");
+    }
+    if (/[\r\n]/.test(options.token)) {
+      throw new ConfigError("the Quay token contains a line break");
+    }
+    const maxConcurrency = options.maxConcurrency ?? 8;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+      throw new ConfigError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
+    }
+    this.#token = options.token.trim();
+    this.#origin = base.origin;
+    this.#prefix = base.pathname.replace(/\/+$/, "");
+    this.url = `${base.origin}${this.#prefix}`;
+    this.maxConcurrency = maxConcurrency;
+    this.#retry =
+      options.retry === false ? { ...DEFAULT_RETRY, maxAttempts: 1 } : { ...DEFAULT_RETRY, ...options.retry };
+    this.#timeouts = resolveTimeouts(options.timeoutMs);
+    this.stats = options.stats ?? new RequestStats();
+    this.#limiter = new Limiter(maxConcurrency);
+    const transport = createTransport({
+      url: base,
+      connections: maxConcurrency,
+      timeouts: this.#timeouts,
+      caFile: options.caFile,
+      insecureSkipTlsVerify: options.insecureSkipTlsVerify,
+      env: options.env ?? process.env,
+    });
+    this.#dispatcher = transport.dispatcher;
+    this.proxy = transport.proxy ? redactProxy(transport.proxy) : undefined;
+    const userAgent = options.userAgent ?? `quay-gitops (node ${process.versions.node})`;
+    // The attempt pipeline, outermost first: wait for a slot, count, add headers, send.
+    this.#send = compose(
+      (req) => this.#dispatch(req),
+      withLimit(this.#limiter),
+      withStats(this.stats),
+      withJson(userAgent),
+      withAuth(this.#token),
+    );
+  }
+
+  /** Requests in flight and waiting, and the highest in-flight count seen. */
+  get concurrency(): {
+    readonly active: number;
+    readonly pending: number;
+    readonly peak: number;
+    readonly max: number;
+  } {
+    return {
+      active: this.#limiter.active,
+      pending: this.#limiter.pending,
+      peak: this.#limiter.peak,
+      max: this.#limiter.max,
+    };
+  }
+
+  /**
+   * Sends one API call. `path` is exact (`/api/v1/organization/` keeps its slash, QUAY-API §1.2).
+   * Resolves with the response for 2xx (and `accept`ed statuses); throws {@link QuayApiError} for
+   * other statuses and {@link QuayConnectionError} when no answer came. With a landed() check the
+   * result may instead be a {@link QuayLanded}.
+   */
+  request<T = unknown>(
+    method: HttpMethod | Lowercase<HttpMethod>,
+    path: string,
+    options: CheckedRequestOptions,
+  ): Promise<QuayResponse<T> | QuayLanded>;
+  request<T = unknown>(
+    method: HttpMethod | Lowercase<HttpMethod>,
+    path: string,
+    options?: RequestOptions,
+  ): Promise<QuayResponse<T>>;
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions | CheckedRequestOptions = {},
+  ): Promise<QuayResponse<T> | QuayLanded> {
+    const m = method.toUpperCase();
+    if (!METHODS.has(m)) throw new TypeError(`unsupported HTTP method ${method}`);
+    if (!path.startsWith("/")) throw new TypeError(`API path must start with "/": ${JSON.stringify(path)}`);
+    if (this.#closed) throw new TypeError("QuayClient is closed");
+
+    const fullPath = withQuery(path, options.query);
+    const shownPath = stripQuery(path);
+    const route = this.#routeFor(m, fullPath, options.route);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const retryOpt = options.retry;
+    const landed = retryOpt ? retryOpt.landed : undefined;
+    const retry: RetryOptions =
+      retryOpt === false
+        ? { ...this.#retry, maxAttempts: 1 }
+        : retryOpt?.maxAttempts !== undefined
+          ? { ...this.#retry, maxAttempts: retryOpt.maxAttempts }
+          : this.#retry;
+    const idempotent = options.idempotent ?? (landed ? false : isIdempotent(m));
+    const signal = options.signal;
+    this.stats.recordCall();
+
+    const attempt = async (n: number): Promise<AttemptOutcome<RawResponse>> => {
+      const req: AttemptRequest = {
+        method: m,
+        path: fullPath,
+        route: route?.template ?? shownPath,
+        headers: {},
+        body,
+        signal,
+        attempt: n,
+      };
+      try {
+        const res = await this.#send(req);
+        const retryAfterMs = parseRetryAfter(res.headers["retry-after"], Date.now());
+        return { ok: true, response: res, status: res.status, retryAfterMs };
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason ?? e;
+        return { ok: false, error: e };
+      }
+    };
+
+    const result = await runWithRetry(
+      attempt,
+      {
+        idempotent,
+        landed,
+        signal,
+        onLandedCheck: () => this.stats.recordLandedCheck(),
+        retryableResponse: (res, status) =>
+          retry.statuses.includes(status) && !(status === 503 && isPermanent503(res.data)),
+      },
+      retry,
+    );
+
+    const ctx = { method: m, path: shownPath, route };
+    switch (result.kind) {
+      case "landed":
+        return {
+          landed: true,
+          attempts: result.attempts,
+          lostResponse: result.last.ok
+            ? this.#apiError(result.last.response, ctx, result.attempts, result.last.retryAfterMs)
+            : this.#connectionError(result.last.error, ctx, result.attempts, true),
+        };
+      case "error":
+        throw this.#connectionError(
+          result.error,
+          ctx,
+          result.attempts,
+          result.mayHaveLanded,
+          result.landedCheckError,
+        );
+      case "response": {
+        const res = result.response;
+        if ((res.status >= 200 && res.status < 300) || options.accept?.includes(res.status)) {
+          return {
+            landed: false,
+            status: res.status,
+            data: res.data as T,
+            headers: res.headers,
+            attempts: result.attempts,
+          };
+        }
+        const err = this.#apiError(res, ctx, result.attempts, result.retryAfterMs);
+        if (result.landedCheckError !== undefined) {
+          Object.defineProperty(err, "cause", { value: result.landedCheckError, enumerable: false });
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** `request("GET", path, options)`. */
+  get<T = unknown>(
+    path: string,
+    options?: Omit<RequestOptions, "body" | "idempotent">,
+  ): Promise<QuayResponse<T>> {
+    return this.request<T>("GET", path, options);
+  }
+
+  /** Closes the connection pool after in-flight requests finish. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#dispatcher.close();
+  }
+
+  /** Never shows the token (it is a private field, invisible to util.inspect and JSON). */
+  toJSON(): { url: string; maxConcurrency: number; proxy: string | undefined } {
+    return { url: this.url, maxConcurrency: this.maxConcurrency, proxy: this.proxy };
+  }
+
+  #routeFor(method: string, path: string, override: string | undefined): RouteSpec | undefined {
+    if (override !== undefined) {
+      const scope = scopeForRoute(method, override);
+      return {
+        method: method as HttpMethod,
+        template: override,
+        scopes: scope?.scopes ?? [],
+        section: scope?.section ?? "§1.3",
+        ...(scope?.note ? { note: scope.note } : {}),
+      };
+    }
+    return matchRoute(method, path);
+  }
+
+  async #dispatch(req: AttemptRequest): Promise<RawResponse> {
+    const res = await this.#dispatcher.request({
+      origin: this.#origin,
+      path: `${this.#prefix}${req.path}`,
+      method: req.method as HttpMethod,
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+      headersTimeout: this.#timeouts.headersMs,
+      bodyTimeout: this.#timeouts.bodyMs,
+    });
+    const text = await res.body.text();
+    const ct = res.headers["content-type"];
+    const { data, nonJson } = parseBody(res.statusCode, Array.isArray(ct) ? ct[0] : ct, text);
+    return { status: res.statusCode, headers: res.headers, data, nonJson };
+  }
+
+  #apiError(
+    res: RawResponse,
+    ctx: { method: string; path: string; route: RouteSpec | undefined },
+    attempts: number,
+    retryAfterMs: number | undefined,
+  ): QuayApiError {
+    return toApiError(res, { ...ctx, attempts, retryAfterMs, token: this.#token });
+  }
+
+  #connectionError(
+    error: unknown,
+    ctx: { method: string; path: string },
+    attempts: number,
+    mayHaveLanded: boolean,
+    landedCheckError?: unknown,
+  ): QuayConnectionError {
+    const code = errorCode(error);
+    const raw = error instanceof Error ? error.message : String(error);
+    const detail = this.#token.length >= 4 ? raw.split(this.#token).join("[token]") : raw;
+    let hint: string | undefined;
+    if (isTlsVerificationCode(code)) {
+      hint =
+        "Quay's certificate is not trusted: set caFile to the lab's CA bundle (insecureSkipTlsVerify only for a throwaway lab)";
+    } else if (this.proxy) {
+      hint = `connecting through the proxy ${this.proxy} (HTTPS_PROXY/HTTP_PROXY; NO_PROXY exempts hosts)`;
+    }
+    if (landedCheckError !== undefined) {
+      const why = landedCheckError instanceof Error ? landedCheckError.message : String(landedCheckError);
+      hint = `${hint ? `${hint}; ` : ""}the landed() check failed too: ${why}`;
+    }
+    return new QuayConnectionError(
+      { method: ctx.method, path: ctx.path, causeCode: code, detail, attempts, mayHaveLanded, hint },
+      { cause: error },
+    );
+  }
+}

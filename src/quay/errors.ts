@@ -1,0 +1,122 @@
+import { QuayGitopsError } from "../errors";
+import type { QuayScope } from "./scopes";
+
+/**
+ * Quay answered, with a status the caller did not accept (non-2xx, or 3xx: the client never
+ * follows redirects, see §1.2). Branch on `status`, `errorType` or `unrouted`, never on `message`.
+ *
+ * `path` is the request path without its query string: query values (e.g. a `next_page` token)
+ * never reach an error. The token never does either (the client redacts it from Quay's text).
+ */
+export class QuayApiError extends QuayGitopsError {
+  override readonly code = "QG_ERR_QUAY_RESPONSE" as const;
+  readonly status: number;
+  /** Quay's own message: `error_message`, then `detail`, `message`, `error` (QUAY-API §1.4, §19). */
+  readonly quayMessage: string;
+  /** ApiException `error_type` (e.g. `invalid_request`, `insufficient_scope`) when Quay sent one. */
+  readonly errorType: string | undefined;
+  readonly method: string;
+  readonly path: string;
+  /** Route template, e.g. `/api/v1/organization/{org}/robots/{robot}`, when the path is a known route. */
+  readonly route: string | undefined;
+  /** Scopes the route needs (QUAY-API §1.3), set on 401/403 when the route is known. */
+  readonly requiredScopes: readonly QuayScope[] | undefined;
+  /**
+   * The token was not accepted at all: Quay ran the request as anonymous and the CSRF check
+   * refused the write (403 `{"error": "CSRF token was invalid or missing."}`, QUAY-API §1.3).
+   */
+  readonly tokenRejected: boolean;
+  /**
+   * The answer was an HTML page for a URL that matches no API route: wrong trailing slash or an
+   * endpoint whose feature flag is off (QUAY-API §1.2, §1.5). The capability check relies on this.
+   */
+  readonly unrouted: boolean;
+  /** Parsed body (JSON value, or the start of a non-JSON body). */
+  readonly body: unknown;
+  /** Retry-After in milliseconds when Quay (or a proxy) sent one. */
+  readonly retryAfterMs: number | undefined;
+  /** HTTP attempts made for this call (1 + retries). */
+  readonly attempts: number;
+
+  constructor(init: {
+    status: number;
+    quayMessage: string;
+    errorType: string | undefined;
+    method: string;
+    path: string;
+    route: string | undefined;
+    requiredScopes: readonly QuayScope[] | undefined;
+    hint: string | undefined;
+    tokenRejected: boolean;
+    unrouted: boolean;
+    body: unknown;
+    retryAfterMs: number | undefined;
+    attempts: number;
+  }) {
+    const hint = init.hint ? ` — ${init.hint}` : "";
+    super("QG_ERR_QUAY_RESPONSE", `${init.method} ${init.path}: ${init.status} ${init.quayMessage}${hint}`);
+    this.status = init.status;
+    this.quayMessage = init.quayMessage;
+    this.errorType = init.errorType;
+    this.method = init.method;
+    this.path = init.path;
+    this.route = init.route;
+    this.requiredScopes = init.requiredScopes;
+    this.tokenRejected = init.tokenRejected;
+    this.unrouted = init.unrouted;
+    this.body = init.body;
+    this.retryAfterMs = init.retryAfterMs;
+    this.attempts = init.attempts;
+  }
+}
+
+/**
+ * No usable answer from Quay: connection refused or reset, timeout, TLS failure, proxy failure —
+ * after the retries the call was allowed. `mayHaveLanded` is true when a non-idempotent request may
+ * have reached Quay and was therefore not re-sent (no `landed()` check was given, or it failed).
+ */
+export class QuayConnectionError extends QuayGitopsError {
+  override readonly code = "QG_ERR_QUAY_CONNECTION" as const;
+  readonly method: string;
+  readonly path: string;
+  /** The transport error code (`ECONNRESET`, `UND_ERR_HEADERS_TIMEOUT`, `SELF_SIGNED_CERT_IN_CHAIN`, ...). */
+  readonly causeCode: string | undefined;
+  readonly attempts: number;
+  readonly mayHaveLanded: boolean;
+
+  constructor(
+    init: {
+      method: string;
+      path: string;
+      causeCode: string | undefined;
+      detail: string;
+      attempts: number;
+      mayHaveLanded: boolean;
+      hint?: string | undefined;
+    },
+    options?: { cause?: unknown },
+  ) {
+    const tries = init.attempts === 1 ? "1 attempt" : `${init.attempts} attempts`;
+    const code = init.causeCode ? `${init.causeCode}: ` : "";
+    const landed = init.mayHaveLanded ? "; the request may have reached Quay and was not re-sent" : "";
+    const hint = init.hint ? ` — ${init.hint}` : "";
+    super(
+      "QG_ERR_QUAY_CONNECTION",
+      `${init.method} ${init.path}: no answer from Quay after ${tries} (${code}${init.detail})${landed}${hint}`,
+      options,
+    );
+    this.method = init.method;
+    this.path = init.path;
+    this.causeCode = init.causeCode;
+    this.attempts = init.attempts;
+    this.mayHaveLanded = init.mayHaveLanded;
+  }
+}
+
+export function isQuayApiError(e: unknown): e is QuayApiError {
+  return e instanceof QuayApiError;
+}
+
+export function isQuayConnectionError(e: unknown): e is QuayConnectionError {
+  return e instanceof QuayConnectionError;
+}

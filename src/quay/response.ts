@@ -1,0 +1,164 @@
+import { STATUS_CODES } from "node:http";
+import { QuayApiError } from "./errors";
+import { describeScopeNeed, type RouteSpec } from "./scopes";
+
+/** A response as read off the wire, before any decision about success. */
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Parsed JSON, the raw text of a non-JSON body, or undefined for an empty body. */
+  readonly data: unknown;
+  /** The body was not JSON (typically one of Quay's HTML pages, QUAY-API §1.5, §21). */
+  readonly nonJson: boolean;
+}
+
+function header(headers: RawResponse["headers"], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Parses a body defensively: 204 has none; successes may be bare JSON strings (`"Created"`,
+ * `""`, QUAY-API §1.1); every 500 is an HTML page (§21) and unrouted URLs answer HTML (§1.5).
+ * JSON is tried whenever the body looks like JSON, whatever the Content-Type says.
+ */
+export function parseBody(
+  status: number,
+  contentType: string | undefined,
+  text: string,
+): { data: unknown; nonJson: boolean } {
+  if (status === 204 || status === 205 || status === 304 || text.length === 0) {
+    return { data: undefined, nonJson: false };
+  }
+  const trimmed = text.trimStart();
+  const looksJson = /^[[{"]|^-?\d|^(true|false|null)\b/.test(trimmed);
+  if (looksJson || (contentType ?? "").includes("json")) {
+    try {
+      return { data: JSON.parse(text), nonJson: false };
+    } catch {
+      // fall through: keep the text
+    }
+  }
+  return { data: text, nonJson: true };
+}
+
+const MESSAGE_KEYS = ["error_message", "detail", "message", "error"] as const;
+
+/** Quay's message, read in the order QUAY-API §19 gives: error_message → detail → message → error. */
+export function quayMessage(status: number, data: unknown, nonJson: boolean): string {
+  if (data && typeof data === "object" && !Array.isArray(data)) {
+    const rec = data as Record<string, unknown>;
+    for (const k of MESSAGE_KEYS) {
+      const v = rec[k];
+      if (typeof v === "string" && v.trim() !== "") return oneLine(v);
+    }
+  }
+  if (typeof data === "string" && data.trim() !== "") {
+    if (!nonJson) return oneLine(data);
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(data)?.[1]?.trim();
+    if (title) return oneLine(title);
+    const h1 = /<h1[^>]*>([^<]*)<\/h1>/i.exec(data)?.[1]?.trim();
+    if (h1) return oneLine(h1);
+    if (!/^\s*</.test(data)) return oneLine(data);
+  }
+  return STATUS_CODES[status] ?? `HTTP ${status}`;
+}
+
+function oneLine(s: string): string {
+  // jsonschema failures are multi-line dumps (QUAY-API §1.1); keep the first line, bounded.
+  const first = s.trim().split(/\r?\n/, 1)[0] ?? "";
+  return first.length > 300 ? `${first.slice(0, 297)}...` : first;
+}
+
+function errorTypeOf(data: unknown): string | undefined {
+  if (data && typeof data === "object" && !Array.isArray(data)) {
+    const t = (data as Record<string, unknown>).error_type;
+    if (typeof t === "string" && t !== "") return t;
+  }
+  return undefined;
+}
+
+/** True for the CSRF refusal an anonymous (token not accepted) write gets (QUAY-API §1.3). */
+function isCsrfRefusal(data: unknown): boolean {
+  if (!data || typeof data !== "object") return false;
+  const e = (data as Record<string, unknown>).error;
+  return typeof e === "string" && /CSRF token/i.test(e);
+}
+
+export interface ErrorContext {
+  readonly method: string;
+  /** Path without query string. */
+  readonly path: string;
+  readonly route: RouteSpec | undefined;
+  readonly attempts: number;
+  readonly retryAfterMs: number | undefined;
+  /** Redacted from anything Quay's text might echo. */
+  readonly token: string;
+}
+
+/** Turns a response the caller did not accept into a {@link QuayApiError}. */
+export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
+  const { status, data, nonJson } = res;
+  const tokenRejected = (status === 401 || status === 403) && isCsrfRefusal(data);
+  const unrouted = nonJson && (status === 404 || status === 405);
+  const scopes = ctx.route && ctx.route.scopes.length > 0 ? ctx.route.scopes : undefined;
+  let hint: string | undefined;
+  if (tokenRejected) {
+    hint =
+      "Quay did not accept the token (invalid or expired), ran the request as anonymous, and its CSRF check refuses anonymous writes (QUAY-API §1.3)";
+  } else if (status === 401) {
+    const need = ctx.route ? describeScopeNeed(ctx.route) : undefined;
+    hint = need
+      ? `the token is missing, invalid or expired, or ${need}`
+      : "the token is missing, invalid or expired (QUAY-API §1.3)";
+  } else if (status === 403) {
+    const need = ctx.route ? describeScopeNeed(ctx.route) : undefined;
+    hint = need ?? "check the token's scopes and its user's role (QUAY-API §1.3)";
+  } else if (status >= 300 && status < 400) {
+    const location = header(res.headers, "location");
+    let where = "";
+    if (location) {
+      try {
+        where = ` to ${new URL(location, "http://x").pathname}`;
+      } catch {
+        // an unparseable Location adds nothing
+      }
+    }
+    hint = `Quay redirects${where}: routes declared with a trailing slash must be called with it (QUAY-API §1.2)`;
+  } else if (unrouted) {
+    hint =
+      "no API route answers this URL: a wrong trailing slash, or an endpoint whose feature flag is off (QUAY-API §1.2, §1.5)";
+  } else if (status === 500 && nonJson) {
+    hint = "Quay failed with an unhandled exception; QUAY-API §21 lists requests that do this";
+  }
+  const redact = (s: string) => (ctx.token.length >= 4 ? s.split(ctx.token).join("[token]") : s);
+  const body = typeof data === "string" && nonJson ? redact(data.slice(0, 2048)) : data;
+  return new QuayApiError({
+    status,
+    quayMessage: redact(quayMessage(status, data, nonJson)),
+    errorType: errorTypeOf(data),
+    method: ctx.method,
+    path: ctx.path,
+    route: ctx.route?.template,
+    requiredScopes: status === 401 || status === 403 ? scopes : undefined,
+    hint,
+    tokenRejected,
+    unrouted,
+    body,
+    retryAfterMs: ctx.retryAfterMs,
+    attempts: ctx.attempts,
+  });
+}
+
+/**
+ * A 503 that retrying cannot fix: the registry is in read-only mode (`is_readonly`, QUAY-API
+ * §1.3) or the repository is in READ_ONLY/MIRROR state (§8.7).
+ */
+export function isPermanent503(data: unknown): boolean {
+  if (!data || typeof data !== "object") return false;
+  const rec = data as Record<string, unknown>;
+  if (rec.is_readonly === true) return true;
+  return (
+    typeof rec.message === "string" && rec.message.startsWith("Repository is in read only or mirror mode")
+  );
+}

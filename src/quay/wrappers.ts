@@ -1,0 +1,75 @@
+/**
+ * The behaviours of one HTTP attempt, each a small wrapper around the next `Send` (undici's
+ * interceptor idea, STYLE.md point 12). `client.ts` composes them in one place; retries and error
+ * mapping sit above, around the whole call, because they decide across attempts.
+ */
+import type { Limiter } from "./limiter";
+import type { RawResponse } from "./response";
+import type { RequestStats } from "./stats";
+
+export interface AttemptRequest {
+  readonly method: string;
+  /** API path with its query string, e.g. `/api/v1/organization/acme/robots?token=false`. */
+  readonly path: string;
+  /** Route template (or the query-less path when unknown), for the counter. */
+  readonly route: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** JSON text, or undefined for no body. */
+  readonly body: string | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** 1 for the first attempt of a call. */
+  readonly attempt: number;
+}
+
+export type Send = (req: AttemptRequest) => Promise<RawResponse>;
+export type Wrapper = (next: Send) => Send;
+
+/** `compose(send, a, b, c)` = a(b(c(send))): the first wrapper is the outermost. */
+export function compose(send: Send, ...wrappers: readonly Wrapper[]): Send {
+  return wrappers.reduceRight<Send>((next, w) => w(next), send);
+}
+
+function withHeaders(req: AttemptRequest, extra: Record<string, string>): AttemptRequest {
+  return { ...req, headers: { ...req.headers, ...extra } };
+}
+
+/** `Authorization: Bearer <token>`: the only credential `/api/v1` accepts (QUAY-API §1.3). */
+export function withAuth(token: string): Wrapper {
+  const value = `Bearer ${token}`;
+  return (next) => (req) => next(withHeaders(req, { authorization: value }));
+}
+
+/**
+ * JSON on both sides. Content-Type goes with every body: without it, body-validating endpoints
+ * answer 415 (QUAY-API §1.1, §21).
+ */
+export function withJson(userAgent: string): Wrapper {
+  return (next) => (req) =>
+    next(
+      withHeaders(req, {
+        accept: "application/json",
+        "user-agent": userAgent,
+        ...(req.body === undefined ? {} : { "content-type": "application/json" }),
+      }),
+    );
+}
+
+/** One limiter slot per attempt; released between attempts (see limiter.ts). */
+export function withLimit(limiter: Limiter): Wrapper {
+  return (next) => (req) => limiter.run(() => next(req), req.signal);
+}
+
+/** Counts the attempt once it holds a slot, i.e. when it is really sent. */
+export function withStats(stats: RequestStats): Wrapper {
+  return (next) => async (req) => {
+    stats.recordAttempt(req.method, req.route, req.attempt);
+    try {
+      const res = await next(req);
+      stats.recordOutcome(res.status);
+      return res;
+    } catch (e) {
+      stats.recordOutcome(undefined);
+      throw e;
+    }
+  };
+}
