@@ -132,7 +132,7 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
     hint = "Quay failed with an unhandled exception; QUAY-API §21 lists requests that do this";
   }
   const redact = (s: string) => (ctx.token.length >= 4 ? s.split(ctx.token).join("[token]") : s);
-  const body = typeof data === "string" && nonJson ? redact(data.slice(0, 2048)) : data;
+  const body = redactDeep(typeof data === "string" && nonJson ? data.slice(0, 2048) : data, redact);
   return new QuayApiError({
     status,
     quayMessage: redact(quayMessage(status, data, nonJson)),
@@ -148,6 +148,16 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
     retryAfterMs: ctx.retryAfterMs,
     attempts: ctx.attempts,
   });
+}
+
+/** A copy of a JSON value with `redact` applied to every string (keys included). */
+function redactDeep(value: unknown, redact: (s: string) => string, depth = 0): unknown {
+  if (typeof value === "string") return redact(value);
+  if (depth > 20 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [redact(k), redactDeep(v, redact, depth + 1)]),
+  );
 }
 
 /**

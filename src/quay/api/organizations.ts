@@ -1,0 +1,61 @@
+import { apiPath } from "../paths";
+import { isNotFound, orgScope, type QuaySession } from "./session";
+
+/** `GET /api/v1/organization/<org>` as an org admin or FULL_ACCESS superuser sees it (QUAY-API §4.3, §21). */
+export interface OrgView {
+  name: string;
+  email: string;
+  is_admin: boolean;
+  is_member: boolean;
+  teams?: Record<string, TeamSummary>;
+  ordered_teams?: string[];
+  tag_expiration_s?: number;
+  /** The org view's short quota view (§11.3), present with quota management on. */
+  quotas?: { id: number; limit_bytes: number; limits: { id: number; type: string; limit_percent: number }[] }[];
+  quota_report?: { quota_bytes: number; configured_quota: number | null };
+}
+
+export interface TeamSummary {
+  name: string;
+  description: string;
+  role: "member" | "creator" | "admin";
+  member_count: number;
+  repo_count: number;
+  is_synced: boolean;
+}
+
+/**
+ * The organization with its teams and quotas: one GET serves the Organization, Team and Quota
+ * resources of a refresh.
+ */
+export function getOrganization(s: QuaySession, org: string): Promise<OrgView | undefined> {
+  return s.get<OrgView>(apiPath`/api/v1/organization/${org}`, { scope: orgScope(org), notFound: "undefined" });
+}
+
+export async function createOrganization(s: QuaySession, org: string, email: string | undefined): Promise<void> {
+  await s.write("POST", "/api/v1/organization/", {
+    scope: orgScope(org),
+    body: email ? { name: org, email } : { name: org },
+    landed: async () => (await s.fresh<OrgView>(apiPath`/api/v1/organization/${org}`, {
+      scope: orgScope(org),
+      notFound: "undefined",
+    })) !== undefined,
+  });
+}
+
+export async function updateOrganization(
+  s: QuaySession,
+  org: string,
+  change: { email?: string; tag_expiration_s?: number },
+): Promise<OrgView | undefined> {
+  const r = await s.write<OrgView>("PUT", apiPath`/api/v1/organization/${org}`, { scope: orgScope(org), body: change });
+  return r.landed ? undefined : r.data;
+}
+
+export async function deleteOrganization(s: QuaySession, org: string): Promise<void> {
+  try {
+    await s.write("DELETE", apiPath`/api/v1/organization/${org}`, { scope: orgScope(org) });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}

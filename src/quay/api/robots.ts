@@ -1,0 +1,57 @@
+import { isQuayApiError } from "../errors";
+import { apiPath } from "../paths";
+import { orgScope, type QuaySession } from "./session";
+
+/** Robot list item (QUAY-API §6.4, §21): no `unstructured_metadata` in lists. */
+export interface RobotView {
+  name: string;
+  created: string;
+  last_accessed: string | null;
+  description: string;
+  token?: string;
+}
+
+/** All robots of an organization with their tokens: one request per organization and run. */
+export async function listRobots(s: QuaySession, org: string): Promise<Map<string, RobotView>> {
+  const r = await s.get<{ robots: RobotView[] }>(apiPath`/api/v1/organization/${org}/robots`, {
+    scope: orgScope(org),
+    notFound: "undefined",
+  });
+  return new Map((r?.robots ?? []).map((b) => [b.name, b]));
+}
+
+export async function getRobot(s: QuaySession, org: string, short: string): Promise<RobotView | undefined> {
+  return (await listRobots(s, org)).get(`${org}+${short}`);
+}
+
+/**
+ * Robots are create-only (`PUT` answers 400 "Existing robot" when it exists, §6.2, §19), so the
+ * create is not idempotent and a retry first checks whether the lost attempt landed.
+ */
+export async function createRobot(
+  s: QuaySession,
+  org: string,
+  short: string,
+  description: string,
+): Promise<RobotView | undefined> {
+  const r = await s.write<RobotView>("PUT", apiPath`/api/v1/organization/${org}/robots/${short}`, {
+    scope: orgScope(org),
+    body: { description },
+    idempotent: false,
+    landed: async () => {
+      s.invalidate(orgScope(org));
+      return (await getRobot(s, org, short)) !== undefined;
+    },
+  });
+  return r.landed ? undefined : r.data;
+}
+
+/** Deleting a missing robot answers 400 "Could not find robot" (§6.5): treated as gone. */
+export async function deleteRobot(s: QuaySession, org: string, short: string): Promise<void> {
+  try {
+    await s.write("DELETE", apiPath`/api/v1/organization/${org}/robots/${short}`, { scope: orgScope(org) });
+  } catch (e) {
+    if (isQuayApiError(e) && e.status === 400 && (await getRobot(s, org, short)) === undefined) return;
+    throw e;
+  }
+}

@@ -1,0 +1,124 @@
+import type { QuayClient, QuayLanded, QuayResponse } from "../client";
+import { isQuayApiError } from "../errors";
+import type { HttpMethod } from "../scopes";
+
+/**
+ * One run's view of Quay: the client plus a read cache.
+ *
+ * Every authenticated request costs Quay ~300 ms of CPU (QUAY-API §1.5b), so a refresh reads each
+ * list endpoint once per organization and run, and every resource of that organization is answered
+ * from that response. Writes drop the cached reads of their scope (an organization with its
+ * repositories, or the user list), so a read after our own write is fresh.
+ *
+ * The cache lives as long as the process: one engine operation for the provider process.
+ */
+export class QuaySession {
+  readonly client: QuayClient;
+  readonly #cache = new Map<string, { scope: string; value: Promise<unknown> }>();
+  #me: Promise<Me> | undefined;
+
+  constructor(client: QuayClient) {
+    this.client = client;
+  }
+
+  /**
+   * GET through the cache. With `notFound: "undefined"`, a 404 answers `undefined` (and is cached
+   * too: an absent object stays absent until a write in its scope).
+   */
+  get<T>(
+    path: string,
+    opts: { scope: string; query?: Record<string, string | number | boolean | undefined>; notFound?: "undefined" },
+  ): Promise<T | undefined> {
+    const key = `${path}?${JSON.stringify(opts.query ?? {})}|${opts.notFound ?? ""}`;
+    const hit = this.#cache.get(key);
+    if (hit) return hit.value as Promise<T | undefined>;
+    const value = (async () => {
+      const res = await this.client.request<T>("GET", path, {
+        query: opts.query,
+        accept: opts.notFound ? [404] : undefined,
+      });
+      return res.status === 404 ? undefined : res.data;
+    })();
+    this.#cache.set(key, { scope: opts.scope, value });
+    // A failed read is not remembered: the next caller tries again.
+    value.catch(() => {
+      if (this.#cache.get(key)?.value === value) this.#cache.delete(key);
+    });
+    return value;
+  }
+
+  /** A GET that must not come from the cache (e.g. re-reading right after a create). */
+  async fresh<T>(path: string, opts: { scope: string; notFound?: "undefined"; query?: Record<string, string | number | boolean | undefined> }): Promise<T | undefined> {
+    this.invalidate(opts.scope);
+    return this.get<T>(path, opts);
+  }
+
+  /**
+   * A mutating call. `landed` makes a non-idempotent create safe to retry (the client asks it
+   * before sending again). The scope's cached reads are dropped before and after the call.
+   */
+  async write<T = unknown>(
+    method: Exclude<HttpMethod, "GET" | "HEAD">,
+    path: string,
+    opts: {
+      scope: string;
+      body?: unknown;
+      landed?: () => Promise<boolean>;
+      idempotent?: boolean;
+      accept?: number[];
+    },
+  ): Promise<QuayResponse<T> | QuayLanded> {
+    this.invalidate(opts.scope);
+    try {
+      if (opts.landed) {
+        return await this.client.request<T>(method, path, {
+          body: opts.body,
+          accept: opts.accept,
+          idempotent: opts.idempotent,
+          retry: { landed: opts.landed },
+        });
+      }
+      return await this.client.request<T>(method, path, {
+        body: opts.body,
+        accept: opts.accept,
+        idempotent: opts.idempotent,
+      });
+    } finally {
+      this.invalidate(opts.scope);
+    }
+  }
+
+  invalidate(scope: string): void {
+    for (const [key, entry] of this.#cache) if (entry.scope === scope) this.#cache.delete(key);
+  }
+
+  /** The token's user (`GET /api/v1/user/`, once per run): Quay gives it implicit grants (§19). */
+  me(): Promise<Me> {
+    this.#me ??= this.client
+      .request<{ username: string; super_user?: boolean }>("GET", "/api/v1/user/")
+      .then((r) => ({ username: r.data.username, superUser: r.data.super_user === true }))
+      .catch((e: unknown) => {
+        this.#me = undefined;
+        throw e;
+      });
+    return this.#me;
+  }
+}
+
+export interface Me {
+  username: string;
+  superUser: boolean;
+}
+
+export const orgScope = (org: string): string => `org:${org}`;
+export const USERS_SCOPE = "users";
+
+/** True when Quay answered 404 with JSON (the object is missing), not an unrouted HTML page. */
+export function isNotFound(e: unknown): boolean {
+  return isQuayApiError(e) && e.status === 404 && !e.unrouted;
+}
+
+/** The call's answer as data, or undefined when a lost create was found to have landed. */
+export function dataOf<T>(r: QuayResponse<T> | QuayLanded): T | undefined {
+  return r.landed ? undefined : r.data;
+}

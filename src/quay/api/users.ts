@@ -1,0 +1,49 @@
+import { apiPath } from "../paths";
+import { isNotFound, type QuaySession, USERS_SCOPE } from "./session";
+
+/** Superuser user view (QUAY-API §5.5). */
+export interface UserView {
+  kind: "user";
+  name: string;
+  username: string;
+  email: string;
+  verified: boolean;
+  super_user: boolean;
+  enabled: boolean;
+}
+
+/**
+ * All users, once per run (the superuser list is unpaginated without `limit`, §5.5/§21), so a
+ * refresh of N users costs one request.
+ */
+export async function listUsers(s: QuaySession): Promise<Map<string, UserView>> {
+  const r = await s.get<{ users: UserView[] }>("/api/v1/superuser/users/", { scope: USERS_SCOPE });
+  return new Map((r?.users ?? []).map((u) => [u.username, u]));
+}
+
+export async function getUser(s: QuaySession, name: string): Promise<UserView | undefined> {
+  return (await listUsers(s)).get(name);
+}
+
+export async function createUser(s: QuaySession, name: string, email: string | undefined): Promise<void> {
+  // The response carries a generated password (§5.4): it is dropped here and never stored.
+  await s.write("POST", "/api/v1/superuser/users/", {
+    scope: USERS_SCOPE,
+    body: email ? { username: name, email } : { username: name },
+    landed: async () =>
+      (await s.fresh<UserView>(apiPath`/api/v1/superuser/users/${name}`, { scope: USERS_SCOPE, notFound: "undefined" })) !==
+      undefined,
+  });
+}
+
+export async function updateUserEmail(s: QuaySession, name: string, email: string): Promise<void> {
+  await s.write("PUT", apiPath`/api/v1/superuser/users/${name}`, { scope: USERS_SCOPE, body: { email } });
+}
+
+export async function deleteUser(s: QuaySession, name: string): Promise<void> {
+  try {
+    await s.write("DELETE", apiPath`/api/v1/superuser/users/${name}`, { scope: USERS_SCOPE });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
