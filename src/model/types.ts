@@ -35,6 +35,12 @@ export interface RegistrySettings {
   tagExpirationOptions: string[];
   /** `managed`: users are created through the superuser API; `external`: LDAP/OIDC, only referenced. */
   users: "managed" | "external";
+  /**
+   * Users that exist outside tenant files (superusers, the lab automation's service account; the
+   * registry file's `users.existing`), sorted. They may be referenced (baseline team members,
+   * permissions) but are never created, changed or deleted.
+   */
+  existingUsers: string[];
   /** Change budgets enforced by `quay-gitops apply` unless --force. */
   budgets: ChangeBudgets;
 }
@@ -113,7 +119,10 @@ export interface TeamModel {
   origin: "tenant" | "registry";
 }
 
-export type Delegate = { kind: "user"; name: string } | { kind: "robot"; name: string } | { kind: "team"; name: string };
+export type Delegate =
+  | { kind: "user"; name: string }
+  | { kind: "robot"; name: string }
+  | { kind: "team"; name: string };
 
 export interface DefaultPermissionModel {
   delegate: Delegate;

@@ -1,0 +1,65 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "../../errors";
+import { loadDesiredState, type ReportFormat, render, summarize } from "../../tenant";
+import { DEFAULT_REGISTRY_FILE, DEFAULT_TENANTS_DIR } from "../../tenant/load";
+import type { Command } from "../command";
+
+const HELP = `usage: quay-gitops validate [--tenants DIR] [--registry FILE] [--format text|json|github]
+
+Checks every tenant file and the registry file, and lists every problem at once, sorted by file and line.
+Reads files only: never talks to Quay, needs no credentials.
+
+  --tenants DIR      folder of tenant files (default: ${DEFAULT_TENANTS_DIR})
+  --registry FILE    the stack's registry file (default: $QUAY_GITOPS_REGISTRY_FILE, else ${DEFAULT_REGISTRY_FILE})
+  --format FORMAT    text (default): file:line:col: severity: message [CODE], then a summary
+                     github: GitHub Actions annotations (::error file=...,line=...,col=...::message)
+                     json: { valid, summary, diagnostics[] }
+
+Exit status: 0 valid (warnings and notices allowed), 1 invalid, 2 usage error or a file that cannot be read.
+`;
+
+const FORMATS: readonly ReportFormat[] = ["text", "json", "github"];
+
+export const command: Command = {
+  name: "validate",
+  summary: "check the tenant files and the registry file, listing every error with file and line",
+  async run(args: string[]): Promise<number> {
+    let values: { tenants?: string; registry?: string; format?: string; help?: boolean };
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: {
+          tenants: { type: "string" },
+          registry: { type: "string" },
+          format: { type: "string" },
+          help: { type: "boolean", short: "h" },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}\n${HELP}`);
+    }
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const format = (values.format ?? "text") as ReportFormat;
+    if (!FORMATS.includes(format)) {
+      throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not '${values.format}'`);
+    }
+    const registryFile = values.registry ?? process.env.QUAY_GITOPS_REGISTRY_FILE ?? DEFAULT_REGISTRY_FILE;
+    const result = loadDesiredState({
+      root: process.cwd(),
+      tenantsDir: values.tenants ?? DEFAULT_TENANTS_DIR,
+      registryFile,
+      now: new Date(),
+    });
+    const summary = summarize(result.diagnostics, result.tenantFiles.length);
+    process.stdout.write(render(format, result.diagnostics, summary));
+    // A folder or file that cannot be read is a problem of the invocation, not of the tenants.
+    if (result.diagnostics.some((d) => d.code === "QG_TENANT_IO" || d.code === "QG_TENANT_INTERNAL"))
+      return 2;
+    return summary.valid ? 0 : 1;
+  },
+};

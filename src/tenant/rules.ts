@@ -1,0 +1,538 @@
+/**
+ * Stage 3: rules across files that a JSON Schema cannot express: names unique across tenants,
+ * references that resolve, tenant isolation (restrictions, nothing granted or mirrored across
+ * organizations), values that must parse, expiry. Rules read files defensively (scope.ts), so they
+ * also run on files with schema errors and one run reports everything.
+ */
+import type { RegistryConfig } from "./registry";
+import { bestMatch, maxQuotaBytes, restrictionPatterns } from "./registry";
+import { isNamespaceName, splitRobot, splitTeam } from "./names";
+import { arr, checkQuota, type FileScope, get, obj, type Path, str } from "./scope";
+import { didYouMean } from "./suggest";
+import { formatBytes, parseDuration, parseExpiry, parsePruneAge } from "./units";
+
+export interface TenantInput {
+  scope: FileScope;
+  /** File name without `.yaml`. */
+  stem: string;
+  value: unknown;
+}
+
+export interface RuleInput {
+  tenants: readonly TenantInput[];
+  registry: RegistryConfig;
+  now: Date;
+  /**
+   * Some tenant file could not be parsed, so the users it declares are unknown: references to
+   * users of other tenants are not reported (they would be false alarms).
+   */
+  incomplete: boolean;
+}
+
+/** Quay creates the team `owners` in every new organization (QUAY-API.md §4.2). */
+export const IMPLICIT_TEAMS: readonly string[] = ["owners"];
+
+/** Quay's minimum skopeo_timeout_interval (§12.2). */
+export const MIN_SKOPEO_TIMEOUT_SECONDS = 300;
+
+interface Decl {
+  name: string;
+  path: Path;
+  tenant: TenantState;
+}
+
+interface TenantState {
+  input: TenantInput;
+  scope: FileScope;
+  spec: Record<string, unknown> | undefined;
+  /** metadata.name, else the file name. */
+  name: string;
+  org: string | undefined;
+  orgPath: Path;
+  users: Decl[];
+  robots: Map<string, Decl>;
+  teams: Map<string, Decl>;
+}
+
+export function checkTenants(input: RuleInput): void {
+  const states = input.tenants.map(declare);
+  checkGlobalNames(input, states);
+  for (const t of states) checkTenant(input, t, states);
+}
+
+/** Collects what a tenant declares; reports duplicates inside the tenant and the file name rule. */
+function declare(input: TenantInput): TenantState {
+  const { scope, value } = input;
+  const metaName = str(get(value, "metadata", "name"));
+  if (metaName !== undefined && metaName !== input.stem) {
+    scope.error(
+      "QG_TENANT_FILE_NAME",
+      ["metadata", "name"],
+      `metadata.name is "${metaName}" but the file is ${scope.file}; the file name must equal metadata.name (rename the file to ${metaName}.yaml or fix the name)`,
+    );
+  }
+  const name = metaName ?? input.stem;
+  const spec = obj(get(value, "spec"));
+  const orgName = get(spec, "organization", "name");
+  const org = orgName === undefined ? name : str(orgName);
+  const t: TenantState = {
+    input,
+    scope,
+    spec,
+    name,
+    org,
+    orgPath: orgName === undefined ? ["metadata", "name"] : ["spec", "organization", "name"],
+    users: [],
+    robots: new Map(),
+    teams: new Map(),
+  };
+  const unique = (kind: string, key: string, into: Map<string, Decl> | undefined, list?: Decl[]) => {
+    const seen = new Map<string, Path>();
+    arr(spec?.[key]).forEach((item, i) => {
+      const n = str(get(item, "name"));
+      if (n === undefined) return;
+      const path: Path = ["spec", key, i, "name"];
+      const first = seen.get(n);
+      if (first) {
+        scope.error(
+          "QG_TENANT_DUPLICATE",
+          path,
+          `${kind} "${n}" is declared twice in this tenant (first at line ${scope.line(first)})`,
+        );
+        return;
+      }
+      seen.set(n, path);
+      const decl = { name: n, path, tenant: t };
+      into?.set(n, decl);
+      list?.push(decl);
+    });
+  };
+  unique("user", "users", undefined, t.users);
+  unique("robot", "robots", t.robots);
+  unique("team", "teams", t.teams);
+  unique("repository", "repositories", undefined);
+  return t;
+}
+
+/** Organizations and users across all tenants: unique, allowed by the registry, and not each other. */
+function checkGlobalNames(input: RuleInput, states: readonly TenantState[]): void {
+  const reg = input.registry;
+  const knownTenants = new Set([...states.map((s) => s.name), ...Object.keys(reg.restrictions.tenants)]);
+
+  const orgClaims = new Map<string, Decl[]>();
+  for (const t of states) {
+    if (t.org === undefined) continue;
+    const list = orgClaims.get(t.org) ?? [];
+    list.push({ name: t.org, path: t.orgPath, tenant: t });
+    orgClaims.set(t.org, list);
+  }
+  const userClaims = new Map<string, Decl[]>();
+  for (const t of states) {
+    for (const u of t.users) {
+      const list = userClaims.get(u.name) ?? [];
+      list.push(u);
+      userClaims.set(u.name, list);
+    }
+  }
+
+  /** Reports a claim the registry does not allow; true when the claim is allowed. */
+  const allowed = (d: Decl, kind: "organizations" | "users", report: boolean): boolean => {
+    if (!reg.trusted) return true;
+    const word = kind === "organizations" ? "organization" : "user";
+    const mine = bestMatch(reg, d.tenant.name, kind, d.name);
+    if (!mine) {
+      if (report) {
+        const patterns = restrictionPatterns(reg, d.tenant.name, kind).map((p) =>
+          p.replaceAll("{tenant}", d.tenant.name),
+        );
+        d.tenant.scope.error(
+          "QG_TENANT_RESTRICTED",
+          d.path,
+          `${word} "${d.name}" is not allowed for tenant ${d.tenant.name}: its ${word} names must match ${patterns.join(" or ") || "(none)"} (restrictions in ${reg.settings.file})`,
+        );
+      }
+      return false;
+    }
+    for (const other of knownTenants) {
+      if (other === d.tenant.name) continue;
+      const theirs = bestMatch(reg, other, kind, d.name);
+      if (theirs && theirs.specificity > mine.specificity) {
+        if (report) {
+          d.tenant.scope.error(
+            "QG_TENANT_RESTRICTED",
+            d.path,
+            `${word} "${d.name}" belongs to tenant ${other}: its pattern "${theirs.pattern.replaceAll("{tenant}", other)}" is more specific than "${mine.pattern.replaceAll("{tenant}", d.tenant.name)}" of tenant ${d.tenant.name}`,
+          );
+        }
+        return false;
+      }
+    }
+    return true;
+  };
+
+  const duplicates = (claims: Map<string, Decl[]>, kind: "organizations" | "users") => {
+    const word = kind === "organizations" ? "organization" : "user";
+    for (const [, list] of claims) {
+      for (const d of list) allowed(d, kind, true);
+      if (list.length < 2) continue;
+      // Blame only the claimants the registry does not allow, when exactly one claim is legitimate:
+      // then a pull request that grabs another tenant's name is flagged, the victim's file is not.
+      const legit = list.filter((d) => allowed(d, kind, false));
+      const blamed = legit.length === 1 ? list.filter((d) => d !== legit[0]) : list;
+      for (const d of blamed) {
+        const others = list
+          .filter((o) => o !== d)
+          .map((o) => `${o.tenant.scope.file}:${o.tenant.scope.line(o.path)}`)
+          .join(", ");
+        d.tenant.scope.error(
+          "QG_TENANT_DUPLICATE",
+          d.path,
+          `${word} "${d.name}" is also declared by ${others}; a${word === "organization" ? "n" : ""} ${word} belongs to exactly one tenant`,
+        );
+      }
+    }
+  };
+  duplicates(orgClaims, "organizations");
+  duplicates(userClaims, "users");
+
+  const existing = new Set(reg.settings.existingUsers);
+  for (const [name, list] of userClaims) {
+    if (!existing.has(name)) continue;
+    for (const d of list) {
+      d.tenant.scope.error(
+        "QG_TENANT_DUPLICATE",
+        d.path,
+        `user "${name}" exists outside tenant files (users.existing in ${reg.settings.file}); a tenant cannot own it`,
+      );
+    }
+  }
+  // Users and organizations share one namespace in Quay (QUAY-API.md §3): an organization named
+  // like a user cannot be created.
+  for (const [name, list] of orgClaims) {
+    const user = userClaims.get(name)?.[0];
+    if (!user && !existing.has(name)) continue;
+    const where = user ? `${user.tenant.scope.file}:${user.tenant.scope.line(user.path)}` : reg.settings.file;
+    for (const d of list) {
+      d.tenant.scope.error(
+        "QG_TENANT_DUPLICATE",
+        d.path,
+        `organization "${name}" has the same name as the user declared at ${where}; Quay users and organizations share one namespace`,
+      );
+    }
+  }
+}
+
+function checkTenant(input: RuleInput, t: TenantState, states: readonly TenantState[]): void {
+  const reg = input.registry;
+  const { scope, spec } = t;
+  if (!spec) return;
+  const external = reg.settings.users === "external";
+  const allUsers = new Set([
+    ...states.flatMap((s) => s.users.map((u) => u.name)),
+    ...reg.settings.existingUsers,
+  ]);
+  const baselineTeams = new Set(reg.baseline.teams.map((b) => b.name));
+
+  if (external && arr(spec.users).length > 0) {
+    scope.error(
+      "QG_TENANT_EXTERNAL_USERS",
+      ["spec", "users"],
+      `the registry's users come from LDAP/OIDC (users.mode: external in ${reg.settings.file}); tenant files only reference users, remove this list`,
+      "key",
+    );
+  }
+  for (const [name, d] of t.teams) {
+    if (baselineTeams.has(name)) {
+      scope.error(
+        "QG_TENANT_BASELINE_CONFLICT",
+        d.path,
+        `team "${name}" is added to every organization by the registry baseline (${reg.settings.file}); choose another name (you may still grant it permissions)`,
+      );
+    }
+  }
+
+  // ---- organization and quota
+  const orgSpec = obj(spec.organization);
+  const tagExpiration = orgSpec?.tagExpiration;
+  if (typeof tagExpiration === "string" && reg.trusted) {
+    const d = parseDuration(tagExpiration);
+    if (d.ok && !reg.tagExpirations.has(d.value)) {
+      const options = reg.settings.tagExpirationOptions;
+      scope.error(
+        "QG_TENANT_TAG_EXPIRATION",
+        ["spec", "organization", "tagExpiration"],
+        `${tagExpiration} is not allowed by the registry; Quay only accepts its TAG_EXPIRATION_OPTIONS: ${options.join(", ")}${didYouMean(tagExpiration, options)}`,
+      );
+    }
+  }
+  const limit = checkQuota(scope, spec.quota, ["spec", "quota"]);
+  const max = reg.trusted ? maxQuotaBytes(reg, t.name) : undefined;
+  if (limit !== undefined && max !== undefined && limit > max) {
+    scope.error(
+      "QG_TENANT_RESTRICTED",
+      ["spec", "quota", "limit"],
+      `${formatBytes(limit)} is above the largest quota the registry allows tenant ${t.name} (${formatBytes(max)}, restrictions in ${reg.settings.file})`,
+    );
+  }
+
+  // ---- references
+  const ref = new References(input, t, allUsers, baselineTeams, external);
+
+  arr(spec.teams).forEach((team, i) => {
+    const teamName = str(get(team, "name")) ?? `#${i + 1}`;
+    const seen = new Map<string, Path>();
+    arr(get(team, "members")).forEach((m, j) => {
+      const path: Path = ["spec", "teams", i, "members", j];
+      if (ref.expired(m, path, `member of team ${teamName}`)) return;
+      const key = ref.member(m, path);
+      ref.once(seen, key, path, `team ${teamName}`);
+    });
+  });
+
+  const seenDefaults = new Map<string, Path>();
+  arr(spec.defaultPermissions).forEach((p, i) => {
+    const path: Path = ["spec", "defaultPermissions", i];
+    const key = ref.delegate(p, path);
+    const creator = str(get(p, "creator"));
+    if (creator !== undefined) ref.user(creator, [...path, "creator"], "creator");
+    ref.once(seenDefaults, key && `${key} created by ${creator ?? "anyone"}`, path, "defaultPermissions");
+  });
+
+  arr(spec.repositories).forEach((repo, i) => {
+    const repoPath: Path = ["spec", "repositories", i];
+    const repoName = str(get(repo, "name")) ?? `#${i + 1}`;
+    const seen = new Map<string, Path>();
+    arr(get(repo, "permissions")).forEach((p, j) => {
+      const path: Path = [...repoPath, "permissions", j];
+      if (ref.expired(p, path, `permission on ${repoName}`)) return;
+      const key = ref.delegate(p, path);
+      ref.once(seen, key, path, `repository ${repoName}`);
+    });
+    checkAutoPrune(scope, get(repo, "autoPrune"), [...repoPath, "autoPrune"]);
+    const mirror = obj(get(repo, "mirror"));
+    if (mirror) {
+      const robot = str(mirror.robot);
+      if (robot !== undefined) ref.robot(robot, [...repoPath, "mirror", "robot"], "mirror robot");
+      checkDuration(scope, mirror.every, [...repoPath, "mirror", "every"], 1);
+      checkDuration(
+        scope,
+        mirror.skopeoTimeout,
+        [...repoPath, "mirror", "skopeoTimeout"],
+        MIN_SKOPEO_TIMEOUT_SECONDS,
+      );
+      ref.upstream(str(mirror.from), [...repoPath, "mirror", "from"], "mirror");
+    }
+    if (
+      get(repo, "visibility") === "public" &&
+      get(repo, "allowPublic") !== true &&
+      reg.settings.budgets.requireAllowPublic
+    ) {
+      scope.warning(
+        "QG_TENANT_PUBLIC",
+        [...repoPath, "visibility"],
+        `repository ${repoName} is public (anyone can pull it, also anonymously) but has no allowPublic: true; apply will refuse to make it public until you add it`,
+      );
+    }
+  });
+  checkAutoPrune(scope, spec.autoPrune, ["spec", "autoPrune"]);
+
+  const proxy = obj(spec.proxyCache);
+  if (proxy) {
+    checkDuration(scope, proxy.expiration, ["spec", "proxyCache", "expiration"], 0);
+    ref.upstream(str(proxy.upstream), ["spec", "proxyCache", "upstream"], "proxy cache");
+  }
+}
+
+/** Reference checks of one tenant: who may be named where, and what Quay would refuse. */
+class References {
+  private readonly scope: FileScope;
+  constructor(
+    private readonly input: RuleInput,
+    private readonly t: TenantState,
+    private readonly allUsers: Set<string>,
+    private readonly baselineTeams: Set<string>,
+    private readonly external: boolean,
+  ) {
+    this.scope = t.scope;
+  }
+
+  /** True (and a notice) when the entry's `expires` has passed: the entry is dropped, not checked. */
+  expired(entry: unknown, path: Path, what: string): boolean {
+    const expires = get(entry, "expires");
+    if (typeof expires !== "string" || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}(T.+)?$/.test(expires)) return false;
+    const end = parseExpiry(expires);
+    if (!end.ok) {
+      this.scope.error("QG_TENANT_DATE", [...path, "expires"], end.reason);
+      return false;
+    }
+    if (end.value.getTime() > this.input.now.getTime()) return false;
+    const who = str(get(entry, "user")) ?? str(get(entry, "robot")) ?? str(get(entry, "team")) ?? "entry";
+    this.scope.notice(
+      "QG_TENANT_EXPIRED",
+      [...path, "expires"],
+      `${who} (${what}) expired on ${expires} and is dropped; remove the entry from the file`,
+    );
+    return true;
+  }
+
+  /** A team member (user or robot); returns a key identifying it, for duplicate checks. */
+  member(m: unknown, path: Path): string | undefined {
+    const user = str(get(m, "user"));
+    const robot = str(get(m, "robot"));
+    if (user !== undefined && robot === undefined)
+      return this.user(user, [...path, "user"], "member") && `user ${user}`;
+    if (robot !== undefined && user === undefined) {
+      const full = this.robot(robot, [...path, "robot"], "member");
+      return full && `robot ${full}`;
+    }
+    return undefined;
+  }
+
+  /** The delegate of a permission (user, robot or team); returns its key when it resolves. */
+  delegate(p: unknown, path: Path): string | undefined {
+    const user = str(get(p, "user"));
+    const robot = str(get(p, "robot"));
+    const team = str(get(p, "team"));
+    if ([user, robot, team].filter((x) => x !== undefined).length !== 1) return undefined;
+    if (user !== undefined) return this.user(user, [...path, "user"], "user") && `user ${user}`;
+    if (robot !== undefined) {
+      const full = this.robot(robot, [...path, "robot"], "robot");
+      return full && `robot ${full}`;
+    }
+    const name = this.team(team!, [...path, "team"]);
+    return name && `team ${name}`;
+  }
+
+  /** Reports a second identical entry in one list (Quay keeps one role per delegate). */
+  once(seen: Map<string, Path>, key: string | undefined, path: Path, where: string): void {
+    if (key === undefined) return;
+    const first = seen.get(key);
+    if (first) {
+      this.scope.error(
+        "QG_TENANT_DUPLICATE",
+        path,
+        `${key} is listed twice in ${where} (first at line ${this.scope.line(first)}); Quay keeps one entry per ${where.startsWith("team") ? "member" : "user, robot or team"}`,
+      );
+    } else seen.set(key, path);
+  }
+
+  user(name: string, path: Path, what: string): string | undefined {
+    if (!isNamespaceName(name)) return undefined; // the schema reported the name
+    if (this.external || this.allUsers.has(name)) return name;
+    if (this.input.incomplete) return name;
+    this.scope.error(
+      "QG_TENANT_REFERENCE",
+      path,
+      `${what} "${name}" is not a user declared by any tenant${this.input.registry.trusted ? ` nor in users.existing of ${this.input.registry.settings.file}` : ""}${didYouMean(name, this.allUsers)}`,
+    );
+    return undefined;
+  }
+
+  /** A robot reference → its full name when it is a robot of this tenant's organization. */
+  robot(ref: string, path: Path, what: string): string | undefined {
+    const { org, short } = splitRobot(ref);
+    const own = this.t.org;
+    if (org !== undefined && org !== own) {
+      this.scope.error(
+        "QG_TENANT_CROSS_ORG",
+        path,
+        `robot "${ref}" belongs to organization ${org}; Quay only lets a robot be granted inside its own organization (${own ?? this.t.name}), so use a robot declared in this tenant`,
+      );
+      return undefined;
+    }
+    if (this.t.robots.has(short)) return `${own}+${short}`;
+    const declared = [...this.t.robots.keys()];
+    this.scope.error(
+      "QG_TENANT_REFERENCE",
+      path,
+      `${what} "${ref}" is not a robot of this tenant${didYouMean(short, declared)}${declared.length ? ` (robots: ${declared.join(", ")})` : "; declare it under spec.robots"}`,
+    );
+    return undefined;
+  }
+
+  team(ref: string, path: Path): string | undefined {
+    const { org, name } = splitTeam(ref);
+    const own = this.t.org;
+    if (org !== undefined && org !== own) {
+      this.scope.error(
+        "QG_TENANT_CROSS_ORG",
+        path,
+        `team "${ref}" belongs to organization ${org}; Quay only lets a team be granted inside its own organization (${own ?? this.t.name})`,
+      );
+      return undefined;
+    }
+    if (this.t.teams.has(name) || this.baselineTeams.has(name) || IMPLICIT_TEAMS.includes(name)) return name;
+    const candidates = [...this.t.teams.keys(), ...this.baselineTeams, ...IMPLICIT_TEAMS];
+    this.scope.error(
+      "QG_TENANT_REFERENCE",
+      path,
+      `team "${ref}" is not a team of this tenant${didYouMean(name, candidates)}; declare it under spec.teams (known: ${candidates.join(", ")})`,
+    );
+    return undefined;
+  }
+
+  /**
+   * A mirror or proxy cache reading from this registry itself could copy another tenant's private
+   * images into this tenant's organization: only the tenant's own organization may be read that way.
+   */
+  upstream(ref: string | undefined, path: Path, what: string): void {
+    if (ref === undefined) return;
+    const [host, namespace] = ref.toLowerCase().split("/");
+    if (!host || !this.input.registry.hostnames.includes(host)) return;
+    if (namespace !== undefined && namespace === this.t.org) return;
+    this.scope.error(
+      "QG_TENANT_CROSS_ORG",
+      path,
+      `this ${what} reads from this registry (${host})${namespace ? ` organization ${namespace}` : ""}, which is not this tenant's organization; a ${what} may not copy another tenant's images (grant access in Quay instead)`,
+    );
+  }
+}
+
+function checkDuration(scope: FileScope, value: unknown, path: Path, minSeconds: number): void {
+  if (value === undefined) return;
+  // Types and formats were checked by the schema; here only what it cannot: overflow and minimums.
+  if (
+    !(typeof value === "string" && /^[0-9]+[smhdw]$/.test(value)) &&
+    !(Number.isInteger(value) && Number(value) >= 0)
+  )
+    return;
+  const d = parseDuration(value);
+  if (!d.ok) scope.error("QG_TENANT_DURATION", path, d.reason);
+  else if (d.value < minSeconds) {
+    scope.error(
+      "QG_TENANT_DURATION",
+      path,
+      minSeconds === MIN_SKOPEO_TIMEOUT_SECONDS
+        ? `${String(value)} is below Quay's minimum skopeo timeout of ${MIN_SKOPEO_TIMEOUT_SECONDS}s (QUAY-API.md §12.2)`
+        : `${String(value)} is too short; use at least ${minSeconds}s`,
+    );
+  }
+}
+
+/** Quay refuses two identical policies on one namespace or repository (§14.2). */
+function checkAutoPrune(scope: FileScope, list: unknown, path: Path): void {
+  const seen = new Map<string, Path>();
+  arr(list).forEach((p, i) => {
+    const itemPath: Path = [...path, i];
+    const olderThan = get(p, "olderThan");
+    if (typeof olderThan === "string" && /^[0-9]+[smhdwy]$/.test(olderThan)) {
+      const age = parsePruneAge(olderThan);
+      if (!age.ok) scope.error("QG_TENANT_DURATION", [...itemPath, "olderThan"], age.reason);
+    }
+    const keep = get(p, "keepTags");
+    const key = JSON.stringify([
+      keep ?? null,
+      typeof olderThan === "string" ? olderThan.replace(/^0+(?=\d)/, "") : null,
+      get(p, "tagPattern") ?? null,
+      get(p, "tagPatternMatches") ?? true,
+    ]);
+    const first = seen.get(key);
+    if (first) {
+      scope.error(
+        "QG_TENANT_DUPLICATE",
+        itemPath,
+        `the same auto-prune policy as at line ${scope.line(first)}; Quay refuses duplicate policies`,
+      );
+    } else seen.set(key, itemPath);
+  });
+}
