@@ -73,6 +73,7 @@ describe("Pulumi engine, offline build (issue 2)", () => {
 
   afterAll(async () => {
     await kv?.close();
+    fs.rmSync(path.join(projectRoot, "test", "fixtures", "engine-proof", "Pulumi.proof.yaml"), { force: true });
     if (backendDir) fs.rmSync(backendDir, { recursive: true, force: true });
   });
 

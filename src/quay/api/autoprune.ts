@@ -28,21 +28,38 @@ const base = (p: PruneScope): string =>
     ? apiPath`/api/v1/organization/${p.namespace}/autoprunepolicy/`
     : apiPath`/api/v1/repository/${repo(p.namespace, p.repository)}/autoprunepolicy/`;
 
-export async function listPrunePolicies(s: QuaySession, p: PruneScope): Promise<PrunePolicyView[] | undefined> {
-  const r = await s.get<{ policies: PrunePolicyView[] }>(base(p), { scope: orgScope(p.namespace), notFound: "undefined" });
+export async function listPrunePolicies(
+  s: QuaySession,
+  p: PruneScope,
+): Promise<PrunePolicyView[] | undefined> {
+  const r = await s.get<{ policies: PrunePolicyView[] }>(base(p), {
+    scope: orgScope(p.namespace),
+    notFound: "undefined",
+  });
   return r?.policies;
 }
 
 /** Identical policies are refused (400 duplicate, §14.2); a lost create is found by its values. */
-export async function createPrunePolicy(s: QuaySession, p: PruneScope, body: PrunePolicyWrite): Promise<string> {
+export async function createPrunePolicy(
+  s: QuaySession,
+  p: PruneScope,
+  body: PrunePolicyWrite,
+): Promise<string> {
   const find = async () => {
     s.invalidate(orgScope(p.namespace));
     return ((await listPrunePolicies(s, p)) ?? []).find((x) => samePolicyValues(x, body));
   };
-  const r = await s.write<{ uuid: string }>("POST", base(p), { scope: orgScope(p.namespace), body, landed: async () => !!(await find()) });
+  const r = await s.write<{ uuid: string }>("POST", base(p), {
+    scope: orgScope(p.namespace),
+    body,
+    landed: async () => !!(await find()),
+  });
   if (!r.landed && r.data?.uuid) return r.data.uuid;
   const found = await find();
-  if (!found) throw new Error(`auto-prune policy of ${p.namespace}${p.repository ? `/${p.repository}` : ""} was created but is not listed`);
+  if (!found)
+    throw new Error(
+      `auto-prune policy of ${p.namespace}${p.repository ? `/${p.repository}` : ""} was created but is not listed`,
+    );
   return found.uuid;
 }
 
@@ -53,7 +70,12 @@ export const samePolicyValues = (x: PrunePolicyView, w: PrunePolicyWrite): boole
   x.tagPatternMatches === w.tagPatternMatches;
 
 /** PUT is a full replace and answers 204 (§14.1). */
-export async function updatePrunePolicy(s: QuaySession, p: PruneScope, uuid: string, body: PrunePolicyWrite): Promise<void> {
+export async function updatePrunePolicy(
+  s: QuaySession,
+  p: PruneScope,
+  uuid: string,
+  body: PrunePolicyWrite,
+): Promise<void> {
   await s.write("PUT", `${base(p)}${encodeURIComponent(uuid)}`, { scope: orgScope(p.namespace), body });
 }
 

@@ -38,7 +38,11 @@ export type MirrorWrite = Partial<{
   architecture_filter: string[];
 }>;
 
-export async function getMirror(s: QuaySession, namespace: string, name: string): Promise<MirrorView | undefined> {
+export async function getMirror(
+  s: QuaySession,
+  namespace: string,
+  name: string,
+): Promise<MirrorView | undefined> {
   return s.get<MirrorView>(apiPath`/api/v1/repository/${repo(namespace, name)}/mirror`, {
     scope: orgScope(namespace),
     notFound: "undefined",
@@ -54,7 +58,12 @@ export function quayMirrorDate(d: Date): string {
 }
 
 /** `POST .../mirror` answers 201 ""; an existing config answers 409 (§12.3). */
-export async function createMirror(s: QuaySession, namespace: string, name: string, body: MirrorWrite): Promise<"created" | "exists"> {
+export async function createMirror(
+  s: QuaySession,
+  namespace: string,
+  name: string,
+  body: MirrorWrite,
+): Promise<"created" | "exists"> {
   try {
     await s.write("POST", apiPath`/api/v1/repository/${repo(namespace, name)}/mirror`, {
       scope: orgScope(namespace),
@@ -72,6 +81,14 @@ export async function createMirror(s: QuaySession, namespace: string, name: stri
 }
 
 /** Partial update; answers 201 "" (§12.5). */
-export async function updateMirror(s: QuaySession, namespace: string, name: string, body: MirrorWrite): Promise<void> {
-  await s.write("PUT", apiPath`/api/v1/repository/${repo(namespace, name)}/mirror`, { scope: orgScope(namespace), body });
+export async function updateMirror(
+  s: QuaySession,
+  namespace: string,
+  name: string,
+  body: MirrorWrite,
+): Promise<void> {
+  await s.write("PUT", apiPath`/api/v1/repository/${repo(namespace, name)}/mirror`, {
+    scope: orgScope(namespace),
+    body,
+  });
 }

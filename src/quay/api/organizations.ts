@@ -11,7 +11,11 @@ export interface OrgView {
   ordered_teams?: string[];
   tag_expiration_s?: number;
   /** The org view's short quota view (§11.3), present with quota management on. */
-  quotas?: { id: number; limit_bytes: number; limits: { id: number; type: string; limit_percent: number }[] }[];
+  quotas?: {
+    id: number;
+    limit_bytes: number;
+    limits: { id: number; type: string; limit_percent: number }[];
+  }[];
   quota_report?: { quota_bytes: number; configured_quota: number | null };
 }
 
@@ -29,17 +33,25 @@ export interface TeamSummary {
  * resources of a refresh.
  */
 export function getOrganization(s: QuaySession, org: string): Promise<OrgView | undefined> {
-  return s.get<OrgView>(apiPath`/api/v1/organization/${org}`, { scope: orgScope(org), notFound: "undefined" });
+  return s.get<OrgView>(apiPath`/api/v1/organization/${org}`, {
+    scope: orgScope(org),
+    notFound: "undefined",
+  });
 }
 
-export async function createOrganization(s: QuaySession, org: string, email: string | undefined): Promise<void> {
+export async function createOrganization(
+  s: QuaySession,
+  org: string,
+  email: string | undefined,
+): Promise<void> {
   await s.write("POST", "/api/v1/organization/", {
     scope: orgScope(org),
     body: email ? { name: org, email } : { name: org },
-    landed: async () => (await s.fresh<OrgView>(apiPath`/api/v1/organization/${org}`, {
-      scope: orgScope(org),
-      notFound: "undefined",
-    })) !== undefined,
+    landed: async () =>
+      (await s.fresh<OrgView>(apiPath`/api/v1/organization/${org}`, {
+        scope: orgScope(org),
+        notFound: "undefined",
+      })) !== undefined,
   });
 }
 
@@ -48,7 +60,10 @@ export async function updateOrganization(
   org: string,
   change: { email?: string; tag_expiration_s?: number },
 ): Promise<OrgView | undefined> {
-  const r = await s.write<OrgView>("PUT", apiPath`/api/v1/organization/${org}`, { scope: orgScope(org), body: change });
+  const r = await s.write<OrgView>("PUT", apiPath`/api/v1/organization/${org}`, {
+    scope: orgScope(org),
+    body: change,
+  });
   return r.landed ? undefined : r.data;
 }
 

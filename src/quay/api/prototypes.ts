@@ -52,7 +52,10 @@ export async function createPrototype(
 }
 
 export async function setPrototypeRole(s: QuaySession, org: string, id: string, role: string): Promise<void> {
-  await s.write("PUT", apiPath`/api/v1/organization/${org}/prototypes/${id}`, { scope: orgScope(org), body: { role } });
+  await s.write("PUT", apiPath`/api/v1/organization/${org}/prototypes/${id}`, {
+    scope: orgScope(org),
+    body: { role },
+  });
 }
 
 export async function deletePrototype(s: QuaySession, org: string, id: string): Promise<void> {

@@ -25,7 +25,8 @@ export async function getQuota(s: QuaySession, org: string): Promise<QuotaShortV
   return q ? { ...q, limits: q.limits.map((l) => ({ ...l, type: normalizeType(l.type) })) } : undefined;
 }
 
-const normalizeType = (t: string): "Warning" | "Reject" => (t.toLowerCase() === "reject" ? "Reject" : "Warning");
+const normalizeType = (t: string): "Warning" | "Reject" =>
+  t.toLowerCase() === "reject" ? "Reject" : "Warning";
 
 /**
  * Quota writes need a superuser token with FEATURE_SUPERUSERS_FULL_ACCESS (§11.1). POST answers
@@ -46,7 +47,12 @@ export async function createQuota(s: QuaySession, org: string, limitBytes: numbe
   return q;
 }
 
-export async function setQuotaLimit(s: QuaySession, org: string, quotaId: number, limitBytes: number): Promise<void> {
+export async function setQuotaLimit(
+  s: QuaySession,
+  org: string,
+  quotaId: number,
+  limitBytes: number,
+): Promise<void> {
   await s.write("PUT", apiPath`/api/v1/organization/${org}/quota/${quotaId}`, {
     scope: orgScope(org),
     body: { limit_bytes: limitBytes },
@@ -80,7 +86,26 @@ export async function createQuotaLimit(
   });
 }
 
-export async function deleteQuotaLimit(s: QuaySession, org: string, quotaId: number, limitId: number): Promise<void> {
+/** Moves a limit's threshold in place (one request instead of a delete and a create). */
+export async function updateQuotaLimit(
+  s: QuaySession,
+  org: string,
+  quotaId: number,
+  limitId: number,
+  limit: { type: "Warning" | "Reject"; thresholdPercent: number },
+): Promise<void> {
+  await s.write("PUT", apiPath`/api/v1/organization/${org}/quota/${quotaId}/limit/${limitId}`, {
+    scope: orgScope(org),
+    body: { type: limit.type, threshold_percent: limit.thresholdPercent },
+  });
+}
+
+export async function deleteQuotaLimit(
+  s: QuaySession,
+  org: string,
+  quotaId: number,
+  limitId: number,
+): Promise<void> {
   try {
     await s.write("DELETE", apiPath`/api/v1/organization/${org}/quota/${quotaId}/limit/${limitId}`, {
       scope: orgScope(org),

@@ -29,7 +29,10 @@ export interface TeamPermissionView {
  * Every repository of a namespace, all pages (100 a page, §8.4), once per run: a refresh of N
  * repositories costs ⌈N/100⌉ requests. `last_modified` tells which ones ever held a tag.
  */
-export async function listRepositories(s: QuaySession, namespace: string): Promise<Map<string, RepoListItem>> {
+export async function listRepositories(
+  s: QuaySession,
+  namespace: string,
+): Promise<Map<string, RepoListItem>> {
   const out = new Map<string, RepoListItem>();
   let nextPage: string | undefined;
   do {
@@ -43,7 +46,11 @@ export async function listRepositories(s: QuaySession, namespace: string): Promi
   return out;
 }
 
-export async function getRepository(s: QuaySession, namespace: string, name: string): Promise<RepoListItem | undefined> {
+export async function getRepository(
+  s: QuaySession,
+  namespace: string,
+  name: string,
+): Promise<RepoListItem | undefined> {
   return (await listRepositories(s, namespace)).get(name);
 }
 
@@ -64,7 +71,12 @@ export async function createRepository(
   });
 }
 
-export async function setDescription(s: QuaySession, namespace: string, name: string, description: string): Promise<void> {
+export async function setDescription(
+  s: QuaySession,
+  namespace: string,
+  name: string,
+  description: string,
+): Promise<void> {
   await s.write("PUT", apiPath`/api/v1/repository/${repo(namespace, name)}`, {
     scope: orgScope(namespace),
     body: { description },
@@ -99,16 +111,21 @@ export async function setState(
 
 /** A missing repository still answers 204 (§8.8). */
 export async function deleteRepository(s: QuaySession, namespace: string, name: string): Promise<void> {
-  await s.write("DELETE", apiPath`/api/v1/repository/${repo(namespace, name)}`, { scope: orgScope(namespace) });
+  await s.write("DELETE", apiPath`/api/v1/repository/${repo(namespace, name)}`, {
+    scope: orgScope(namespace),
+  });
 }
 
 /** Active tags of one repository (at most 500 are listed, §8.3): used before a delete. */
 export async function tagCount(s: QuaySession, namespace: string, name: string): Promise<number> {
-  const r = await s.get<{ tags?: Record<string, unknown> }>(apiPath`/api/v1/repository/${repo(namespace, name)}`, {
-    scope: orgScope(namespace),
-    query: { includeTags: true },
-    notFound: "undefined",
-  });
+  const r = await s.get<{ tags?: Record<string, unknown> }>(
+    apiPath`/api/v1/repository/${repo(namespace, name)}`,
+    {
+      scope: orgScope(namespace),
+      query: { includeTags: true },
+      notFound: "undefined",
+    },
+  );
   return Object.keys(r?.tags ?? {}).length;
 }
 
@@ -167,7 +184,9 @@ export async function deletePermission(
   } catch (e) {
     if (isQuayApiError(e) && e.status === 400) {
       const list =
-        kind === "user" ? await listUserPermissions(s, namespace, name) : await listTeamPermissions(s, namespace, name);
+        kind === "user"
+          ? await listUserPermissions(s, namespace, name)
+          : await listTeamPermissions(s, namespace, name);
       if (!(who in list)) return;
     }
     if (isNotFound(e)) return;

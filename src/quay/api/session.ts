@@ -27,7 +27,11 @@ export class QuaySession {
    */
   get<T>(
     path: string,
-    opts: { scope: string; query?: Record<string, string | number | boolean | undefined>; notFound?: "undefined" },
+    opts: {
+      scope: string;
+      query?: Record<string, string | number | boolean | undefined>;
+      notFound?: "undefined";
+    },
   ): Promise<T | undefined> {
     const key = `${path}?${JSON.stringify(opts.query ?? {})}|${opts.notFound ?? ""}`;
     const hit = this.#cache.get(key);
@@ -48,7 +52,14 @@ export class QuaySession {
   }
 
   /** A GET that must not come from the cache (e.g. re-reading right after a create). */
-  async fresh<T>(path: string, opts: { scope: string; notFound?: "undefined"; query?: Record<string, string | number | boolean | undefined> }): Promise<T | undefined> {
+  async fresh<T>(
+    path: string,
+    opts: {
+      scope: string;
+      notFound?: "undefined";
+      query?: Record<string, string | number | boolean | undefined>;
+    },
+  ): Promise<T | undefined> {
     this.invalidate(opts.scope);
     return this.get<T>(path, opts);
   }

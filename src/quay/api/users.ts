@@ -31,8 +31,10 @@ export async function createUser(s: QuaySession, name: string, email: string | u
     scope: USERS_SCOPE,
     body: email ? { username: name, email } : { username: name },
     landed: async () =>
-      (await s.fresh<UserView>(apiPath`/api/v1/superuser/users/${name}`, { scope: USERS_SCOPE, notFound: "undefined" })) !==
-      undefined,
+      (await s.fresh<UserView>(apiPath`/api/v1/superuser/users/${name}`, {
+        scope: USERS_SCOPE,
+        notFound: "undefined",
+      })) !== undefined,
   });
 }
 

@@ -1,0 +1,192 @@
+import { isDeepStrictEqual } from "node:util";
+import { ConfigError, QuayGitopsError } from "../src/errors";
+import { QuayClient } from "../src/quay/client";
+import { isQuayApiError } from "../src/quay/errors";
+import { QuaySession } from "../src/quay/api/session";
+import type { AnyKind, Context, Log, ProviderSettings } from "./base";
+import { kindByName } from "./registry";
+
+/**
+ * What the thin provider closures (providers/dynamic.ts) call in the provider process. Loaded from
+ * the compiled project by path, so refresh and delete always run the current code, and the state
+ * holds a few lines of closure per resource instead of the whole client (docs/design.md).
+ */
+
+/** The value Pulumi sends for inputs that are not known yet during preview (PULUMI-NOTES A4). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+interface DynamicConfig {
+  get(key: string): string | undefined;
+}
+
+let settings:
+  | (ProviderSettings & { token: string; caFile?: string; insecure: boolean; maxConcurrency: number })
+  | undefined;
+let context: Context | undefined;
+
+const log: Log = {
+  // The engine shows a dynamic provider's stdout as info diagnostics (PULUMI-NOTES A8).
+  info: (m) => process.stdout.write(`${m}\n`),
+  warn: (m) => process.stdout.write(`warning: ${m}\n`),
+};
+
+/**
+ * Connection settings from stack config, with env fallbacks. They are read here, never stored as
+ * resource inputs: rotating the token or moving the URL changes no resource.
+ */
+export function configure(config: DynamicConfig): void {
+  const get = (k: string) => config.get(`quay-gitops:${k}`);
+  const url = get("url") ?? process.env.QUAY_URL;
+  const token = get("token") ?? process.env.QUAY_TOKEN;
+  const maxConcurrency = Number(get("maxConcurrency") ?? process.env.QUAY_MAX_CONCURRENCY ?? 8);
+  const next = {
+    url: url ?? "",
+    token: token ?? "",
+    caFile: get("caFile") ?? process.env.QUAY_CA_FILE,
+    insecure: (get("insecureSkipTlsVerify") ?? process.env.QUAY_INSECURE_SKIP_TLS_VERIFY) === "true",
+    maxConcurrency: Number.isFinite(maxConcurrency) && maxConcurrency > 0 ? maxConcurrency : 8,
+    forceDelete: process.env.QUAY_GITOPS_FORCE_DELETE === "1",
+  };
+  // Called once per kind (one provider text each, PULUMI-NOTES A2); all kinds share one session,
+  // so one cache and one connection pool serve the whole run.
+  if (settings && JSON.stringify(settings) === JSON.stringify(next)) return;
+  settings = next;
+  context = undefined;
+}
+
+function ctx(): Context {
+  if (context) return context;
+  if (!settings) configure({ get: () => undefined });
+  const s = settings!;
+  if (!s.url || !s.token) {
+    throw new ConfigError(
+      "no Quay connection: set stack config quay-gitops:url and quay-gitops:token (secret), or QUAY_URL and QUAY_TOKEN",
+    );
+  }
+  const client = new QuayClient({
+    url: s.url,
+    token: s.token,
+    caFile: s.caFile,
+    insecureSkipTlsVerify: s.insecure,
+    maxConcurrency: s.maxConcurrency,
+    userAgent: "quay-gitops",
+  });
+  context = { session: new QuaySession(client), settings: s, log };
+  return context;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Pulumi hands over untyped property bags
+type Props = Record<string, any>;
+
+function strip(p: Props): Props {
+  const { __provider: _, ...rest } = p;
+  return rest;
+}
+
+function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/** JSON equality where an absent field equals `undefined`. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
+}
+
+function kind(name: string): AnyKind {
+  const k = kindByName(name);
+  if (!k) throw new QuayGitopsError("QG_ERR_ENGINE", `unknown Quay object kind '${name}'`);
+  return k;
+}
+
+/** Errors carry Quay's answer and, for an endpoint that is not there, the feature flag to check. */
+function explain(k: AnyKind, id: string, e: unknown): Error {
+  if (isQuayApiError(e) && e.unrouted && k.feature) {
+    return new QuayGitopsError(
+      "QG_ERR_CAPABILITY",
+      `${k.kind} ${id}: the registry does not offer ${e.method} ${e.path}; ${k.feature} looks disabled in Quay's config.yaml`,
+      { cause: e },
+    );
+  }
+  if (e instanceof Error) {
+    e.message = `${k.kind} ${id}: ${e.message}`;
+    return e;
+  }
+  return new Error(`${k.kind} ${id}: ${String(e)}`);
+}
+
+export async function check(kindName: string, _olds: Props, news: Props) {
+  const k = kind(kindName);
+  const inputs = strip(news);
+  const failures: { property: string; reason: string }[] = [];
+  if (!containsUnknown(inputs)) {
+    for (const [property, reason] of k.validate(inputs)) failures.push({ property, reason });
+  }
+  const normalized =
+    failures.length === 0 && !containsUnknown(inputs) && k.normalize ? k.normalize(inputs) : inputs;
+  return { inputs: { ...normalized, __provider: news.__provider }, failures };
+}
+
+export async function diff(kindName: string, _id: string, olds: Props, news: Props) {
+  const k = kind(kindName);
+  const changed = k.fields.filter((f) => containsUnknown(news[f]) || !sameValue(olds[f], news[f]));
+  const replaces = changed.filter((f) => f in k.replaceOn);
+  return {
+    changes: changed.length > 0,
+    replaces,
+    deleteBeforeReplace: replaces.length > 0 && k.deleteBeforeReplace === true,
+  };
+}
+
+export async function create(kindName: string, inputs: Props) {
+  const k = kind(kindName);
+  const d = strip(inputs);
+  const id = k.id(d);
+  try {
+    const live = await k.create(ctx(), d);
+    return { id: k.id(d, live), outs: { ...live, __provider: inputs.__provider } };
+  } catch (e) {
+    throw explain(k, id, e);
+  }
+}
+
+export async function read(kindName: string, id: string, props: Props) {
+  const k = kind(kindName);
+  const state = strip(props);
+  try {
+    const live = await k.read(ctx(), id, state);
+    if (!live) return { id: undefined, props: {} };
+    const inputs: Props = {};
+    for (const f of k.fields) {
+      if (!k.secretFields?.includes(f) && live[f] !== undefined) inputs[f] = live[f];
+    }
+    return { id, props: { ...live, __provider: props.__provider }, inputs };
+  } catch (e) {
+    throw explain(k, id, e);
+  }
+}
+
+export async function update(kindName: string, id: string, olds: Props, news: Props) {
+  const k = kind(kindName);
+  const state = strip(olds);
+  const d = strip(news);
+  const changed = new Set(k.fields.filter((f) => !sameValue(state[f], d[f])));
+  try {
+    const live = await k.update(ctx(), id, state, d, changed);
+    // Always the complete outputs: an update without outs wipes them (PULUMI-NOTES A2, #9982).
+    return { outs: { ...live, __provider: news.__provider } };
+  } catch (e) {
+    throw explain(k, id, e);
+  }
+}
+
+export async function remove(kindName: string, id: string, props: Props) {
+  const k = kind(kindName);
+  try {
+    await k.delete(ctx(), id, strip(props));
+  } catch (e) {
+    throw explain(k, id, e);
+  }
+}

@@ -1,0 +1,96 @@
+import { isQuayApiError } from "../src/quay/errors";
+import { createRobot, deleteRobot, getRobot, type RobotView } from "../src/quay/api/robots";
+import { orgScope } from "../src/quay/api/session";
+import { QuayGitopsError } from "../src/errors";
+import type { Kind } from "./base";
+import { type Failures, namespaceName } from "./validate";
+
+export interface RobotInputs {
+  organization: string;
+  shortName: string;
+  description: string;
+}
+
+export interface RobotState extends RobotInputs {
+  /** `org+short`, the name every other API uses (§6.6). */
+  fullName: string;
+  /** A secret output (the resource sets additionalSecretOutputs). */
+  token: string;
+}
+
+const liveOf = (r: RobotView, d: RobotInputs, token?: string): RobotState => ({
+  organization: d.organization,
+  shortName: d.shortName,
+  description: r.description ?? "",
+  fullName: r.name,
+  token: r.token ?? token ?? "",
+});
+
+const NO_UPDATE =
+  "Quay has no robot update endpoint (QUAY-API §6.1): another description means deleting and re-creating the robot, which changes its token";
+
+export const robot: Kind<RobotInputs, RobotState> = {
+  kind: "Robot",
+  fields: ["organization", "shortName", "description"],
+  replaceOn: { organization: NO_UPDATE, shortName: NO_UPDATE, description: NO_UPDATE },
+  validate(d) {
+    const f: Failures = [];
+    namespaceName(f, "organization", d.organization);
+    namespaceName(f, "shortName", d.shortName);
+    if (typeof d.description !== "string" || d.description.length > 255)
+      f.push(["description", "must be a string of at most 255 characters"]);
+    return f;
+  },
+  id: (d) => `${d.organization}+${d.shortName}`,
+
+  async create(c, d) {
+    try {
+      const created = await createRobot(c.session, d.organization, d.shortName, d.description);
+      if (created?.token) return liveOf(created, d);
+    } catch (e) {
+      // 400 "Existing robot with name" (§6.2): adopt. Its description cannot be changed in place; a
+      // different one stays in the outputs, so the next preview shows the replacement (and its new
+      // token) for a reviewer to accept instead of silently breaking the CI that uses the token.
+      if (!(isQuayApiError(e) && e.status === 400)) throw e;
+      c.session.invalidate(orgScope(d.organization));
+      const existing = await getRobot(c.session, d.organization, d.shortName);
+      if (!existing) throw e;
+      c.log.info(`adopted existing robot ${existing.name}`);
+      return liveOf(existing, d);
+    }
+    const found = await getRobot(c.session, d.organization, d.shortName);
+    if (!found)
+      throw new QuayGitopsError(
+        "QG_ERR_QUAY_RESPONSE",
+        `robot ${d.organization}+${d.shortName} was created but is not listed`,
+      );
+    return liveOf(found, d);
+  },
+
+  async read(c, _id, state) {
+    const r = await getRobot(c.session, state.organization, state.shortName);
+    return r ? liveOf(r, state, state.token) : undefined;
+  },
+
+  async update(_c, _id, state, d) {
+    // Only fields without a Quay counterpart can land here; every Quay field replaces.
+    return { ...state, ...d };
+  },
+
+  async delete(c, _id, state) {
+    try {
+      await deleteRobot(c.session, state.organization, state.shortName);
+    } catch (e) {
+      // deleteRobot has already seen that the robot still exists: the only 400 Quay gives for an
+      // existing robot is "Robot is being used by a mirror" (§6.5), and mirror configs cannot be
+      // deleted (§12.1). With the repository retained, the robot stays too.
+      if (isQuayApiError(e) && e.status === 400) {
+        c.log.warn(
+          `retained robot ${state.fullName}: the mirror configuration of a retained repository still names it (Quay refuses to delete it)`,
+        );
+        return;
+      }
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import { QuayGitopsError } from "../errors";
+import type { DesiredState } from "../model/types";
+import { type Feature, probeCapabilities } from "../quay/api/capabilities";
+import { QuaySession } from "../quay/api/session";
+import { QuayClient } from "../quay/client";
+
+/** Which features the desired state uses, and where (for the error message). */
+export function neededFeatures(state: DesiredState): Map<Feature, string[]> {
+  const needs = new Map<Feature, string[]>();
+  const need = (f: Feature, where: string) => needs.set(f, [...(needs.get(f) ?? []), where]);
+  for (const t of state.tenants) {
+    if (t.users.length > 0 && state.registry.users === "managed")
+      need("FEATURE_SUPER_USERS", `${t.file} (users)`);
+    if (t.quota) {
+      need("FEATURE_QUOTA_MANAGEMENT", `${t.file} (quota)`);
+      need("FEATURE_SUPER_USERS", `${t.file} (quota)`);
+    }
+    if (t.proxyCache) need("FEATURE_PROXY_CACHE", `${t.file} (proxyCache)`);
+    if (t.autoPrune.length > 0 || t.repositories.some((r) => r.autoPrune.length > 0)) {
+      need("FEATURE_AUTO_PRUNE", `${t.file} (autoPrune)`);
+    }
+    if (t.repositories.some((r) => r.mirror)) need("FEATURE_REPO_MIRROR", `${t.file} (mirror)`);
+  }
+  return needs;
+}
+
+/**
+ * Before an update changes anything: does the registry offer every feature the tenants use? A
+ * missing one fails the run up front, naming the feature and the tenant files that need it,
+ * instead of half-way through an apply. Costs one request per used feature plus one.
+ */
+export async function checkCapabilities(state: DesiredState): Promise<void> {
+  const needs = neededFeatures(state);
+  if (needs.size === 0) return;
+  const url = pulumi.runtime.getConfig("quay-gitops:url") ?? process.env.QUAY_URL;
+  const token = pulumi.runtime.getConfig("quay-gitops:token") ?? process.env.QUAY_TOKEN;
+  if (!url || !token) return; // the providers report the missing connection with its fix
+  const client = new QuayClient({
+    url,
+    token,
+    caFile: pulumi.runtime.getConfig("quay-gitops:caFile") ?? process.env.QUAY_CA_FILE,
+    insecureSkipTlsVerify:
+      (pulumi.runtime.getConfig("quay-gitops:insecureSkipTlsVerify") ??
+        process.env.QUAY_INSECURE_SKIP_TLS_VERIFY) === "true",
+    userAgent: "quay-gitops",
+  });
+  try {
+    const report = await probeCapabilities(new QuaySession(client), new Set(needs.keys()));
+    if (report.missing.length > 0) {
+      const lines = report.missing.map((m) => `- ${m.reason}; used by ${needs.get(m.feature)!.join(", ")}`);
+      throw new QuayGitopsError(
+        "QG_ERR_CAPABILITY",
+        `the registry at ${url} lacks what the tenant files use; nothing was applied:\n${lines.join("\n")}`,
+      );
+    }
+  } finally {
+    await client.close();
+  }
+}

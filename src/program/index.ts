@@ -1,0 +1,66 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretRef } from "../model/types";
+import { loadDesiredState, summarize } from "../tenant";
+import { renderText } from "../tenant/report";
+import { checkCapabilities } from "./capabilities";
+import { type SecretSource, Tenant } from "./tenant";
+
+/**
+ * The Pulumi program: tenant files → one component per tenant with one resource per Quay object.
+ * Its only input is the normalized desired state (src/tenant); invalid files stop it before any
+ * resource is registered, with every problem listed as file:line:col.
+ */
+async function program(): Promise<Record<string, unknown>> {
+  const config = new pulumi.Config("quay-gitops");
+  const root = process.env.QUAY_GITOPS_ROOT || process.cwd();
+  const tenantsDir = process.env.QUAY_GITOPS_TENANTS_DIR || config.get("tenantsDir") || "tenants";
+  const registryFile =
+    process.env.QUAY_GITOPS_REGISTRY_FILE ||
+    config.get("registryFile") ||
+    `stacks/${pulumi.getStack()}.registry.yaml`;
+  const result = loadDesiredState({ root, tenantsDir, registryFile, now: new Date() });
+  const problems = result.diagnostics.filter((d) => d.severity === "error");
+  for (const d of result.diagnostics.filter((x) => x.severity !== "error")) {
+    pulumi.log.info(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
+  }
+  if (!result.state || problems.length > 0) {
+    throw new Error(
+      `the tenant files are invalid; nothing was applied:\n${renderText(result.diagnostics, summarize(result.diagnostics, result.tenantFiles.length))}\nRun \`npx quay-gitops validate\` to check them.`,
+    );
+  }
+  const state = result.state;
+
+  if (!pulumi.runtime.isDryRun()) await checkCapabilities(state);
+
+  const secrets: SecretSource = {
+    resolve(ref: SecretRef, where: string) {
+      if ("env" in ref) {
+        const v = process.env[ref.env];
+        if (v === undefined || v === "") {
+          throw new Error(
+            `${where}: environment variable ${ref.env} is not set (passwordFrom: { env: ${ref.env} })`,
+          );
+        }
+        return pulumi.secret(v);
+      }
+      return config.requireSecret(ref.config.replace(/^quay-gitops:/, ""));
+    },
+  };
+
+  const tenants = state.tenants.map((t) => new Tenant(t));
+  const users = new Map(tenants.flatMap((t) => [...t.users]));
+  for (const t of tenants) t.populate({ users, secrets });
+
+  return {
+    registryFile: path.relative(root, path.resolve(root, registryFile)),
+    tenants: Object.fromEntries(tenants.map((t) => [t.model.name, t.summary])),
+    robotTokens: pulumi.secret(
+      pulumi.all(Object.fromEntries(tenants.map((t) => [t.model.name, t.robotTokens]))),
+    ),
+    gitCommit: process.env.QUAY_GITOPS_GIT_COMMIT ?? "",
+    gitBranch: process.env.QUAY_GITOPS_GIT_BRANCH ?? "",
+  };
+}
+
+module.exports = program();

@@ -1,0 +1,255 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as q from "../../providers/resources";
+import type { Credentials, SecretRef, TenantModel } from "../model/types";
+import { effectivePermissions, names, refName } from "./desired";
+
+export interface SecretSource {
+  /** The secret's value; throws a clear error naming the tenant file when it is missing. */
+  resolve(ref: SecretRef, where: string): pulumi.Output<string>;
+}
+
+export interface TenantArgs {
+  /** User resources of every tenant, by name: grants may name users of other tenants. */
+  users: ReadonlyMap<string, q.User>;
+  secrets: SecretSource;
+}
+
+/**
+ * One tenant's objects under one component, so previews and stack outputs group by tenant.
+ * Dependencies follow Quay's order (QUAY-API §18): users → organization → robots and teams →
+ * default permissions → repositories → mirrors and prune policies; quota and proxy cache after the
+ * organization.
+ */
+export class Tenant extends pulumi.ComponentResource {
+  readonly model: TenantModel;
+  /** This tenant's users; created first, since other tenants' grants may name them. */
+  readonly users: ReadonlyMap<string, q.User>;
+  summary!: Record<string, unknown>;
+  robotTokens!: pulumi.Output<Record<string, string>>;
+
+  constructor(tenant: TenantModel, opts?: pulumi.ComponentResourceOptions) {
+    super("quay-gitops:index:Tenant", tenant.name, {}, opts);
+    this.model = tenant;
+    this.users = new Map(
+      tenant.users.map((u) => [
+        u.name,
+        new q.User(
+          names.user(u.name),
+          { name: u.name, ...(u.email !== undefined ? { email: u.email } : {}) },
+          { parent: this },
+        ),
+      ]),
+    );
+  }
+
+  /** Everything else, once every tenant's users exist. */
+  populate(args: TenantArgs): void {
+    const t = this.model;
+    const org = t.organization.name;
+    const child = (dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
+      parent: this,
+      dependsOn,
+    });
+    const userDeps = (names: Iterable<string>) =>
+      [...names].flatMap((n) => (args.users.has(n) ? [args.users.get(n)!] : []));
+
+    const organization = new q.Organization(
+      names.organization(org),
+      {
+        name: org,
+        ...(t.organization.email !== undefined ? { email: t.organization.email } : {}),
+        ...(t.organization.tagExpirationSeconds !== undefined
+          ? { tagExpirationSeconds: t.organization.tagExpirationSeconds }
+          : {}),
+        deletionPolicy: t.organization.deletionPolicy,
+      },
+      child(userDeps(t.users.map((u) => u.name))),
+    );
+
+    const robots = new Map<string, q.Robot>();
+    for (const r of t.robots) {
+      robots.set(
+        r.fullName,
+        new q.Robot(
+          names.robot(r.fullName),
+          { organization: org, shortName: r.shortName, description: r.description },
+          child([organization]),
+        ),
+      );
+    }
+    const robotDeps = (fullNames: Iterable<string>) =>
+      [...fullNames].flatMap((n) => (robots.has(n) ? [robots.get(n)!] : []));
+
+    const teams = new Map<string, q.Team>();
+    for (const team of t.teams) {
+      teams.set(
+        team.name,
+        new q.Team(
+          names.team(org, team.name),
+          {
+            organization: org,
+            name: team.name,
+            role: team.role,
+            description: team.description,
+            members: team.members,
+          },
+          child([
+            organization,
+            ...userDeps(team.members.filter((m) => m.kind === "user").map((m) => m.name)),
+            ...robotDeps(team.members.filter((m) => m.kind === "robot").map((m) => m.name)),
+          ]),
+        ),
+      );
+    }
+    const subjectDeps = (subjects: { kind: string; name: string }[]) => [
+      ...userDeps(subjects.filter((s) => s.kind === "user").map((s) => s.name)),
+      ...robotDeps(subjects.filter((s) => s.kind === "robot").map((s) => s.name)),
+      ...subjects.flatMap((s) => (s.kind === "team" && teams.has(s.name) ? [teams.get(s.name)!] : [])),
+    ];
+
+    const defaults: q.DefaultPermission[] = [];
+    for (const d of t.defaultPermissions) {
+      defaults.push(
+        new q.DefaultPermission(
+          names.defaultPermission(org, d),
+          {
+            organization: org,
+            delegate: d.delegate,
+            ...(d.activatingUser !== undefined ? { activatingUser: d.activatingUser } : {}),
+            role: d.role,
+          },
+          child([
+            organization,
+            ...subjectDeps([d.delegate]),
+            ...userDeps(d.activatingUser ? [d.activatingUser] : []),
+          ]),
+        ),
+      );
+    }
+
+    if (t.quota) {
+      new q.Quota(
+        names.quota(org),
+        { organization: org, limitBytes: t.quota.limitBytes, limits: t.quota.limits },
+        child([organization]),
+      );
+    }
+
+    if (t.proxyCache) {
+      const pc = t.proxyCache;
+      new q.ProxyCache(
+        names.proxyCache(org),
+        {
+          organization: org,
+          upstream: pc.upstream,
+          expirationSeconds: pc.expirationSeconds,
+          insecure: pc.insecure,
+          ...credentialArgs(pc.credentials, args.secrets, `${t.file}: proxyCache`),
+        },
+        child([organization]),
+      );
+    }
+
+    for (const p of t.autoPrune) {
+      new q.AutoPrunePolicy(
+        names.autoPrune(org, undefined, p),
+        {
+          namespace: org,
+          method: p.method,
+          value: p.value,
+          ...(p.tagPattern !== undefined ? { tagPattern: p.tagPattern } : {}),
+          tagPatternMatches: p.tagPatternMatches,
+        },
+        child([organization]),
+      );
+    }
+
+    const repositories: string[] = [];
+    for (const repo of t.repositories) {
+      const permissions = effectivePermissions(repo, t.defaultPermissions);
+      const repository = new q.Repository(
+        names.repository(org, repo.name),
+        {
+          namespace: org,
+          name: repo.name,
+          visibility: repo.visibility,
+          description: repo.description,
+          permissions,
+          ...(repo.mirror ? { mirrorRobot: repo.mirror.robot } : {}),
+          deletionPolicy: repo.deletionPolicy,
+        },
+        // Default permissions first: Quay applies them when it creates the repository (§18.6).
+        child([
+          organization,
+          ...defaults,
+          ...subjectDeps(permissions),
+          ...robotDeps(repo.mirror ? [repo.mirror.robot] : []),
+        ]),
+      );
+      repositories.push(repo.name);
+      if (repo.mirror) {
+        const m = repo.mirror;
+        new q.RepositoryMirror(
+          names.mirror(org, repo.name),
+          {
+            namespace: org,
+            repository: repo.name,
+            externalReference: m.externalReference,
+            tags: m.tags,
+            syncIntervalSeconds: m.syncIntervalSeconds,
+            robot: m.robot,
+            verifyTls: m.verifyTls,
+            unsignedImages: m.unsignedImages,
+            ...(m.proxy ? { proxy: m.proxy } : {}),
+            enabled: m.enabled,
+            skopeoTimeoutSeconds: m.skopeoTimeoutSeconds,
+            architectureFilter: m.architectureFilter,
+            ...credentialArgs(m.credentials, args.secrets, `${t.file}: repositories ${repo.name} mirror`),
+          },
+          child([repository, ...robotDeps([m.robot])]),
+        );
+      }
+      for (const p of repo.autoPrune) {
+        new q.AutoPrunePolicy(
+          names.autoPrune(org, repo.name, p),
+          {
+            namespace: org,
+            repository: repo.name,
+            method: p.method,
+            value: p.value,
+            ...(p.tagPattern !== undefined ? { tagPattern: p.tagPattern } : {}),
+            tagPatternMatches: p.tagPatternMatches,
+          },
+          child([repository]),
+        );
+      }
+    }
+
+    this.robotTokens = pulumi.secret(
+      pulumi.all(Object.fromEntries([...robots].map(([full, r]) => [full, r.token]))) as pulumi.Output<
+        Record<string, string>
+      >,
+    );
+    this.summary = {
+      file: t.file,
+      organization: org,
+      users: t.users.map((u) => u.name),
+      robots: t.robots.map((r) => r.fullName),
+      teams: t.teams.map((x) => x.name),
+      repositories,
+      mirrors: t.repositories.filter((r) => r.mirror).map((r) => r.name),
+      quota: t.quota ? { limitBytes: t.quota.limitBytes, limits: t.quota.limits } : null,
+      proxyCache: t.proxyCache?.upstream ?? null,
+    };
+    this.registerOutputs({ summary: this.summary, robotTokens: this.robotTokens });
+  }
+}
+
+function credentialArgs(c: Credentials | undefined, secrets: SecretSource, where: string) {
+  if (!c) return {};
+  return {
+    username: c.username,
+    password: secrets.resolve(c.passwordFrom, where),
+    passwordRef: refName(c.passwordFrom),
+  };
+}
