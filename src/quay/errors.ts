@@ -17,7 +17,7 @@ export class QuayApiError extends QuayGitopsError {
   readonly errorType: string | undefined;
   readonly method: string;
   readonly path: string;
-  /** Route template, e.g. `/api/v1/organization/{org}/robots/{robot}`, when the path is a known route. */
+  /** Route template, e.g. `/api/v1/organization/{orgname}/robots/{robot_shortname}`, when the path is a known route. */
   readonly route: string | undefined;
   /** Scopes the route needs (QUAY-API §1.3), set on 401/403 when the route is known. */
   readonly requiredScopes: readonly QuayScope[] | undefined;

@@ -156,7 +156,10 @@ function redactDeep(value: unknown, redact: (s: string) => string, depth = 0): u
   if (depth > 20 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, depth + 1));
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => [redact(k), redactDeep(v, redact, depth + 1)]),
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+      redact(k),
+      redactDeep(v, redact, depth + 1),
+    ]),
   );
 }
 

@@ -5,7 +5,7 @@
  *
  * Every HTTP attempt that was dispatched counts once in `total` (retries included, so the total
  * matches what the server saw); `calls` counts `request()` calls. Requests are filed under their
- * route template (`GET /api/v1/organization/{org}/robots`), never under a concrete path, so
+ * route template (`GET /api/v1/organization/{orgname}/robots`), never under a concrete path, so
  * snapshots contain no names and no query values.
  */
 

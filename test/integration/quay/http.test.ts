@@ -221,9 +221,9 @@ describe("request counter", () => {
     const s = client.stats.snapshot();
     expect(s).toMatchObject({ total: 4, calls: 4, reads: 3, writes: 1, retries: 0 });
     expect(s.byRoute).toEqual({
-      "GET /api/v1/organization/{org}": 2,
+      "GET /api/v1/organization/{orgname}": 2,
       "GET /not/a/quay/route": 1,
-      "PUT /api/v1/organization/{org}/robots/{robot}": 1,
+      "PUT /api/v1/organization/{orgname}/robots/{robot_shortname}": 1,
     });
     expect(client.stats.reset().total).toBe(4);
     expect(client.stats.snapshot().total).toBe(0);

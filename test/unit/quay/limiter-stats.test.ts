@@ -61,12 +61,12 @@ describe("RequestStats", () => {
   it("counts attempts, reads/writes, retries and routes; reset returns the last snapshot", () => {
     const s = new RequestStats();
     s.recordCall();
-    s.recordAttempt("GET", "/api/v1/organization/{org}", 1);
+    s.recordAttempt("GET", "/api/v1/organization/{orgname}", 1);
     s.recordOutcome(503);
-    s.recordAttempt("GET", "/api/v1/organization/{org}", 2);
+    s.recordAttempt("GET", "/api/v1/organization/{orgname}", 2);
     s.recordOutcome(200);
     s.recordCall();
-    s.recordAttempt("put", "/api/v1/organization/{org}/robots/{robot}", 1);
+    s.recordAttempt("put", "/api/v1/organization/{orgname}/robots/{robot_shortname}", 1);
     s.recordOutcome(undefined);
     s.recordLandedCheck();
     const snap = s.snapshot();
@@ -80,8 +80,8 @@ describe("RequestStats", () => {
       landedChecks: 1,
     });
     expect(snap.byRoute).toEqual({
-      "GET /api/v1/organization/{org}": 2,
-      "PUT /api/v1/organization/{org}/robots/{robot}": 1,
+      "GET /api/v1/organization/{orgname}": 2,
+      "PUT /api/v1/organization/{orgname}/robots/{robot_shortname}": 1,
     });
     expect(snap.byMethod).toEqual({ GET: 2, PUT: 1 });
     expect(snap.byStatus).toEqual({ "503": 1, "200": 1, error: 1 });

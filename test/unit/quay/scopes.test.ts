@@ -6,24 +6,28 @@ const T = (method: string, path: string) => matchRoute(method, path)?.template;
 describe("matchRoute", () => {
   it("finds the template of concrete paths", () => {
     expect(T("POST", "/api/v1/organization/")).toBe("/api/v1/organization/");
-    expect(T("GET", "/api/v1/organization/acme")).toBe("/api/v1/organization/{org}");
-    expect(T("PUT", "/api/v1/organization/acme/robots/ci")).toBe("/api/v1/organization/{org}/robots/{robot}");
+    expect(T("GET", "/api/v1/organization/acme")).toBe("/api/v1/organization/{orgname}");
+    expect(T("PUT", "/api/v1/organization/acme/robots/ci")).toBe(
+      "/api/v1/organization/{orgname}/robots/{robot_shortname}",
+    );
     expect(T("GET", "/api/v1/organization/acme/robots?token=false")).toBe(
-      "/api/v1/organization/{org}/robots",
+      "/api/v1/organization/{orgname}/robots",
     );
     expect(T("PUT", "/api/v1/organization/acme/team/devs/members/acme+ci")).toBe(
-      "/api/v1/organization/{org}/team/{team}/members/{member}",
+      "/api/v1/organization/{orgname}/team/{teamname}/members/{membername}",
     );
   });
   it("reads {repo} as two or more segments, preferring the more specific route", () => {
-    expect(T("GET", "/api/v1/repository/acme/app")).toBe("/api/v1/repository/{repo}");
-    expect(T("GET", "/api/v1/repository/acme/team/app")).toBe("/api/v1/repository/{repo}");
-    expect(T("PUT", "/api/v1/repository/acme/team/app/mirror")).toBe("/api/v1/repository/{repo}/mirror");
+    expect(T("GET", "/api/v1/repository/acme/app")).toBe("/api/v1/repository/{repository:repo}");
+    expect(T("GET", "/api/v1/repository/acme/team/app")).toBe("/api/v1/repository/{repository:repo}");
+    expect(T("PUT", "/api/v1/repository/acme/team/app/mirror")).toBe(
+      "/api/v1/repository/{repository:repo}/mirror",
+    );
     expect(T("PUT", "/api/v1/repository/acme/app/permissions/user/acme+ci")).toBe(
-      "/api/v1/repository/{repo}/permissions/user/{user}",
+      "/api/v1/repository/{repository:repo}/permissions/user/{username}",
     );
     expect(T("GET", "/api/v1/repository/acme/a/b/permissions/team/")).toBe(
-      "/api/v1/repository/{repo}/permissions/team/",
+      "/api/v1/repository/{repository:repo}/permissions/team/",
     );
     expect(T("POST", "/api/v1/repository")).toBe("/api/v1/repository");
     expect(T("GET", "/api/v1/repository?namespace=acme")).toBe("/api/v1/repository");
@@ -32,7 +36,7 @@ describe("matchRoute", () => {
     expect(T("POST", "/api/v1/organization")).toBeUndefined();
     expect(T("GET", "/api/v1/organization/acme/")).toBeUndefined();
     expect(T("GET", "/api/v1/organization/acme/autoprunepolicy/")).toBe(
-      "/api/v1/organization/{org}/autoprunepolicy/",
+      "/api/v1/organization/{orgname}/autoprunepolicy/",
     );
   });
   it("treats HEAD like GET and knows nothing of unknown paths", () => {
@@ -41,7 +45,7 @@ describe("matchRoute", () => {
   });
   it("files a wrong method under the path's template, with no scope", () => {
     const r = matchRoute("PATCH", "/api/v1/organization/acme");
-    expect(r?.template).toBe("/api/v1/organization/{org}");
+    expect(r?.template).toBe("/api/v1/organization/{orgname}");
     expect(r?.scopes).toEqual([]);
   });
 });
@@ -79,7 +83,7 @@ describe("scope table (QUAY-API §1.3)", () => {
   });
   it("every template is reachable by its own shape", () => {
     for (const r of ROUTES) {
-      const sample = r.template.replace("{repo}", "ns/name").replace(/\{[a-z]+\}/g, "x1");
+      const sample = r.template.replace(/\{[a-z_]+:repo\}/, "ns/name").replace(/\{[a-z_]+\}/g, "x1");
       expect(matchRoute(r.method, sample)?.template, `${r.method} ${r.template}`).toBe(r.template);
     }
   });
@@ -91,11 +95,11 @@ describe("scope table (QUAY-API §1.3)", () => {
 
 describe("describeScopeNeed", () => {
   it("reads like the error hint", () => {
-    const r = scopeForRoute("PUT", "/api/v1/organization/{org}/robots/{robot}");
+    const r = scopeForRoute("PUT", "/api/v1/organization/{orgname}/robots/{robot_shortname}");
     expect(r && describeScopeNeed(r)).toBe("this needs a token with scope org:admin (QUAY-API §1.3, §6.2)");
-    const two = scopeForRoute("GET", "/api/v1/organization/{org}/robots/{robot}/permissions");
+    const two = scopeForRoute("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}/permissions");
     expect(two && describeScopeNeed(two)).toMatch(/scopes org:admin and user:admin/);
-    const pub = scopeForRoute("GET", "/api/v1/users/{user}");
+    const pub = scopeForRoute("GET", "/api/v1/users/{username}");
     expect(pub && describeScopeNeed(pub)).toBeUndefined();
   });
 });
