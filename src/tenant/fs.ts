@@ -57,7 +57,7 @@ export function loadDesiredState(opts: LoadOptions): LoadResult {
   } catch (e) {
     ioError(rel(tenantsAbs), e, "cannot list the tenants folder");
   }
-  const selected = selectTenantFiles(rel(tenantsAbs), names);
+  const selected = selectTenantFiles(rel(tenantsAbs), names, rel(registryAbs));
   readDiagnostics.push(...selected.diagnostics);
   const tenants: SourceFile[] = [];
   for (const p of selected.paths) {

@@ -144,12 +144,14 @@ function stem(path: string): string {
 export function selectTenantFiles(
   dir: string,
   names: readonly string[],
+  /** The registry file, when it sits in the same folder, is not a tenant file. */
+  registryPath?: string,
 ): { paths: string[]; diagnostics: Diagnostic[] } {
   const prefix = dir === "" || dir === "." ? "" : `${dir.replace(/\/+$/, "")}/`;
   const paths: string[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const name of [...names].sort(cmp)) {
-    if (name.startsWith(".")) continue;
+    if (name.startsWith(".") || `${prefix}${name}` === registryPath) continue;
     if (name.endsWith(".yaml")) paths.push(`${prefix}${name}`);
     else if (name.endsWith(".yml")) {
       diagnostics.push({
@@ -192,7 +194,7 @@ export function loadDesiredStateFromFiles(input: LoadFilesInput): LoadResult {
   const names = [...files.keys()]
     .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"))
     .map((p) => p.slice(prefix.length));
-  const selected = selectTenantFiles(dir, names);
+  const selected = selectTenantFiles(dir, names, registryPath);
   const registryContent = files.get(registryPath);
   return loadFromSources({
     tenants: selected.paths.map((path) => ({ path, content: files.get(path)! })),

@@ -242,7 +242,7 @@ export function normalizeMirror(m: MirrorSpec, robotName: (ref: string) => strin
   const proxy = m.proxy;
   return {
     externalReference: m.from,
-    tags: [...new Set(m.tags)],
+    tags: [...m.tags],
     syncIntervalSeconds: m.every === undefined ? DEFAULT_MIRROR_INTERVAL_SECONDS : seconds(m.every),
     robot: robotName(m.robot),
     ...(m.credentials === undefined ? {} : { credentials: credentials(m.credentials) }),

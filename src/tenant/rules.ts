@@ -441,11 +441,12 @@ class References {
       return undefined;
     }
     if (this.t.robots.has(short)) return `${own}+${short}`;
+    if (!isNamespaceName(short)) return undefined; // the schema reported the name
     const declared = [...this.t.robots.keys()];
     this.scope.error(
       "QG_TENANT_REFERENCE",
       path,
-      `${what} "${ref}" is not a robot of this tenant${didYouMean(short, declared)}${declared.length ? ` (robots: ${declared.join(", ")})` : "; declare it under spec.robots"}`,
+      `${what} "${ref}" is not a robot of this tenant${hint(short, declared, "spec.robots", "robots")}`,
     );
     return undefined;
   }
@@ -462,11 +463,12 @@ class References {
       return undefined;
     }
     if (this.t.teams.has(name) || this.baselineTeams.has(name) || IMPLICIT_TEAMS.includes(name)) return name;
+    if (!isNamespaceName(name)) return undefined; // the schema reported the name
     const candidates = [...this.t.teams.keys(), ...this.baselineTeams, ...IMPLICIT_TEAMS];
     this.scope.error(
       "QG_TENANT_REFERENCE",
       path,
-      `team "${ref}" is not a team of this tenant${didYouMean(name, candidates)}; declare it under spec.teams (known: ${candidates.join(", ")})`,
+      `team "${ref}" is not a team of this tenant${hint(name, candidates, "spec.teams", "teams")}`,
     );
     return undefined;
   }
@@ -486,6 +488,13 @@ class References {
       `this ${what} reads from this registry (${host})${namespace ? ` organization ${namespace}` : ""}, which is not this tenant's organization; a ${what} may not copy another tenant's images (grant access in Quay instead)`,
     );
   }
+}
+
+/** `; did you mean "x"? (robots: a, b)` or `; declare it under spec.robots (robots: a, b)`. */
+function hint(name: string, candidates: readonly string[], where: string, word: string): string {
+  const list = candidates.length ? ` (${word}: ${candidates.join(", ")})` : "";
+  const mean = didYouMean(name, candidates);
+  return mean ? `${mean}${list}` : `; declare it under ${where}${list}`;
 }
 
 function checkDuration(scope: FileScope, value: unknown, path: Path, minSeconds: number): void {

@@ -129,7 +129,7 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
     case "minProperties":
     case "maxProperties":
       bag.error(
-        secretField ? "QG_TENANT_INLINE_SECRET" : "QG_TENANT_SCHEMA",
+        "QG_TENANT_SCHEMA",
         f.file,
         at(path),
         `${where(path)}${parent.errorMessage ?? e.message ?? "is not valid"}`,
@@ -180,6 +180,14 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
       );
       return;
     }
+    case "minItems":
+      bag.error(
+        "QG_TENANT_SCHEMA",
+        f.file,
+        at(path),
+        `${where(path)}must list at least ${String(params.limit)} item${params.limit === 1 ? "" : "s"}`,
+      );
+      return;
     case "uniqueItems": {
       const j = Number(params.j);
       const i = Number(params.i);
@@ -194,9 +202,11 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
     }
     default: {
       const code: DiagnosticCode = parent["x-code"] ?? "QG_TENANT_SCHEMA";
+      // A value under passwordFrom may be a pasted password: never echo it.
+      const value = path.includes("passwordFrom") ? "the value" : show(e.data);
       const text =
         parent.patternErrorMessage && ["pattern", "minLength", "maxLength"].includes(e.keyword)
-          ? `${show(e.data)} is not ${parent.patternErrorMessage}`
+          ? `${value} is not ${parent.patternErrorMessage}`
           : (e.message ?? "is not valid");
       bag.error(code, f.file, at(path), `${where(path)}${text}`);
     }

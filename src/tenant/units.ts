@@ -134,14 +134,11 @@ export function parseExpiry(input: unknown): Parsed<Date> {
   };
 }
 
-/** Formats bytes for messages with the largest binary unit that divides it ("500 GiB"). */
+/** Formats bytes for messages in binary units: "500 GiB", "93.13 GiB" (for 100 GB). */
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let v = bytes;
   let i = 0;
-  while (i < units.length - 1 && v >= 1024 && v % 1024 === 0) {
-    v /= 1024;
-    i++;
-  }
-  return `${v} ${units[i]}`;
+  while (i < units.length - 1 && bytes >= 1024 ** (i + 1)) i++;
+  const v = bytes / 1024 ** i;
+  return `${Number.isInteger(v) ? v : v.toFixed(2)} ${units[i]}`;
 }

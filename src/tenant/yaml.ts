@@ -218,18 +218,28 @@ export function parseYaml(file: string, text: string, bag: DiagnosticBag): YamlF
   }
   let broken = false;
   for (const d of docs) {
+    // A syntax error makes the parser misread what follows, and its later errors are mostly
+    // consequences. Report the first one (a tab used for indentation if any: the usual root cause)
+    // and every duplicate key, which are independent of each other.
+    const syntax = d.errors.filter((e) => e.code !== "DUPLICATE_KEY");
+    const first = syntax.find((e) => e.code === "TAB_AS_INDENT") ?? syntax[0];
+    if (first) {
+      const extra = first.code === "TAB_AS_INDENT" ? "; indent with spaces" : "";
+      bag.error(
+        "QG_TENANT_YAML",
+        file,
+        pos(first.pos[0]),
+        `YAML syntax: ${firstLine(first.message)}${extra}`,
+      );
+    }
     for (const e of d.errors) {
-      broken = true;
-      if (e.code === "DUPLICATE_KEY") {
-        bag.error("QG_TENANT_DUPLICATE_KEY", file, pos(e.pos[0]), duplicateKeyMessage(d, e.pos[0], pos));
-      } else {
-        bag.error("QG_TENANT_YAML", file, pos(e.pos[0]), `YAML syntax: ${firstLine(e.message)}`);
-      }
+      if (e.code !== "DUPLICATE_KEY") continue;
+      bag.error("QG_TENANT_DUPLICATE_KEY", file, pos(e.pos[0]), duplicateKeyMessage(d, e.pos[0], pos));
     }
     for (const w of d.warnings) {
-      broken = true;
       bag.error("QG_TENANT_YAML", file, pos(w.pos[0]), `YAML: ${firstLine(w.message)}`);
     }
+    broken ||= d.errors.length > 0 || d.warnings.length > 0;
   }
   if (broken) return undefined;
   const version = doc.directives?.yaml;
@@ -259,21 +269,25 @@ export function parseYaml(file: string, text: string, bag: DiagnosticBag): YamlF
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    let firstAlias: Position = START;
+    const message = String((e as Error)?.message ?? e);
+    // The yaml package throws "Excessive alias count indicates a resource exhaustion attack" past
+    // maxAliasCount, and "Unresolved alias" for an alias without anchor.
+    const bomb = /excessive alias count/i.test(message);
+    let where: Position = START;
     visit(doc, {
       Alias(_k, node) {
-        firstAlias = pos(node.range?.[0] ?? 0);
+        if (!bomb && node.resolve(doc) !== undefined) return undefined;
+        where = pos(node.range?.[0] ?? 0);
         return visit.BREAK;
       },
     });
-    const isAliasBomb = e instanceof ReferenceError || /alias/i.test(String((e as Error)?.message));
     bag.error(
-      isAliasBomb ? "QG_TENANT_ALIAS" : "QG_TENANT_YAML",
+      bomb ? "QG_TENANT_ALIAS" : "QG_TENANT_YAML",
       file,
-      firstAlias,
-      isAliasBomb
+      where,
+      bomb
         ? `aliases (*name) expand into more than ${MAX_ALIAS_COUNT} nodes; write the values out or use fewer nested aliases`
-        : `YAML: ${firstLine(String((e as Error)?.message ?? e))}`,
+        : `YAML: ${firstLine(message)}`,
     );
     return undefined;
   }

@@ -1,0 +1,241 @@
+import { describe, expect, it } from "vitest";
+import { loadDesiredStateFromFiles } from "../../../src/tenant";
+import { codes, lines, load, REGISTRY_PATH, registryYaml, tenantYaml } from "./helpers";
+
+describe("isolation and restrictions", () => {
+  it("the more specific pattern owns a name: acme (acme-*) cannot take acme-labs's organization", () => {
+    const r = load({ acme: "organization: { name: acme-labs-ci }\n", "acme-labs": "{}" });
+    expect(lines(r)).toEqual([
+      'QG_TENANT_RESTRICTED tenants/acme.yaml:6:25 spec.organization.name: organization "acme-labs-ci" belongs to tenant acme-labs: its pattern "acme-labs-*" is more specific than "acme-*" of tenant acme',
+    ]);
+    // ...while acme-labs itself may.
+    expect(lines(load({ acme: "{}", "acme-labs": "organization: { name: acme-labs-ci }\n" }))).toEqual([]);
+  });
+
+  it("a tenant named in the registry's restrictions reserves its names before its file exists", () => {
+    const registry = "users: { existing: [lab-bot] }\nrestrictions:\n  tenants:\n    acme-labs: {}\n";
+    const r = load({ acme: "organization: { name: acme-labs }\n" }, { registry });
+    expect(codes(r)).toEqual(["QG_TENANT_RESTRICTED"]);
+  });
+
+  it("per-tenant restrictions replace the defaults, the others keep them", () => {
+    const registry = `restrictions:
+  tenants:
+    platform:
+      organizations: [platform, ocp]
+      users: [platform-*, svc-*]
+`;
+    expect(
+      lines(load({ platform: "organization: { name: ocp }\nusers: [{ name: svc-mirror }]\n" }, { registry })),
+    ).toEqual([]);
+    expect(codes(load({ platform: "organization: { name: platform-eu }\n" }, { registry }))).toEqual([
+      "QG_TENANT_RESTRICTED",
+    ]);
+    expect(codes(load({ acme: "organization: { name: acme-eu }\n" }, { registry }))).toEqual([]);
+  });
+
+  it("a duplicate organization blames only the claimant the registry does not allow", () => {
+    const r = load({ aaa: "organization: { name: zed }\n", zed: "{}" });
+    expect(lines(r).map((l) => l.split(" ").slice(0, 2).join(" "))).toEqual([
+      "QG_TENANT_DUPLICATE tenants/aaa.yaml:6:25",
+      "QG_TENANT_RESTRICTED tenants/aaa.yaml:6:25",
+    ]);
+  });
+
+  it("without restrictions in play, both claimants of a name are told about each other", () => {
+    const registry = 'restrictions:\n  default:\n    organizations: ["*"]\n    users: ["*"]\n';
+    const r = load(
+      { aaa: "organization: { name: shared }\n", bbb: "organization: { name: shared }\n" },
+      { registry },
+    );
+    expect(lines(r)).toEqual([
+      'QG_TENANT_DUPLICATE tenants/aaa.yaml:6:25 spec.organization.name: organization "shared" is also declared by tenants/bbb.yaml:6; an organization belongs to exactly one tenant',
+      'QG_TENANT_DUPLICATE tenants/bbb.yaml:6:25 spec.organization.name: organization "shared" is also declared by tenants/aaa.yaml:6; an organization belongs to exactly one tenant',
+    ]);
+  });
+
+  it("an organization may not be named like a user of another tenant", () => {
+    const registry = 'restrictions:\n  default:\n    organizations: ["*"]\n    users: ["*"]\n';
+    const r = load({ aaa: "organization: { name: bob }\n", bbb: "users: [{ name: bob }]\n" }, { registry });
+    expect(codes(r)).toEqual(["QG_TENANT_DUPLICATE"]);
+    expect(lines(r)[0]).toContain("share one namespace");
+  });
+
+  it("users of other tenants may be referenced (outside collaborators), robots and teams may not", () => {
+    const r = load({
+      acme: "repositories:\n  - name: app\n    permissions:\n      - user: globex-hank\n        role: read\n",
+      globex: "users: [{ name: globex-hank }]\n",
+    });
+    expect(lines(r)).toEqual([]);
+  });
+
+  it("a robot written with its own organization's prefix is accepted", () => {
+    const r = load({
+      acme: "robots: [{ name: ci }]\nteams:\n  - name: devs\n    members: [{ robot: acme+ci }]\n",
+    });
+    expect(r.state!.tenants[0]!.teams[0]!.members).toEqual([{ kind: "robot", name: "acme+ci" }]);
+  });
+
+  it("a team written as own-org/team is accepted; owners and baseline teams need no declaration", () => {
+    const r = load({
+      acme: "repositories:\n  - name: app\n    permissions:\n      - team: acme/owners\n        role: admin\n      - team: lab-automation\n        role: write\n",
+    });
+    expect(lines(r)).toEqual([]);
+    expect(r.state!.tenants[0]!.repositories[0]!.permissions).toEqual([
+      { kind: "team", name: "lab-automation", role: "write" },
+      { kind: "team", name: "owners", role: "admin" },
+    ]);
+  });
+
+  it("a mirror from this registry may read the tenant's own organization", () => {
+    const r = load({
+      acme: "robots: [{ name: mi }]\nrepositories:\n  - name: copy\n    mirror:\n      from: QUAY.lab.example/acme/app\n      tags: [latest]\n      robot: mi\n",
+    });
+    expect(lines(r)).toEqual([]);
+  });
+
+  it("users declared while the registry's users are external", () => {
+    const r = load({ acme: "users: [{ name: acme-ann }]\n" }, { registry: "users: { mode: external }\n" });
+    expect(lines(r)).toEqual([
+      "QG_TENANT_EXTERNAL_USERS tenants/acme.yaml:6:3 spec.users: the registry's users come from LDAP/OIDC (users.mode: external in stacks/test.registry.yaml); tenant files only reference users, remove this list",
+    ]);
+  });
+});
+
+describe("file discovery", () => {
+  it("a .yml tenant file is an error, hidden files and other extensions are ignored", () => {
+    const r = load(
+      { acme: "{}" },
+      {
+        extra: {
+          "tenants/globex.yml": "x",
+          "tenants/README.md": "# hi",
+          "tenants/.draft.yaml": "x",
+          "tenants/sub/x.yaml": "x",
+        },
+      },
+    );
+    expect(lines(r)).toEqual([
+      "QG_TENANT_FILE_NAME tenants/globex.yml:1:1 tenant files end in .yaml; rename globex.yml to globex.yaml (a .yml file would be ignored)",
+    ]);
+    expect(r.tenantFiles).toEqual(["tenants/acme.yaml"]);
+  });
+
+  it("no tenant files at all is valid (an empty lab)", () => {
+    const r = load({});
+    expect(r.diagnostics).toEqual([]);
+    expect(r.state?.tenants).toEqual([]);
+  });
+
+  it("the tenants folder may be the root and paths may start with ./", () => {
+    const r = loadDesiredStateFromFiles({
+      files: { "./acme.yaml": tenantYaml("acme", "{}"), "reg.yaml": registryYaml() },
+      tenantsDir: ".",
+      registryFile: "./reg.yaml",
+      now: new Date(),
+    });
+    expect(lines(r)).toEqual([]);
+    expect(r.state!.tenants[0]!.file).toBe("acme.yaml");
+  });
+});
+
+describe("the registry file", () => {
+  it("missing: one error, and the tenants are still checked (with the default restrictions)", () => {
+    const r = load({ acme: "robots: [{ name: Bad }]\n" }, { registry: null });
+    expect(codes(r)).toEqual(["QG_REGISTRY_MISSING", "QG_TENANT_NAME"]);
+  });
+
+  it("invalid: its errors are reported and registry-dependent tenant rules are skipped, not guessed", () => {
+    const r = load(
+      { acme: "organization: { name: elsewhere, tagExpiration: 3d }\n" },
+      { registry: "userz: {}\n" },
+    );
+    expect(lines(r)).toEqual([
+      'QG_TENANT_UNKNOWN_FIELD stacks/test.registry.yaml:6:3 spec: unknown field "userz"; did you mean "users"?',
+    ]);
+  });
+
+  it("checks its own consistency", () => {
+    const registry = `users: { existing: [lab-bot] }
+tagExpirationOptions: [0s, 1w]
+defaults:
+  tagExpiration: 2w
+  quota: { limit: 10 GiB, warningAt: 90%, rejectAt: 80% }
+baseline:
+  teams:
+    - name: auto
+      members: [{ user: lab-bott }]
+    - name: auto
+  repositoryPermissions: [{ team: autom, role: read }]
+  defaultPermissions: [{ user: nobody, role: read }]
+restrictions:
+  tenants:
+    acme: { maxQuota: 10 PiB }
+`;
+    const r = load({}, { registry });
+    expect(lines(r).map((l) => l.replace(/ stacks\/test\.registry\.yaml:/, " "))).toEqual([
+      "QG_REGISTRY_INVALID 9:20 spec.defaults.tagExpiration: 2w is not one of tagExpirationOptions (0s, 1w)",
+      "QG_TENANT_QUOTA 10:40 spec.defaults.quota.warningAt: warningAt (90%) must be below rejectAt (80%): a warning after pushes are already rejected never helps",
+      'QG_REGISTRY_INVALID 14:27 spec.baseline.teams[0].members[0].user: user "lab-bott" is not in users.existing; did you mean "lab-bot"?; baseline members must be users that exist outside tenant files',
+      'QG_TENANT_DUPLICATE 15:15 spec.baseline.teams[1].name: baseline team "auto" is declared twice (first at line 13)',
+      'QG_REGISTRY_INVALID 16:37 spec.baseline.repositoryPermissions[0].team: team "autom" is not a baseline team; did you mean "auto"?; declare it under baseline.teams',
+      'QG_REGISTRY_INVALID 17:34 spec.baseline.defaultPermissions[0].user: user "nobody" is not in users.existing',
+      'QG_TENANT_QUOTA 20:25 spec.restrictions.tenants.acme.maxQuota: "10 PiB" is larger than the largest supported quota (8 PiB)',
+    ]);
+  });
+});
+
+describe("reporting", () => {
+  it("every error of every file at once, sorted by file, line and column", () => {
+    const r = load({
+      zed: "robots: [{ name: A }]\nteams: [{ name: devs, members: [{ robot: nope }] }]\n",
+      acme: "quota: { limit: 1 GiB, warningAt: 90%, rejectAt: 10% }\nusers: [{ name: bob }]\n",
+    });
+    const got = r.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}`);
+    expect(got).toEqual([
+      "tenants/acme.yaml:6:37 QG_TENANT_QUOTA",
+      "tenants/acme.yaml:7:19 QG_TENANT_RESTRICTED",
+      "tenants/zed.yaml:6:20 QG_TENANT_NAME",
+      "tenants/zed.yaml:7:44 QG_TENANT_REFERENCE",
+    ]);
+    expect(r.state).toBeUndefined();
+  });
+
+  it("warnings and notices do not make the files invalid", () => {
+    const r = load({ acme: "repositories: [{ name: app, visibility: public }]\n" });
+    expect(lines(r, "warning")).toEqual([
+      "QG_TENANT_PUBLIC tenants/acme.yaml:6:43 spec.repositories[0].visibility: repository app is public (anyone can pull it, also anonymously) but has no allowPublic: true; apply will refuse to make it public until you add it",
+    ]);
+    expect(r.state).toBeDefined();
+  });
+
+  it("a registry without requireAllowPublic does not warn", () => {
+    const r = load(
+      { acme: "repositories: [{ name: app, visibility: public }]\n" },
+      { registry: "budgets: { requireAllowPublic: false }\n" },
+    );
+    expect(r.diagnostics).toEqual([]);
+  });
+
+  it("never echoes what may be a secret", () => {
+    const r = load({
+      acme: "proxyCache:\n  upstream: quay.io/acme\n  credentials:\n    username: u\n    passwordFrom: { env: 'hunter2 secret' }\n",
+      globex:
+        "proxyCache:\n  upstream: quay.io/globex\n  credentials:\n    username: u\n    passwordFrom: hunter2secret\n    password: hunter3secret\n",
+    });
+    expect(r.diagnostics.length).toBeGreaterThan(0);
+    for (const d of r.diagnostics) expect(d.message).not.toMatch(/hunter/);
+  });
+
+  it("uses the registry file path given", () => {
+    const r = loadDesiredStateFromFiles({
+      files: {},
+      registryFile: "stacks/prod.registry.yaml",
+      now: new Date(),
+    });
+    expect(lines(r)).toEqual([
+      'QG_REGISTRY_MISSING stacks/prod.registry.yaml:1:1 registry file stacks/prod.registry.yaml not found; every stack needs one (see docs/tenants.md, "The registry file"), or pass --registry',
+    ]);
+    expect(REGISTRY_PATH).toBe("stacks/test.registry.yaml");
+  });
+});
