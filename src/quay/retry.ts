@@ -9,6 +9,7 @@
  *   `landed()` check says the first attempt did not land;
  * - the delay is exponential backoff with full jitter, or the server's Retry-After (capped).
  */
+import { isTlsVerificationCode } from "./transport/tls";
 
 export interface RetryOptions {
   /** Total HTTP attempts per call, the first included (1 disables retries). Default 6. */
@@ -135,10 +136,13 @@ export function isRetryableTransportError(err: unknown): boolean {
   return /socket hang up|other side closed/i.test(message);
 }
 
-/** True when the error shows the request was never sent (no connection was made). */
+/**
+ * True when the error shows the request was never sent: no connection was made, or the TLS
+ * handshake refused Quay's certificate before any byte of the request left.
+ */
 export function provablyNotSent(err: unknown): boolean {
   const code = errorCode(err);
-  return code !== undefined && NOT_SENT_CODES.has(code);
+  return code !== undefined && (NOT_SENT_CODES.has(code) || isTlsVerificationCode(code));
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -233,17 +237,20 @@ export async function runWithRetry<R>(
           outcome.status,
         )
       : isRetryableTransportError(outcome.error);
-    if (!retryable || n >= max) return final();
+    if (!retryable) return final();
 
     // A 429 is refused before any processing, and a connection that never opened carried
     // nothing: both are safe to re-send whatever the method. Anything else may have landed.
     const provenUnprocessed = outcome.ok ? outcome.status === 429 : provablyNotSent(outcome.error);
     const mustCheck = !plan.idempotent && !provenUnprocessed;
     if (mustCheck && !plan.landed) return final();
+    if (n >= max && !mustCheck) return final();
 
     await sleep(retryDelay(n, outcome.ok ? outcome.retryAfterMs : undefined, opts), plan.signal);
 
     if (mustCheck && plan.landed) {
+      // Asked after the last attempt too: the caller then learns that its call took effect
+      // instead of getting a failure for something that is done.
       plan.onLandedCheck?.();
       let landed: boolean;
       try {
@@ -252,6 +259,7 @@ export async function runWithRetry<R>(
         return final(e);
       }
       if (landed) return { kind: "landed", last: outcome, attempts: n };
+      if (n >= max) return final();
     }
   }
 }

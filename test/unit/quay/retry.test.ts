@@ -97,6 +97,7 @@ describe("classification", () => {
     expect(provablyNotSent(Object.assign(new Error(), { code: "UND_ERR_CONNECT_TIMEOUT" }))).toBe(true);
     expect(provablyNotSent(Object.assign(new Error(), { code: "ECONNRESET" }))).toBe(false);
     expect(provablyNotSent(Object.assign(new Error(), { code: "UND_ERR_HEADERS_TIMEOUT" }))).toBe(false);
+    expect(provablyNotSent(Object.assign(new Error(), { code: "SELF_SIGNED_CERT_IN_CHAIN" }))).toBe(true);
   });
 });
 
@@ -206,6 +207,27 @@ describe("runWithRetry", () => {
     const r = await runWithRetry(s.attempt, { idempotent: false, landed: async () => true }, fast);
     expect(r).toMatchObject({ kind: "landed", attempts: 1 });
     expect(s.seen).toEqual([1]);
+  });
+  it("asks landed() after the last attempt too", async () => {
+    const s = script([reset]);
+    let checks = 0;
+    const yes = await runWithRetry(
+      s.attempt,
+      {
+        idempotent: false,
+        landed: async () => {
+          checks++;
+          return checks === 4;
+        },
+      },
+      fast,
+    );
+    // attempts 1-3 were checked (not landed) and re-sent; after attempt 4 the check says yes
+    expect(yes).toMatchObject({ kind: "landed", attempts: 4 });
+    const t = script([reset]);
+    const no = await runWithRetry(t.attempt, { idempotent: false, landed: async () => false }, fast);
+    expect(no).toMatchObject({ kind: "error", attempts: 4, mayHaveLanded: true });
+    expect(t.seen).toEqual([1, 2, 3, 4]);
   });
   it("a failing landed() check ends the call with the original failure", async () => {
     const s = script([reset, resp(201)]);
