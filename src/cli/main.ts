@@ -7,6 +7,7 @@ import type { Command } from "./command";
  */
 const commands: Record<string, () => Promise<Command>> = {
   version: async () => (await import("./commands/version.js")).command,
+  emulator: async () => (await import("./commands/emulator.js")).command,
   validate: async () => (await import("./commands/validate.js")).command,
 };
 

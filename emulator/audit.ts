@@ -1,0 +1,97 @@
+import type { Caller } from "./auth";
+import type { Account, LogEntry, Repository, Store } from "./state";
+
+/**
+ * The audit log writer (QUAY-API.md §16). `logAction` is endpoints/api.log_action: the account is the
+ * namespace named in the call, the performer is the authenticated user, and an OAuth token adds its
+ * id, client id and application name to the metadata so a reconciler can recognise its own changes.
+ * `trackAndLog` is util/audit.track_and_log, used by the mirror endpoints: same row, other metadata.
+ */
+
+export interface LogContext {
+  readonly store: Store;
+  readonly caller: Caller;
+  readonly ip: string;
+  readonly userAgent: string;
+  readonly now: number;
+}
+
+function write(
+  ctx: LogContext,
+  kind: string,
+  account: Account | undefined,
+  repo: Repository | undefined,
+  metadata: Record<string, unknown>,
+): LogEntry {
+  const entry: LogEntry = {
+    id: ctx.store.newId(),
+    kind,
+    accountId: account?.id ?? null,
+    repoId: repo?.id ?? null,
+    performerId: ctx.caller.user?.id ?? null,
+    ip: ctx.ip,
+    datetimeMs: ctx.now,
+    metadata,
+  };
+  ctx.store.logs.push(entry);
+  return entry;
+}
+
+export function logAction(
+  ctx: LogContext,
+  kind: string,
+  namespace: string,
+  metadata: Record<string, unknown>,
+  repo?: Repository,
+): LogEntry {
+  const md = { ...metadata };
+  const token = ctx.caller.token;
+  if (token) {
+    md.oauth_token_id = token.id;
+    md.oauth_token_application_id = token.clientId;
+    md.oauth_token_application = token.appName;
+  }
+  return write(ctx, kind, ctx.store.account(namespace), repo, md);
+}
+
+export function trackAndLog(
+  ctx: LogContext,
+  kind: string,
+  repo: Repository,
+  namespace: string,
+  extra: Record<string, unknown>,
+): LogEntry {
+  const md: Record<string, unknown> = { repo: repo.name, namespace, "user-agent": ctx.userAgent, ...extra };
+  const token = ctx.caller.token;
+  const user = ctx.caller.user;
+  if (token && user) {
+    md.oauth_token_id = token.id;
+    md.oauth_token_application_id = token.clientId;
+    md.oauth_token_application = token.appName;
+    md.username = user.username;
+  }
+  return write(ctx, kind, ctx.store.account(namespace), repo, md);
+}
+
+/** Worker-side logs (mirror worker): no performer, no request metadata. */
+export function workerLog(
+  store: Store,
+  kind: string,
+  namespace: Account,
+  repo: Repository,
+  metadata: Record<string, unknown>,
+  now: number,
+): LogEntry {
+  const entry: LogEntry = {
+    id: store.newId(),
+    kind,
+    accountId: namespace.id,
+    repoId: repo.id,
+    performerId: null,
+    ip: "",
+    datetimeMs: now,
+    metadata,
+  };
+  store.logs.push(entry);
+  return entry;
+}

@@ -1,0 +1,42 @@
+import { ALL_SCOPES, mintToken, newAccessToken } from "./auth";
+import type { ResolvedConfig } from "./config";
+import { createNamespace, fakeBcrypt } from "./namespaces";
+import type { OAuthToken, Store } from "./state";
+
+/**
+ * The bootstrap superuser. The emulator starts with user `admin` (listed in SUPER_USERS by the
+ * default config) and one never-expiring token carrying every scope, as if an operator had run
+ * `POST /api/v1/user/initialize` and minted a long-lived token.
+ */
+
+export const ADMIN_USER = "admin";
+export const BOOTSTRAP_APP = "emulator-bootstrap";
+
+/** The admin token value already in a loaded state, so a restart keeps handing out the same one. */
+export function existingBootstrapToken(store: Store): string | undefined {
+  const admin = store.user(ADMIN_USER);
+  if (!admin) return undefined;
+  for (const t of store.tokens.values())
+    if (t.userId === admin.id && t.appName === BOOTSTRAP_APP) return t.token;
+  return undefined;
+}
+
+export function bootstrapAdmin(store: Store, config: ResolvedConfig, tokenValue?: string): OAuthToken {
+  let admin = store.user(ADMIN_USER);
+  if (!admin) {
+    admin = createNamespace(store, config, ADMIN_USER, "admin@quay.local", {
+      emailRequired: false,
+      kind: "user",
+    });
+    admin.passwordHash = fakeBcrypt();
+    admin.verified = true;
+  }
+  const value = tokenValue ?? newAccessToken();
+  const existing = store.tokens.get(value);
+  if (existing) store.tokens.delete(value);
+  return mintToken(store, admin, [...ALL_SCOPES], {
+    token: value,
+    clientId: ADMIN_USER,
+    appName: BOOTSTRAP_APP,
+  });
+}

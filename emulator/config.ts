@@ -1,0 +1,200 @@
+import * as fs from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { EmulatorError } from "./errors";
+
+/**
+ * Emulator configuration, in Quay's own config.yaml key names (QUAY-API.md §1.5) plus a few
+ * `EMULATOR_*` switches for behaviours the reference marks unconfirmed or that are emulator-only.
+ * Unknown keys are accepted and ignored, as Quay ignores keys it does not know.
+ */
+export interface EmulatorConfig {
+  SUPER_USERS?: string[];
+  GLOBAL_READONLY_SUPER_USERS?: string[];
+  TAG_EXPIRATION_OPTIONS?: string[];
+  DEFAULT_TAG_EXPIRATION?: string;
+  AUTHENTICATION_TYPE?: string;
+  REGISTRY_STATE?: "normal" | "readonly";
+  DEFAULT_SYSTEM_REJECT_QUOTA_BYTES?: number;
+  SSRF_ALLOWED_HOSTS?: string[];
+  ROBOTS_DISALLOW?: boolean;
+  PUBLIC_NAMESPACES?: string[];
+  /** Switches: see docs/emulator.md "Unconfirmed behaviours and switches". */
+  EMULATOR_BODY_LIMIT_BYTES?: number;
+  EMULATOR_QUOTA_BACKFILL_STATUS?: "" | "waiting" | "running" | "complete";
+  EMULATOR_RESOLVE_UPSTREAM_HOSTS?: boolean;
+  EMULATOR_INITIALIZE_TOKEN_TTL_S?: number;
+  [key: `FEATURE_${string}`]: boolean | undefined;
+  [key: string]: unknown;
+}
+
+/** Quay's defaults (config.py) for every flag the emulator looks at. */
+export const QUAY_FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
+  FEATURE_SUPER_USERS: true,
+  FEATURE_SUPERUSERS_FULL_ACCESS: false,
+  FEATURE_SUPERUSERS_ORG_CREATION_ONLY: false,
+  FEATURE_QUOTA_MANAGEMENT: false,
+  FEATURE_EDIT_QUOTA: true,
+  FEATURE_REPO_MIRROR: false,
+  FEATURE_PROXY_CACHE: false,
+  FEATURE_AUTO_PRUNE: false,
+  FEATURE_MAILING: true,
+  FEATURE_REQUIRE_TEAM_INVITE: true,
+  FEATURE_USER_INITIALIZE: false,
+  FEATURE_CHANGE_TAG_EXPIRATION: true,
+  FEATURE_EXTENDED_REPOSITORY_NAMES: true,
+  FEATURE_AGGREGATED_LOG_COUNT_RETRIEVAL: true,
+  FEATURE_ANONYMOUS_ACCESS: true,
+  FEATURE_ORG_SHARED_EMAIL: false,
+  FEATURE_SPARSE_INDEX: false,
+  FEATURE_USER_LAST_ACCESSED: true,
+};
+
+/** The lab's configuration (QUAY-API.md §0): the emulator's defaults. */
+export const LAB_DEFAULTS: Readonly<EmulatorConfig> = {
+  SUPER_USERS: ["admin"],
+  FEATURE_SUPER_USERS: true,
+  FEATURE_SUPERUSERS_FULL_ACCESS: true,
+  FEATURE_QUOTA_MANAGEMENT: true,
+  FEATURE_EDIT_QUOTA: true,
+  FEATURE_REPO_MIRROR: true,
+  FEATURE_PROXY_CACHE: true,
+  FEATURE_AUTO_PRUNE: true,
+  FEATURE_USER_INITIALIZE: true,
+  FEATURE_MAILING: false,
+};
+
+export interface ResolvedConfig {
+  readonly raw: Readonly<EmulatorConfig>;
+  feature(name: string): boolean;
+  readonly superUsers: ReadonlySet<string>;
+  readonly readonlySuperUsers: ReadonlySet<string>;
+  readonly hasReadonlySuperUserConfig: boolean;
+  /** TAG_EXPIRATION_OPTIONS converted to seconds. */
+  readonly tagExpirationOptions: readonly number[];
+  readonly defaultTagExpirationS: number;
+  readonly authenticationType: string;
+  readonly readOnly: boolean;
+  readonly defaultSystemRejectQuotaBytes: number;
+  readonly ssrfAllowedHosts: readonly string[];
+  readonly robotsDisallow: boolean;
+  readonly publicNamespaces: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly quotaBackfillStatus: string;
+  readonly resolveUpstreamHosts: boolean;
+  readonly initializeTokenTtlS: number;
+}
+
+/**
+ * util/timedeltastring.convert_to_timedelta: `<int><s|m|h|d|w|y>`. Python's int() accepts surrounding
+ * whitespace and a sign, so " 7d" and "-1d" are valid there too.
+ */
+export function timedeltaSeconds(value: string): number | undefined {
+  const m = /^\s*([+-]?\d+)\s*([smhdwy])$/.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 }[m[2] as "s"];
+  return n * unit;
+}
+
+function stringList(value: unknown, key: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+    throw new EmulatorError("QG_EMU_CONFIG", `${key} must be a list of strings`);
+  }
+  return value as string[];
+}
+
+export function resolveConfig(input: EmulatorConfig = {}): ResolvedConfig {
+  const raw: EmulatorConfig = { ...LAB_DEFAULTS, ...input };
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith("FEATURE_") && value !== undefined && typeof value !== "boolean") {
+      throw new EmulatorError("QG_EMU_CONFIG", `${key} must be true or false`);
+    }
+  }
+  const tagOptions = stringList(raw.TAG_EXPIRATION_OPTIONS, "TAG_EXPIRATION_OPTIONS") ?? [
+    "0s",
+    "1d",
+    "1w",
+    "2w",
+    "4w",
+  ];
+  const tagSeconds = tagOptions.map((o) => {
+    const s = timedeltaSeconds(o);
+    if (s === undefined)
+      throw new EmulatorError("QG_EMU_CONFIG", `TAG_EXPIRATION_OPTIONS: invalid option '${o}'`);
+    return s;
+  });
+  const defaultExpiration =
+    typeof raw.DEFAULT_TAG_EXPIRATION === "string" ? raw.DEFAULT_TAG_EXPIRATION : "2w";
+  const defaultTagExpirationS = timedeltaSeconds(defaultExpiration);
+  if (defaultTagExpirationS === undefined) {
+    throw new EmulatorError("QG_EMU_CONFIG", `DEFAULT_TAG_EXPIRATION: invalid value '${defaultExpiration}'`);
+  }
+  const readonlyList = stringList(raw.GLOBAL_READONLY_SUPER_USERS, "GLOBAL_READONLY_SUPER_USERS");
+  const backfill = raw.EMULATOR_QUOTA_BACKFILL_STATUS ?? "waiting";
+  if (!["", "waiting", "running", "complete"].includes(backfill)) {
+    throw new EmulatorError(
+      "QG_EMU_CONFIG",
+      "EMULATOR_QUOTA_BACKFILL_STATUS must be '', waiting, running or complete",
+    );
+  }
+  const bodyLimit = raw.EMULATOR_BODY_LIMIT_BYTES ?? 8 * 1024 * 1024;
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024 * 1024 + 1) {
+    throw new EmulatorError("QG_EMU_CONFIG", "EMULATOR_BODY_LIMIT_BYTES must be an integer above 1 MiB");
+  }
+  const registryState = raw.REGISTRY_STATE ?? "normal";
+  const features = raw as Record<string, unknown>;
+  return {
+    raw,
+    feature(name: string): boolean {
+      const value = features[name];
+      if (typeof value === "boolean") return value;
+      return QUAY_FEATURE_DEFAULTS[name] ?? false;
+    },
+    superUsers: new Set(stringList(raw.SUPER_USERS, "SUPER_USERS") ?? []),
+    readonlySuperUsers: new Set(readonlyList ?? []),
+    hasReadonlySuperUserConfig: readonlyList !== undefined,
+    tagExpirationOptions: tagSeconds,
+    defaultTagExpirationS,
+    authenticationType: typeof raw.AUTHENTICATION_TYPE === "string" ? raw.AUTHENTICATION_TYPE : "Database",
+    readOnly: registryState === "readonly",
+    defaultSystemRejectQuotaBytes:
+      typeof raw.DEFAULT_SYSTEM_REJECT_QUOTA_BYTES === "number" ? raw.DEFAULT_SYSTEM_REJECT_QUOTA_BYTES : 0,
+    ssrfAllowedHosts: stringList(raw.SSRF_ALLOWED_HOSTS, "SSRF_ALLOWED_HOSTS") ?? [],
+    robotsDisallow: raw.ROBOTS_DISALLOW === true,
+    publicNamespaces: stringList(raw.PUBLIC_NAMESPACES, "PUBLIC_NAMESPACES") ?? [],
+    bodyLimitBytes: bodyLimit,
+    quotaBackfillStatus: backfill,
+    resolveUpstreamHosts: raw.EMULATOR_RESOLVE_UPSTREAM_HOSTS === true,
+    initializeTokenTtlS: raw.EMULATOR_INITIALIZE_TOKEN_TTL_S ?? 9000,
+  };
+}
+
+/** Reads a config file (YAML or JSON; JSON is YAML) with Quay's key names. */
+export function loadConfigFile(file: string): EmulatorConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new EmulatorError("QG_EMU_CONFIG", `cannot read config file ${file}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (e) {
+    throw new EmulatorError(
+      "QG_EMU_CONFIG",
+      `config file ${file} is not valid YAML: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new EmulatorError("QG_EMU_CONFIG", `config file ${file} must hold a mapping of Quay config keys`);
+  }
+  return parsed as EmulatorConfig;
+}

@@ -1,0 +1,34 @@
+import type { Handler } from "../context";
+import type { RouteDef } from "../router";
+import { autopruneRoutes } from "./autoprune";
+import { initializeRoutes } from "./initialize";
+import { logRoutes } from "./logs";
+import { mirrorRoutes } from "./mirrors";
+import { notificationRoutes } from "./notifications";
+import { organizationRoutes } from "./organizations";
+import { permissionRoutes } from "./permissions";
+import { prototypeRoutes } from "./prototypes";
+import { proxyCacheRoutes } from "./proxycache";
+import { quotaRoutes } from "./quotas";
+import { repositoryRoutes } from "./repositories";
+import { robotRoutes } from "./robots";
+import { teamRoutes } from "./teams";
+import { userRoutes } from "./users";
+
+/** Every Quay route the emulator serves; feature-gated ones declare their flags (`enabled`). */
+export const allRoutes: readonly RouteDef<Handler>[] = [
+  ...organizationRoutes,
+  ...userRoutes,
+  ...robotRoutes,
+  ...teamRoutes,
+  ...repositoryRoutes,
+  ...permissionRoutes,
+  ...prototypeRoutes,
+  ...quotaRoutes,
+  ...mirrorRoutes,
+  ...proxyCacheRoutes,
+  ...autopruneRoutes,
+  ...notificationRoutes,
+  ...logRoutes,
+  ...initializeRoutes,
+];

@@ -1,0 +1,152 @@
+import { body, type Ctx, created, log, ok, param, type Reply } from "../context";
+import { invalidRequest, notFound, unauthorized } from "../errors";
+import { checkRegistryAuthority, SsrfBlocked, UpstreamInvalid } from "../ssrf";
+import type { ProxyCacheConfig } from "../state";
+import { apiRoute, gates } from "./shared";
+
+/** Proxy cache configuration of an organization (QUAY-API.md §13). */
+
+const NEW_PROXY_CACHE = {
+  type: "object",
+  required: ["upstream_registry"],
+  properties: { upstream_registry: { type: "string" } },
+};
+
+function view(config: ProxyCacheConfig | undefined): unknown {
+  // Without a configuration every field is "" — including the int and bool ones (§13).
+  return {
+    upstream_registry: config ? config.upstreamRegistry : "",
+    expiration_s: config ? config.expirationS : "",
+    insecure: config ? config.insecure : "",
+  };
+}
+
+function configOf(ctx: Ctx, orgname: string): ProxyCacheConfig | undefined {
+  const org = ctx.store.org(orgname);
+  return org ? ctx.store.proxyCaches.get(org.id) : undefined;
+}
+
+/** _validate_upstream_registry: the SSRF check on `http(s)://<host>` (live in 3.18.0). */
+async function validateUpstream(ctx: Ctx, upstream: string): Promise<void> {
+  const host = upstream.split("/", 1)[0] ?? "";
+  try {
+    await checkRegistryAuthority(host, {
+      resolveDns: ctx.config.resolveUpstreamHosts,
+      allowedHosts: ctx.config.ssrfAllowedHosts,
+    });
+  } catch (e) {
+    if (e instanceof SsrfBlocked) throw invalidRequest("The provided registry URL is not allowed");
+    if (e instanceof UpstreamInvalid) throw invalidRequest(e.message);
+    throw e;
+  }
+}
+
+function getProxyCache(ctx: Ctx): Reply {
+  const orgname = param(ctx, "orgname");
+  const { perms } = ctx;
+  if (!perms.orgMember(orgname) && !perms.canViewAsSuperuser()) throw unauthorized(perms.authenticated);
+  // Never 404s (§13).
+  return ok(view(configOf(ctx, orgname)));
+}
+
+/** The checks shared by create and validate, up to the upstream check. Returns the parsed body. */
+async function precheck(ctx: Ctx): Promise<Record<string, unknown>> {
+  const data = body<Record<string, unknown>>(ctx, NEW_PROXY_CACHE);
+  const orgname = param(ctx, "orgname");
+  if (!ctx.perms.orgAdmin(orgname)) throw unauthorized(ctx.perms.authenticated);
+  if (configOf(ctx, orgname)) throw invalidRequest("Proxy Cache Configuration already exists");
+  await validateUpstream(ctx, String(data.upstream_registry ?? ""));
+  // The DNS lookup awaited above: re-check so two concurrent creates cannot both pass.
+  if (configOf(ctx, orgname)) throw invalidRequest("Proxy Cache Configuration already exists");
+  return data;
+}
+
+async function createProxyCache(ctx: Ctx): Promise<Reply> {
+  const data = await precheck(ctx);
+  const orgname = param(ctx, "orgname");
+  const org = ctx.store.org(orgname);
+  const upstream = data.upstream_registry as string;
+  const expiration = data.expiration_s ?? 86400;
+  const insecure = data.insecure ?? false;
+  // create_proxy_cache_config fails for non-orgs (own user namespace, missing org) and values the
+  // database refuses; the endpoint turns every such failure into one message (§13).
+  const valid =
+    org &&
+    upstream.length <= 270 &&
+    Number.isInteger(expiration) &&
+    typeof insecure === "boolean" &&
+    (data.upstream_registry_username === undefined ||
+      data.upstream_registry_username === null ||
+      typeof data.upstream_registry_username === "string") &&
+    (data.upstream_registry_password === undefined ||
+      data.upstream_registry_password === null ||
+      typeof data.upstream_registry_password === "string");
+  if (!valid) throw invalidRequest("Error while creating Proxy cache configuration");
+  ctx.store.proxyCaches.set(org.id, {
+    orgId: org.id,
+    upstreamRegistry: upstream,
+    username: (data.upstream_registry_username as string | null | undefined) ?? null,
+    password: (data.upstream_registry_password as string | null | undefined) ?? null,
+    expirationS: expiration as number,
+    insecure: insecure as boolean,
+  });
+  log(ctx, "create_proxy_cache_config", orgname, { upstream_registry: upstream || null });
+  return created("Created");
+}
+
+function deleteProxyCache(ctx: Ctx): Reply {
+  const orgname = param(ctx, "orgname");
+  if (!ctx.perms.orgAdmin(orgname)) throw unauthorized(ctx.perms.authenticated);
+  const config = configOf(ctx, orgname);
+  if (!config) throw notFound();
+  ctx.store.proxyCaches.delete(config.orgId);
+  log(ctx, "delete_proxy_cache_config", orgname, {});
+  // 201 "Deleted", not 204 (§13).
+  return created("Deleted");
+}
+
+/**
+ * validateproxycache: Quay contacts `<upstream>/v2/`; so does the emulator, with a short timeout:
+ * 200 → "Valid", 401 → "Anonymous" (or a login failure when credentials were given).
+ */
+async function validateProxyCache(ctx: Ctx): Promise<Reply> {
+  const data = await precheck(ctx);
+  const upstream = String(data.upstream_registry ?? "");
+  const host = upstream.split("/", 1)[0];
+  const scheme = data.insecure === true ? "http" : "https";
+  const headers: Record<string, string> = {};
+  const user = data.upstream_registry_username;
+  if (typeof user === "string" && user) {
+    const password =
+      typeof data.upstream_registry_password === "string" ? data.upstream_registry_password : "";
+    headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  }
+  let status: number;
+  try {
+    const res = await fetch(`${scheme}://${host}/v2/`, {
+      headers,
+      signal: AbortSignal.timeout(5000),
+      redirect: "manual",
+    });
+    status = res.status;
+    await res.body?.cancel();
+  } catch {
+    throw invalidRequest("Failed login to remote registry. Please verify entered details and try again.");
+  }
+  if (status === 200) return { status: 202, body: "Valid" };
+  if (status === 401 && headers.Authorization === undefined) return { status: 202, body: "Anonymous" };
+  if (status === 401)
+    throw invalidRequest("Failed login to remote registry. Please verify entered details and try again.");
+  throw invalidRequest("Failed to validate Proxy cache configuration");
+}
+
+const proxy = { enabled: gates.proxyCache };
+
+export const proxyCacheRoutes = [
+  apiRoute(
+    "/api/v1/organization/{orgname}/proxycache",
+    { GET: getProxyCache, POST: createProxyCache, DELETE: deleteProxyCache },
+    proxy,
+  ),
+  apiRoute("/api/v1/organization/{orgname}/validateproxycache", { POST: validateProxyCache }, proxy),
+];

@@ -1,0 +1,74 @@
+import type { ResolvedConfig } from "../config";
+import type { Handler } from "../context";
+import type { RouteDef } from "../router";
+import type { Account, Quota, QuotaLimit, Store } from "../state";
+import { humanBytes } from "../views";
+
+/** Helpers shared by several route modules: route definitions, feature gates, quota views. */
+
+export function apiRoute(
+  template: string,
+  methods: Partial<Record<string, Handler>>,
+  options: { enabled?: (c: ResolvedConfig) => boolean; anonAllowed?: boolean } = {},
+): RouteDef<Handler> {
+  return { template, kind: "api", methods, ...options };
+}
+
+export const gates = {
+  superUsers: (c: ResolvedConfig) => c.feature("FEATURE_SUPER_USERS"),
+  /** Quota views appear in org/user/repo views with QUOTA_MANAGEMENT and EDIT_QUOTA. */
+  quotaViews: (c: ResolvedConfig) => c.feature("FEATURE_QUOTA_MANAGEMENT") && c.feature("FEATURE_EDIT_QUOTA"),
+  /** The quota endpoints themselves also need FEATURE_SUPER_USERS (§1.5). */
+  quotaApi: (c: ResolvedConfig) =>
+    c.feature("FEATURE_SUPER_USERS") &&
+    c.feature("FEATURE_QUOTA_MANAGEMENT") &&
+    c.feature("FEATURE_EDIT_QUOTA"),
+  mirror: (c: ResolvedConfig) => c.feature("FEATURE_REPO_MIRROR"),
+  proxyCache: (c: ResolvedConfig) => c.feature("FEATURE_PROXY_CACHE"),
+  autoPrune: (c: ResolvedConfig) => c.feature("FEATURE_AUTO_PRUNE"),
+  mailing: (c: ResolvedConfig) => c.feature("FEATURE_MAILING"),
+  aggregatedLogs: (c: ResolvedConfig) => c.feature("FEATURE_AGGREGATED_LOG_COUNT_RETRIEVAL"),
+};
+
+export function limitView(l: QuotaLimit): { id: number; type: string; limit_percent: number } {
+  return { id: l.id, type: l.type, limit_percent: l.percent };
+}
+
+/** The short quota view embedded in org, user and superuser views (§4.3, §4.6, §11.3). */
+export function shortQuotaView(store: Store, q: Quota): unknown {
+  return { id: q.id, limit_bytes: q.limitBytes, limits: store.limitsOf(q.id).map(limitView) };
+}
+
+/** namespacequota.quota_view: the `/quota` endpoints' view (§11.3). */
+export function fullQuotaView(store: Store, config: ResolvedConfig, q: Quota | undefined): unknown {
+  const systemDefault = config.defaultSystemRejectQuotaBytes;
+  const limitBytes = q ? q.limitBytes : systemDefault;
+  return {
+    id: q ? q.id : null,
+    limit_bytes: limitBytes,
+    limit: humanBytes(limitBytes),
+    default_config: !q,
+    limits: q ? store.limitsOf(q.id).map(limitView) : [],
+    default_config_exists: systemDefault !== 0,
+  };
+}
+
+/** fetch_system_default / the namespace's one quota: the `configured_quota` of reports. */
+export function configuredQuota(store: Store, config: ResolvedConfig, ns: Account): number | null {
+  const q = store.quotaOf(ns.id);
+  if (q) return q.limitBytes;
+  return config.defaultSystemRejectQuotaBytes !== 0 ? config.defaultSystemRejectQuotaBytes : null;
+}
+
+/**
+ * get_quota_for_view. The emulator stores no blobs, so usage is 0; the backfill status of a namespace
+ * without a size row is a switch (EMULATOR_QUOTA_BACKFILL_STATUS, default "waiting").
+ */
+export function quotaReport(store: Store, config: ResolvedConfig, ns: Account): unknown {
+  return {
+    quota_bytes: 0,
+    configured_quota: configuredQuota(store, config, ns),
+    running_backfill: config.quotaBackfillStatus,
+    backfill_status: config.quotaBackfillStatus,
+  };
+}

@@ -1,0 +1,316 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Permissions, resolveCaller } from "./auth";
+import type { ResolvedConfig } from "./config";
+import type { Ctx, Handler, Reply } from "./context";
+import {
+  AbortError,
+  type ApiErrorType,
+  csrfError,
+  htmlPage,
+  MessageError,
+  QuayError,
+  WERKZEUG,
+} from "./errors";
+import type { Faults } from "./faults";
+import { decodePath, type RouteDef, Router } from "./router";
+import type { Store } from "./state";
+import type { Stats } from "./stats";
+
+/**
+ * The HTTP layer: one node:http server, Werkzeug-style routing, body limits, the blueprint-wide checks
+ * every API route goes through (CSRF, anonymous protection, read-only mode, §1.3), error rendering,
+ * fault injection and request statistics. Route handlers never see the socket.
+ */
+
+export interface ControlResult {
+  status: number;
+  body: unknown;
+}
+
+export type ControlHandler = (
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Buffer,
+) => Promise<ControlResult>;
+
+export interface ServerDeps {
+  readonly store: Store;
+  readonly config: ResolvedConfig;
+  readonly routes: readonly RouteDef<Handler>[];
+  readonly stats: Stats;
+  readonly faults: Faults;
+  readonly control: ControlHandler;
+  /** Unexpected exceptions (emulator bugs): rendered as Quay's HTML 500 and kept for tests. */
+  readonly onInternalError: (error: unknown, method: string, path: string) => void;
+}
+
+const READ_METHODS = new Set(["GET", "HEAD"]);
+
+function redirectPage(location: string): string {
+  return `<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: <a href="${location}">${location}</a>. If not, click the link.\n`;
+}
+
+export class EmulatorServer {
+  readonly http: http.Server;
+  private readonly router: Router<Handler>;
+
+  constructor(private readonly deps: ServerDeps) {
+    this.router = new Router(deps.routes, deps.config);
+    this.http = http.createServer({ keepAlive: true, requestTimeout: 60_000 }, (req, res) => {
+      this.handle(req, res).catch((e) => {
+        deps.onInternalError(e, req.method ?? "", req.url ?? "");
+        if (!res.headersSent) this.sendHtml(res, req.method ?? "GET", 500, {});
+        else res.destroy();
+      });
+    });
+    this.http.keepAliveTimeout = 5_000;
+    // A client that sends garbage instead of HTTP gets a 400 and the socket is closed; never a crash.
+    this.http.on("clientError", (_err, socket) => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      else socket.destroy();
+    });
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      this.http.once("error", onError);
+      this.http.listen(port, host, () => {
+        this.http.off("error", onError);
+        resolve(this.http.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+  }
+
+  /** Reads the body up to the configured limit; beyond it the rest is drained and dropped. */
+  private readBody(req: http.IncomingMessage): Promise<{ body: Buffer; tooLarge: boolean }> {
+    const limit = this.deps.config.bodyLimitBytes;
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let tooLarge = false;
+      req.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          tooLarge = true;
+          chunks.length = 0;
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on("end", () => resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge }));
+      req.on("error", () => resolve({ body: Buffer.alloc(0), tooLarge }));
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const rawUrl = req.url ?? "/";
+    const q = rawUrl.indexOf("?");
+    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const search = q === -1 ? "" : rawUrl.slice(q);
+    const path = decodePath(rawPath);
+    const { body, tooLarge } = await this.readBody(req);
+
+    if (path === "/_emulator" || path.startsWith("/_emulator/")) {
+      const result = tooLarge
+        ? { status: 413, body: { error: "request body too large" } }
+        : await this.deps.control(method, path, new URLSearchParams(search), body);
+      this.sendJson(res, method, result.status, result.body, {});
+      return;
+    }
+
+    const match = this.router.match(method, path);
+    // Stats and fault matchers see `{repository}`, not the converter syntax `{repository:repo}`.
+    const template = match.kind === "unrouted" ? "(unrouted)" : match.def.template.replace(":repo}", "}");
+    const { stats, faults } = this.deps;
+    stats.request(method, template);
+
+    if (faults.active) {
+      const decision = faults.decide(method, template, path);
+      if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
+      const action = decision.action;
+      if (action.kind === "reset") {
+        stats.fault("reset");
+        req.socket.destroy();
+        return;
+      }
+      if (action.kind === "status") {
+        stats.fault(`${action.status}`);
+        stats.status(action.status);
+        const headers: Record<string, string> = {};
+        if (action.retryAfter !== undefined) headers["Retry-After"] = String(action.retryAfter);
+        this.sendHtml(res, method, action.status, headers);
+        return;
+      }
+    }
+
+    const host = req.headers.host ?? "localhost";
+    const baseUrl = `http://${host}`;
+
+    if (tooLarge) {
+      const reply = match.kind !== "unrouted" && match.def.kind === "api";
+      stats.status(413);
+      if (reply) this.sendJson(res, method, 413, { message: WERKZEUG.tooLarge }, {});
+      else this.sendHtml(res, method, 413, {});
+      return;
+    }
+
+    switch (match.kind) {
+      case "redirect": {
+        const location = `${baseUrl}${rawPath}/${search}`;
+        stats.status(308);
+        this.send(res, method, 308, redirectPage(location), "text/html; charset=utf-8", {
+          Location: location,
+        });
+        return;
+      }
+      case "options": {
+        const allow = match.allowed.join(", ");
+        if (match.def.kind === "api") this.sendJson(res, method, 200, null, { Allow: allow });
+        else this.send(res, method, 200, "", "text/html; charset=utf-8", { Allow: allow });
+        return;
+      }
+      case "method-not-allowed": {
+        const allow = match.allowed.join(", ");
+        stats.status(405);
+        if (match.def.kind === "api") {
+          this.sendJson(res, method, 405, { message: WERKZEUG.methodNotAllowed }, { Allow: allow });
+        } else {
+          this.sendHtml(res, method, 405, { Allow: allow });
+        }
+        return;
+      }
+      case "unrouted": {
+        // The web UI's catch-all (GET only): §1.5 and §21.
+        if (method === "GET" || method === "HEAD") {
+          if (!rawPath.endsWith("/")) {
+            const location = `${baseUrl}${rawPath}/${search}`;
+            stats.status(308);
+            this.send(res, method, 308, redirectPage(location), "text/html; charset=utf-8", {
+              Location: location,
+            });
+          } else {
+            stats.status(404);
+            this.sendHtml(res, method, 404, {});
+          }
+        } else if (method === "OPTIONS") {
+          this.send(res, method, 200, "", "text/html; charset=utf-8", { Allow: "GET, HEAD, OPTIONS" });
+        } else {
+          stats.status(405);
+          this.sendHtml(res, method, 405, { Allow: "GET, HEAD, OPTIONS" });
+        }
+        return;
+      }
+      case "route":
+        break;
+    }
+
+    const { store, config } = this.deps;
+    const now = Date.now();
+    const caller = resolveCaller(store, req.headers.authorization, now);
+    const ctx: Ctx = {
+      method,
+      path,
+      params: match.params,
+      query: new URLSearchParams(search),
+      headers: req.headers,
+      rawBody: body,
+      store,
+      config,
+      caller,
+      perms: new Permissions(store, config, caller),
+      baseUrl,
+      ip: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "",
+      userAgent: req.headers["user-agent"] ?? "",
+      now,
+    };
+    const errorUrl = (type: ApiErrorType) => `${baseUrl}/api/v1/error/${type}`;
+    try {
+      if (match.def.kind === "api") {
+        // Blueprint decorators, outermost first: CSRF (a valid OAuth token exempts), then
+        // check_anon_protection, then check_readonly.
+        if (!READ_METHODS.has(method) && caller.token === null) throw csrfError();
+        if (caller.user === null && !config.feature("FEATURE_ANONYMOUS_ACCESS") && !match.def.anonAllowed) {
+          throw new AbortError(401, "Anonymous access is not allowed");
+        }
+        if (method !== "GET" && method !== "HEAD" && config.readOnly) {
+          throw new MessageError(
+            503,
+            "System is currently read-only. Pulls will succeed but all write operations are currently suspended.",
+            { is_readonly: true },
+          );
+        }
+      }
+      const reply: Reply = await match.handler(ctx);
+      stats.status(reply.status);
+      if (reply.status === 204) this.send(res, method, 204, "", undefined, reply.headers ?? {});
+      else
+        this.sendJson(
+          res,
+          method,
+          reply.status,
+          reply.body === undefined ? null : reply.body,
+          reply.headers ?? {},
+        );
+    } catch (e) {
+      if (e instanceof QuayError) {
+        stats.status(e.status);
+        if (e.code === "QUAY_HTML") this.sendHtml(res, method, e.status, e.headers);
+        else this.sendJson(res, method, e.status, e.body(errorUrl), e.headers);
+        return;
+      }
+      this.deps.onInternalError(e, method, path);
+      stats.status(500);
+      this.sendHtml(res, method, 500, {});
+    }
+  }
+
+  private sendJson(
+    res: http.ServerResponse,
+    method: string,
+    status: number,
+    body: unknown,
+    headers: Record<string, string>,
+  ): void {
+    this.send(res, method, status, `${JSON.stringify(body)}\n`, "application/json", headers);
+  }
+
+  private sendHtml(
+    res: http.ServerResponse,
+    method: string,
+    status: number,
+    headers: Record<string, string>,
+  ): void {
+    this.send(res, method, status, htmlPage(status), "text/html; charset=utf-8", headers);
+  }
+
+  private send(
+    res: http.ServerResponse,
+    method: string,
+    status: number,
+    text: string,
+    contentType: string | undefined,
+    headers: Record<string, string>,
+  ): void {
+    if (res.headersSent || res.destroyed) return;
+    const buf = Buffer.from(text, "utf8");
+    const h: Record<string, string | number> = { ...headers };
+    if (status !== 204 && status !== 304) {
+      if (contentType) h["Content-Type"] = contentType;
+      h["Content-Length"] = buf.length;
+    }
+    res.writeHead(status, h);
+    if (method === "HEAD" || status === 204 || status === 304) res.end();
+    else res.end(buf);
+  }
+}

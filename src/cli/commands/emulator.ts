@@ -1,0 +1,65 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "../../errors";
+import type { Command } from "../command";
+
+const USAGE = `usage: quay-gitops emulator [--host 127.0.0.1] [--port 8787|0] [--state FILE] [--config FILE]
+
+Runs the Quay-compatible emulator (docs/emulator.md) until SIGINT/SIGTERM. When ready it prints one
+JSON line: {"url":"http://HOST:PORT","token":"...","user":"admin"}.
+
+  --host HOST     address to listen on (default 127.0.0.1)
+  --port PORT     port to listen on, 0 for a free one (default 8787)
+  --state FILE    load the state from FILE at start (if it exists) and write it back on exit
+  --config FILE   Quay config.yaml keys (YAML or JSON): FEATURE_* flags, SUPER_USERS, ...
+
+Environment: QUAY_EMULATOR_TOKEN sets the value of the admin token.`;
+
+export const command: Command = {
+  name: "emulator",
+  summary: "run the Quay-compatible emulator (a local Quay API for trials and tests)",
+  async run(args: string[]): Promise<number> {
+    let values: { host?: string; port?: string; state?: string; config?: string; help?: boolean };
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: {
+          host: { type: "string" },
+          port: { type: "string" },
+          state: { type: "string" },
+          config: { type: "string" },
+          help: { type: "boolean", short: "h" },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+    }
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const port = values.port === undefined ? 8787 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port must be an integer between 0 and 65535\n${USAGE}`);
+    }
+    // Loaded on demand: other commands never pay for the emulator.
+    const { startEmulator } = await import("../../../emulator/index.js");
+    const emulator = await startEmulator({
+      host: values.host ?? "127.0.0.1",
+      port,
+      stateFile: values.state,
+      config: values.config,
+    });
+    process.stdout.write(
+      `${JSON.stringify({ url: emulator.url, token: emulator.token, user: emulator.user })}\n`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    await emulator.close();
+    return 0;
+  },
+};
