@@ -130,8 +130,8 @@ export class EmulatorServer {
     }
 
     const match = this.router.match(method, path);
-    // Stats and fault matchers see `{repository}`, not the converter syntax `{repository:repo}`.
-    const template = match.kind === "unrouted" ? "(unrouted)" : match.def.template.replace(":repo}", "}");
+    // Stats keys and fault matchers use the route template as declared (`{repository:repo}` included).
+    const template = match.kind === "unrouted" ? "(unrouted)" : match.def.template;
     const { stats, faults } = this.deps;
     stats.request(method, template);
 

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { expectApiException, expectHtml, expectMessage, useEmulator } from "./helpers";
+
+const h = useEmulator();
+
+describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () => {
+  it("§21 a validated body without a JSON content type is a 415 {message}", async () => {
+    const r = await h.req("POST", "/api/v1/organization/", {
+      raw: '{"name":"acme"}',
+      contentType: "text/plain",
+    });
+    expectMessage(
+      r,
+      415,
+      "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.",
+    );
+  });
+
+  it("§1.1 no content type and no body at all is also a 415", async () => {
+    expect((await h.req("POST", "/api/v1/organization/")).status).toBe(415);
+  });
+
+  it("§21 malformed JSON is a 400 with Werkzeug's text", async () => {
+    const r = await h.req("POST", "/api/v1/organization/", {
+      raw: "{not json",
+      contentType: "application/json",
+    });
+    expectMessage(r, 400, "The browser (or proxy) sent a request that this server could not understand.");
+  });
+
+  it("§21 an empty JSON body is the same 400", async () => {
+    const r = await h.req("POST", "/api/v1/organization/", { raw: "", contentType: "application/json" });
+    expectMessage(r, 400, "The browser (or proxy) sent a request that this server could not understand.");
+  });
+
+  it("§21 a literal null body is an ApiException 'Missing JSON body'", async () => {
+    const r = await h.req("POST", "/api/v1/organization/", { raw: "null", contentType: "application/json" });
+    expectApiException(r, 400, "invalid_request", "Missing JSON body");
+  });
+
+  it("§1.1 a schema failure is a 400 invalid_request ApiException", async () => {
+    expectApiException(
+      await h.post("/api/v1/organization/", { email: "x@example.com" }),
+      400,
+      "invalid_request",
+    );
+  });
+
+  it("§1.1 application/*+json counts as JSON", async () => {
+    const r = await h.req("POST", "/api/v1/organization/", {
+      raw: '{"name":"acme"}',
+      contentType: "application/vnd.api+json; charset=utf-8",
+    });
+    expect(r.status).toBe(201);
+  });
+
+  it("§1.1 unknown extra properties are accepted", async () => {
+    expect((await h.post("/api/v1/organization/", { name: "acme", whatever: 1 })).status).toBe(201);
+  });
+
+  it("§1.1 additionalProperties: false is enforced where Quay's schema says so (quota update)", async () => {
+    await h.org("acme");
+    await h.post("/api/v1/organization/acme/quota", { limit_bytes: 1000 });
+    const id = (await h.get("/api/v1/organization/acme/quota")).json[0].id;
+    expectApiException(
+      await h.put(`/api/v1/organization/acme/quota/${id}`, { limit_bytes: 5, x: 1 }),
+      400,
+      "invalid_request",
+    );
+  });
+
+  it("§1.4.1 the ApiException type URL is absolute, built from the request host", async () => {
+    const r = await h.post("/api/v1/organization/", {});
+    expect(r.json.type).toBe(`${h.emu().url}/api/v1/error/invalid_request`);
+  });
+
+  it("§6.2 §21 a robot create body over 1 MiB is an HTML 500 and nothing is created", async () => {
+    await h.org("acme");
+    const big = JSON.stringify({ description: "x", pad: "y".repeat(1024 * 1024) });
+    const r = await h.req("PUT", "/api/v1/organization/acme/robots/big", {
+      raw: big,
+      contentType: "application/json",
+    });
+    expectHtml(r, 500);
+    expect(r.text).toContain("<title>Internal Server Error</title>");
+    expect((await h.get("/api/v1/organization/acme/robots")).json.robots).toEqual([]);
+  });
+
+  it("§1.1 a body beyond the emulator's limit is refused with 413 and the server keeps serving", async () => {
+    const huge = new Uint8Array(9 * 1024 * 1024).fill(32);
+    const r = await h.req("POST", "/api/v1/organization/", { raw: huge, contentType: "application/json" });
+    expectMessage(r, 413, "The data value transmitted exceeds the capacity limit.");
+    expect((await h.get("/api/v1/user/")).status).toBe(200);
+  });
+
+  it("§1.1 bodies of non-validating endpoints are ignored (sync-now with garbage)", async () => {
+    await h.org("acme");
+    await h.repo("acme", "app");
+    const r = await h.req("POST", "/api/v1/repository/acme/app/mirror/sync-now", {
+      raw: "{{{",
+      contentType: "application/json",
+    });
+    expectApiException(r, 404, "not_found");
+  });
+
+  it("§1.4.4 intQuery: a non-integer limit is a 400 with the argument's message", async () => {
+    await h.org("acme");
+    const r = await h.get("/api/v1/organization/acme/robots?limit=abc");
+    expect(r.status).toBe(400);
+    expect(r.json.message.limit).toMatch(/invalid literal/);
+  });
+});
