@@ -230,3 +230,68 @@ export function makePki(): TestPki {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+export interface Relay {
+  readonly url: string;
+  /** Responses dropped so far. */
+  dropped: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A reverse proxy in front of `target` that forwards every request and, when `drop` says so,
+ * lets the upstream answer (the request is processed) and then cuts the client's connection
+ * instead of relaying the answer: the "response lost after the request landed" case.
+ */
+export async function startDroppingRelay(target: string, drop: (req: Received) => boolean): Promise<Relay> {
+  const up = new URL(target);
+  const agent = new http.Agent({ keepAlive: true });
+  const sockets = new Set<net.Socket>();
+  const state: Relay = {
+    url: "",
+    dropped: 0,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      agent.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const rec: Received = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: body.toString(),
+      };
+      const upstream = http.request(
+        { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers, agent },
+        (ur) => {
+          const parts: Buffer[] = [];
+          ur.on("data", (c: Buffer) => parts.push(c));
+          ur.on("end", () => {
+            if (drop(rec)) {
+              state.dropped++;
+              res.socket?.resetAndDestroy();
+              return;
+            }
+            res.writeHead(ur.statusCode ?? 502, ur.headers);
+            res.end(Buffer.concat(parts));
+          });
+        },
+      );
+      upstream.on("error", () => res.socket?.destroy());
+      upstream.end(body);
+    });
+  });
+  server.on("connection", (s: net.Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  Object.assign(state, { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
+  return state;
+}
