@@ -131,8 +131,7 @@ export interface ProxyCacheSpec {
 
 export interface CredentialsSpec {
   username: string;
-  /** Exactly one key. */
-  passwordFrom: { env?: string; config?: string };
+  passwordFrom: { env: string } | { config: string };
 }
 
 export interface RegistryFile {

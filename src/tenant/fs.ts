@@ -92,13 +92,20 @@ function readBounded(p: string): Uint8Array {
   const fd = fs.openSync(p, "r");
   try {
     const limit = MAX_FILE_BYTES + 1;
-    const buf = Buffer.alloc(limit);
+    // The size is a hint only (0 for devices and some pipes): read until EOF or the limit.
+    const hint = fs.fstatSync(fd).size;
+    let buf = Buffer.allocUnsafe(Math.min(Math.max(hint + 1, 64 * 1024), limit));
     let n = 0;
     for (;;) {
-      const r = fs.readSync(fd, buf, n, limit - n, null);
+      if (n === buf.length) {
+        if (buf.length >= limit) break;
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, limit));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const r = fs.readSync(fd, buf, n, buf.length - n, null);
       if (r === 0) break;
       n += r;
-      if (n >= limit) break;
     }
     return buf.subarray(0, n);
   } finally {

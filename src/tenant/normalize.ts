@@ -278,7 +278,7 @@ function credentials(c: CredentialsSpec): Credentials {
   const from = c.passwordFrom;
   return {
     username: c.username,
-    passwordFrom: from.env !== undefined ? { env: from.env } : { config: from.config! },
+    passwordFrom: "env" in from ? { env: from.env } : { config: from.config },
   };
 }
 

@@ -4,6 +4,7 @@
  * 1 MiB, invalid UTF-8 and control characters, several documents, duplicate keys, custom tags and
  * aliases that expand into too many nodes ("billion laughs").
  */
+import { isUtf8 } from "node:buffer";
 import {
   type Document,
   isAlias,
@@ -80,7 +81,8 @@ export function decodeSource(
       );
       return undefined;
     }
-    const bad = firstInvalidUtf8(content);
+    // isUtf8 is native and fast; the scan that finds the offending byte only runs on bad files.
+    const bad = isUtf8(content) ? -1 : firstInvalidUtf8(content);
     if (bad !== -1) {
       const before = Buffer.from(content.buffer, content.byteOffset, bad).toString("utf8");
       bag.error(
@@ -116,19 +118,17 @@ function tooLarge(bytes: number): string {
   return `the file is larger than 1 MiB${size}, the limit for tenant and registry files (${MAX_FILE_BYTES} bytes); split the tenant or remove content`;
 }
 
-/** Offset of the first character YAML 1.2 does not allow (c-printable), or -1. Tab, LF, CR, NEL are fine. */
+/**
+ * Anything outside YAML 1.2's c-printable set (§5.1): C0 controls but tab, LF and CR; DEL and C1
+ * controls but NEL; U+FFFE and U+FFFF. Surrogates are matched as printable here (lone ones are
+ * refused separately).
+ */
+const NOT_PRINTABLE = /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ufffd]/;
+
+/** Offset of the first character YAML 1.2 does not allow, or -1. */
 export function firstControlCharacter(text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (
-      c < 0x20
-        ? c !== 0x09 && c !== 0x0a && c !== 0x0d
-        : (c >= 0x7f && c <= 0x9f && c !== 0x85) || c >= 0xfffe
-    ) {
-      return i;
-    }
-  }
-  return -1;
+  const m = NOT_PRINTABLE.exec(text);
+  return m ? m.index : -1;
 }
 
 /** Offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */
@@ -253,17 +253,19 @@ export function parseYaml(file: string, text: string, bag: DiagnosticBag): YamlF
     return undefined;
   }
   let tagged = false;
-  visit(doc, (_key, node) => {
-    if (isNode(node) && node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
-      tagged = true;
-      bag.error(
-        "QG_TENANT_YAML",
-        file,
-        pos(node.range?.[0] ?? 0),
-        `YAML tag ${node.tag.replace("tag:yaml.org,2002:", "!!")} is not supported; write plain strings, numbers, lists and maps`,
-      );
-    }
-  });
+  // Every tag is written with "!": files without one need no walk over their nodes.
+  if (text.includes("!"))
+    visit(doc, (_key, node) => {
+      if (isNode(node) && node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
+        tagged = true;
+        bag.error(
+          "QG_TENANT_YAML",
+          file,
+          pos(node.range?.[0] ?? 0),
+          `YAML tag ${node.tag.replace("tag:yaml.org,2002:", "!!")} is not supported; write plain strings, numbers, lists and maps`,
+        );
+      }
+    });
   if (tagged) return undefined;
   let value: unknown;
   try {
