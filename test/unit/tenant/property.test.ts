@@ -196,8 +196,9 @@ describe("the loader never throws", { timeout: 120_000 }, () => {
     const paths: Path[] = [];
     const collect = (v: unknown, p: Path) => {
       paths.push(p);
-      if (Array.isArray(v)) v.forEach((x, i) => collect(x, [...p, i]));
-      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) collect(x, [...p, k]);
+      if (Array.isArray(v)) {
+        for (const [i, x] of v.entries()) collect(x, [...p, i]);
+      } else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) collect(x, [...p, k]);
     };
     collect(sampleTenant, []);
     const mutation = fc.record({
