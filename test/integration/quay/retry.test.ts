@@ -94,7 +94,8 @@ describe("Retry-After", () => {
     await client.get("/api/v1/user/");
     const dt = Date.now() - t0;
     expect(dt).toBeGreaterThanOrEqual(1000);
-    expect(dt).toBeLessThan(1000 + FAST.baseDelayMs + 500);
+    // generous upper bound: CI machines are slow, the point is "about 1 s, not the backoff cap"
+    expect(dt).toBeLessThan(2500);
   });
 
   it("reads an HTTP date", async () => {
@@ -141,14 +142,15 @@ describe("backoff bounds", () => {
     await client.get("/x");
     const dt = Date.now() - t0;
     expect(dt).toBeGreaterThanOrEqual(49 + 99 + 199 + 199 - 5);
-    expect(dt).toBeLessThan(550 + 400);
+    expect(dt).toBeLessThan(550 + 1000);
   });
 
   it("full jitter can wait nothing at all", async () => {
     const { client } = await setup(flaky, { retry: { ...opts, random: () => 0 } });
     const t0 = Date.now();
     await client.get("/x");
-    expect(Date.now() - t0).toBeLessThan(300);
+    // well under the ~546 ms of the test above
+    expect(Date.now() - t0).toBeLessThan(450);
   });
 });
 
