@@ -57,7 +57,14 @@ interface TenantState {
 export function checkTenants(input: RuleInput): void {
   const states = input.tenants.map(declare);
   checkGlobalNames(input, states);
-  for (const t of states) checkTenant(input, t, states);
+  const known: Known = {
+    users: new Set([
+      ...states.flatMap((s) => s.users.map((u) => u.name)),
+      ...input.registry.settings.existingUsers,
+    ]),
+    baselineTeams: new Set(input.registry.baseline.teams.map((b) => b.name)),
+  };
+  for (const t of states) checkTenant(input, t, known);
 }
 
 /** Collects what a tenant declares; reports duplicates inside the tenant and the file name rule. */
@@ -222,16 +229,19 @@ function checkGlobalNames(input: RuleInput, states: readonly TenantState[]): voi
   }
 }
 
-function checkTenant(input: RuleInput, t: TenantState, states: readonly TenantState[]): void {
+/** What every tenant's references are resolved against. */
+interface Known {
+  /** Users declared by any tenant, and the registry's existing users. */
+  users: Set<string>;
+  baselineTeams: Set<string>;
+}
+
+function checkTenant(input: RuleInput, t: TenantState, known: Known): void {
   const reg = input.registry;
   const { scope, spec } = t;
   if (!spec) return;
   const external = reg.settings.users === "external";
-  const allUsers = new Set([
-    ...states.flatMap((s) => s.users.map((u) => u.name)),
-    ...reg.settings.existingUsers,
-  ]);
-  const baselineTeams = new Set(reg.baseline.teams.map((b) => b.name));
+  const { baselineTeams } = known;
 
   if (external && arr(spec.users).length > 0) {
     scope.error(
@@ -276,7 +286,7 @@ function checkTenant(input: RuleInput, t: TenantState, states: readonly TenantSt
   }
 
   // ---- references
-  const ref = new References(input, t, allUsers, baselineTeams, external);
+  const ref = new References(input, t, known.users, baselineTeams, external);
 
   arr(spec.teams).forEach((team, i) => {
     const teamName = str(get(team, "name")) ?? `#${i + 1}`;
@@ -419,7 +429,9 @@ class References {
   user(name: string, path: Path, what: string): string | undefined {
     if (!isNamespaceName(name)) return undefined; // the schema reported the name
     if (this.external || this.allUsers.has(name)) return name;
-    if (this.input.incomplete) return name;
+    // Unknown users of unreadable files, or the registry's existing users when the registry file is
+    // broken: a reference cannot be judged, and a false alarm would hide the real problem.
+    if (this.input.incomplete || !this.input.registry.trusted) return name;
     this.scope.error(
       "QG_TENANT_REFERENCE",
       path,

@@ -155,6 +155,24 @@ describe("the registry file", () => {
     ]);
   });
 
+  it("invalid: references to its existing users are not judged", () => {
+    const r = load(
+      { acme: "teams: [{ name: devs, members: [{ user: lab-bot }] }]\n" },
+      { registry: "users: { existing: [lab-bot] }\nbudgets: { maxDeletes: -1 }\n" },
+    );
+    expect(codes(r)).toEqual(["QG_TENANT_SCHEMA"]);
+  });
+
+  it("a tenant file that cannot be parsed does not make other tenants' user references errors", () => {
+    const r = load({
+      acme: "teams: [{ name: devs, members: [{ user: globex-hank }] }]\n",
+      globex: "users: [{ name: globex-hank }\n",
+    });
+    expect(lines(r).map((l) => l.split(" ").slice(0, 2).join(" "))).toEqual([
+      "QG_TENANT_YAML tenants/globex.yaml:7:1",
+    ]);
+  });
+
   it("checks its own consistency", () => {
     const registry = `users: { existing: [lab-bot] }
 tagExpirationOptions: [0s, 1w]
