@@ -1,0 +1,149 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { beforeEach, describe, expect, it } from "vitest";
+import { expectApiException, useEmulator } from "./helpers";
+
+const h = useEmulator({ config: { SSRF_ALLOWED_HOSTS: ["127.0.0.1"] } });
+const P = "/api/v1/organization/acme/proxycache";
+
+beforeEach(async () => {
+  await h.org("acme");
+});
+
+describe("proxy cache (QUAY-API.md §13, §21)", () => {
+  it('§13 GET never 404s: without a config every field is ""', async () => {
+    const r = await h.get(P);
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ upstream_registry: "", expiration_s: "", insecure: "" });
+  });
+
+  it('§13 POST answers 201 "Created"; defaults expiration_s 86400 and insecure false', async () => {
+    const r = await h.post(P, {
+      upstream_registry: "quay.io",
+      upstream_registry_username: "u",
+      upstream_registry_password: "p",
+    });
+    expect(r.status).toBe(201);
+    expect(r.json).toBe("Created");
+    const view = await h.get(P);
+    expect(view.json).toEqual({ upstream_registry: "quay.io", expiration_s: 86400, insecure: false });
+    expect(view.text).not.toContain('"p"');
+    expect((await h.get("/api/v1/organization/acme/logs")).json.logs[0]).toMatchObject({
+      kind: "create_proxy_cache_config",
+      metadata: { upstream_registry: "quay.io" },
+    });
+  });
+
+  it("§13 upstream with a namespace path and explicit settings", async () => {
+    await h.post(P, { upstream_registry: "docker.io/library", expiration_s: 3600, insecure: true });
+    expect((await h.get(P)).json).toEqual({
+      upstream_registry: "docker.io/library",
+      expiration_s: 3600,
+      insecure: true,
+    });
+  });
+
+  it("§13 one config per org: a second POST is a 400", async () => {
+    await h.post(P, { upstream_registry: "quay.io" });
+    expectApiException(
+      await h.post(P, { upstream_registry: "docker.io" }),
+      400,
+      "invalid_request",
+      "Proxy Cache Configuration already exists",
+    );
+  });
+
+  it("§13 upstream_registry is required", async () => {
+    expectApiException(await h.post(P, {}), 400, "invalid_request");
+  });
+
+  it("§13 loopback, private and blocked hostnames are refused unless SSRF_ALLOWED_HOSTS lists them", async () => {
+    for (const upstream of ["localhost", "10.1.2.3", "192.168.0.1/library", "metadata.google.internal"]) {
+      expectApiException(
+        await h.post(P, { upstream_registry: upstream }),
+        400,
+        "invalid_request",
+        "The provided registry URL is not allowed",
+      );
+    }
+    // 127.0.0.1 is allow-listed in this emulator's config.
+    expect((await h.post(P, { upstream_registry: "127.0.0.1:5000" })).status).toBe(201);
+  });
+
+  it("§13 a user namespace (not an org) is a 400 'Error while creating...'", async () => {
+    const t = await h.user("bob");
+    expectApiException(
+      await h.post("/api/v1/organization/bob/proxycache", { upstream_registry: "quay.io" }, { token: t }),
+      400,
+      "invalid_request",
+      "Error while creating Proxy cache configuration",
+    );
+  });
+
+  it("§13 a namespace the caller does not administer is 403", async () => {
+    const t = await h.user("bob");
+    expect((await h.post(P, { upstream_registry: "quay.io" }, { token: t })).status).toBe(403);
+  });
+
+  it('§13 DELETE answers 201 "Deleted" (sic); without a config 404', async () => {
+    await h.post(P, { upstream_registry: "quay.io" });
+    const r = await h.del(P);
+    expect(r.status).toBe(201);
+    expect(r.json).toBe("Deleted");
+    expect((await h.get("/api/v1/organization/acme/logs")).json.logs[0].kind).toBe(
+      "delete_proxy_cache_config",
+    );
+    expectApiException(await h.del(P), 404, "not_found");
+  });
+
+  it("§13 no update endpoint: change = DELETE + POST", async () => {
+    await h.post(P, { upstream_registry: "quay.io" });
+    expect((await h.put(P, { upstream_registry: "docker.io" })).status).toBe(405);
+  });
+
+  it("§13 members may read the config; strangers may not", async () => {
+    await h.team("acme", "devs");
+    const t = await h.user("bob");
+    expect((await h.get(P, { token: t })).status).toBe(403);
+    await h.member("acme", "devs", "bob");
+    expect((await h.get(P, { token: t })).status).toBe(200);
+  });
+
+  it('§13 validateproxycache contacts <upstream>/v2/: 200 → 202 "Valid", 401 → 202 "Anonymous"', async () => {
+    let status = 200;
+    const upstream = http.createServer((req, res) => {
+      res.statusCode = req.url === "/v2/" ? status : 404;
+      res.end();
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const host = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    try {
+      const ok = await h.post("/api/v1/organization/acme/validateproxycache", {
+        upstream_registry: host,
+        insecure: true,
+      });
+      expect(ok.status).toBe(202);
+      expect(ok.json).toBe("Valid");
+      status = 401;
+      const anon = await h.post("/api/v1/organization/acme/validateproxycache", {
+        upstream_registry: host,
+        insecure: true,
+      });
+      expect(anon.json).toBe("Anonymous");
+      const login = await h.post("/api/v1/organization/acme/validateproxycache", {
+        upstream_registry: host,
+        insecure: true,
+        upstream_registry_username: "u",
+        upstream_registry_password: "bad",
+      });
+      expectApiException(
+        login,
+        400,
+        "invalid_request",
+        "Failed login to remote registry. Please verify entered details and try again.",
+      );
+    } finally {
+      await new Promise((r) => upstream.close(r));
+    }
+  });
+});
