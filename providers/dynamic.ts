@@ -15,7 +15,20 @@ import type * as pulumi from "@pulumi/pulumi";
 export function thinProvider(kind: string): pulumi.dynamic.ResourceProvider {
   const host = () => {
     const path = require("node:path");
-    return require(path.join(process.env.QUAY_GITOPS_ROOT || process.cwd(), "dist", "providers", "host.js"));
+    const fs = require("node:fs");
+    // The engine starts the provider in the program's folder (dist/src/program) or the project
+    // folder: look upwards for the compiled host.
+    let dir: string = process.env.QUAY_GITOPS_ROOT || process.cwd();
+    for (;;) {
+      const file = path.join(dir, "dist", "providers", "host.js");
+      if (fs.existsSync(file)) return require(file);
+      const up = path.dirname(dir);
+      if (up === dir)
+        throw new Error(
+          `quay-gitops: dist/providers/host.js not found above ${process.cwd()}; run npm install`,
+        );
+      dir = up;
+    }
   };
   return {
     configure: async (req) => host().configure(req.config),

@@ -9,6 +9,8 @@ const commands: Record<string, () => Promise<Command>> = {
   version: async () => (await import("./commands/version.js")).command,
   emulator: async () => (await import("./commands/emulator.js")).command,
   validate: async () => (await import("./commands/validate.js")).command,
+  state: async () => (await import("./commands/state.js")).command,
+  demo: async () => (await import("./commands/demo.js")).command,
 };
 
 function usage(): string {

@@ -2,20 +2,11 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { ConfigError, EngineError } from "../errors";
+import { EngineError } from "../errors";
+import { projectRoot } from "../project";
+import { type Backend, resolveBackend, resolveSecrets, type SecretsSource, stackConfigPath } from "./backend";
 
-/** The project root: the folder that holds Pulumi.yaml and package.json. */
-export const projectRoot: string = findProjectRoot(__dirname);
-
-function findProjectRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "package.json"))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new ConfigError(`cannot find the quay-gitops project root above ${start}`);
-    dir = up;
-  }
-}
+export { projectRoot };
 
 /** The stack whose development passphrase is handled for the user; every other stack needs one from the environment. */
 export const LOCAL_STACK = "local";
@@ -44,9 +35,13 @@ export function pulumiBinDir(): Promise<string> {
     } catch (e) {
       cachedBin = undefined;
       const stderr = (e as { stderr?: string }).stderr?.trim();
-      throw new EngineError(`cannot find or build the Pulumi CLI: ${stderr || (e as Error).message}`, undefined, {
-        cause: e,
-      });
+      throw new EngineError(
+        `cannot find or build the Pulumi CLI: ${stderr || (e as Error).message}`,
+        undefined,
+        {
+          cause: e,
+        },
+      );
     }
   })();
   return cachedBin;
@@ -55,36 +50,96 @@ export function pulumiBinDir(): Promise<string> {
 export interface EngineEnvOptions {
   /** The stack the command will run on; decides whether the development passphrase may be used. */
   stack?: string;
-  /** Backend URL; default PULUMI_BACKEND_URL, else the local file backend in .state/. */
+  /** Backend URL (`--backend URL`); default PULUMI_BACKEND_URL, else the local file backend in .state/. */
   backendUrl?: string;
   /** Tests keep PULUMI_HOME in their own temp folder. */
   pulumiHome?: string;
+  /**
+   * Extra environment for the engine and the program (e.g. QUAY_URL, a test's PULUMI_CONFIG_PASSPHRASE).
+   * It overrides the process environment and counts for the backend and passphrase checks.
+   */
+  env?: Record<string, string>;
+  /** The Pulumi project folder, where the stack's config file is looked up; default the project root. */
+  workDir?: string;
+  /** `--secrets-provider` for a stack that does not use a passphrase (awskms://…, hashivault://…). */
+  secretsProvider?: string;
+  /**
+   * Whether the run needs the stack's secrets key (default: whenever `stack` is given). Commands that only
+   * copy state as it is (`state backup`) pass false.
+   */
+  needsSecrets?: boolean;
+}
+
+/** What a run will use: the environment, the validated backend and where the secrets key comes from. */
+export interface EngineSetup {
+  env: Record<string, string>;
+  backend: Backend;
+  secrets: SecretsSource;
 }
 
 /**
- * The environment every engine run gets: our CLI and a Node >= 22 first on PATH, PULUMI_HOME inside the
- * project (nothing lands in the user's home), no update checks or plugin downloads (the machines are offline).
+ * Checks the backend and the secrets key, then builds the engine environment: our CLI and a Node >= 22
+ * first on PATH, PULUMI_HOME inside the project (nothing lands in the user's home), no update checks or
+ * plugin downloads (the machines are offline). Throws ConfigError before anything runs when the backend
+ * URL is malformed or a stack has no passphrase (docs/state.md).
  */
-export async function engineEnv(opts: EngineEnvOptions = {}): Promise<Record<string, string>> {
+export async function engineSetup(opts: EngineEnvOptions = {}): Promise<EngineSetup> {
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) merged[k] = v;
+  Object.assign(merged, opts.env ?? {});
+  const backend = resolveBackend({ url: opts.backendUrl, env: merged, localUrl: localBackendUrl() });
+  const isLocalBackend = backend.kind === "file" && sameFileUrl(backend.url, localBackendUrl());
+  const workDir = opts.workDir ?? projectRoot;
+  const secrets =
+    opts.needsSecrets === false || opts.stack === undefined
+      ? ({ kind: "none-needed" } as const)
+      : resolveSecrets({
+          stack: opts.stack,
+          backend,
+          isLocalBackend,
+          localStack: LOCAL_STACK,
+          env: merged,
+          secretsProvider: opts.secretsProvider,
+          stackConfigFile: stackConfigPath(workDir, opts.stack),
+        });
   const bin = await pulumiBinDir();
   const nodeBin = path.dirname(process.execPath);
-  const backendUrl = opts.backendUrl ?? process.env.PULUMI_BACKEND_URL ?? localBackendUrl();
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  const env: Record<string, string> = { ...merged };
   Object.assign(env, {
-    PATH: [bin, nodeBin, path.join(projectRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
-    PULUMI_HOME: opts.pulumiHome ?? process.env.PULUMI_HOME ?? path.join(projectRoot, ".cache", "pulumi-home"),
-    PULUMI_BACKEND_URL: backendUrl,
+    PATH: [bin, nodeBin, path.join(projectRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(
+      path.delimiter,
+    ),
+    PULUMI_HOME: opts.pulumiHome ?? merged.PULUMI_HOME ?? path.join(projectRoot, ".cache", "pulumi-home"),
+    PULUMI_BACKEND_URL: backend.url,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
   });
-  const hasPassphrase = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
-  if (!hasPassphrase && opts.stack === LOCAL_STACK && backendUrl === localBackendUrl()) {
+  const hasPassphrase =
+    env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
+  if (
+    secrets.kind === "development-passphrase" ||
+    (!hasPassphrase && opts.stack === LOCAL_STACK && isLocalBackend)
+  ) {
     env.PULUMI_CONFIG_PASSPHRASE = LOCAL_DEV_PASSPHRASE;
   }
   fs.mkdirSync(env.PULUMI_HOME!, { recursive: true });
-  if (backendUrl.startsWith("file://")) fs.mkdirSync(backendUrl.slice("file://".length), { recursive: true });
-  return env;
+  if (backend.kind === "file")
+    fs.mkdirSync(decodeURIComponent(new URL(backend.url).pathname), { recursive: true });
+  return { env, backend, secrets };
+}
+
+/** The environment every engine run gets (see engineSetup, which also returns the backend and secrets source). */
+export async function engineEnv(opts: EngineEnvOptions = {}): Promise<Record<string, string>> {
+  return (await engineSetup(opts)).env;
+}
+
+function sameFileUrl(a: string, b: string): boolean {
+  const norm = (u: string) => path.resolve(decodeURIComponent(new URL(u).pathname));
+  try {
+    return norm(a) === norm(b);
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretRef } from "../model/types";
+import { projectRoot } from "../project";
 import { loadDesiredState, summarize } from "../tenant";
 import { renderText } from "../tenant/report";
 import { checkCapabilities } from "./capabilities";
@@ -13,7 +14,7 @@ import { type SecretSource, Tenant } from "./tenant";
  */
 async function program(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config("quay-gitops");
-  const root = process.env.QUAY_GITOPS_ROOT || process.cwd();
+  const root = projectRoot;
   const tenantsDir = process.env.QUAY_GITOPS_TENANTS_DIR || config.get("tenantsDir") || "tenants";
   const registryFile =
     process.env.QUAY_GITOPS_REGISTRY_FILE ||
@@ -63,4 +64,5 @@ async function program(): Promise<Record<string, unknown>> {
   };
 }
 
-module.exports = program();
+// Pulumi awaits an exported function's promise; its value becomes the stack outputs.
+module.exports = program;

@@ -1,0 +1,86 @@
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { openStack } from "../../engine/automation";
+import { LOCAL_DEV_PASSPHRASE, LOCAL_STACK, localBackendUrl, projectRoot } from "../../engine/env";
+import type { Command } from "../command";
+
+/** Values for the sample tenants' `passwordFrom: { env: ... }` references, for the demo only. */
+const DEMO_SECRETS: Record<string, string> = {
+  ACME_MIRROR_PASSWORD: "demo-only-acme",
+  GLOBEX_MIRROR_PASSWORD: "demo-only-globex",
+  INITECH_DOCKERHUB_TOKEN: "demo-only-initech",
+};
+
+const HELP = `usage: quay-gitops demo [--keep] [--port N]
+
+Starts the Quay emulator (state kept in .state/emulator.json), applies tenants/ to it with the real
+Pulumi engine on the \`local\` stack (file backend in .state/), and prints what exists per tenant.
+  --keep     keep the emulator running afterwards (Ctrl-C stops it)
+  --port N   emulator port (default 8787; 0 picks a free one)`;
+
+export const command: Command = {
+  name: "demo",
+  summary: "start the emulator and apply the sample tenants with the real engine",
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: { keep: { type: "boolean" }, port: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
+    if (values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    const { startEmulator } = await import("../../../emulator/index.js");
+    const port = values.port === undefined ? 8787 : Number(values.port);
+    const emu = await startEmulator({
+      port,
+      stateFile: path.join(projectRoot, ".state", "emulator.json"),
+      quiet: true,
+    });
+    const say = (s: string) => process.stdout.write(`${s}\n`);
+    try {
+      say(`emulator: ${emu.url} (admin token ${emu.token})`);
+      // The registry file names `lab-automation` as an existing user: the lab admins' service account.
+      await fetch(`${emu.url}/api/v1/superuser/users/`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${emu.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ username: "lab-automation", email: "automation@lab.example" }),
+      });
+      const env: Record<string, string> = { QUAY_URL: emu.url, QUAY_TOKEN: emu.token };
+      for (const [k, v] of Object.entries(DEMO_SECRETS)) env[k] = process.env[k] ?? v;
+      if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+        env.PULUMI_CONFIG_PASSPHRASE = LOCAL_DEV_PASSPHRASE;
+      }
+      say(`stack: ${LOCAL_STACK} on ${localBackendUrl()}\n`);
+      const stack = await openStack({ stack: LOCAL_STACK, backendUrl: localBackendUrl(), env });
+      const up = await stack.up({ refresh: true, onOutput: (s) => process.stdout.write(s) });
+      const outputs = up.outputs.tenants?.value as Record<string, Record<string, unknown>> | undefined;
+      say("\nWhat exists now, per tenant:");
+      for (const [name, t] of Object.entries(outputs ?? {})) {
+        const list = (k: string) => ((t[k] as string[] | undefined) ?? []).join(", ") || "-";
+        say(`  ${name} (${t.file}): organization ${t.organization}`);
+        say(`    users: ${list("users")}`);
+        say(`    robots: ${list("robots")}`);
+        say(`    teams: ${list("teams")}`);
+        say(`    repositories: ${list("repositories")}`);
+        say(`    mirrors: ${list("mirrors")}`);
+      }
+      say(`
+Look around:
+  curl -H 'Authorization: Bearer ${emu.token}' ${emu.url}/api/v1/organization/acme
+  curl ${emu.url}/_emulator/stats
+  source scripts/env && QUAY_URL=${emu.url} QUAY_TOKEN=${emu.token} pulumi stack output --stack local
+  (robot tokens: pulumi stack output robotTokens --show-secrets --stack local)`);
+      if (values.keep) {
+        say("\nThe emulator keeps running; Ctrl-C stops it.");
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", resolve);
+          process.once("SIGTERM", resolve);
+        });
+      }
+      return 0;
+    } finally {
+      await emu.close();
+    }
+  },
+};
