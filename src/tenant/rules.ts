@@ -45,7 +45,11 @@ interface TenantState {
   input: TenantInput;
   scope: FileScope;
   spec: Record<string, unknown> | undefined;
-  /** metadata.name, else the file name. */
+  /**
+   * The tenant's identity for restrictions and messages: its file name. Who may change which file is
+   * what review (CODEOWNERS) controls; a file claiming `metadata.name: acme` must not borrow acme's
+   * rights, so the file name decides (and a mismatch is an error anyway).
+   */
   name: string;
   org: string | undefined;
   orgPath: Path;
@@ -78,10 +82,11 @@ function declare(input: TenantInput): TenantState {
       `metadata.name is "${metaName}" but the file is ${scope.file}; the file name must equal metadata.name (rename the file to ${metaName}.yaml or fix the name)`,
     );
   }
-  const name = metaName ?? input.stem;
+  const name = input.stem;
   const spec = obj(get(value, "spec"));
   const orgName = get(spec, "organization", "name");
-  const org = orgName === undefined ? name : str(orgName);
+  // The organization defaults to metadata.name, as normalization does.
+  const org = orgName === undefined ? (metaName ?? name) : str(orgName);
   const t: TenantState = {
     input,
     scope,
