@@ -2,7 +2,6 @@
 // Launcher. @pulumi/pulumi and undici need Node >= 22; the machines we target ship Node 20.
 // When the running Node is older, re-run this command on the Node binary that npm installed
 // from the `node` package (node_modules/node/bin/node) without touching the machine's Node.
-"use strict";
 const path = require("node:path");
 const fs = require("node:fs");
 
@@ -30,7 +29,9 @@ if (major < 22 && !process.env.QUAY_GITOPS_REEXEC) {
 
 const entry = path.join(root, "dist", "src", "cli", "main.js");
 if (!fs.existsSync(entry)) {
-  process.stderr.write(`quay-gitops is not built (${entry} is missing); run \`npm install\` or \`npm run build\`.\n`);
+  process.stderr.write(
+    `quay-gitops is not built (${entry} is missing); run \`npm install\` or \`npm run build\`.\n`,
+  );
   process.exit(2);
 }
 require(entry)
