@@ -53,6 +53,8 @@ export const DIAGNOSTIC_CODES = {
   QG_TENANT_DATE: "bad date",
   /** An organization tagExpiration the registry does not allow. */
   QG_TENANT_TAG_EXPIRATION: "tag expiration not allowed",
+  /** A Quay feature the registry file says is off (a mirror without FEATURE_REPO_MIRROR...). */
+  QG_TENANT_FEATURE: "Quay feature disabled",
   /** `users:` declared while the registry's users come from LDAP/OIDC. */
   QG_TENANT_EXTERNAL_USERS: "users are external",
   /** A tenant declares what the registry baseline already adds (same team name). */

@@ -146,6 +146,7 @@ export interface RegistrySpec {
   users?: { mode?: "managed" | "external"; existing?: string[] };
   tagExpirationOptions?: string[];
   defaults?: { tagExpiration?: string; quota?: QuotaSpec };
+  features?: FeaturesSpec;
   baseline?: BaselineSpec;
   restrictions?: { default?: RestrictionSpec; tenants?: Record<string, RestrictionSpec> };
   budgets?: {
@@ -154,6 +155,15 @@ export interface RegistrySpec {
     minObjectsForPercent?: number;
     requireAllowPublic?: boolean;
   };
+}
+
+export interface FeaturesSpec {
+  repoMirror?: boolean;
+  proxyCache?: boolean;
+  autoPrune?: boolean;
+  quotaManagement?: boolean;
+  sparseIndex?: boolean;
+  extendedRepositoryNames?: boolean;
 }
 
 export interface BaselineSpec {

@@ -7,6 +7,7 @@ import type { ChangeBudgets, RegistrySettings } from "../model/types";
 import type {
   BaselinePermissionSpec,
   BaselineTeamSpec,
+  FeaturesSpec,
   QuotaSpec,
   RegistryFile,
   RestrictionSpec,
@@ -18,6 +19,16 @@ import { parseDuration, parseSize, SIZE_PATTERN } from "./units";
 
 /** Quay's default TAG_EXPIRATION_OPTIONS (QUAY-API.md §4.4). */
 export const DEFAULT_TAG_EXPIRATION_OPTIONS: readonly string[] = ["0s", "1d", "1w", "2w", "4w"];
+
+/** What a lab running quay-gitops has on; FEATURE_SPARSE_INDEX is off unless the admins say so. */
+export const DEFAULT_FEATURES: Readonly<Required<FeaturesSpec>> = {
+  repoMirror: true,
+  proxyCache: true,
+  autoPrune: true,
+  quotaManagement: true,
+  sparseIndex: false,
+  extendedRepositoryNames: true,
+};
 
 export const DEFAULT_BUDGETS: Readonly<ChangeBudgets> = {
   maxDeletes: 10,
@@ -42,6 +53,7 @@ export interface RegistryConfig {
    */
   trusted: boolean;
   hostnames: string[];
+  features: Required<FeaturesSpec>;
   /** Allowed organization tag expirations: seconds → the option as written. */
   tagExpirations: Map<number, string>;
   defaultTagExpiration?: string;
@@ -69,6 +81,7 @@ export function defaultRegistryConfig(file: string, trusted = false): RegistryCo
     },
     trusted,
     hostnames: [],
+    features: { ...DEFAULT_FEATURES },
     tagExpirations: tagExpirationMap(DEFAULT_TAG_EXPIRATION_OPTIONS),
     baseline: { teams: [], repositoryPermissions: [], defaultPermissions: [] },
     restrictions: {
@@ -107,6 +120,7 @@ export function buildRegistryConfig(scope: FileScope, doc: RegistryFile): Regist
       budgets: { ...DEFAULT_BUDGETS, ...spec.budgets },
     },
     hostnames: (spec.hostnames ?? []).map((h) => h.toLowerCase()),
+    features: { ...DEFAULT_FEATURES, ...spec.features },
     tagExpirations: tagExpirationMap(options),
     defaultTagExpiration: spec.defaults?.tagExpiration,
     defaultQuota: spec.defaults?.quota,
@@ -141,6 +155,14 @@ function checkRegistry(scope: FileScope, c: RegistryConfig): void {
     }
   }
   checkQuota(scope, c.defaultQuota, [...specPath, "defaults", "quota"]);
+  if (c.defaultQuota !== undefined && !c.features.quotaManagement) {
+    scope.error(
+      "QG_REGISTRY_INVALID",
+      [...specPath, "defaults", "quota"],
+      "a default quota needs features.quotaManagement (FEATURE_QUOTA_MANAGEMENT in Quay), which this file turns off",
+      "key",
+    );
+  }
 
   const external = c.settings.users === "external";
   const existing = new Set(c.settings.existingUsers);

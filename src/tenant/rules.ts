@@ -218,6 +218,8 @@ function checkGlobalNames(input: RuleInput, states: readonly TenantState[]): voi
       );
     }
   }
+  checkEmails(states);
+
   // Users and organizations share one namespace in Quay (QUAY-API.md §3): an organization named
   // like a user cannot be created.
   for (const [name, list] of orgClaims) {
@@ -239,6 +241,91 @@ interface Known {
   /** Users declared by any tenant, and the registry's existing users. */
   users: Set<string>;
   baselineTeams: Set<string>;
+}
+
+/**
+ * Quay refuses a user whose e-mail another user has (§5.4), and an organization e-mail that a user
+ * already has unless FEATURE_ORG_SHARED_EMAIL (§4.2): both would fail in the middle of an apply.
+ */
+function checkEmails(states: readonly TenantState[]): void {
+  const userEmails = new Map<string, { user: string; file: string; line: number }>();
+  for (const t of states) {
+    arr(t.spec?.users).forEach((u, i) => {
+      const email = str(get(u, "email"));
+      if (email === undefined) return;
+      const path: Path = ["spec", "users", i, "email"];
+      const key = email.toLowerCase();
+      const first = userEmails.get(key);
+      if (first) {
+        t.scope.error(
+          "QG_TENANT_DUPLICATE",
+          path,
+          `${email} is already the e-mail of user ${first.user} (${first.file}:${first.line}); Quay refuses two users with one e-mail`,
+        );
+      } else
+        userEmails.set(key, {
+          user: str(get(u, "name")) ?? "?",
+          file: t.scope.file,
+          line: t.scope.line(path),
+        });
+    });
+  }
+  for (const t of states) {
+    const email = str(get(t.spec, "organization", "email"));
+    const user = email === undefined ? undefined : userEmails.get(email.toLowerCase());
+    if (!user) continue;
+    t.scope.error(
+      "QG_TENANT_DUPLICATE",
+      ["spec", "organization", "email"],
+      `${email} is the e-mail of user ${user.user} (${user.file}:${user.line}); Quay refuses an organization e-mail that a user already has (QUAY-API.md §4.2), use another address`,
+    );
+  }
+}
+
+/** Uses of Quay features the registry file says are off: their endpoints do not exist (§1.5). */
+function checkFeatures(reg: RegistryConfig, scope: FileScope, spec: Record<string, unknown>): void {
+  if (!reg.trusted) return;
+  const f = reg.features;
+  const off = (path: Path, what: string, flag: string, key: string) =>
+    scope.error(
+      "QG_TENANT_FEATURE",
+      path,
+      `${what} needs ${flag} in Quay, which is off in this registry (features.${key} in ${reg.settings.file}); remove it or ask the lab admins to turn the feature on`,
+      "key",
+    );
+  if (!f.quotaManagement && spec.quota !== undefined) {
+    off(["spec", "quota"], "a quota", "FEATURE_QUOTA_MANAGEMENT", "quotaManagement");
+  }
+  if (!f.proxyCache && spec.proxyCache !== undefined) {
+    off(["spec", "proxyCache"], "a proxy cache", "FEATURE_PROXY_CACHE", "proxyCache");
+  }
+  if (!f.autoPrune && arr(spec.autoPrune).length > 0) {
+    off(["spec", "autoPrune"], "auto-prune", "FEATURE_AUTO_PRUNE", "autoPrune");
+  }
+  arr(spec.repositories).forEach((repo, i) => {
+    const path: Path = ["spec", "repositories", i];
+    const name = str(get(repo, "name"));
+    if (!f.extendedRepositoryNames && name?.includes("/")) {
+      scope.error(
+        "QG_TENANT_FEATURE",
+        [...path, "name"],
+        `"${name}" has a / which needs FEATURE_EXTENDED_REPOSITORY_NAMES in Quay, off in this registry (features.extendedRepositoryNames in ${reg.settings.file})`,
+      );
+    }
+    if (!f.autoPrune && arr(get(repo, "autoPrune")).length > 0) {
+      off([...path, "autoPrune"], "auto-prune", "FEATURE_AUTO_PRUNE", "autoPrune");
+    }
+    if (get(repo, "mirror") === undefined) return;
+    if (!f.repoMirror) off([...path, "mirror"], "a mirror", "FEATURE_REPO_MIRROR", "repoMirror");
+    else if (!f.sparseIndex && arr(get(repo, "mirror", "architectureFilter")).length > 0) {
+      off(
+        [...path, "mirror", "architectureFilter"],
+        "an architecture filter",
+        "FEATURE_SPARSE_INDEX",
+        "sparseIndex",
+      );
+    }
+  });
 }
 
 function checkTenant(input: RuleInput, t: TenantState, known: Known): void {
@@ -265,6 +352,8 @@ function checkTenant(input: RuleInput, t: TenantState, known: Known): void {
       );
     }
   }
+
+  checkFeatures(reg, scope, spec);
 
   // ---- organization and quota
   const orgSpec = obj(spec.organization);

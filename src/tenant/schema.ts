@@ -232,7 +232,7 @@ function typeWord(t: string): string {
 
 /** A value quoted for a message, cut short: messages land in CI logs and PR comments. */
 export function show(v: unknown): string {
-  const s = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  const s = JSON.stringify(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TenantModel } from "../../../src/model/types";
-import { lines, load, NOW } from "./helpers";
+import { DEFAULT_REGISTRY_SPEC, lines, load, NOW } from "./helpers";
 
 /** Loads one tenant `acme` and returns its model (failing with the diagnostics if it is invalid). */
 function model(spec: string, opts: Parameters<typeof load>[1] = {}): TenantModel {
@@ -256,7 +256,8 @@ repositories:
   });
 
   it("mirror: every field given", () => {
-    const m = model(`robots: [{ name: mirror }]
+    const m = model(
+      `robots: [{ name: mirror }]
 repositories:
   - name: ubi9
     permissions:
@@ -276,7 +277,9 @@ repositories:
       enabled: false
       skopeoTimeout: 30m
       architectureFilter: [s390x, amd64]
-`);
+`,
+      { registry: `${DEFAULT_REGISTRY_SPEC}features: { sparseIndex: true }\n` },
+    );
     const repo = m.repositories[0]!;
     expect(repo.mirror).toEqual({
       externalReference: "registry.example:5000/ns/repo",

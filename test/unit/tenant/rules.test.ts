@@ -102,6 +102,42 @@ describe("isolation and restrictions", () => {
   });
 });
 
+describe("Quay features", () => {
+  it("a feature the registry turns off is refused where it is used", () => {
+    const registry =
+      "features: { repoMirror: false, proxyCache: false, autoPrune: false, quotaManagement: false }\n";
+    const r = load(
+      {
+        acme: `quota: { limit: 1 GiB }
+proxyCache: { upstream: quay.io/acme }
+autoPrune: [{ keepTags: 1 }]
+robots: [{ name: mirror }]
+repositories:
+  - name: app
+    autoPrune: [{ keepTags: 1 }]
+    mirror: { from: quay.io/a/b, tags: [latest], robot: mirror }
+`,
+      },
+      { registry },
+    );
+    expect(lines(r).map((l) => l.split(" ").slice(0, 3).join(" "))).toEqual([
+      "QG_TENANT_FEATURE tenants/acme.yaml:6:3 spec.quota:",
+      "QG_TENANT_FEATURE tenants/acme.yaml:7:3 spec.proxyCache:",
+      "QG_TENANT_FEATURE tenants/acme.yaml:8:3 spec.autoPrune:",
+      "QG_TENANT_FEATURE tenants/acme.yaml:12:7 spec.repositories[0].autoPrune:",
+      "QG_TENANT_FEATURE tenants/acme.yaml:13:7 spec.repositories[0].mirror:",
+    ]);
+  });
+
+  it("a default quota while quotas are off is a registry error", () => {
+    const r = load(
+      {},
+      { registry: "features: { quotaManagement: false }\ndefaults: { quota: { limit: 1 GiB } }\n" },
+    );
+    expect(codes(r)).toEqual(["QG_REGISTRY_INVALID"]);
+  });
+});
+
 describe("file discovery", () => {
   it("a .yml tenant file is an error, hidden files and other extensions are ignored", () => {
     const r = load(

@@ -105,6 +105,14 @@ const fullRegistry: Complete<Omit<RegistryFile, "spec">> & {
     users: { mode: "managed", existing: ["lab-bot"] },
     tagExpirationOptions: ["0s", "2w"],
     defaults: { tagExpiration: "2w", quota: { limit: "1 GiB", warningAt: "80%", rejectAt: "100%" } },
+    features: {
+      repoMirror: true,
+      proxyCache: true,
+      autoPrune: true,
+      quotaManagement: true,
+      sparseIndex: true,
+      extendedRepositoryNames: true,
+    },
     baseline: {
       teams: [{ name: "auto", role: "member", description: "d", members: [{ user: "lab-bot" }] }],
       repositoryPermissions: [
