@@ -14,6 +14,11 @@ export interface LogContext {
   readonly ip: string;
   readonly userAgent: string;
   readonly now: number;
+  /**
+   * FEATURE_EXTENDED_ACTION_LOGGING columns of this request (request URL, method, auth type, user
+   * agent, performer kind, request id, X-Forwarded-For), or undefined when the flag is off.
+   */
+  readonly extendedLog?: Readonly<Record<string, unknown>>;
 }
 
 function write(
@@ -32,6 +37,7 @@ function write(
     ip: ctx.ip,
     datetimeMs: ctx.now,
     metadata,
+    ...(ctx.extendedLog ? { extended: { ...ctx.extendedLog } } : {}),
   };
   ctx.store.logs.push(entry);
   return entry;

@@ -23,6 +23,7 @@ export interface EmulatorConfig {
   EMULATOR_QUOTA_BACKFILL_STATUS?: "" | "waiting" | "running" | "complete";
   EMULATOR_RESOLVE_UPSTREAM_HOSTS?: boolean;
   EMULATOR_INITIALIZE_TOKEN_TTL_S?: number;
+  EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW?: boolean;
   [key: `FEATURE_${string}`]: boolean | undefined;
   [key: string]: unknown;
 }
@@ -82,6 +83,8 @@ export interface ResolvedConfig {
   readonly quotaBackfillStatus: string;
   readonly resolveUpstreamHosts: boolean;
   readonly initializeTokenTtlS: number;
+  /** Unconfirmed in QUAY-API.md §16.1: whether extended action-log columns appear in log views. */
+  readonly extendedLogFieldsInView: boolean;
 }
 
 /**
@@ -142,6 +145,13 @@ export function resolveConfig(input: EmulatorConfig = {}): ResolvedConfig {
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1024 * 1024 + 1) {
     throw new EmulatorError("QG_EMU_CONFIG", "EMULATOR_BODY_LIMIT_BYTES must be an integer above 1 MiB");
   }
+  const ttl = raw.EMULATOR_INITIALIZE_TOKEN_TTL_S;
+  if (ttl !== undefined && (typeof ttl !== "number" || !(ttl > 0))) {
+    throw new EmulatorError(
+      "QG_EMU_CONFIG",
+      "EMULATOR_INITIALIZE_TOKEN_TTL_S must be a positive number of seconds",
+    );
+  }
   const registryState = raw.REGISTRY_STATE ?? "normal";
   const features = raw as Record<string, unknown>;
   return {
@@ -167,6 +177,7 @@ export function resolveConfig(input: EmulatorConfig = {}): ResolvedConfig {
     quotaBackfillStatus: backfill,
     resolveUpstreamHosts: raw.EMULATOR_RESOLVE_UPSTREAM_HOSTS === true,
     initializeTokenTtlS: raw.EMULATOR_INITIALIZE_TOKEN_TTL_S ?? 9000,
+    extendedLogFieldsInView: raw.EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW === true,
   };
 }
 

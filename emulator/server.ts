@@ -233,6 +233,19 @@ export class EmulatorServer {
       ip: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "",
       userAgent: req.headers["user-agent"] ?? "",
       now,
+      ...(config.feature("FEATURE_EXTENDED_ACTION_LOGGING")
+        ? {
+            extendedLog: {
+              request_url: `${baseUrl}${rawUrl}`,
+              http_method: method,
+              auth_type: caller.token ? "oauth" : "anonymous",
+              user_agent: req.headers["user-agent"] ?? null,
+              performer_kind: caller.user ? "user" : "anonymous",
+              request_id: req.headers["x-request-id"] ?? null,
+              x_forwarded_for: req.headers["x-forwarded-for"] ?? null,
+            },
+          }
+        : {}),
     };
     const errorUrl = (type: ApiErrorType) => `${baseUrl}/api/v1/error/${type}`;
     try {

@@ -164,6 +164,8 @@ export interface LogEntry {
   ip: string;
   datetimeMs: number;
   metadata: Record<string, unknown>;
+  /** FEATURE_EXTENDED_ACTION_LOGGING columns (request URL, method, auth type, ...). */
+  extended?: Record<string, unknown>;
 }
 
 export interface OAuthToken {

@@ -80,6 +80,8 @@ function entryView(ctx: Ctx, l: LogEntry, includeNamespace: boolean): unknown {
     ip: l.ip,
     datetime: formatDate(l.datetimeMs),
   };
+  // Whether Quay exposes the extended columns is unconfirmed (§16.1): off unless the switch says so.
+  if (l.extended && ctx.config.extendedLogFieldsInView) Object.assign(view, l.extended);
   const performer = l.performerId === null ? undefined : ctx.store.accounts.get(l.performerId);
   if (performer) {
     view.performer = {

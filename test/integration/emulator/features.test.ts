@@ -351,3 +351,64 @@ describe("config file in Quay's key names", () => {
     }
   });
 });
+
+describe("FEATURE_EXTENDED_ACTION_LOGGING and EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW (§16.1, unconfirmed)", () => {
+  const hidden = useEmulator({ config: { FEATURE_EXTENDED_ACTION_LOGGING: true } });
+
+  it("§16.1 extended columns are recorded but, by default, not shown in log views", async () => {
+    await hidden.org("acme");
+    const entry = (await hidden.get("/api/v1/organization/acme/logs")).json.logs[0];
+    expect(entry.http_method).toBeUndefined();
+    const stored = hidden.emu().store.logs.at(-1);
+    expect(stored?.extended).toMatchObject({
+      http_method: "POST",
+      auth_type: "oauth",
+      performer_kind: "user",
+    });
+  });
+});
+
+describe("EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW on (§16.1 switch)", () => {
+  const shown = useEmulator({
+    config: { FEATURE_EXTENDED_ACTION_LOGGING: true, EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW: true },
+  });
+
+  it("§16.1 the switch shows the extended columns in log entries", async () => {
+    await shown.req("POST", "/api/v1/organization/", {
+      body: { name: "acme" },
+      headers: { "X-Forwarded-For": "10.0.0.9", "User-Agent": "bench" },
+    });
+    const entry = (await shown.get("/api/v1/organization/acme/logs")).json.logs[0];
+    expect(entry).toMatchObject({
+      http_method: "POST",
+      request_url: `${shown.emu().url}/api/v1/organization/`,
+      x_forwarded_for: "10.0.0.9",
+      user_agent: "bench",
+    });
+  });
+});
+
+describe("emulator switches for choices QUAY-API.md leaves open", () => {
+  const h = useEmulator({
+    config: { EMULATOR_QUOTA_BACKFILL_STATUS: "complete", EMULATOR_INITIALIZE_TOKEN_TTL_S: 60 },
+  });
+
+  it("EMULATOR_QUOTA_BACKFILL_STATUS sets running_backfill/backfill_status of quota reports", async () => {
+    await h.org("acme");
+    expect((await h.get("/api/v1/organization/acme")).json.quota_report).toMatchObject({
+      running_backfill: "complete",
+      backfill_status: "complete",
+    });
+  });
+
+  it("EMULATOR_INITIALIZE_TOKEN_TTL_S shortens the user/initialize token lifetime (default 9000 s)", async () => {
+    h.emu().reset({ empty: true });
+    const r = await h.post(
+      "/api/v1/user/initialize",
+      { username: "admin", password: "password123", access_token: true },
+      { token: null },
+    );
+    const token = h.emu().store.tokens.get(r.json.access_token);
+    expect(((token?.expiresAtMs ?? 0) - Date.now()) / 1000).toBeLessThanOrEqual(60);
+  });
+});

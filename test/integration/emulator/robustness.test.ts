@@ -84,21 +84,21 @@ describe("robustness (issue 3: never a crash)", () => {
         headers: auth,
         body: JSON.stringify({ name: "kept" }),
       });
-      const robot = await (
+      const robot = (await (
         await fetch(`${first.url}/api/v1/organization/kept/robots/ci`, { method: "PUT", headers: auth })
-      ).json();
+      ).json()) as { token: string };
       await first.close();
       expect((fs.statSync(stateFile).mode & 0o777).toString(8)).toBe("600");
       const second = await startEmulator({ port: 0, stateFile });
       try {
         expect(second.token).toBe(first.token);
-        const got = await (
+        const got = (await (
           await fetch(`${second.url}/api/v1/organization/kept/robots/ci`, { headers: auth })
-        ).json();
+        ).json()) as { token: string };
         expect(got.token).toBe(robot.token);
-        const logs = await (
+        const logs = (await (
           await fetch(`${second.url}/api/v1/organization/kept/logs`, { headers: auth })
-        ).json();
+        ).json()) as { logs: { kind: string }[] };
         expect(logs.logs.map((l: { kind: string }) => l.kind)).toEqual(["create_robot", "org_create"]);
         // New ids never collide with loaded ones.
         await fetch(`${second.url}/api/v1/organization/`, {
