@@ -1,6 +1,7 @@
 import type { Handler } from "../context";
 import type { RouteDef } from "../router";
 import { autopruneRoutes } from "./autoprune";
+import { errorTypeRoutes } from "./errortypes";
 import { initializeRoutes } from "./initialize";
 import { logRoutes } from "./logs";
 import { mirrorRoutes } from "./mirrors";
@@ -30,5 +31,6 @@ export const allRoutes: readonly RouteDef<Handler>[] = [
   ...autopruneRoutes,
   ...notificationRoutes,
   ...logRoutes,
+  ...errorTypeRoutes,
   ...initializeRoutes,
 ];

@@ -74,6 +74,17 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     expect(r.json.type).toBe(`${h.emu().url}/api/v1/error/invalid_request`);
   });
 
+  it("§16.3 the ApiException type URL resolves to Quay's error description", async () => {
+    const e = await h.post("/api/v1/organization/", {});
+    const r = await h.get(new URL(e.json.type).pathname, { token: null });
+    expect(r.json).toEqual({
+      type: `${h.emu().url}/api/v1/error/invalid_request`,
+      title: "invalid_request",
+      description: "The request was invalid. It may have contained invalid values or was improperly formatted.",
+    });
+    expectApiException(await h.get("/api/v1/error/nope"), 404, "not_found");
+  });
+
   it("§6.2 §21 a robot create body over 1 MiB is an HTML 500 and nothing is created", async () => {
     await h.org("acme");
     const big = JSON.stringify({ description: "x", pad: "y".repeat(1024 * 1024) });
