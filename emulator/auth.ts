@@ -138,8 +138,19 @@ export class Permissions {
     return this.isGlobalReadonly() || this.fullAccess();
   }
 
-  /** The highest team role (index into TEAM_ROLES) the token grants in a namespace. */
+  private readonly teamRoles = new Map<string, number>();
+
+  /** The highest team role (index into TEAM_ROLES) the token grants in a namespace (memoized per request). */
   private teamRoleIn(namespace: string): number {
+    let role = this.teamRoles.get(namespace);
+    if (role === undefined) {
+      role = this.computeTeamRole(namespace);
+      this.teamRoles.set(namespace, role);
+    }
+    return role;
+  }
+
+  private computeTeamRole(namespace: string): number {
     const u = this.caller.user;
     if (!u) return 0;
     // "Every user is the admin of their own 'org'".

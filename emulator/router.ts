@@ -33,6 +33,8 @@ interface Compiled<H> {
   readonly trailingSlash: boolean;
   /** Static characters in the template: ranks candidates like Werkzeug's rule weights do here. */
   readonly weight: number;
+  /** The literal text before the first parameter: a cheap filter before the regex. */
+  readonly prefix: string;
 }
 
 export type MatchResult<H> =
@@ -69,7 +71,16 @@ function compile<H>(def: RouteDef<H>): Compiled<H> {
   const tail = rest.slice(last);
   source += escapeRegex(tail);
   weight += tail.length;
-  return { def, regex: new RegExp(`^${source}$`), names, trailingSlash: def.template.endsWith("/"), weight };
+  const brace = def.template.indexOf("{");
+  const prefix = brace === -1 ? def.template : def.template.slice(0, brace);
+  return {
+    def,
+    regex: new RegExp(`^${source}$`),
+    names,
+    trailingSlash: def.template.endsWith("/"),
+    weight,
+    prefix,
+  };
 }
 
 export class Router<H> {
@@ -89,6 +100,8 @@ export class Router<H> {
     let pathMatch: Compiled<H> | undefined;
     let redirect: Compiled<H> | undefined;
     for (const c of this.compiled) {
+      // `path + "/"` may match a slash-declared template whose prefix is the whole path plus "/".
+      if (!path.startsWith(c.prefix) && !`${path}/`.startsWith(c.prefix)) continue;
       const m = c.regex.exec(path);
       if (m) {
         if (!pathMatch || c.weight > pathMatch.weight) pathMatch = c;

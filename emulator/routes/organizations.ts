@@ -56,10 +56,13 @@ export function orgView(ctx: Ctx, org: Account, withTeams: boolean): Record<stri
       asSuperuser || isAdmin
         ? undefined
         : new Set(user ? store.teamsOfMember(org.id, user.id).map((t) => t.name) : []);
+    const repoCounts = new Map<number, number>();
+    for (const p of store.permissions.values()) {
+      if (p.teamId !== null) repoCounts.set(p.teamId, (repoCounts.get(p.teamId) ?? 0) + 1);
+    }
     const teamViews: Record<string, unknown> = {};
     for (const t of teams) {
-      let repoCount = 0;
-      for (const p of store.permissions.values()) if (p.teamId === t.id) repoCount++;
+      const repoCount = repoCounts.get(t.id) ?? 0;
       teamViews[t.name] = {
         name: t.name,
         description: t.description,
