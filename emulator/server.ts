@@ -176,6 +176,7 @@ export class EmulatorServer {
       }
       case "options": {
         const allow = match.allowed.join(", ");
+        stats.status(200);
         if (match.def.kind === "api") this.sendJson(res, method, 200, null, { Allow: allow });
         else this.send(res, method, 200, "", "text/html; charset=utf-8", { Allow: allow });
         return;
@@ -204,6 +205,7 @@ export class EmulatorServer {
             this.sendHtml(res, method, 404, {});
           }
         } else if (method === "OPTIONS") {
+          stats.status(200);
           this.send(res, method, 200, "", "text/html; charset=utf-8", { Allow: "GET, HEAD, OPTIONS" });
         } else {
           stats.status(405);
