@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "../../errors";
+import { ConfigError, UsageError } from "../../errors";
 import type { Command } from "../command";
 
 const USAGE = `usage: quay-gitops emulator [--host 127.0.0.1] [--port 8787|0] [--state FILE] [--config FILE]
@@ -45,12 +45,25 @@ export const command: Command = {
     }
     // Loaded on demand: other commands never pay for the emulator.
     const { startEmulator } = await import("../../../emulator/index.js");
-    const emulator = await startEmulator({
-      host: values.host ?? "127.0.0.1",
-      port,
-      stateFile: values.state,
-      config: values.config,
-    });
+    let emulator: Awaited<ReturnType<typeof startEmulator>>;
+    try {
+      emulator = await startEmulator({
+        host: values.host ?? "127.0.0.1",
+        port,
+        stateFile: values.state,
+        config: values.config,
+      });
+    } catch (e) {
+      // A bad --config or --state file (EmulatorError QG_EMU_*) or a port in use: a config problem.
+      const code = (e as { code?: unknown }).code;
+      if (
+        typeof code === "string" &&
+        (code.startsWith("QG_EMU_") || code === "EADDRINUSE" || code === "EACCES")
+      ) {
+        throw new ConfigError(`cannot start the emulator: ${(e as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
     process.stdout.write(
       `${JSON.stringify({ url: emulator.url, token: emulator.token, user: emulator.user })}\n`,
     );
