@@ -80,7 +80,8 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     expect(r.json).toEqual({
       type: `${h.emu().url}/api/v1/error/invalid_request`,
       title: "invalid_request",
-      description: "The request was invalid. It may have contained invalid values or was improperly formatted.",
+      description:
+        "The request was invalid. It may have contained invalid values or was improperly formatted.",
     });
     expectApiException(await h.get("/api/v1/error/nope"), 404, "not_found");
   });
