@@ -1,6 +1,7 @@
 import type { Handler } from "../context";
 import type { RouteDef } from "../router";
 import { autopruneRoutes } from "./autoprune";
+import { discoveryRoute } from "./discovery";
 import { errorTypeRoutes } from "./errortypes";
 import { initializeRoutes } from "./initialize";
 import { logRoutes } from "./logs";
@@ -33,4 +34,5 @@ export const allRoutes: readonly RouteDef<Handler>[] = [
   ...logRoutes,
   ...errorTypeRoutes,
   ...initializeRoutes,
+  discoveryRoute(() => allRoutes),
 ];

@@ -34,8 +34,14 @@ export const SAMPLE_SECRETS: Record<string, string> = {
   INITECH_DOCKERHUB_TOKEN: "initech-dockerhub-pw-0003",
 };
 
-export async function startLab(opts: { tenants?: string; stack?: string } = {}): Promise<Lab> {
-  const emu = await startEmulator({ port: 0, quiet: true });
+export async function startLab(
+  opts: { tenants?: string; stack?: string; emulatorConfig?: Record<string, unknown> } = {},
+): Promise<Lab> {
+  const emu = await startEmulator({
+    port: 0,
+    quiet: true,
+    ...(opts.emulatorConfig ? { config: opts.emulatorConfig } : {}),
+  });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-lab-"));
   const tenantsDir = path.join(work, "tenants");
   fs.cpSync(opts.tenants ?? path.join(projectRoot, "tenants"), tenantsDir, { recursive: true });

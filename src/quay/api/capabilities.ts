@@ -1,5 +1,4 @@
 import { isQuayApiError } from "../errors";
-import { apiPath } from "../paths";
 import type { QuaySession } from "./session";
 
 /** Features a desired state may need, by Quay's config key. */
@@ -10,62 +9,70 @@ export type Feature =
   | "FEATURE_AUTO_PRUNE"
   | "FEATURE_SUPER_USERS";
 
-/** A name no tenant can own (restrictions never allow it), so the probes touch no real object. */
-const PROBE = "quay-gitops-capability-probe";
-
 /**
- * Quay does not register the endpoints of a disabled feature: they answer with the web UI's HTML
- * (308/404/405) instead of an API error (QUAY-API §1.5, §21). One GET per feature on a name that
- * does not exist tells the two apart: JSON (404/403/400) means the endpoint is there.
+ * An endpoint each feature registers. Quay does not register a disabled feature's endpoints
+ * (QUAY-API §1.5), so they are missing from its Swagger document (`GET /api/v1/discovery`, §16.3).
+ * Probing the endpoints themselves does not work for all of them: with mirroring off, a
+ * `.../mirror` path falls to the greedy repository route and answers an API 404 like a missing
+ * repository would.
  */
-const PROBES: Record<Exclude<Feature, "FEATURE_SUPER_USERS">, string> = {
-  FEATURE_REPO_MIRROR: apiPath`/api/v1/repository/${PROBE}/${PROBE}/mirror`,
-  FEATURE_QUOTA_MANAGEMENT: apiPath`/api/v1/organization/${PROBE}/quota`,
-  FEATURE_PROXY_CACHE: apiPath`/api/v1/organization/${PROBE}/proxycache`,
-  FEATURE_AUTO_PRUNE: apiPath`/api/v1/organization/${PROBE}/autoprunepolicy/`,
+const ENDPOINTS: Record<Feature, string> = {
+  FEATURE_REPO_MIRROR: "/api/v1/repository/{}/mirror",
+  FEATURE_QUOTA_MANAGEMENT: "/api/v1/organization/{}/quota",
+  FEATURE_PROXY_CACHE: "/api/v1/organization/{}/proxycache",
+  FEATURE_AUTO_PRUNE: "/api/v1/organization/{}/autoprunepolicy/",
+  FEATURE_SUPER_USERS: "/api/v1/superuser/users/",
 };
 
 export interface CapabilityReport {
   /** Features that are needed and missing, with the reason. */
   missing: { feature: Feature; reason: string }[];
   superUser: boolean;
+  /** False when the registry did not answer the discovery document; then only the user was checked. */
+  discovered: boolean;
 }
 
+const shape = (p: string) => p.replace(/\{[^}]*\}/g, "{}");
+
 /**
- * Checks the features `needs` lists, one request each, plus who the token belongs to. Superuser
- * rights come from `GET /api/v1/user/` (§5.3); FULL_ACCESS is not visible through the API, so a
- * quota write without it still fails, with the scope hint of the client's error.
+ * Checks the features `needs` lists with two requests: the discovery document and who the token
+ * belongs to (`GET /api/v1/user/`, §5.3: users and quotas need a superuser). FULL_ACCESS is not
+ * visible through the API; a quota write without it fails with the client's scope hint.
  */
 export async function probeCapabilities(
   s: QuaySession,
   needs: ReadonlySet<Feature>,
 ): Promise<CapabilityReport> {
   const missing: CapabilityReport["missing"] = [];
-  const me = await s.me();
+  const [me, registered] = await Promise.all([s.me(), discover(s)]);
   if (needs.has("FEATURE_SUPER_USERS") && !me.superUser) {
     missing.push({
       feature: "FEATURE_SUPER_USERS",
       reason: `the token's user ${me.username} is not a superuser (SUPER_USERS in Quay's config.yaml, and a token with super:user): managing users and quotas needs one`,
     });
   }
-  await Promise.all(
-    (Object.keys(PROBES) as (keyof typeof PROBES)[])
-      .filter((f) => needs.has(f))
-      .map(async (feature) => {
-        try {
-          await s.client.request("GET", PROBES[feature], { accept: [400, 401, 403, 404] });
-        } catch (e) {
-          if (isQuayApiError(e) && e.unrouted) {
-            missing.push({
-              feature,
-              reason: `${feature} is off in Quay's config.yaml (its API endpoints are not there)`,
-            });
-            return;
-          }
-          throw e;
-        }
-      }),
-  );
+  if (registered) {
+    for (const feature of needs) {
+      if (feature === "FEATURE_SUPER_USERS" && missing.some((m) => m.feature === feature)) continue;
+      if (!registered.has(ENDPOINTS[feature])) {
+        missing.push({
+          feature,
+          reason: `${feature} is off in Quay's config.yaml (its API endpoints are not registered)`,
+        });
+      }
+    }
+  }
   missing.sort((a, b) => (a.feature < b.feature ? -1 : 1));
-  return { missing, superUser: me.superUser };
+  return { missing, superUser: me.superUser, discovered: registered !== undefined };
+}
+
+async function discover(s: QuaySession): Promise<Set<string> | undefined> {
+  try {
+    const r = await s.client.request<{ paths?: Record<string, unknown> }>("GET", "/api/v1/discovery");
+    return new Set(Object.keys(r.data?.paths ?? {}).map(shape));
+  } catch (e) {
+    if (isQuayApiError(e) && (e.unrouted || e.status === 404 || e.status === 401 || e.status === 403))
+      return undefined;
+    throw e;
+  }
 }

@@ -1,0 +1,45 @@
+import type { Handler } from "../context";
+import { ok } from "../context";
+import type { RouteDef } from "../router";
+import { apiRoute } from "./shared";
+
+/**
+ * `GET /api/v1/discovery` (QUAY-API.md §16.3): the Swagger 2.0 document of the endpoints Quay has
+ * registered, which depends on the feature flags (a disabled feature's endpoints are not
+ * registered, §1.5). Clients use it to learn what a registry offers: some disabled paths are not
+ * recognisable from their answers alone (a `.../mirror` path falls to the greedy repository route).
+ * Quay fills each operation with parameters and descriptions; the emulator lists paths and methods,
+ * which is what capability checks read.
+ */
+export function discoveryRoute(routes: () => readonly RouteDef<Handler>[]): RouteDef<Handler> {
+  return apiRoute(
+    "/api/v1/discovery",
+    {
+      GET: (ctx) => {
+        const paths: Record<string, Record<string, { operationId: string }>> = {};
+        for (const r of routes()) {
+          if (r.kind !== "api" || (r.enabled && !r.enabled(ctx.config))) continue;
+          // Swagger names parameters without Werkzeug's converter (`{repository:repo}` → `{repository}`).
+          const p = r.template.replace(/\{([a-z_]+):[a-z]+\}/gi, "{$1}");
+          const ops = (paths[p] ??= {});
+          for (const m of Object.keys(r.methods)) {
+            ops[m.toLowerCase()] = { operationId: `${m.toLowerCase()}${p.replace(/[^a-z0-9]+/gi, "_")}` };
+          }
+        }
+        return ok({
+          swagger: "2.0",
+          host: ctx.baseUrl.replace(/^https?:\/\//, ""),
+          basePath: "/",
+          schemes: [ctx.baseUrl.startsWith("https") ? "https" : "http"],
+          info: {
+            title: "Quay Frontend",
+            version: "v1",
+            description: "Emulated Quay 3.18.0 API (quay-gitops)",
+          },
+          paths,
+        });
+      },
+    },
+    { anonAllowed: true },
+  );
+}

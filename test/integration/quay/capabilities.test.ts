@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../../emulator/index";
+import { probeCapabilities } from "../../../src/quay/api/capabilities";
+import { QuaySession } from "../../../src/quay/api/session";
+import { QuayClient } from "../../../src/quay/client";
+
+// The capability check (issue 5 item 7) against the emulator's discovery document (QUAY-API §16.3, §1.5).
+describe("capability check", () => {
+  let emu: RunningEmulator | undefined;
+  afterEach(async () => {
+    await emu?.close();
+    emu = undefined;
+  });
+
+  const probe = async (config: Record<string, unknown>) => {
+    emu = await startEmulator({ port: 0, config });
+    const client = new QuayClient({ url: emu.url, token: emu.token });
+    try {
+      return await probeCapabilities(
+        new QuaySession(client),
+        new Set([
+          "FEATURE_REPO_MIRROR",
+          "FEATURE_QUOTA_MANAGEMENT",
+          "FEATURE_PROXY_CACHE",
+          "FEATURE_AUTO_PRUNE",
+          "FEATURE_SUPER_USERS",
+        ] as const),
+      );
+    } finally {
+      await client.close();
+    }
+  };
+
+  it("finds every feature of the lab configuration", async () => {
+    const r = await probe({});
+    expect(r).toMatchObject({ missing: [], superUser: true, discovered: true });
+  });
+
+  it("names each disabled feature, including mirroring whose paths fall to the repository route", async () => {
+    const r = await probe({
+      FEATURE_REPO_MIRROR: false,
+      FEATURE_PROXY_CACHE: false,
+      FEATURE_AUTO_PRUNE: false,
+    });
+    expect(r.missing.map((m) => m.feature)).toEqual([
+      "FEATURE_AUTO_PRUNE",
+      "FEATURE_PROXY_CACHE",
+      "FEATURE_REPO_MIRROR",
+    ]);
+    expect(r.missing[0]?.reason).toMatch(/off in Quay's config.yaml/);
+  });
+
+  it("sees quota management off", async () => {
+    const r = await probe({ FEATURE_QUOTA_MANAGEMENT: false });
+    expect(r.missing.map((m) => m.feature)).toEqual(["FEATURE_QUOTA_MANAGEMENT"]);
+  });
+});
