@@ -233,55 +233,57 @@ export function restrictionPatterns(
   return c.restrictions.tenants[tenant]?.[kind] ?? c.restrictions.default[kind];
 }
 
-interface CompiledPattern {
+/** A tenant's pattern that allows a name. */
+export interface PatternMatch {
+  tenant: string;
   pattern: string;
-  /** The literal text before the first wildcard: a cheap test that rules out most names. */
-  prefix: string;
-  re: RegExp;
   specificity: number;
 }
 
-/*
- * Every claimed name is matched against every tenant's patterns (to find a more specific owner):
- * with 200 tenants that is 10^5 matches, so each tenant's patterns are compiled once per config.
- */
-const compiledPatterns = new WeakMap<RegistryConfig, Map<string, CompiledPattern[]>>();
-
-function patternsOf(c: RegistryConfig, tenant: string, kind: "organizations" | "users"): CompiledPattern[] {
-  let cache = compiledPatterns.get(c);
-  if (!cache) {
-    cache = new Map();
-    compiledPatterns.set(c, cache);
-  }
-  const key = `${kind}\u0000${tenant}`;
-  let list = cache.get(key);
-  if (!list) {
-    list = restrictionPatterns(c, tenant, kind).map((pattern) => {
-      const expanded = pattern.replaceAll("{tenant}", tenant);
-      return {
-        pattern,
-        prefix: expanded.split(/[*?]/, 1)[0] ?? "",
-        re: compileGlob(pattern, tenant),
-        specificity: patternSpecificity(pattern, tenant),
-      };
-    });
-    cache.set(key, list);
-  }
-  return list;
+interface IndexedPattern extends PatternMatch {
+  re: RegExp;
 }
 
-/** The best (most specific) pattern of `tenant` that allows `name`, or undefined. */
-export function bestMatch(
-  c: RegistryConfig,
-  tenant: string,
-  kind: "organizations" | "users",
-  name: string,
-): { pattern: string; specificity: number } | undefined {
-  let best: CompiledPattern | undefined;
-  for (const p of patternsOf(c, tenant, kind)) {
-    if (name.startsWith(p.prefix) && p.re.test(name) && (!best || p.specificity > best.specificity)) best = p;
+/**
+ * Which tenants' restriction patterns allow a name. Every claimed name is checked against every
+ * tenant's patterns (a more specific owner wins), so the patterns are indexed by their literal
+ * prefix (the text before the first wildcard): a lookup costs the length of the name, not the
+ * number of tenants.
+ */
+export class NameOwners {
+  private readonly byPrefix = new Map<string, IndexedPattern[]>();
+
+  constructor(c: RegistryConfig, tenants: Iterable<string>, kind: "organizations" | "users") {
+    for (const tenant of tenants) {
+      for (const pattern of restrictionPatterns(c, tenant, kind)) {
+        const prefix = pattern.replaceAll("{tenant}", tenant).split(/[*?]/, 1)[0] ?? "";
+        const entry = {
+          tenant,
+          pattern,
+          specificity: patternSpecificity(pattern, tenant),
+          re: compileGlob(pattern, tenant),
+        };
+        const list = this.byPrefix.get(prefix);
+        if (list) list.push(entry);
+        else this.byPrefix.set(prefix, [entry]);
+      }
+    }
   }
-  return best && { pattern: best.pattern, specificity: best.specificity };
+
+  /** The most specific pattern of each tenant that allows `name`. */
+  matches(name: string): Map<string, PatternMatch> {
+    const best = new Map<string, PatternMatch>();
+    for (let i = 0; i <= name.length; i++) {
+      for (const e of this.byPrefix.get(name.slice(0, i)) ?? []) {
+        if (!e.re.test(name)) continue;
+        const cur = best.get(e.tenant);
+        if (!cur || e.specificity > cur.specificity) {
+          best.set(e.tenant, { tenant: e.tenant, pattern: e.pattern, specificity: e.specificity });
+        }
+      }
+    }
+    return best;
+  }
 }
 
 /** The largest quota a tenant may set, in bytes, if the registry limits it. */

@@ -5,7 +5,7 @@
  * also run on files with schema errors and one run reports everything.
  */
 import type { RegistryConfig } from "./registry";
-import { bestMatch, maxQuotaBytes, restrictionPatterns } from "./registry";
+import { maxQuotaBytes, NameOwners, type PatternMatch, restrictionPatterns } from "./registry";
 import { isNamespaceName, splitRobot, splitTeam } from "./names";
 import { arr, checkQuota, type FileScope, get, obj, type Path, str } from "./scope";
 import { didYouMean } from "./suggest";
@@ -147,11 +147,17 @@ function checkGlobalNames(input: RuleInput, states: readonly TenantState[]): voi
     }
   }
 
+  const owners = {
+    organizations: new NameOwners(reg, knownTenants, "organizations"),
+    users: new NameOwners(reg, knownTenants, "users"),
+  };
+
   /** Reports a claim the registry does not allow; true when the claim is allowed. */
   const allowed = (d: Decl, kind: "organizations" | "users", report: boolean): boolean => {
     if (!reg.trusted) return true;
     const word = kind === "organizations" ? "organization" : "user";
-    const mine = bestMatch(reg, d.tenant.name, kind, d.name);
+    const matches = owners[kind].matches(d.name);
+    const mine = matches.get(d.tenant.name);
     if (!mine) {
       if (report) {
         const patterns = restrictionPatterns(reg, d.tenant.name, kind).map((p) =>
@@ -165,21 +171,26 @@ function checkGlobalNames(input: RuleInput, states: readonly TenantState[]): voi
       }
       return false;
     }
-    for (const other of knownTenants) {
-      if (other === d.tenant.name) continue;
-      const theirs = bestMatch(reg, other, kind, d.name);
-      if (theirs && theirs.specificity > mine.specificity) {
-        if (report) {
-          d.tenant.scope.error(
-            "QG_TENANT_RESTRICTED",
-            d.path,
-            `${word} "${d.name}" belongs to tenant ${other}: its pattern "${theirs.pattern.replaceAll("{tenant}", other)}" is more specific than "${mine.pattern.replaceAll("{tenant}", d.tenant.name)}" of tenant ${d.tenant.name}`,
-          );
-        }
-        return false;
+    let owner: PatternMatch | undefined;
+    for (const m of matches.values()) {
+      if (m.specificity <= mine.specificity) continue;
+      if (
+        !owner ||
+        m.specificity > owner.specificity ||
+        (m.specificity === owner.specificity && m.tenant < owner.tenant)
+      ) {
+        owner = m;
       }
     }
-    return true;
+    if (!owner) return true;
+    if (report) {
+      d.tenant.scope.error(
+        "QG_TENANT_RESTRICTED",
+        d.path,
+        `${word} "${d.name}" belongs to tenant ${owner.tenant}: its pattern "${owner.pattern.replaceAll("{tenant}", owner.tenant)}" is more specific than "${mine.pattern.replaceAll("{tenant}", d.tenant.name)}" of tenant ${d.tenant.name}`,
+      );
+    }
+    return false;
   };
 
   const duplicates = (claims: Map<string, Decl[]>, kind: "organizations" | "users") => {
@@ -248,7 +259,8 @@ interface Known {
  * already has unless FEATURE_ORG_SHARED_EMAIL (§4.2): both would fail in the middle of an apply.
  */
 function checkEmails(states: readonly TenantState[]): void {
-  const userEmails = new Map<string, { user: string; file: string; line: number }>();
+  // Where each e-mail was first seen; lines are looked up only when an error needs them.
+  const userEmails = new Map<string, { user: string; scope: FileScope; path: Path }>();
   for (const t of states) {
     arr(t.spec?.users).forEach((u, i) => {
       const email = str(get(u, "email"));
@@ -260,14 +272,9 @@ function checkEmails(states: readonly TenantState[]): void {
         t.scope.error(
           "QG_TENANT_DUPLICATE",
           path,
-          `${email} is already the e-mail of user ${first.user} (${first.file}:${first.line}); Quay refuses two users with one e-mail`,
+          `${email} is already the e-mail of user ${first.user} (${first.scope.file}:${first.scope.line(first.path)}); Quay refuses two users with one e-mail`,
         );
-      } else
-        userEmails.set(key, {
-          user: str(get(u, "name")) ?? "?",
-          file: t.scope.file,
-          line: t.scope.line(path),
-        });
+      } else userEmails.set(key, { user: str(get(u, "name")) ?? "?", scope: t.scope, path });
     });
   }
   for (const t of states) {
@@ -277,7 +284,7 @@ function checkEmails(states: readonly TenantState[]): void {
     t.scope.error(
       "QG_TENANT_DUPLICATE",
       ["spec", "organization", "email"],
-      `${email} is the e-mail of user ${user.user} (${user.file}:${user.line}); Quay refuses an organization e-mail that a user already has (QUAY-API.md §4.2), use another address`,
+      `${email} is the e-mail of user ${user.user} (${user.scope.file}:${user.scope.line(user.path)}); Quay refuses an organization e-mail that a user already has (QUAY-API.md §4.2), use another address`,
     );
   }
 }

@@ -2,11 +2,10 @@
  * Stage 2: the JSON Schemas in schemas/ checked with ajv (allErrors), every error mapped back to the
  * file, line and column it is about, in words a tenant author understands.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
-import registrySchema from "../../schemas/registry.schema.json";
-import tenantSchema from "../../schemas/tenant.schema.json";
+import type { ErrorObject } from "ajv";
 import type { DiagnosticBag, DiagnosticCode } from "./diagnostics";
 import { didYouMean } from "./suggest";
+import { registry as validateRegistry, tenant as validateTenant } from "./validators.generated";
 import type { PathSegment, YamlFile } from "./yaml";
 
 export type SchemaKind = "tenant" | "registry";
@@ -18,36 +17,36 @@ interface SchemaNode {
   "x-code"?: DiagnosticCode;
 }
 
-let compiled: Record<SchemaKind, ValidateFunction> | undefined;
-
-/** Compiled once per process: compiling both schemas costs ~30 ms, validating a file well under 1 ms. */
-function validators(): Record<SchemaKind, ValidateFunction> {
-  if (!compiled) {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      // verbose puts the failing schema node on each error: we read our message annotations from it.
-      verbose: true,
-      strict: true,
-      // `required` inside oneOf alternatives names properties declared by the parent: fine, not a typo.
-      strictRequired: false,
-      allowUnionTypes: true,
-      logger: false,
-    });
-    // Annotations for editors (yaml-language-server shows patternErrorMessage / errorMessage) and
-    // for our messages; they do not validate anything.
-    for (const keyword of ["patternErrorMessage", "errorMessage", "x-code"]) ajv.addKeyword({ keyword });
-    compiled = { tenant: ajv.compile(tenantSchema), registry: ajv.compile(registrySchema) };
-  }
-  return compiled;
+/** ajv's standalone validators: the errors of the last call are on the function. */
+interface Validate {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
+
+/*
+ * Compiled ahead of time (validators.generated.ts, ajv allErrors): compiling the schemas at run time
+ * cost more than validating 200 files.
+ */
+const validators: Record<SchemaKind, Validate> = {
+  tenant: validateTenant as unknown as Validate,
+  registry: validateRegistry as unknown as Validate,
+};
 
 /** Validates a parsed file against its schema; reports every error. True when the file is valid. */
 export function checkSchema(kind: SchemaKind, f: YamlFile, bag: DiagnosticBag): boolean {
-  const validate = validators()[kind];
+  const validate = validators[kind];
   if (validate(f.value)) return true;
   const errors = collapseAlternatives(validate.errors ?? []);
   for (const e of errors) report(e, f, bag);
   return false;
+}
+
+/** The value at a path of the document (what the error is about). */
+function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
+  let v = value;
+  for (const seg of path)
+    v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[seg] : undefined;
+  return v;
 }
 
 /**
@@ -77,7 +76,9 @@ const SECRET_KEYS = new Set([
 
 function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
   const path = pointerToPath(e.instancePath);
+  // Generated with ajv's verbose option: the failed schema node, where our annotations live.
   const parent = (e.parentSchema ?? {}) as SchemaNode;
+  const data = valueAt(f.value, path);
   const at = (p: readonly PathSegment[], target: "key" | "value" = "value") => f.locator.at(p, target);
   const where = (p: readonly PathSegment[]) => (p.length ? `${readablePath(p)}: ` : "");
   const params = e.params as Record<string, unknown>;
@@ -137,12 +138,12 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
       return;
     case "enum": {
       const allowed = (params.allowedValues as unknown[]).map(String);
-      const hint = typeof e.data === "string" ? didYouMean(e.data, allowed) : "";
+      const hint = typeof data === "string" ? didYouMean(data, allowed) : "";
       bag.error(
         "QG_TENANT_SCHEMA",
         f.file,
         at(path),
-        `${where(path)}${show(e.data)} is not one of ${allowed.join(", ")}${hint}`,
+        `${where(path)}${show(data)} is not one of ${allowed.join(", ")}${hint}`,
       );
       return;
     }
@@ -151,7 +152,7 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
         "QG_TENANT_SCHEMA",
         f.file,
         at(path),
-        `${where(path)}must be ${JSON.stringify(params.allowedValue)}${e.data === undefined ? "" : `, not ${show(e.data)}`}`,
+        `${where(path)}must be ${JSON.stringify(params.allowedValue)}${data === undefined ? "" : `, not ${show(data)}`}`,
       );
       return;
     case "type": {
@@ -166,11 +167,10 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
         );
         return;
       }
-      const got = e.data === null ? "empty" : Array.isArray(e.data) ? "a list" : typeof e.data;
+      const got = data === null ? "empty" : Array.isArray(data) ? "a list" : typeof data;
       const quote =
-        String(params.type).startsWith("string") &&
-        (typeof e.data === "number" || typeof e.data === "boolean")
-          ? ` (YAML reads ${show(e.data)} as a ${typeof e.data}; put it in quotes for text)`
+        String(params.type).startsWith("string") && (typeof data === "number" || typeof data === "boolean")
+          ? ` (YAML reads ${show(data)} as a ${typeof data}; put it in quotes for text)`
           : "";
       bag.error(
         "QG_TENANT_SCHEMA",
@@ -203,7 +203,7 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
     default: {
       const code: DiagnosticCode = parent["x-code"] ?? "QG_TENANT_SCHEMA";
       // A value under passwordFrom may be a pasted password: never echo it.
-      const value = path.includes("passwordFrom") ? "the value" : show(e.data);
+      const value = path.includes("passwordFrom") ? "the value" : show(data);
       const text =
         parent.patternErrorMessage && ["pattern", "minLength", "maxLength"].includes(e.keyword)
           ? `${value} is not ${parent.patternErrorMessage}`
