@@ -2,7 +2,10 @@
  * When and how long to wait before sending a request again. Pure functions, except `sleep`.
  *
  * Rules (docs/client.md "Retries"):
- * - statuses 429, 502, 503, 504 and transport errors (reset, refused, timeouts) are retryable;
+ * - statuses 429, 500, 502, 503, 504 and transport errors (reset, refused, timeouts) are retryable.
+ *   500 is included although most of Quay's 500s are deterministic (QUAY-API §21: the client
+ *   validates to avoid those): a database hiccup under load is a 500 too, and an apply that stops
+ *   half-way costs more than a few wasted attempts;
  * - idempotent calls (GET, HEAD, OPTIONS, DELETE, PUT unless the caller says otherwise) are re-sent;
  * - a non-idempotent call is re-sent without asking only when the failure proves it was not
  *   processed (429, or no connection was ever made); otherwise only after the caller's
@@ -20,7 +23,7 @@ export interface RetryOptions {
   readonly maxDelayMs: number;
   /** A longer Retry-After is cut down to this. Default 30 s. */
   readonly maxRetryAfterMs: number;
-  /** Statuses that are retried. Default 429, 502, 503, 504. */
+  /** Statuses that are retried. Default 429, 500, 502, 503, 504. */
   readonly statuses: readonly number[];
   /** Random source in [0, 1), injectable for tests. */
   readonly random: () => number;
@@ -31,7 +34,7 @@ export const DEFAULT_RETRY: RetryOptions = Object.freeze({
   baseDelayMs: 200,
   maxDelayMs: 5_000,
   maxRetryAfterMs: 30_000,
-  statuses: Object.freeze([429, 502, 503, 504]),
+  statuses: Object.freeze([429, 500, 502, 503, 504]),
   random: Math.random,
 });
 

@@ -155,7 +155,7 @@ describe("responses", () => {
     expect(h).toMatchObject({
       status: 500,
       quayMessage: "Internal Server Error",
-      attempts: 1,
+      attempts: 6, // a 500 is retried (docs/client.md "Retries")
       unrouted: false,
     });
   });

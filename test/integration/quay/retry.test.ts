@@ -61,13 +61,18 @@ describe("retryable statuses", () => {
     expect(server.received).toHaveLength(3);
   });
 
-  it("does not retry 500 (Quay's 500s are deterministic, QUAY-API §21) or 4xx", async () => {
-    const { server, client } = await setup((req, res) =>
-      json(res, req.url === "/a" ? 500 : 400, { message: "no" }),
+  it("retries a 500 of an idempotent call (a transient database error), never a 4xx", async () => {
+    let n = 0;
+    const { server, client } = await setup(
+      (req, res) =>
+        req.url === "/a" && n++ === 0
+          ? json(res, 500, { message: "db" })
+          : json(res, req.url === "/a" ? 200 : 400, { message: "no" }),
+      { retry: { ...FAST, maxAttempts: 3 } },
     );
-    await failure(client.get("/a"));
+    await client.get("/a");
     await failure(client.get("/b"));
-    expect(server.received).toHaveLength(2);
+    expect(server.received).toHaveLength(3);
   });
 
   it("does not retry a read-only 503 (QUAY-API §1.3, §8.7)", async () => {

@@ -152,9 +152,9 @@ describe("runWithRetry", () => {
     });
   });
   it("does not retry other statuses", async () => {
-    const s = script([resp(500), resp(200)]);
+    const s = script([resp(400), resp(200)]);
     expect(await runWithRetry(s.attempt, { idempotent: true }, fast)).toMatchObject({
-      response: 500,
+      response: 400,
       attempts: 1,
     });
   });
