@@ -1,7 +1,13 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
-import { loadDesiredState, type ReportFormat, render, summarize } from "../../tenant";
-import { DEFAULT_REGISTRY_FILE, DEFAULT_TENANTS_DIR } from "../../tenant/load";
+import {
+  DEFAULT_REGISTRY_FILE,
+  DEFAULT_TENANTS_DIR,
+  loadDesiredState,
+  type ReportFormat,
+  render,
+  summarize,
+} from "../../tenant";
 import type { Command } from "../command";
 
 const HELP = `usage: quay-gitops validate [--tenants DIR] [--registry FILE] [--format text|json|github]
