@@ -25,6 +25,11 @@ export interface FaultSpec {
   resetRate?: number;
   resets?: FaultMatcher & { rate: number };
   failNext?: (FaultMatcher & { count: number; status?: FaultStatus | 429 })[];
+  /**
+   * The request IS processed (its change is stored), then its answer is lost: replaced by a 502
+   * (a proxy that gave up waiting) or a connection reset. The case that duplicates a retried create.
+   */
+  lostResponses?: FaultMatcher & { rate: number; as?: "502" | "reset" };
   clear?: boolean;
 }
 
@@ -36,6 +41,8 @@ export type FaultAction =
 export interface FaultDecision {
   delayMs: number;
   action: FaultAction;
+  /** When `action` is none: what becomes of the answer after the request was processed. */
+  after?: "502" | "reset";
 }
 
 function mulberry32(seed: number): () => number {
@@ -114,6 +121,7 @@ export class Faults {
   private throttleLeft = 0;
   private resets: { m: CompiledMatcher; rate: number } | undefined;
   private failNext: { m: CompiledMatcher; left: number; status: number }[] = [];
+  private lost: { m: CompiledMatcher; rate: number; as: "502" | "reset" } | undefined;
 
   get active(): boolean {
     return (
@@ -122,6 +130,7 @@ export class Faults {
       this.errors.length > 0 ||
       this.throttle !== undefined ||
       this.resets !== undefined ||
+      this.lost !== undefined ||
       this.failNext.some((f) => f.left > 0)
     );
   }
@@ -173,8 +182,20 @@ export class Faults {
         status: errorStatus(f.status, `failNext[${i}].status`, true),
       };
     });
+    let lost: { m: CompiledMatcher; rate: number; as: "502" | "reset" } | undefined;
+    if (spec.lostResponses) {
+      const as = spec.lostResponses.as ?? "502";
+      if (as !== "502" && as !== "reset")
+        throw new EmulatorError("QG_EMU_CONTROL", 'lostResponses.as must be "502" or "reset"');
+      lost = {
+        m: compileMatcher(spec.lostResponses, "lostResponses"),
+        rate: rate(spec.lostResponses.rate, "lostResponses.rate"),
+        as,
+      };
+    }
     this.spec = spec;
     this.seed = seed;
+    this.lost = lost;
     this.random = mulberry32(seed);
     this.latencyMs = latencyMs;
     this.jitterMs = jitterMs;
@@ -195,6 +216,7 @@ export class Faults {
     this.throttleLeft = 0;
     this.resets = undefined;
     this.failNext = [];
+    this.lost = undefined;
     return { seed: this.seed };
   }
 
@@ -238,6 +260,9 @@ export class Faults {
       if (matches(e.m, method, template, path) && this.random() < e.rate) {
         return this.statusAction(delayMs, e.status, "error");
       }
+    }
+    if (this.lost && matches(this.lost.m, method, template, path) && this.random() < this.lost.rate) {
+      return { delayMs, action: { kind: "none" }, after: this.lost.as };
     }
     return { delayMs, action: { kind: "none" } };
   }

@@ -135,8 +135,10 @@ export class EmulatorServer {
     const { stats, faults } = this.deps;
     stats.request(method, template);
 
+    let lostAs: "502" | "reset" | undefined;
     if (faults.active) {
       const decision = faults.decide(method, template, path);
+      lostAs = decision.after;
       if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision.delayMs));
       const action = decision.action;
       if (action.kind === "reset") {
@@ -267,6 +269,16 @@ export class EmulatorServer {
         }
       }
       const reply: Reply = await match.handler(ctx);
+      if (lostAs !== undefined) {
+        // Processed and stored; only the answer is lost on its way back (faults.ts lostResponses).
+        stats.fault(`lost-${lostAs}`);
+        if (lostAs === "reset") req.socket.destroy();
+        else {
+          stats.status(502);
+          this.sendHtml(res, method, 502, {});
+        }
+        return;
+      }
       stats.status(reply.status);
       if (reply.status === 204) this.send(res, method, 204, "", undefined, reply.headers ?? {});
       else

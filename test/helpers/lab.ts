@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { startEmulator } from "../../emulator/index";
+import { type EmulatorConfig, startEmulator } from "../../emulator/index";
 import { openStack } from "../../src/engine/automation";
 import { LOCAL_DEV_PASSPHRASE, projectRoot } from "../../src/engine/env";
 
@@ -35,7 +35,7 @@ export const SAMPLE_SECRETS: Record<string, string> = {
 };
 
 export async function startLab(
-  opts: { tenants?: string; stack?: string; emulatorConfig?: Record<string, unknown> } = {},
+  opts: { tenants?: string; stack?: string; emulatorConfig?: EmulatorConfig } = {},
 ): Promise<Lab> {
   const emu = await startEmulator({
     port: 0,

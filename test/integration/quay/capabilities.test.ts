@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../../emulator/index";
+import { type EmulatorConfig, type RunningEmulator, startEmulator } from "../../../emulator/index";
 import { probeCapabilities } from "../../../src/quay/api/capabilities";
 import { QuaySession } from "../../../src/quay/api/session";
 import { QuayClient } from "../../../src/quay/client";
@@ -12,7 +12,7 @@ describe("capability check", () => {
     emu = undefined;
   });
 
-  const probe = async (config: Record<string, unknown>) => {
+  const probe = async (config: EmulatorConfig) => {
     emu = await startEmulator({ port: 0, config });
     const client = new QuayClient({ url: emu.url, token: emu.token });
     try {
