@@ -51,3 +51,41 @@ export class EngineError extends QuayGitopsError {
 export function isQuayGitopsError(e: unknown): e is QuayGitopsError {
   return e instanceof QuayGitopsError;
 }
+
+/**
+ * Exit code of a command that did not run because another run holds the stack's lock (issue 10,
+ * docs/state.md). Distinct from 1 (failed) and 2 (usage; drift), so CI can retry or alert on it alone.
+ */
+export const EXIT_STACK_LOCKED = 4;
+
+/** One lock object found next to the stack's state: who took it and when (Pulumi's DIY backend lock). */
+export interface StackLockHolder {
+  /** Where the lock object lives, as Pulumi prints it (passwords masked). */
+  readonly lock: string;
+  readonly user: string;
+  readonly host: string;
+  readonly pid: number;
+  /** When the lock was taken (Pulumi's RFC 3339 text, parsed); undefined if unparseable. */
+  readonly since: Date | undefined;
+  readonly sinceText: string;
+  /** Whether that pid still runs, when the lock was taken on this host; undefined for other hosts. */
+  readonly alive: boolean | undefined;
+}
+
+/** The stack is locked by another run (or by a crashed one): nothing was changed. Exit EXIT_STACK_LOCKED. */
+export class StackLockedError extends QuayGitopsError {
+  readonly exitCode = EXIT_STACK_LOCKED;
+  /** The Pulumi stack (named stackName: `stack` is Error's call stack). */
+  readonly stackName: string | undefined;
+  readonly holders: readonly StackLockHolder[];
+  constructor(
+    message: string,
+    stackName: string | undefined,
+    holders: readonly StackLockHolder[],
+    options?: { cause?: unknown },
+  ) {
+    super("QG_ERR_STACK_LOCKED", message, options);
+    this.stackName = stackName;
+    this.holders = holders;
+  }
+}

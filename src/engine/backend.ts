@@ -223,7 +223,7 @@ export function maskBackendUrl(url: string): string {
     u = new URL(url);
   } catch {
     // Not parseable: mask a `scheme://user:password@` prefix textually, the only place a password would be.
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, "$1:****@");
+    return url.replace(/(:\/\/[^:/@\s]*):[^@/\s]*@/g, "$1:****@");
   }
   let out = url;
   if (u.password !== "") out = out.replace(`:${u.password}@`, ":****@");

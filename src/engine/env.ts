@@ -64,8 +64,8 @@ export interface EngineEnvOptions {
   /** `--secrets-provider` for a stack that does not use a passphrase (awskms://…, hashivault://…). */
   secretsProvider?: string;
   /**
-   * Whether the run needs the stack's secrets key (default: whenever `stack` is given). Commands that only
-   * copy state as it is (`state backup`) pass false.
+   * Whether the run needs the stack's secrets key (default: whenever `stack` is given). Pulumi asks for it
+   * even to export a state that holds secrets; only commands that never read a stack's state pass false.
    */
   needsSecrets?: boolean;
 }
