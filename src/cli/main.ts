@@ -10,7 +10,6 @@ const commands: Record<string, () => Promise<Command>> = {
   emulator: async () => (await import("./commands/emulator.js")).command,
   validate: async () => (await import("./commands/validate.js")).command,
   state: async () => (await import("./commands/state.js")).command,
-  state: async () => (await import("./commands/state.js")).command,
   demo: async () => (await import("./commands/demo.js")).command,
 };
 
