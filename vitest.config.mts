@@ -34,6 +34,17 @@ export default defineConfig({
           hookTimeout: 900_000,
         },
       },
+      {
+        // Not part of `npm test`: `npm run test:soak` (docs/reliability.md).
+        test: {
+          name: "soak",
+          include: ["test/soak/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });
