@@ -183,16 +183,20 @@ const CORE_TAGS = new Set(
 );
 
 /** Parses text as exactly one YAML 1.2 document. Undefined when the file cannot be used at all. */
-export function parseYaml(file: string, text: string, bag: DiagnosticBag): YamlFile | undefined {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
+function parseDocuments(text: string, lineCounter: LineCounter): Document.Parsed[] {
+  return parseAllDocuments(text, {
     lineCounter,
     prettyErrors: false,
     uniqueKeys: true,
     version: "1.2",
     // Merge keys (`<<`) are YAML 1.1; with merge off `<<` is an ordinary key the schema rejects.
     merge: false,
-  });
+  }) as Document.Parsed[];
+}
+
+export function parseYaml(file: string, text: string, bag: DiagnosticBag): YamlFile | undefined {
+  const lineCounter = new LineCounter();
+  const docs = parseDocuments(text, lineCounter);
   const pos = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
@@ -293,7 +297,7 @@ export function parseYaml(file: string, text: string, bag: DiagnosticBag): YamlF
     );
     return undefined;
   }
-  return { file, value, locator: new Locator(doc, lineCounter) };
+  return { file, value, locator: new Locator(text) };
 }
 
 function firstLine(s: string): string {
@@ -325,10 +329,32 @@ function keyText(key: unknown): string {
 
 /** Maps a path in the plain value back to a line and column in the file. */
 export class Locator {
-  constructor(
-    private readonly doc: Document,
-    private readonly lineCounter: LineCounter,
-  ) {}
+  /*
+   * The document tree is rebuilt from the text the first time a position is asked for, instead of
+   * being kept from the first parse: a valid file is never asked, and keeping 200 trees alive cost
+   * more garbage collection than parsing the few files that have diagnostics twice.
+   */
+  private tree?: { doc: Document.Parsed; lineCounter: LineCounter };
+
+  constructor(private readonly text: string) {}
+
+  private get doc(): Document.Parsed {
+    return this.parsed().doc;
+  }
+
+  private get lineCounter(): LineCounter {
+    return this.parsed().lineCounter;
+  }
+
+  private parsed(): { doc: Document.Parsed; lineCounter: LineCounter } {
+    if (!this.tree) {
+      const lineCounter = new LineCounter();
+      const doc = parseDocuments(this.text, lineCounter)[0];
+      if (!doc) throw new Error("Locator: the text no longer parses into a document");
+      this.tree = { doc, lineCounter };
+    }
+    return this.tree;
+  }
 
   /**
    * Position of the value at `path` (or of its key with target "key"). When the path does not exist
