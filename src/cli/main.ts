@@ -11,6 +11,9 @@ const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import("./commands/validate.js")).command,
   state: async () => (await import("./commands/state.js")).command,
   demo: async () => (await import("./commands/demo.js")).command,
+  preview: async () => (await import("./commands/preview.js")).command,
+  apply: async () => (await import("./commands/apply.js")).command,
+  drift: async () => (await import("./commands/drift.js")).command,
 };
 
 function usage(): string {

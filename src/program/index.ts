@@ -14,7 +14,9 @@ import { type SecretSource, Tenant } from "./tenant";
  */
 async function program(): Promise<Record<string, unknown>> {
   const config = new pulumi.Config("quay-gitops");
-  const root = projectRoot;
+  // The folder tenant and registry paths are relative to: the repository the gitops commands point at
+  // (`--repo`, or a copy of a `--ref`, src/gitops/sources.ts), else the project.
+  const root = process.env.QUAY_GITOPS_REPO || projectRoot;
   const tenantsDir = process.env.QUAY_GITOPS_TENANTS_DIR || config.get("tenantsDir") || "tenants";
   const registryFile =
     process.env.QUAY_GITOPS_REGISTRY_FILE ||

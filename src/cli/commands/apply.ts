@@ -1,0 +1,150 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "../../errors";
+import type { Applied } from "../../gitops/run";
+import type { Command } from "../command";
+import {
+  addSecrets,
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  out,
+  reportError,
+  renderValidation,
+  runContext,
+} from "../gitops";
+
+const HELP = `usage: quay-gitops apply --stack S [--expect-checksum SUM] [--force] [--no-deletes] [--allow-dirty] [--ref REF]
+
+Applies the committed tenant files to Quay, and only after these checks, each of which refuses with a
+message and without a single write to Quay:
+  - the working tree is clean (no uncommitted or untracked files; --allow-dirty skips this);
+  - HEAD is on the stack's branch (quay-gitops:applyBranch in the stack config, else main; in CI with a
+    detached HEAD, GITHUB_REF_NAME or CI_COMMIT_BRANCH);
+  - the tenant files validate;
+  - with --expect-checksum, the fresh plan (made against the live registry) is the reviewed one;
+  - the plan keeps to the change budgets of the registry file (maxDeletes, maxTenantChangePercent,
+    requireAllowPublic), unless --force.
+Then runs \`up\` with a refresh, records the commit and branch in the stack outputs gitCommit and
+gitBranch, and prints a summary.
+
+  --expect-checksum SUM  the checksum of the reviewed preview (its PR comment or --json)
+  --force                apply a plan that breaks the change budgets, and let deletes of organizations
+                         and repositories that still hold images go through (lab admins only)
+  --no-deletes           additive only (bootstraps, incidents): creates and updates run, deletes and
+                         replacements are left for a later run, and the summary lists them
+  --allow-dirty          apply a working tree with uncommitted changes (local experiments)
+  --ref REF              apply the tenant files of a Git ref on the stack's branch
+${COMMON_HELP}
+
+Exit status: 0 applied, 1 refused, invalid or failed, 2 usage error, 4 the stack is locked by another run.
+`;
+
+function summary(r: Applied): string {
+  const c = r.counts;
+  const lines = [
+    `applied stack ${r.report.stack} from ${r.branch} at ${r.commit.slice(0, 12)} (plan ${r.report.checksum})`,
+    `  ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete} deleted, ${c.same} unchanged` +
+      (r.durationSeconds !== undefined ? ` in ${r.durationSeconds.toFixed(1)} s` : ""),
+  ];
+  // The plan above lists every object; here the count per tenant of what was done.
+  const byTenant = new Map<string, Map<string, number>>();
+  for (const a of r.applied) {
+    const counts = byTenant.get(a.tenant) ?? new Map<string, number>();
+    counts.set(a.op, (counts.get(a.op) ?? 0) + 1);
+    byTenant.set(a.tenant, counts);
+  }
+  const word: Record<string, string> = {
+    create: "created",
+    update: "updated",
+    replace: "replaced",
+    delete: "deleted",
+  };
+  for (const [tenant, counts] of [...byTenant.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const parts = ["create", "update", "replace", "delete"]
+      .filter((op) => counts.has(op))
+      .map((op) => `${counts.get(op)} ${word[op]}`);
+    lines.push(`  ${tenant}: ${parts.join(", ")}`);
+  }
+  if (r.deferred.length > 0) {
+    const dels = r.deferred.filter((d) => d.op === "delete").length;
+    const reps = r.deferred.length - dels;
+    lines.push(
+      `left for a later run (--no-deletes): ${dels} delete${dels === 1 ? "" : "s"}, ${reps} replacement${reps === 1 ? "" : "s"}; run apply without --no-deletes to do them:`,
+    );
+    for (const d of r.deferred) lines.push(`    ${d.op} ${d.kind} ${d.name}`);
+  }
+  if (r.unplanned.length > 0) {
+    lines.push("NOTE: the engine did steps the checked plan did not have (Quay changed in between):");
+    for (const u of r.unplanned) lines.push(`    ${u.op} ${u.kind} ${u.name}`);
+  }
+  const said = r.messages.filter((m) => m.object && m.severity !== "error");
+  if (said.length > 0) {
+    lines.push("messages from the providers:");
+    for (const m of said) lines.push(`    ${m.object}: ${m.message}`);
+  }
+  lines.push(`recorded in the stack outputs: gitCommit=${r.commit}, gitBranch=${r.branch}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export const command: Command = {
+  name: "apply",
+  summary: "apply the committed tenant files, refusing unreviewed or over-budget plans",
+  async run(args) {
+    let values: {
+      stack?: string;
+      backend?: string;
+      repo?: string;
+      "expect-checksum"?: string;
+      force?: boolean;
+      "no-deletes"?: boolean;
+      "allow-dirty"?: boolean;
+      ref?: string;
+      help?: boolean;
+    };
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: {
+          ...COMMON_OPTIONS,
+          "expect-checksum": { type: "string" },
+          force: { type: "boolean" },
+          "no-deletes": { type: "boolean" },
+          "allow-dirty": { type: "boolean" },
+          ref: { type: "string" },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}\n${HELP}`);
+    }
+    if (values.help) {
+      out(HELP);
+      return 0;
+    }
+    const ctx = runContext(values);
+    const { runApply } = await import("../../gitops/run.js");
+    const plan = await import("../../plan/index.js");
+    try {
+      const result = await runApply(ctx, {
+        ref: values.ref,
+        expectChecksum: values["expect-checksum"],
+        force: values.force === true,
+        noDeletes: values["no-deletes"] === true,
+        allowDirty: values["allow-dirty"] === true,
+        onPlan: (report, secrets) => {
+          addSecrets(secrets);
+          // The plan is shown before anything is decided, so a refusal can be read against it.
+          out(plan.renderPreviewText(report));
+        },
+      });
+      if (result.kind === "invalid") {
+        out(renderValidation(result.load));
+        return 1;
+      }
+      out(summary(result));
+      return 0;
+    } catch (e) {
+      return reportError("apply", e);
+    }
+  },
+};

@@ -1,0 +1,222 @@
+/**
+ * The engine operations of the gitops commands, through the Automation API with our CLI binary
+ * (src/engine/automation.ts): a preview (the plan), an `up` (the apply) and a refresh preview (drift).
+ * Each collects the engine's structured events and hands them to the pure planning code (src/plan).
+ *
+ * Events at debug level are never kept: the language host logs resource registrations there with
+ * secret inputs in plaintext (seen on CLI v3.259.0 with a mirror password). Everything else the
+ * engine reports is blinded already (`[secret]`).
+ */
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { openStack } from "../engine/automation";
+import { mapEngineError } from "../engine/lock";
+import { type DriftReport, driftFromEvents } from "../plan/drift";
+import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";
+import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
+
+export interface EngineTarget {
+  stack: string;
+  /** `--backend URL`; default PULUMI_BACKEND_URL, else the local file backend. */
+  backendUrl?: string | undefined;
+  /** Environment for the engine, the program and the providers (on top of the process environment). */
+  env: Record<string, string>;
+  /** Create the stack if it does not exist (preview and apply: yes; drift: no). */
+  create?: boolean;
+  /** Progress lines for the user (our own wording, never engine text with values). */
+  log?: (line: string) => void;
+}
+
+/** A message the engine or a provider reported (info and above), with the object it is about. */
+export interface EngineMessage {
+  severity: string;
+  /** `Kind name` of the object, when the message is about one. */
+  object?: string;
+  message: string;
+}
+
+function collect() {
+  const events: EngineEventLike[] = [];
+  const messages: EngineMessage[] = [];
+  const onEvent = (e: EngineEvent) => {
+    const d = e.diagnosticEvent;
+    if (d) {
+      // The type says info, info#err, warning or error; the engine also sends "debug".
+      if ((d.severity as string) === "debug") return;
+      const kind = d.urn ? kindOf(d.urn.split("::")[2] ?? "") : undefined;
+      const text = d.message.replace(/\s+$/, "");
+      if (text === "") return;
+      messages.push({
+        severity: d.severity,
+        ...(kind && d.urn ? { object: `${kind} ${urnName(d.urn)}` } : {}),
+        message: text,
+      });
+      return;
+    }
+    events.push(e as EngineEventLike);
+  };
+  return { events, messages, onEvent };
+}
+
+async function open(t: EngineTarget): Promise<Stack> {
+  try {
+    return await openStack({
+      stack: t.stack,
+      ...(t.backendUrl !== undefined ? { backendUrl: t.backendUrl } : {}),
+      env: t.env,
+      create: t.create ?? true,
+    });
+  } catch (e) {
+    throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
+  }
+}
+
+export interface PreviewOutcome {
+  plan: Plan;
+  messages: EngineMessage[];
+  /** URNs that `up --target` needs besides the changes: the stack itself and the Tenant components. */
+  structure: { stackUrn: string | undefined; tenants: { name: string; urn: string; op: string }[] };
+}
+
+/** The root stack's and the Tenant components' steps of a preview. */
+function structureOf(events: readonly EngineEventLike[]): PreviewOutcome["structure"] {
+  let stackUrn: string | undefined;
+  const tenants = new Map<string, { name: string; urn: string; op: string }>();
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m) continue;
+    if (m.type === "pulumi:pulumi:Stack") stackUrn = m.urn;
+    else if (m.type === TENANT_TYPE) tenants.set(m.urn, { name: urnName(m.urn), urn: m.urn, op: m.op });
+  }
+  return {
+    stackUrn,
+    tenants: [...tenants.values()].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
+  };
+}
+
+/** `pulumi preview` (with `--refresh` by default: the plan is made against the live registry). */
+export async function enginePreview(t: EngineTarget, opts: { refresh: boolean }): Promise<PreviewOutcome> {
+  const stack = await open(t);
+  const c = collect();
+  t.log?.(
+    `previewing stack ${t.stack}${opts.refresh ? ", reading every object from Quay first" : " against the last recorded state"} ...`,
+  );
+  try {
+    await stack.preview({
+      refresh: opts.refresh,
+      onEvent: c.onEvent,
+      color: "never",
+      suppressProgress: true,
+    });
+  } catch (e) {
+    throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
+  }
+  return { plan: planFromEvents(t.stack, c.events), messages: c.messages, structure: structureOf(c.events) };
+}
+
+export interface AppliedChange {
+  tenant: string;
+  kind: string;
+  name: string;
+  op: ChangeOp;
+}
+
+export interface UpOutcome {
+  counts: OpCounts;
+  /** What was done, in the order the engine finished it. */
+  applied: AppliedChange[];
+  messages: EngineMessage[];
+  durationSeconds: number | undefined;
+}
+
+const DONE_OP: Record<string, ChangeOp | "same" | undefined> = {
+  same: "same",
+  create: "create",
+  update: "update",
+  delete: "delete",
+  replace: "replace",
+};
+
+/**
+ * `pulumi up --refresh`: refresh first, or drift would never be repaired (PULUMI-NOTES C4). `targets`
+ * limits the run to those URNs (`--no-deletes`).
+ */
+export async function engineUp(
+  t: EngineTarget,
+  opts: { targets?: string[] | undefined; message?: string | undefined },
+): Promise<UpOutcome> {
+  const stack = await open(t);
+  const c = collect();
+  const counts = emptyCounts();
+  const applied: AppliedChange[] = [];
+  const onEvent = (e: EngineEvent) => {
+    c.onEvent(e);
+    const m = e.resOutputsEvent?.metadata;
+    if (m) {
+      const kind = kindOf(m.type);
+      const op = DONE_OP[m.op];
+      if (!kind || !op) return;
+      counts[op]++;
+      if (op === "same") return;
+      const change = {
+        tenant: tenantOf(m.new?.parent ?? m.old?.parent) ?? NO_TENANT,
+        kind,
+        name: urnName(m.urn),
+        op,
+      };
+      applied.push(change);
+      t.log?.(
+        `  ${op === "create" ? "created" : op === "delete" ? "deleted" : `${op}d`} ${kind} ${change.name}`,
+      );
+    }
+    const f = e.resOpFailedEvent?.metadata;
+    if (f && kindOf(f.type)) t.log?.(`  FAILED ${f.op} ${kindOf(f.type)} ${urnName(f.urn)}`);
+  };
+  t.log?.(
+    `applying to stack ${t.stack} (refresh, then up${opts.targets ? `, ${opts.targets.length} targets` : ""}) ...`,
+  );
+  let duration: number | undefined;
+  try {
+    const r = await stack.up({
+      refresh: true,
+      onEvent,
+      color: "never",
+      suppressProgress: true,
+      ...(opts.targets ? { target: opts.targets } : {}),
+      ...(opts.message ? { message: opts.message } : {}),
+    });
+    const start = r.summary.startTime ? new Date(r.summary.startTime).getTime() : Number.NaN;
+    const end = r.summary.endTime ? new Date(r.summary.endTime).getTime() : Number.NaN;
+    if (Number.isFinite(start) && Number.isFinite(end)) duration = Math.max(0, (end - start) / 1000);
+  } catch (e) {
+    throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
+  }
+  return { counts, applied, messages: c.messages, durationSeconds: duration };
+}
+
+export interface DriftOutcome {
+  report: DriftReport;
+  /** When the last successful `up` ran: the window of the audit logs starts there. */
+  lastApply: { start: Date; end: Date } | undefined;
+  /** The stack's config (secrets decrypted): the Quay connection when it is kept there. */
+  config: Record<string, string>;
+}
+
+/** `pulumi refresh --preview-only`: reads every object and compares it with the state; writes nothing. */
+export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
+  const stack = await open({ ...t, create: false });
+  const c = collect();
+  t.log?.(`reading every object of stack ${t.stack} from Quay (refresh preview; nothing is written) ...`);
+  let lastApply: DriftOutcome["lastApply"];
+  const config: Record<string, string> = {};
+  try {
+    await stack.previewRefresh({ onEvent: c.onEvent, color: "never", suppressProgress: true });
+    const history = await stack.history(20, 1);
+    const last = history.find((h) => h.kind === "update" && h.result === "succeeded");
+    if (last?.startTime)
+      lastApply = { start: new Date(last.startTime), end: new Date(last.endTime ?? last.startTime) };
+    for (const [k, v] of Object.entries(await stack.getAllConfig())) config[k] = v.value;
+  } catch (e) {
+    throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
+  }
+  return { report: driftFromEvents(t.stack, c.events), lastApply, config };
+}

@@ -1,0 +1,392 @@
+/**
+ * The three gitops flows, called by the CLI commands (src/cli/commands/{preview,apply,drift}.ts):
+ *
+ *   preview: stack settings → tenant source (working tree or --ref) → validate → engine preview
+ *            (refresh) → plan → report (warnings, budgets, checksum, changed files)
+ *   apply:   Git checks (clean tree, configured branch) → the same preview → refusals (checksum,
+ *            budgets) → engine up (refresh), recording commit and branch → summary
+ *   drift:   engine refresh preview (no writes) → drift report → attribution from Quay's audit logs
+ *
+ * Nothing here reads argv, writes stdout or exits: the caller passes the environment and a `log` for
+ * progress lines, and renders what comes back.
+ */
+import { ConfigError } from "../errors";
+import type { DesiredState } from "../model/types";
+import { attribute, type AuditEntry, logSourcesFor, sourceKey } from "../plan/attribution";
+import { normalizeChecksum } from "../plan/checksum";
+import type { DriftReport } from "../plan/drift";
+import { ChecksumMismatchError, UnsafePlanError } from "../plan/errors";
+import { buildPreviewReport, type ChangedFile, type PreviewReport } from "../plan/report";
+import { publicAllowance } from "../plan/safety";
+import type { ChangeOp, PlannedChange } from "../plan/types";
+import { QuayClient } from "../quay/client";
+import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
+import type { LoadResult } from "../tenant";
+import {
+  type AppliedChange,
+  type EngineMessage,
+  type EngineTarget,
+  engineDrift,
+  engineUp,
+  enginePreview,
+  type PreviewOutcome,
+} from "./engine";
+import { GitError } from "./errors";
+import { changedFiles, gitState, isAncestor, resolveCommit } from "./git";
+import { knownSecrets } from "./secrets";
+import { readStackSettings, type StackSettings } from "./settings";
+import { loadSource, openTenantSource, programEnv, type TenantSource } from "./sources";
+
+export interface RunContext {
+  stack: string;
+  /** The Pulumi project (Pulumi.yaml, stacks/): the quay-gitops project. */
+  projectDir: string;
+  /** Where the tenant files and Git live (`--repo`). */
+  repo: string;
+  backendUrl?: string | undefined;
+  /** The process environment (read only: settings overrides, CI branch names, secrets to redact). */
+  env: Readonly<Record<string, string | undefined>>;
+  log: (line: string) => void;
+  now: Date;
+}
+
+/** Validation failed: nothing ran against Quay. */
+export interface Invalid {
+  kind: "invalid";
+  load: LoadResult;
+  source: TenantSource;
+}
+
+export interface Planned {
+  kind: "planned";
+  report: PreviewReport;
+  state: DesiredState;
+  preview: PreviewOutcome;
+  /** Plaintext secrets of this run, to redact from everything written. */
+  secrets: string[];
+}
+
+function settingsOf(ctx: RunContext): StackSettings {
+  return readStackSettings({ projectDir: ctx.projectDir, stack: ctx.stack, env: ctx.env });
+}
+
+function target(ctx: RunContext, extra: Record<string, string>): EngineTarget {
+  return { stack: ctx.stack, backendUrl: ctx.backendUrl, env: extra, log: ctx.log };
+}
+
+const MESSAGE_NOTE = (d: LoadResult["diagnostics"][number]) =>
+  `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.code}]`;
+
+/** Validates the source, then previews it; `source` stays open (the caller disposes of it). */
+async function plan(
+  ctx: RunContext,
+  source: TenantSource,
+  settings: StackSettings,
+  opts: { refresh: boolean; base?: string | undefined },
+): Promise<Invalid | Planned> {
+  const load = loadSource(source, ctx.now);
+  if (!load.state || load.diagnostics.some((d) => d.severity === "error"))
+    return { kind: "invalid", load, source };
+  const state = load.state;
+  let files: ChangedFile[] | undefined;
+  if (opts.base !== undefined) {
+    if (!source.commit)
+      throw new GitError("not-a-repository", `--base needs a Git repository; ${source.repo} is not in one`);
+    // Compared in the repository, also for --ref: the files a branch changed, whatever tree is previewed.
+    files = await changedFiles(source.repo, opts.base, [settings.tenantsDir, settings.registryFile]);
+  }
+  const preview = await enginePreview(target(ctx, programEnv(source)), { refresh: opts.refresh });
+  const report = buildPreviewReport({
+    plan: preview.plan,
+    budgets: state.registry.budgets,
+    allowPublic: publicAllowance(state),
+    source: {
+      ...(source.commit ? { commit: source.commit } : {}),
+      ...(source.branch ? { branch: source.branch } : {}),
+      ...(source.ref ? { ref: source.ref } : {}),
+      ...(opts.base !== undefined ? { base: opts.base } : {}),
+      tenantsDir: source.tenantsDir,
+      registryFile: source.registryFile,
+      tenantFiles: Object.fromEntries(state.tenants.map((t) => [t.name, t.file])),
+      refreshed: opts.refresh,
+    },
+    changedFiles: files,
+    notes: load.diagnostics.map(MESSAGE_NOTE),
+  });
+  return { kind: "planned", report, state, preview, secrets: knownSecrets({ state, env: ctx.env }) };
+}
+
+export interface PreviewOptions {
+  ref?: string | undefined;
+  base?: string | undefined;
+  refresh: boolean;
+}
+
+export async function runPreview(ctx: RunContext, opts: PreviewOptions): Promise<Invalid | Planned> {
+  const settings = settingsOf(ctx);
+  const source = await openTenantSource({ repo: ctx.repo, settings, ref: opts.ref });
+  try {
+    return await plan(ctx, source, settings, { refresh: opts.refresh, base: opts.base });
+  } finally {
+    source.dispose();
+  }
+}
+
+export interface ApplyOptions {
+  ref?: string | undefined;
+  expectChecksum?: string | undefined;
+  force: boolean;
+  noDeletes: boolean;
+  allowDirty: boolean;
+  /** Called with the fresh plan before the checksum and budget checks (to show it either way). */
+  onPlan?: (report: PreviewReport, secrets: string[]) => void;
+}
+
+export interface Applied {
+  kind: "applied";
+  report: PreviewReport;
+  commit: string;
+  branch: string;
+  applied: AppliedChange[];
+  counts: Record<ChangeOp | "same", number>;
+  /** Changes of the plan left for a later run (--no-deletes). */
+  deferred: PlannedChange[];
+  /** Steps the engine took that the checked plan did not have (the registry changed in between). */
+  unplanned: AppliedChange[];
+  messages: EngineMessage[];
+  durationSeconds: number | undefined;
+  secrets: string[];
+}
+
+/** The branch a CI checkout is on when HEAD is detached (GitHub Actions push, GitLab CI). */
+function ciBranch(env: RunContext["env"]): string | undefined {
+  if (env.GITHUB_ACTIONS === "true" && env.GITHUB_REF_TYPE === "branch" && env.GITHUB_REF_NAME)
+    return env.GITHUB_REF_NAME;
+  if (env.GITLAB_CI === "true" && env.CI_COMMIT_BRANCH) return env.CI_COMMIT_BRANCH;
+  return undefined;
+}
+
+/** The commit and branch an apply runs from, after the Git checks (each a GitError, before any engine run). */
+async function checkGit(
+  ctx: RunContext,
+  settings: StackSettings,
+  opts: ApplyOptions,
+): Promise<{ commit: string; branch: string }> {
+  const state = await gitState(ctx.repo);
+  if (!state) {
+    throw new GitError(
+      "not-a-repository",
+      `${ctx.repo} is not a Git repository: apply records the commit it applies, so the tenant files must be committed (use --repo DIR)`,
+    );
+  }
+  const wanted = settings.applyBranch;
+  if (opts.ref !== undefined) {
+    const commit = await resolveCommit(ctx.repo, opts.ref);
+    if (!(await isAncestor(ctx.repo, commit, wanted))) {
+      throw new GitError(
+        "branch",
+        `refused: ${opts.ref} (${commit.slice(0, 12)}) is not on branch ${wanted}, the only branch stack ${ctx.stack} is applied from (quay-gitops:applyBranch); nothing was changed`,
+      );
+    }
+    return { commit, branch: wanted };
+  }
+  if (state.dirty.length > 0 && !opts.allowDirty) {
+    const shown = state.dirty.slice(0, 10).map((l) => `  ${l}`);
+    const more = state.dirty.length > 10 ? [`  ... and ${state.dirty.length - 10} more`] : [];
+    throw new GitError(
+      "dirty",
+      [
+        `refused: the working tree of ${state.top} has uncommitted changes; an apply must be exactly a commit. Nothing was changed:`,
+        ...shown,
+        ...more,
+        "Commit or stash them (or run with --allow-dirty for a local experiment).",
+      ].join("\n"),
+    );
+  }
+  const branch = state.branch ?? ciBranch(ctx.env);
+  if (branch === undefined) {
+    throw new GitError(
+      "branch",
+      `refused: HEAD is detached at ${state.commit.slice(0, 12)}, and stack ${ctx.stack} is only applied from branch ${wanted}; check out ${wanted} (CI: check out the branch, not the commit). Nothing was changed`,
+    );
+  }
+  if (branch !== wanted) {
+    throw new GitError(
+      "branch",
+      `refused: HEAD is on branch ${branch}, but stack ${ctx.stack} is only applied from branch ${wanted} (quay-gitops:applyBranch in its stack config). Nothing was changed; merge the change into ${wanted} and apply there`,
+    );
+  }
+  return { commit: state.commit, branch };
+}
+
+/** The URNs `up --target` gets for an additive-only run: every create and update, and their parents. */
+export function additiveTargets(p: Planned): { targets: string[]; deferred: PlannedChange[] } {
+  const keep = p.report.plan.changes.filter((c) => c.op === "create" || c.op === "update");
+  const deferred = p.report.plan.changes.filter((c) => c.op === "delete" || c.op === "replace");
+  const { structure } = p.preview;
+  const targets = new Set(keep.map((c) => c.urn));
+  // The stack (its outputs record the commit) and the Tenant components (a new one must exist before
+  // its children) are always targeted; a component being removed is a delete and stays for later.
+  if (structure.stackUrn) targets.add(structure.stackUrn);
+  for (const t of structure.tenants) if (t.op !== "delete") targets.add(t.urn);
+  return { targets: [...targets].sort(), deferred };
+}
+
+export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Invalid | Applied> {
+  const settings = settingsOf(ctx);
+  // Before anything else: a refused apply must not even read Quay.
+  const git = await checkGit(ctx, settings, opts);
+  const expected = opts.expectChecksum === undefined ? undefined : normalizeChecksum(opts.expectChecksum);
+  if (opts.expectChecksum !== undefined && expected === undefined)
+    throw new ConfigError(
+      `--expect-checksum '${opts.expectChecksum}' is not a plan checksum (sha256:<64 hex digits>)`,
+    );
+
+  const source = await openTenantSource({ repo: ctx.repo, settings, ref: opts.ref ?? undefined });
+  try {
+    const planned = await plan(ctx, source, settings, { refresh: true });
+    if (planned.kind === "invalid") return planned;
+    const { report } = planned;
+    opts.onPlan?.(report, planned.secrets);
+
+    if (expected !== undefined && expected !== report.checksum) {
+      throw new ChecksumMismatchError(
+        [
+          `refused: the plan is not the one that was reviewed; nothing was changed in Quay.`,
+          `  expected checksum ${expected} (--expect-checksum)`,
+          `  fresh plan        ${report.checksum}`,
+          "The tenant files or the live registry changed since that preview: run the preview again, review it, and apply its checksum.",
+        ].join("\n"),
+        expected,
+        report.checksum,
+      );
+    }
+    if (!report.budgets.ok && !opts.force) {
+      const breaches = report.budgets.checks.filter((c) => !c.ok);
+      throw new UnsafePlanError(
+        [
+          `refused: the plan breaks the change budgets of ${settings.registryFile}; nothing was changed in Quay:`,
+          ...breaches.map((b) => `  - ${b.budget}: ${b.message}`),
+          "Review the plan above. If it is intended, a lab admin runs the apply again with --force.",
+        ].join("\n"),
+        breaches,
+      );
+    }
+
+    const { targets, deferred } = opts.noDeletes
+      ? additiveTargets(planned)
+      : { targets: undefined, deferred: [] as PlannedChange[] };
+    const env: Record<string, string> = {
+      ...programEnv(source),
+      QUAY_GITOPS_GIT_COMMIT: git.commit,
+      QUAY_GITOPS_GIT_BRANCH: git.branch,
+    };
+    // Deleting organizations and repositories that still hold images needs the same --force.
+    if (opts.force) env.QUAY_GITOPS_FORCE_DELETE = "1";
+    const up = await engineUp(target(ctx, env), {
+      targets,
+      message: `quay-gitops apply ${git.commit.slice(0, 12)} (${git.branch})${report.checksum ? ` plan ${report.checksum.slice(0, 19)}` : ""}`,
+    });
+    const planKey = (c: { kind: string; name: string; op: string }) =>
+      `${c.kind}\u0000${c.name}\u0000${c.op}`;
+    const plannedKeys = new Set(report.plan.changes.map(planKey));
+    const unplanned = up.applied.filter((a) => !plannedKeys.has(planKey(a)));
+    return {
+      kind: "applied",
+      report,
+      commit: git.commit,
+      branch: git.branch,
+      applied: up.applied,
+      counts: up.counts,
+      deferred,
+      unplanned,
+      messages: [...planned.preview.messages, ...up.messages],
+      durationSeconds: up.durationSeconds,
+      secrets: planned.secrets,
+    };
+  } finally {
+    source.dispose();
+  }
+}
+
+export interface DriftOptions {
+  /** Read Quay's audit logs to say who changed what (default true). */
+  attribution: boolean;
+}
+
+export interface Drifted {
+  report: DriftReport;
+  secrets: string[];
+}
+
+/** How far back the audit logs are read when the stack has no recorded apply. */
+const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
+/** Runner and Quay clocks may differ: read a little before the last apply started. */
+const CLOCK_SLACK_MS = 5 * 60_000;
+
+export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Drifted> {
+  const outcome = await engineDrift(target(ctx, {}));
+  let report = outcome.report;
+  const secrets = knownSecrets({
+    env: ctx.env,
+    extra: [outcome.config["quay-gitops:token"]].filter((x): x is string => !!x),
+  });
+  const last = outcome.lastApply;
+  if (last) report = { ...report, since: last.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
+  if (report.objects.length === 0 || !opts.attribution) return { report, secrets };
+
+  const url = outcome.config["quay-gitops:url"] ?? ctx.env.QUAY_URL;
+  const token = outcome.config["quay-gitops:token"] ?? ctx.env.QUAY_TOKEN;
+  if (!url || !token) {
+    return {
+      report: {
+        ...report,
+        attributionNote:
+          "no Quay connection to read the audit logs (quay-gitops:url/token in the stack config, or QUAY_URL/QUAY_TOKEN)",
+      },
+      secrets,
+    };
+  }
+  const client = new QuayClient({
+    url,
+    token,
+    caFile: outcome.config["quay-gitops:caFile"] ?? ctx.env.QUAY_CA_FILE,
+    insecureSkipTlsVerify:
+      (outcome.config["quay-gitops:insecureSkipTlsVerify"] ?? ctx.env.QUAY_INSECURE_SKIP_TLS_VERIFY) ===
+      "true",
+    userAgent: "quay-gitops drift",
+  });
+  try {
+    ctx.log("reading Quay's audit logs to find who changed what ...");
+    const since = new Date(
+      (last?.start.getTime() ?? ctx.now.getTime() - DEFAULT_LOOKBACK_MS) - CLOCK_SLACK_MS,
+    );
+    const window = { since, until: ctx.now };
+    const logs = new Map<string, AuditEntry[]>();
+    const unavailable = new Map<string, string>();
+    const notes: string[] = [];
+    for (const s of logSourcesFor(report)) {
+      const key = sourceKey(s);
+      const r =
+        "org" in s
+          ? await readOrganizationLogs(client, s.org, window)
+          : await readSuperuserLogs(client, window);
+      if (r.ok) {
+        logs.set(key, r.entries);
+        if (r.truncated) notes.push(`the ${key} audit log was read only in part (too many entries)`);
+      } else unavailable.set(key, r.reason);
+    }
+    let me: string | undefined;
+    try {
+      me = (await client.request<{ username: string }>("GET", "/api/v1/user/")).data.username;
+    } catch {
+      notes.push("could not tell quay-gitops' own account (GET /api/v1/user/ failed)");
+    }
+    const ownRun = last ? { from: since, to: new Date(last.end.getTime() + CLOCK_SLACK_MS) } : undefined;
+    report = attribute(report, { logs, unavailable, me, since, ownRun });
+    if (notes.length > 0) report = { ...report, attributionNote: notes.join("; ") };
+    return { report, secrets };
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * Who drifted it: matches drifted objects with Quay's audit log entries (QUAY-API §16). Each kind of
+ * object is logged in its organization's log under known kinds with known metadata (§16.2, checked
+ * against the emulator, which writes what Quay writes); users are logged in their own namespace, so
+ * they are looked up in the superuser log. A change Quay made as a side effect (deleting a robot also
+ * removes its repository grants and default permissions, and logs only `delete_robot`) is attributed
+ * through the object it refers to ("related").
+ *
+ * Pure: the log entries are fetched by the caller (src/quay/api/logs.ts).
+ */
+import type { Attribution, DriftedObject, DriftReport } from "./drift";
+import { listDelta } from "./format";
+import type { PlanValue } from "./values";
+
+/** One audit log entry as Quay returns it (§16.1). */
+export interface AuditEntry {
+  kind: string;
+  metadata?: Record<string, unknown> | null;
+  /** RFC 2822, e.g. `Fri, 27 Nov 2026 19:27:31 -0000`. */
+  datetime: string;
+  performer?: { kind?: string; name: string; is_robot?: boolean } | null;
+  /** Only in user and superuser logs. */
+  namespace?: { kind?: string; name: string } | null;
+}
+
+/** Where to look: an organization's log, or the superuser log (users; organizations that are gone). */
+export type LogSource = { org: string } | { superuser: true };
+
+interface Matcher {
+  source: LogSource;
+  kinds: ReadonlySet<string>;
+  test: (e: AuditEntry) => boolean;
+  via: "direct" | "related";
+  /** Only for these fields (field-level attribution); undefined: the whole object. */
+  fields?: ReadonlySet<string>;
+}
+
+const str = (v: PlanValue | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+const md = (e: AuditEntry, k: string): unknown => e.metadata?.[k];
+const set = (...xs: string[]): ReadonlySet<string> => new Set(xs);
+
+const TEAM_FIELDS: Record<string, ReadonlySet<string>> = {
+  description: set("org_set_team_description", "org_create_team"),
+  role: set("org_set_team_role", "org_create_team"),
+  members: set(
+    "org_add_team_member",
+    "org_remove_team_member",
+    "org_invite_team_member",
+    "org_delete_team_member_invite",
+    "org_team_member_invite_accepted",
+    "enable_team_sync",
+  ),
+};
+const REPO_FIELDS: Record<string, ReadonlySet<string>> = {
+  description: set("set_repo_description"),
+  visibility: set("change_repo_visibility"),
+  state: set("change_repo_state"),
+  permissions: set("change_repo_permission", "delete_repo_permission"),
+};
+const ORG_FIELDS: Record<string, ReadonlySet<string>> = {
+  email: set("org_change_email"),
+  tagExpirationSeconds: set("org_change_tag_expiration"),
+};
+
+/** The matchers of one object: per-field ones first, then the object's, then related objects'. */
+export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields" | "status">): Matcher[] {
+  const id = o.identity;
+  const out: Matcher[] = [];
+  const direct = (source: LogSource, kinds: ReadonlySet<string>, test: (e: AuditEntry) => boolean) =>
+    out.push({ source, kinds, test, via: "direct" });
+  const perField = (
+    source: LogSource,
+    map: Record<string, ReadonlySet<string>>,
+    test: (e: AuditEntry) => boolean,
+  ) => {
+    for (const [field, kinds] of Object.entries(map))
+      out.unshift({ source, kinds, test, via: "direct", fields: set(field) });
+  };
+  const org = str(id.organization) ?? str(id.namespace);
+  switch (o.kind) {
+    case "Organization": {
+      const name = str(id.name);
+      if (!name) break;
+      perField({ org: name }, ORG_FIELDS, () => true);
+      direct(
+        { org: name },
+        set("org_change_email", "org_change_tag_expiration", "org_change_name", "org_delete"),
+        () => true,
+      );
+      // A deleted organization's own log is gone with it.
+      direct({ superuser: true }, set("org_delete"), (e) => e.namespace?.name === name);
+      break;
+    }
+    case "User": {
+      const name = str(id.name);
+      if (!name) break;
+      direct(
+        { superuser: true },
+        set("user_change_email", "user_delete", "user_disable", "user_enable", "user_change_password"),
+        (e) => e.namespace?.name === name || md(e, "username") === name,
+      );
+      break;
+    }
+    case "Robot": {
+      const short = str(id.shortName);
+      if (!org || !short) break;
+      direct(
+        { org },
+        set("create_robot", "delete_robot", "regenerate_robot_token"),
+        (e) => md(e, "robot") === short,
+      );
+      break;
+    }
+    case "Team": {
+      const team = str(id.name);
+      if (!org || !team) break;
+      const test = (e: AuditEntry) => md(e, "team") === team;
+      perField({ org }, TEAM_FIELDS, test);
+      direct(
+        { org },
+        set(
+          "org_create_team",
+          "org_delete_team",
+          "org_set_team_role",
+          "org_set_team_description",
+          ...TEAM_FIELDS.members!,
+        ),
+        test,
+      );
+      break;
+    }
+    case "Repository": {
+      const repo = str(id.name);
+      if (!org || !repo) break;
+      const test = (e: AuditEntry) => md(e, "repo") === repo;
+      perField({ org }, REPO_FIELDS, test);
+      direct(
+        { org },
+        set("create_repo", "delete_repo", ...Object.values(REPO_FIELDS).flatMap((s) => [...s])),
+        test,
+      );
+      break;
+    }
+    case "DefaultPermission": {
+      const delegate = id.delegate as { kind?: string; name?: string } | null | undefined;
+      if (!org || !delegate?.name) break;
+      const key = delegate.kind === "team" ? "delegate_team" : "delegate_user";
+      direct(
+        { org },
+        set("create_prototype_permission", "modify_prototype_permission", "delete_prototype_permission"),
+        (e) => md(e, key) === delegate.name,
+      );
+      break;
+    }
+    case "Quota":
+      if (!org) break;
+      direct(
+        { org },
+        set(
+          "org_create_quota",
+          "org_change_quota",
+          "org_delete_quota",
+          "org_create_quota_limit",
+          "org_change_quota_limit",
+          "org_delete_quota_limit",
+        ),
+        () => true,
+      );
+      break;
+    case "RepositoryMirror": {
+      const repo = str(id.repository);
+      if (!org || !repo) break;
+      direct(
+        { org },
+        set("repo_mirror_config_changed", "repo_mirror_enabled", "repo_mirror_disabled", "change_repo_state"),
+        // The mirror worker's own entries (sync started/finished) are not changes of the configuration.
+        (e) => md(e, "repo") === repo,
+      );
+      break;
+    }
+    case "ProxyCache":
+      if (!org) break;
+      direct({ org }, set("create_proxy_cache_config", "delete_proxy_cache_config"), () => true);
+      break;
+    case "AutoPrunePolicy": {
+      if (!org) break;
+      const repo = str(id.repository);
+      if (repo)
+        direct(
+          { org },
+          set(
+            "create_repository_autoprune_policy",
+            "update_repository_autoprune_policy",
+            "delete_repository_autoprune_policy",
+          ),
+          (e) => md(e, "repo") === repo,
+        );
+      else
+        direct(
+          { org },
+          set(
+            "create_namespace_autoprune_policy",
+            "update_namespace_autoprune_policy",
+            "delete_namespace_autoprune_policy",
+          ),
+          () => true,
+        );
+      break;
+    }
+  }
+  if (org) for (const m of relatedMatchers(o, org)) out.push(m);
+  if (o.status !== "deleted") return out;
+  // A deleted object was deleted: its creation or an edit before is not the answer.
+  return out.flatMap((m) => {
+    const kinds = [...m.kinds].filter(isDeletion);
+    return kinds.length > 0 ? [{ ...m, kinds: new Set(kinds) }] : [];
+  });
+}
+
+const isDeletion = (kind: string): boolean => /(^|_)delete(_|$)/.test(kind);
+
+/**
+ * Subjects the object lost (members, grants, a default permission's delegate) whose own deletion may
+ * explain the drift: Quay removes them everywhere without logging each removal.
+ */
+function relatedMatchers(
+  o: Pick<DriftedObject, "kind" | "identity" | "fields" | "status">,
+  org: string,
+): Matcher[] {
+  const subjects: { kind: string; name: string; field?: string }[] = [];
+  for (const f of o.fields) {
+    if (!Array.isArray(f.desired)) continue;
+    const removed = listDelta(f.desired, Array.isArray(f.live) ? f.live : []).removed;
+    for (const r of removed) {
+      if (
+        r &&
+        typeof r === "object" &&
+        !Array.isArray(r) &&
+        typeof r.kind === "string" &&
+        typeof r.name === "string"
+      )
+        subjects.push({ kind: r.kind, name: r.name, field: f.field });
+    }
+  }
+  if (o.kind === "DefaultPermission" && o.status === "deleted") {
+    const d = o.identity.delegate as { kind?: string; name?: string } | null | undefined;
+    if (d?.kind && d.name) subjects.push({ kind: d.kind, name: d.name });
+  }
+  const out: Matcher[] = [];
+  if (o.status === "deleted") {
+    // Gone with its repository (mirror, prune policy, grants) or its organization.
+    const repo = str(o.identity.repository);
+    if (repo)
+      out.push({
+        via: "related",
+        source: { org },
+        kinds: set("delete_repo"),
+        test: (e) => md(e, "repo") === repo,
+      });
+    if (o.kind !== "Organization")
+      out.push({
+        via: "related",
+        source: { superuser: true },
+        kinds: set("org_delete"),
+        test: (e) => e.namespace?.name === org,
+      });
+  }
+  for (const s of subjects) {
+    const fields = s.field ? set(s.field) : undefined;
+    const base = { via: "related" as const, ...(fields ? { fields } : {}) };
+    if (s.kind === "robot") {
+      const [robotOrg, short] = s.name.split("+");
+      if (robotOrg && short)
+        out.push({
+          ...base,
+          source: { org: robotOrg },
+          kinds: set("delete_robot"),
+          test: (e) => md(e, "robot") === short,
+        });
+    } else if (s.kind === "team") {
+      out.push({
+        ...base,
+        source: { org },
+        kinds: set("org_delete_team"),
+        test: (e) => md(e, "team") === s.name,
+      });
+    } else if (s.kind === "user") {
+      out.push({
+        ...base,
+        source: { superuser: true },
+        kinds: set("user_delete"),
+        test: (e) => e.namespace?.name === s.name || md(e, "username") === s.name,
+      });
+    }
+  }
+  return out;
+}
+
+export const sourceKey = (s: LogSource): string => ("org" in s ? `org:${s.org}` : "superuser");
+
+/** Every log the report's attribution needs, once each. */
+export function logSourcesFor(report: DriftReport): LogSource[] {
+  const seen = new Map<string, LogSource>();
+  for (const o of report.objects) for (const m of matchersFor(o)) seen.set(sourceKey(m.source), m.source);
+  return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+}
+
+/** RFC 2822 → epoch ms; NaN when unparseable. */
+export function entryTime(e: AuditEntry): number {
+  return Date.parse(e.datetime);
+}
+
+export interface AttributionInput {
+  /** Entries per log source (sourceKey); a missing key means that log could not be read. */
+  logs: ReadonlyMap<string, readonly AuditEntry[]>;
+  /** Why a log could not be read, per source key. */
+  unavailable?: ReadonlyMap<string, string>;
+  /** quay-gitops' own Quay user (the token's), to recognize its own changes. */
+  me?: string | undefined;
+  /** Entries before this instant are ignored (the last apply's start). */
+  since?: Date | undefined;
+  /**
+   * When quay-gitops' last apply ran: its own entries in that window are the apply's writes, not drift.
+   * Its account's entries outside it are someone else using its token, and are shown as such.
+   */
+  ownRun?: { from: Date; to: Date } | undefined;
+}
+
+function toAttribution(e: AuditEntry, me: string | undefined, via: "direct" | "related"): Attribution {
+  const actor = e.performer?.name ?? null;
+  const t = entryTime(e);
+  return {
+    actor,
+    robot: e.performer?.is_robot === true,
+    ours: actor !== null && actor === me,
+    at: Number.isNaN(t) ? e.datetime : new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    action: e.kind,
+    via,
+  };
+}
+
+function newest(m: Matcher, input: AttributionInput): AuditEntry | undefined {
+  const entries = input.logs.get(sourceKey(m.source));
+  if (!entries) return undefined;
+  const since = input.since?.getTime();
+  const own = input.ownRun ? { from: input.ownRun.from.getTime(), to: input.ownRun.to.getTime() } : undefined;
+  let best: AuditEntry | undefined;
+  let bestT = -Infinity;
+  for (const e of entries) {
+    if (!m.kinds.has(e.kind) || !m.test(e)) continue;
+    const t = entryTime(e);
+    if (since !== undefined && !(t >= since)) continue;
+    if (own && input.me !== undefined && e.performer?.name === input.me && t >= own.from && t <= own.to)
+      continue;
+    // Entries come newest first; on equal seconds keep the first, which is the newest.
+    if (t > bestT) {
+      best = e;
+      bestT = t;
+    }
+  }
+  return best;
+}
+
+/** The report with each object and field attributed to its newest matching log entry. */
+export function attribute(report: DriftReport, input: AttributionInput): DriftReport {
+  const objects = report.objects.map((o) => {
+    const matchers = matchersFor(o);
+    const pick = (filter: (m: Matcher) => boolean): Attribution | undefined => {
+      for (const via of ["direct", "related"] as const) {
+        let best: AuditEntry | undefined;
+        for (const m of matchers.filter((x) => x.via === via && filter(x))) {
+          const e = newest(m, input);
+          if (e && (!best || entryTime(e) > entryTime(best))) best = e;
+        }
+        if (best) return toAttribution(best, input.me, via);
+      }
+      return undefined;
+    };
+    const objectAttribution = pick((m) => m.fields === undefined);
+    const fields = o.fields.map((f) => {
+      const a = pick((m) => m.fields?.has(f.field) === true) ?? objectAttribution;
+      return a ? { ...f, attribution: a } : { ...f };
+    });
+    const first = fields.find((f) => f.attribution)?.attribution;
+    const attribution = objectAttribution ?? first;
+    const next: DriftedObject = { ...o, fields };
+    if (attribution) {
+      next.attribution = attribution;
+      delete next.attributionNote;
+    } else {
+      const missing = [...new Set(matchers.map((m) => sourceKey(m.source)))]
+        .map((k) => input.unavailable?.get(k))
+        .filter((x): x is string => x !== undefined);
+      next.attributionNote =
+        missing.length > 0
+          ? missing.join("; ")
+          : matchers.length === 0
+            ? "Quay keeps no audit log for this kind of change"
+            : "no matching audit log entry since the last apply";
+    }
+    return next;
+  });
+  return { ...report, objects };
+}

@@ -1,0 +1,315 @@
+/**
+ * A plan can refuse itself (STYLE.md 7, octoDNS `Plan.raise_if_unsafe`): warnings for destructive steps,
+ * and the change budgets of the registry file, which `quay-gitops apply` enforces unless --force.
+ *
+ * Pure: plan and budgets in, verdicts out. Messages carry numbers and the next step.
+ */
+import type { ChangeBudgets, DesiredState } from "../model/types";
+import type { PlannedChange, Plan } from "./types";
+import type { PlanValue } from "./values";
+
+export type WarningCode =
+  | "ORGANIZATION_DELETE"
+  | "ORGANIZATION_RETAINED"
+  | "REPOSITORY_DELETE"
+  | "REPOSITORY_RETAINED"
+  | "REPOSITORY_PUBLIC"
+  | "ROBOT_TOKEN_REGENERATED"
+  | "ROBOT_DELETE"
+  | "MIRROR_DISABLED"
+  | "USER_DELETE"
+  | "TEAM_DELETE"
+  | "PROXY_CACHE_DELETE"
+  | "QUOTA_DELETE"
+  | "REPLACE"
+  | "DELETE";
+
+export interface PlanWarning {
+  code: WarningCode;
+  tenant: string;
+  kind: string;
+  /** The objects concerned (several when warnings of one kind are grouped), in plan order. */
+  names: string[];
+  message: string;
+}
+
+const field = (c: PlannedChange, name: string, side: "old" | "new"): PlanValue | undefined =>
+  c.fields.find((f) => f.field === name)?.[side];
+
+/** The old value of a field even when it did not change (deletes list every old field). */
+const oldValue = (c: PlannedChange, name: string): PlanValue | undefined => field(c, name, "old");
+
+const list = (names: string[]): string => names.join(", ");
+const plural = (names: string[], one: string, many: string): string => (names.length === 1 ? one : many);
+
+/** What a warning says about one or several objects of one kind. */
+type Template = (names: string[]) => string;
+
+/**
+ * Destructive or risky steps, each with what it means for the people who use Quay. Warnings of the
+ * same kind in one tenant are grouped into one line (removing a tenant lists its users in one line,
+ * not one line each); the ones that need action per object (a robot's new token, a public repository,
+ * an organization or repository deleted with its images) stay one per object.
+ */
+export function planWarnings(plan: Pick<Plan, "changes">): PlanWarning[] {
+  const out: PlanWarning[] = [];
+  const groups = new Map<string, { w: PlanWarning; template: Template }>();
+  for (const c of plan.changes) {
+    const one = (code: WarningCode, template: Template) =>
+      out.push({ code, tenant: c.tenant, kind: c.kind, names: [c.name], message: template([c.name]) });
+    const grouped = (code: WarningCode, template: Template) => {
+      const key = `${c.tenant}\u0000${code}\u0000${c.kind}`;
+      const g = groups.get(key);
+      if (g) {
+        g.w.names.push(c.name);
+        g.w.message = g.template(g.w.names);
+        return;
+      }
+      const w: PlanWarning = {
+        code,
+        tenant: c.tenant,
+        kind: c.kind,
+        names: [c.name],
+        message: template([c.name]),
+      };
+      groups.set(key, { w, template });
+      out.push(w);
+    };
+    if (c.op === "delete") {
+      switch (c.kind) {
+        case "Organization":
+          if (oldValue(c, "deletionPolicy") === "delete")
+            one(
+              "ORGANIZATION_DELETE",
+              (n) =>
+                `organization ${list(n)} will be DELETED with all its repositories and images (deletionPolicy: delete; refused while repositories hold tags unless --force)`,
+            );
+          else
+            one(
+              "ORGANIZATION_RETAINED",
+              (n) =>
+                `organization ${list(n)} leaves quay-gitops: it stays in Quay with its repositories, unmanaged (deletionPolicy: retain)`,
+            );
+          break;
+        case "Repository":
+          if (oldValue(c, "deletionPolicy") === "delete")
+            one(
+              "REPOSITORY_DELETE",
+              (n) =>
+                `repository ${list(n)} will be DELETED with its images (deletionPolicy: delete; refused while it holds tags unless --force)`,
+            );
+          else
+            grouped(
+              "REPOSITORY_RETAINED",
+              (n) =>
+                `${plural(n, "repository", "repositories")} ${list(n)} ${plural(n, "leaves", "leave")} quay-gitops: ${plural(n, "it stays", "they stay")} in Quay, unmanaged (deletionPolicy: retain)`,
+            );
+          break;
+        case "Robot":
+          grouped(
+            "ROBOT_DELETE",
+            (n) =>
+              `${plural(n, "robot", "robots")} ${list(n)} will be deleted: ${plural(n, "its token stops", "their tokens stop")} working for every pull secret and CI job that uses ${plural(n, "it", "them")}`,
+          );
+          break;
+        case "RepositoryMirror":
+          grouped(
+            "MIRROR_DISABLED",
+            (n) =>
+              `the ${plural(n, "mirror", "mirrors")} of ${list(n)} will be disabled (Quay cannot delete mirror configurations); ${plural(n, "the repository goes", "the repositories go")} back to normal pushes`,
+          );
+          break;
+        case "User":
+          grouped(
+            "USER_DELETE",
+            (n) =>
+              `${plural(n, "user", "users")} ${list(n)} will be deleted from Quay, with everything in their ${plural(n, "namespace", "namespaces")}`,
+          );
+          break;
+        case "Team":
+          grouped(
+            "TEAM_DELETE",
+            (n) =>
+              `${plural(n, "team", "teams")} ${list(n)} will be deleted: ${plural(n, "its", "their")} members lose the access ${plural(n, "it grants", "they grant")}`,
+          );
+          break;
+        case "ProxyCache":
+          one(
+            "PROXY_CACHE_DELETE",
+            (n) =>
+              `the proxy cache of organization ${list(n)} will be removed: pulls through it stop working`,
+          );
+          break;
+        case "Quota":
+          one(
+            "QUOTA_DELETE",
+            (n) => `the quota of organization ${list(n)} will be removed: no storage limit`,
+          );
+          break;
+        default:
+          grouped(
+            "DELETE",
+            (n) =>
+              `${n.length === 1 ? `${c.kind} ${n[0]}` : `${n.length} ${c.kind}s (${list(n)})`} will be deleted`,
+          );
+      }
+      continue;
+    }
+    if (c.op === "replace") {
+      const why = c.replaceReasons?.length ? ` (${c.replaceReasons.join(", ")} cannot change in place)` : "";
+      if (c.kind === "Robot")
+        one(
+          "ROBOT_TOKEN_REGENERATED",
+          (n) =>
+            `robot ${list(n)} will be deleted and re-created${why}: it gets a NEW TOKEN; update every pull secret and CI variable that uses it`,
+        );
+      else one("REPLACE", (n) => `${c.kind} ${list(n)} will be deleted and re-created${why}`);
+    }
+    if (c.kind === "RepositoryMirror" && c.op === "update") {
+      if (field(c, "enabled", "old") === true && field(c, "enabled", "new") === false)
+        one(
+          "MIRROR_DISABLED",
+          (n) => `the mirror of ${list(n)} will be disabled: its images stop being synchronized`,
+        );
+    }
+    if (c.kind === "Repository" && c.op !== "create" && becomesPublic(c)) {
+      one(
+        "REPOSITORY_PUBLIC",
+        (n) => `repository ${list(n)} becomes PUBLIC: anyone who can reach Quay can pull it`,
+      );
+    }
+    if (c.kind === "Repository" && c.op === "create" && field(c, "visibility", "new") === "public") {
+      one(
+        "REPOSITORY_PUBLIC",
+        (n) => `repository ${list(n)} is created PUBLIC: anyone who can reach Quay can pull it`,
+      );
+    }
+  }
+  return out;
+}
+
+function becomesPublic(c: PlannedChange): boolean {
+  const f = c.fields.find((x) => x.field === "visibility");
+  return f !== undefined && f.new === "public" && f.old !== "public";
+}
+
+export type BudgetName = "maxDeletes" | "maxTenantChangePercent" | "requireAllowPublic";
+
+export interface BudgetCheck {
+  budget: BudgetName;
+  ok: boolean;
+  /** One line with the numbers (shown in the PR comment and in apply's refusal). */
+  message: string;
+}
+
+export interface BudgetStatus {
+  ok: boolean;
+  checks: BudgetCheck[];
+  /** Largest per-tenant change, for the status line. */
+  largestTenantChange?: { tenant: string; changed: number; existing: number; percent: number };
+  deletions: { deletes: number; replacements: number };
+}
+
+/** Whether a repository of the desired state acknowledges being public (`allowPublic: true`). */
+export type PublicAllowance = (organization: string, repository: string) => boolean;
+
+/** `allowPublic` of each repository in the tenant files. */
+export function publicAllowance(state: Pick<DesiredState, "tenants">): PublicAllowance {
+  const allowed = new Set<string>();
+  for (const t of state.tenants) {
+    for (const r of t.repositories) if (r.allowPublic) allowed.add(`${t.organization.name}/${r.name}`);
+  }
+  return (org, repo) => allowed.has(`${org}/${repo}`);
+}
+
+const pct = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
+
+/**
+ * The change budgets (ChangeBudgets in src/model/types.ts):
+ * - maxDeletes: deletions in one run; a replacement counts, since it deletes the object first;
+ * - maxTenantChangePercent: per tenant with at least minObjectsForPercent objects in the state, the
+ *   share of them updated, replaced or deleted; exactly the limit is allowed;
+ * - requireAllowPublic: a repository created public or turned public needs `allowPublic: true`.
+ */
+export function checkBudgets(
+  plan: Pick<Plan, "changes" | "tenants">,
+  budgets: ChangeBudgets,
+  allowPublic: PublicAllowance,
+): BudgetStatus {
+  const checks: BudgetCheck[] = [];
+  const deletes = plan.changes.filter((c) => c.op === "delete").length;
+  const replacements = plan.changes.filter((c) => c.op === "replace").length;
+  const deletions = deletes + replacements;
+  const detail = `${deletes} delete${deletes === 1 ? "" : "s"}, ${replacements} replacement${replacements === 1 ? "" : "s"}`;
+  checks.push(
+    deletions > budgets.maxDeletes
+      ? {
+          budget: "maxDeletes",
+          ok: false,
+          message: `${deletions} deletions (${detail}) exceed maxDeletes ${budgets.maxDeletes}`,
+        }
+      : {
+          budget: "maxDeletes",
+          ok: true,
+          message: `${deletions} deletion${deletions === 1 ? "" : "s"} (${detail}), at most ${budgets.maxDeletes}`,
+        },
+  );
+
+  let largest: BudgetStatus["largestTenantChange"];
+  const over: string[] = [];
+  for (const t of plan.tenants) {
+    if (t.existing === 0) continue;
+    const changed = t.counts.update + t.counts.replace + t.counts.delete;
+    const percent = (changed * 100) / t.existing;
+    if (t.existing >= budgets.minObjectsForPercent && (!largest || percent > largest.percent))
+      largest = { tenant: t.name, changed, existing: t.existing, percent };
+    if (t.existing >= budgets.minObjectsForPercent && percent > budgets.maxTenantChangePercent) {
+      over.push(
+        `tenant ${t.name}: ${changed} of its ${t.existing} objects changed (${pct(percent)}) exceeds maxTenantChangePercent ${budgets.maxTenantChangePercent}%`,
+      );
+    }
+  }
+  if (over.length > 0) {
+    for (const message of over) checks.push({ budget: "maxTenantChangePercent", ok: false, message });
+  } else {
+    checks.push({
+      budget: "maxTenantChangePercent",
+      ok: true,
+      message: largest
+        ? `largest tenant change ${largest.tenant} ${largest.changed}/${largest.existing} (${pct(largest.percent)}), at most ${budgets.maxTenantChangePercent}% (tenants with ${budgets.minObjectsForPercent}+ objects)`
+        : `no tenant with ${budgets.minObjectsForPercent}+ existing objects changes, at most ${budgets.maxTenantChangePercent}%`,
+    });
+  }
+
+  if (budgets.requireAllowPublic) {
+    const refused: string[] = [];
+    for (const c of plan.changes) {
+      if (c.kind !== "Repository" || c.op === "delete") continue;
+      const visibility = c.fields.find((f) => f.field === "visibility");
+      const publicNow = c.op === "create" ? visibility?.new === "public" : becomesPublic(c);
+      if (!publicNow) continue;
+      const [org = "", ...rest] = c.name.split("/");
+      if (!allowPublic(org, rest.join("/"))) refused.push(c.name);
+    }
+    checks.push(
+      refused.length > 0
+        ? {
+            budget: "requireAllowPublic",
+            ok: false,
+            message: `repositor${refused.length === 1 ? "y" : "ies"} ${refused.join(", ")} would become public without allowPublic: true in the tenant file`,
+          }
+        : {
+            budget: "requireAllowPublic",
+            ok: true,
+            message: "no repository turns public without allowPublic",
+          },
+    );
+  }
+
+  return {
+    ok: checks.every((c) => c.ok),
+    checks,
+    ...(largest ? { largestTenantChange: largest } : {}),
+    deletions: { deletes, replacements },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The plan on a terminal or in a CI log (preview's stdout, apply before it runs): one line per changed
+ * object with its fields below, grouped by tenant, then warnings, budgets and the checksum.
+ */
+import { describeChange } from "./format";
+import { type PreviewReport, verdict } from "./report";
+import type { ChangeOp, PlannedChange } from "./types";
+
+export const OP_SIGN: Record<ChangeOp, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
+
+export function changeLine(c: PlannedChange): string {
+  const why =
+    c.op === "replace" && c.replaceReasons?.length ? ` (replace: ${c.replaceReasons.join(", ")})` : "";
+  return `${OP_SIGN[c.op]} ${c.kind} ${c.name}${why}`;
+}
+
+export function renderPreviewText(report: PreviewReport): string {
+  const { plan } = report;
+  const c = plan.counts;
+  const out: string[] = [
+    `Plan for stack ${report.stack}${report.source.refreshed ? " (compared with the live registry)" : ""}: ` +
+      `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete, ${c.same} unchanged`,
+  ];
+  for (const t of plan.tenants) {
+    if (t.status === "unchanged") continue;
+    const status = t.status === "new" ? " (new tenant)" : t.status === "removed" ? " (removed)" : "";
+    out.push(`  ${t.name}${status}`);
+    for (const ch of plan.changes.filter((x) => x.tenant === t.name)) {
+      out.push(`    ${changeLine(ch)}`);
+      if (ch.op === "update" || ch.op === "replace")
+        for (const f of ch.fields) out.push(`        ${f.field}: ${describeChange(f)}`);
+    }
+  }
+  if (report.warnings.length > 0) {
+    out.push("warnings:");
+    for (const w of report.warnings) out.push(`  ! ${w.tenant}: ${w.message}`);
+  }
+  if (report.changedFiles) {
+    out.push(`tenant files changed since ${report.source.base ?? "the base"}:`);
+    if (report.changedFiles.length === 0) out.push("  (none)");
+    for (const f of report.changedFiles)
+      out.push(`  ${f.status} ${f.path}${f.from ? ` (from ${f.from})` : ""}`);
+  }
+  out.push(`budgets (${report.source.registryFile}):`);
+  for (const b of report.budgets.checks)
+    out.push(`  ${b.ok ? "ok     " : "BREACH "} ${b.budget}: ${b.message}`);
+  out.push(`verdict: ${verdict(report).text}`);
+  out.push(`checksum: ${report.checksum}`);
+  return `${out.join("\n")}\n`;
+}
