@@ -4,8 +4,13 @@
  * organizations), values that must parse, expiry. Rules read files defensively (scope.ts), so they
  * also run on files with schema errors and one run reports everything.
  */
-import type { RegistryConfig } from "./registry";
-import { maxQuotaBytes, NameOwners, type PatternMatch, restrictionPatterns } from "./registry";
+import {
+  maxQuotaBytes,
+  NameOwners,
+  type PatternMatch,
+  type RegistryConfig,
+  restrictionPatterns,
+} from "./registry";
 import { isNamespaceName, splitRobot, splitTeam } from "./names";
 import { arr, checkQuota, type FileScope, get, obj, type Path, str } from "./scope";
 import { didYouMean } from "./suggest";
@@ -42,7 +47,6 @@ interface Decl {
 }
 
 interface TenantState {
-  input: TenantInput;
   scope: FileScope;
   spec: Record<string, unknown> | undefined;
   /**
@@ -88,7 +92,6 @@ function declare(input: TenantInput): TenantState {
   // The organization defaults to metadata.name, as normalization does.
   const org = orgName === undefined ? (metaName ?? name) : str(orgName);
   const t: TenantState = {
-    input,
     scope,
     spec,
     name,
