@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import type { ChangeBudgets } from "../../../src/model/types";
+import { planFromEvents } from "../../../src/plan/events";
+import { checkBudgets, planWarnings, publicAllowance } from "../../../src/plan/safety";
+import type { Plan, PlannedChange, TenantPlan } from "../../../src/plan/types";
+import { samplePreviewEvents, STACK } from "./events";
+
+const BUDGETS: ChangeBudgets = {
+  maxDeletes: 10,
+  maxTenantChangePercent: 30,
+  minObjectsForPercent: 10,
+  requireAllowPublic: true,
+};
+const nobodyPublic = () => false;
+
+describe("warnings", () => {
+  const warnings = planWarnings(planFromEvents(STACK, samplePreviewEvents()));
+
+  it("names every destructive step with what it means", () => {
+    expect(warnings.map((w) => `${w.code} ${w.names.join(",")}`)).toEqual([
+      "MIRROR_DISABLED acme/ubi9",
+      "ROBOT_TOKEN_REGENERATED acme+ci",
+      "TEAM_DELETE acme/release-managers",
+      "REPOSITORY_PUBLIC newco/app",
+      "ORGANIZATION_RETAINED oldco",
+      "REPOSITORY_DELETE oldco/legacy",
+      "USER_DELETE oldco-ann,oldco-bob",
+    ]);
+    const token = warnings.find((w) => w.code === "ROBOT_TOKEN_REGENERATED")!;
+    expect(token.message).toBe(
+      "robot acme+ci will be deleted and re-created (description cannot change in place): it gets a NEW TOKEN; update every pull secret and CI variable that uses it",
+    );
+    expect(warnings.find((w) => w.code === "USER_DELETE")!.message).toBe(
+      "users oldco-ann, oldco-bob will be deleted from Quay, with everything in their namespaces",
+    );
+    expect(warnings.find((w) => w.code === "REPOSITORY_DELETE")!.message).toContain(
+      "DELETED with its images",
+    );
+    expect(warnings.find((w) => w.code === "ORGANIZATION_RETAINED")!.message).toContain("stays in Quay");
+  });
+
+  it("warns of a mirror's removal as a disable (Quay cannot delete one)", () => {
+    const c: PlannedChange = {
+      tenant: "acme",
+      kind: "RepositoryMirror",
+      name: "acme/ubi9",
+      op: "delete",
+      urn: "u",
+      fields: [{ field: "enabled", old: true }],
+    };
+    expect(planWarnings({ changes: [c] })[0]).toMatchObject({ code: "MIRROR_DISABLED" });
+  });
+});
+
+function planWith(tenant: Partial<TenantPlan> & { name: string }, changes: PlannedChange[] = []): Plan {
+  const counts = { create: 0, update: 0, replace: 0, delete: 0, same: 0, ...tenant.counts };
+  return {
+    stack: STACK,
+    changes,
+    tenants: [{ status: "changed", existing: 0, ...tenant, counts }],
+    counts,
+  };
+}
+
+const del = (i: number): PlannedChange => ({
+  tenant: "t",
+  kind: "Team",
+  name: `t/${i}`,
+  op: "delete",
+  urn: `u${i}`,
+  fields: [],
+});
+const rep = (i: number): PlannedChange => ({
+  tenant: "t",
+  kind: "Robot",
+  name: `t+${i}`,
+  op: "replace",
+  urn: `r${i}`,
+  fields: [],
+});
+
+describe("change budgets", () => {
+  it("maxDeletes: exactly the limit passes, one more is refused; replacements count", () => {
+    const at = checkBudgets(
+      { changes: [...Array.from({ length: 9 }, (_, i) => del(i)), rep(0)], tenants: [] },
+      BUDGETS,
+      nobodyPublic,
+    );
+    expect(at.checks[0]).toMatchObject({ budget: "maxDeletes", ok: true });
+    const over = checkBudgets(
+      { changes: [...Array.from({ length: 10 }, (_, i) => del(i)), rep(0)], tenants: [] },
+      BUDGETS,
+      nobodyPublic,
+    );
+    expect(over.ok).toBe(false);
+    expect(over.checks[0]).toEqual({
+      budget: "maxDeletes",
+      ok: false,
+      message: "11 deletions (10 deletes, 1 replacement) exceed maxDeletes 10",
+    });
+  });
+
+  it("maxTenantChangePercent: 30% of 10 objects passes, 4 of 10 is refused", () => {
+    const ok = checkBudgets(
+      planWith({ name: "t", existing: 10, counts: { update: 3, same: 7 } as never }),
+      BUDGETS,
+      nobodyPublic,
+    );
+    expect(ok.ok).toBe(true);
+    expect(ok.largestTenantChange).toEqual({ tenant: "t", changed: 3, existing: 10, percent: 30 });
+    const over = checkBudgets(
+      planWith({ name: "t", existing: 10, counts: { update: 2, delete: 1, replace: 1, same: 6 } as never }),
+      BUDGETS,
+      nobodyPublic,
+    );
+    expect(over.ok).toBe(false);
+    expect(over.checks.find((c) => !c.ok)!.message).toBe(
+      "tenant t: 4 of its 10 objects changed (40%) exceeds maxTenantChangePercent 30%",
+    );
+  });
+
+  it("maxTenantChangePercent applies from minObjectsForPercent objects on, and never to creates", () => {
+    const small = checkBudgets(
+      planWith({ name: "t", existing: 9, counts: { delete: 9 } as never }),
+      BUDGETS,
+      nobodyPublic,
+    );
+    expect(small.checks.find((c) => c.budget === "maxTenantChangePercent")!.ok).toBe(true);
+    const created = checkBudgets(
+      planWith({ name: "t", existing: 10, counts: { create: 50, same: 10 } as never }),
+      BUDGETS,
+      nobodyPublic,
+    );
+    expect(created.ok).toBe(true);
+  });
+
+  it("requireAllowPublic: a repository created or turned public needs allowPublic", () => {
+    const plan = planFromEvents(STACK, samplePreviewEvents());
+    const refused = checkBudgets(plan, BUDGETS, nobodyPublic);
+    expect(refused.checks.find((c) => c.budget === "requireAllowPublic")).toEqual({
+      budget: "requireAllowPublic",
+      ok: false,
+      message: "repository newco/app would become public without allowPublic: true in the tenant file",
+    });
+    const allowed = publicAllowance({
+      tenants: [
+        { organization: { name: "newco" }, repositories: [{ name: "app", allowPublic: true }] },
+      ] as never,
+    });
+    expect(
+      checkBudgets(plan, BUDGETS, allowed).checks.find((c) => c.budget === "requireAllowPublic")!.ok,
+    ).toBe(true);
+    expect(
+      checkBudgets(plan, { ...BUDGETS, requireAllowPublic: false }, nobodyPublic).checks.map((c) => c.budget),
+    ).not.toContain("requireAllowPublic");
+  });
+
+  it("a repository that stays public is no new exposure", () => {
+    const c: PlannedChange = {
+      tenant: "t",
+      kind: "Repository",
+      name: "t/r",
+      op: "update",
+      urn: "u",
+      fields: [{ field: "description", old: "a", new: "b" }],
+    };
+    expect(checkBudgets({ changes: [c], tenants: [] }, BUDGETS, nobodyPublic).ok).toBe(true);
+  });
+});
