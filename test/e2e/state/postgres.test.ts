@@ -87,6 +87,47 @@ describe("state on the postgres backend (issue 10)", () => {
     expect(rows.map((r) => r.key)).not.toContain(`pulumi_state_e2e/.pulumi/stacks/engine-proof/${name}.json`);
   });
 
+  it("needs a role that owns the state table and may create in its schema (docs/state.md, least privileges)", async () => {
+    const db = "pulumi_state_e2e";
+    // Only DML on the existing table: refused, because Pulumi runs CREATE TABLE/INDEX IF NOT EXISTS on every
+    // connection, and PostgreSQL checks CREATE on the schema and table ownership before "IF NOT EXISTS".
+    await pg.query("CREATE ROLE state_dml LOGIN PASSWORD 'dml-pw'");
+    await pg.query("GRANT USAGE ON SCHEMA public TO state_dml", db);
+    await pg.query("GRANT SELECT, INSERT, UPDATE, DELETE ON quay_gitops_state TO state_dml", db);
+    const dmlUrl = pg.backendUrl({ database: db, user: "state_dml", table: "quay_gitops_state" });
+    const dml = await (
+      await runPulumi(["stack", "ls"], {
+        stack: name,
+        backendUrl: dmlUrl,
+        env: { PGPASSWORD: "dml-pw" },
+        stackFlag: false,
+      })
+    ).done;
+    expect(dml.code).not.toBe(0);
+    console.log(`DML-only role: ${dml.stderr.trim()}`);
+    expect(dml.stderr).toMatch(/permission denied for schema public|must be owner of table/);
+
+    // A role that owns a schema of its own (search_path in the URL), and nothing in public: enough.
+    await pg.query("CREATE ROLE state_owner LOGIN PASSWORD 'owner-pw'");
+    await pg.query("REVOKE CREATE ON SCHEMA public FROM PUBLIC", db);
+    await pg.query("CREATE SCHEMA pulumi AUTHORIZATION state_owner", db);
+    const ownerUrl = `${pg.backendUrl({ database: db, user: "state_owner" })}&search_path=pulumi`;
+    const owner = await (
+      await runPulumi(["stack", "ls"], {
+        stack: name,
+        backendUrl: ownerUrl,
+        env: { PGPASSWORD: "owner-pw" },
+        stackFlag: false,
+      })
+    ).done;
+    expect(owner.code, owner.stderr).toBe(0);
+    const [t] = await pg.query<{ owner: string }>(
+      "SELECT tableowner AS owner FROM pg_tables WHERE schemaname = 'pulumi' AND tablename = 'pulumi_state'",
+      db,
+    );
+    expect(t?.owner).toBe("state_owner");
+  });
+
   it("shows the backend password as **** when it is in the URL", async () => {
     const withPassword = pg.backendUrl({ database: "no_such_db", user: "pulumi_ci", password: "s3cret-pw" });
     const run = await runPulumi(["stack", "ls"], { stack: name, backendUrl: withPassword, stackFlag: false });
