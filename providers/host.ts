@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { ConfigError, QuayGitopsError } from "../src/errors";
+import { ConfigError, type ErrorCode, isQuayGitopsError, QuayGitopsError } from "../src/errors";
 import { QuayClient } from "../src/quay/client";
 import { isQuayApiError } from "../src/quay/errors";
 import { QuaySession } from "../src/quay/api/session";
@@ -101,20 +101,37 @@ function kind(name: string): AnyKind {
   return k;
 }
 
+/**
+ * An error for the engine: what happened to which object, without a stack trace. Pulumi's provider
+ * host prints `${e}: ${e.stack}` for failed reads and deletes (PULUMI-NOTES A8), which for a Quay
+ * answer would bury the message under frames of our client; the message is the whole story.
+ */
+export class ProviderError extends QuayGitopsError {
+  constructor(code: ErrorCode, message: string, cause: unknown) {
+    super(code, message, { cause });
+    this.stack = message;
+  }
+  override toString(): string {
+    return "quay-gitops";
+  }
+}
+
 /** Errors carry Quay's answer and, for an endpoint that is not there, the feature flag to check. */
 function explain(k: AnyKind, id: string, e: unknown): Error {
   if (isQuayApiError(e) && e.unrouted && k.feature) {
-    return new QuayGitopsError(
+    return new ProviderError(
       "QG_ERR_CAPABILITY",
       `${k.kind} ${id}: the registry does not offer ${e.method} ${e.path}; ${k.feature} looks disabled in Quay's config.yaml`,
-      { cause: e },
+      e,
     );
   }
-  if (e instanceof Error) {
-    e.message = `${k.kind} ${id}: ${e.message}`;
-    return e;
-  }
-  return new Error(`${k.kind} ${id}: ${String(e)}`);
+  // Reads are cached and shared, so one error object may reach several resources: never mutate it.
+  if (isQuayGitopsError(e)) return new ProviderError(e.code, `${k.kind} ${id}: ${e.message}`, e);
+  // Anything else is a bug of ours: keep its stack.
+  const wrapped = new Error(`${k.kind} ${id}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  if (e instanceof Error && e.stack)
+    wrapped.stack = `${wrapped.message}\n${e.stack.split("\n").slice(1).join("\n")}`;
+  return wrapped;
 }
 
 export async function check(kindName: string, _olds: Props, news: Props) {

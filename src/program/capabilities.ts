@@ -1,29 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
-import { QuayGitopsError } from "../errors";
 import type { DesiredState } from "../model/types";
 import { type Feature, probeCapabilities } from "../quay/api/capabilities";
 import { QuaySession } from "../quay/api/session";
 import { QuayClient } from "../quay/client";
 
-/** Which features the desired state uses, and where (for the error message). */
-export function neededFeatures(state: DesiredState): Map<Feature, string[]> {
-  const needs = new Map<Feature, string[]>();
-  const need = (f: Feature, where: string) => needs.set(f, [...(needs.get(f) ?? []), where]);
+/** Which features the desired state uses, and where: feature → tenant file → what in it. */
+export function neededFeatures(state: DesiredState): Map<Feature, Map<string, Set<string>>> {
+  const needs = new Map<Feature, Map<string, Set<string>>>();
+  const need = (f: Feature, file: string, what: string) => {
+    const files = needs.get(f) ?? new Map<string, Set<string>>();
+    files.set(file, (files.get(file) ?? new Set<string>()).add(what));
+    needs.set(f, files);
+  };
   for (const t of state.tenants) {
     if (t.users.length > 0 && state.registry.users === "managed")
-      need("FEATURE_SUPER_USERS", `${t.file} (users)`);
+      need("FEATURE_SUPER_USERS", t.file, "users");
     if (t.quota) {
-      need("FEATURE_QUOTA_MANAGEMENT", `${t.file} (quota)`);
-      need("FEATURE_SUPER_USERS", `${t.file} (quota)`);
+      need("FEATURE_QUOTA_MANAGEMENT", t.file, "quota");
+      need("FEATURE_SUPER_USERS", t.file, "quota");
     }
-    if (t.proxyCache) need("FEATURE_PROXY_CACHE", `${t.file} (proxyCache)`);
+    if (t.proxyCache) need("FEATURE_PROXY_CACHE", t.file, "proxyCache");
     if (t.autoPrune.length > 0 || t.repositories.some((r) => r.autoPrune.length > 0)) {
-      need("FEATURE_AUTO_PRUNE", `${t.file} (autoPrune)`);
+      need("FEATURE_AUTO_PRUNE", t.file, "autoPrune");
     }
-    if (t.repositories.some((r) => r.mirror)) need("FEATURE_REPO_MIRROR", `${t.file} (mirror)`);
+    if (t.repositories.some((r) => r.mirror)) need("FEATURE_REPO_MIRROR", t.file, "mirror");
   }
   return needs;
 }
+
+const where = (files: Map<string, Set<string>>) =>
+  [...files].map(([file, what]) => `${file} (${[...what].join(", ")})`).join(", ");
 
 /**
  * Before an update changes anything: does the registry offer every feature the tenants use? A
@@ -48,9 +54,9 @@ export async function checkCapabilities(state: DesiredState): Promise<void> {
   try {
     const report = await probeCapabilities(new QuaySession(client), new Set(needs.keys()));
     if (report.missing.length > 0) {
-      const lines = report.missing.map((m) => `- ${m.reason}; used by ${needs.get(m.feature)!.join(", ")}`);
-      throw new QuayGitopsError(
-        "QG_ERR_CAPABILITY",
+      const lines = report.missing.map((m) => `- ${m.reason}; used by ${where(needs.get(m.feature)!)}`);
+      // RunError: Pulumi reports the message alone, without the program's stack trace.
+      throw new pulumi.RunError(
         `the registry at ${url} lacks what the tenant files use; nothing was applied:\n${lines.join("\n")}`,
       );
     }

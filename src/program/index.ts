@@ -28,7 +28,8 @@ async function program(): Promise<Record<string, unknown>> {
     pulumi.log.info(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
   }
   if (!result.state || problems.length > 0) {
-    throw new Error(
+    // RunError: Pulumi reports the message alone, without the program's stack trace.
+    throw new pulumi.RunError(
       `the tenant files are invalid; nothing was applied:\n${renderText(result.diagnostics, summarize(result.diagnostics, result.tenantFiles.length))}\nRun \`npx quay-gitops validate\` to check them.`,
     );
   }
@@ -41,8 +42,8 @@ async function program(): Promise<Record<string, unknown>> {
       if ("env" in ref) {
         const v = process.env[ref.env];
         if (v === undefined || v === "") {
-          throw new Error(
-            `${where}: environment variable ${ref.env} is not set (passwordFrom: { env: ${ref.env} })`,
+          throw new pulumi.RunError(
+            `${where}: environment variable ${ref.env} is not set (passwordFrom: { env: ${ref.env} }); set it in the environment that runs quay-gitops (in CI: from the secret store)`,
           );
         }
         return pulumi.secret(v);
