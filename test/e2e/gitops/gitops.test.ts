@@ -1,0 +1,273 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../../emulator/index";
+import { LOCAL_DEV_PASSPHRASE } from "../../../src/engine/env";
+import { names } from "../../../src/program/desired";
+import { loadDesiredState } from "../../../src/tenant";
+import { type CliResult, createGitRepo, type GitRepo, runCli } from "../../helpers/git";
+import { SAMPLE_SECRETS } from "../../helpers/lab";
+
+// Issue 6 "Must show", with the real CLI (bin/quay-gitops.js on dist/) on a temporary Git repository
+// (tenants/ and stacks/local.registry.yaml, pointed at with --repo) and the emulator:
+// - a branch that adds a partner previews exactly that partner's objects, and the Markdown names them;
+// - apply refuses a checksum mismatch and a budget breach, each with a clear message and no write;
+// - an out-of-band change makes `drift` exit 2 and name the object, the field and the actor.
+
+type PreviewJson = {
+  checksum: string;
+  changes: { tenant: string; kind: string; name: string; op: string }[];
+  changedFiles: { path: string; status: string }[];
+};
+type DriftJson = {
+  drift: boolean;
+  objects: {
+    tenant: string;
+    kind: string;
+    name: string;
+    status: string;
+    fields: {
+      field: string;
+      desired?: unknown;
+      live?: unknown;
+      attribution?: { actor: string | null; ours: boolean };
+    }[];
+  }[];
+};
+
+/** Every Quay object the program declares for one tenant, as `Kind name`. */
+function declaredObjects(repoDir: string, tenant: string): string[] {
+  const { state } = loadDesiredState({
+    root: repoDir,
+    registryFile: "stacks/local.registry.yaml",
+    now: new Date(),
+  });
+  const t = state!.tenants.find((x) => x.name === tenant)!;
+  const org = t.organization.name;
+  const out = [`Organization ${names.organization(org)}`];
+  for (const u of t.users) out.push(`User ${names.user(u.name)}`);
+  for (const r of t.robots) out.push(`Robot ${names.robot(r.fullName)}`);
+  for (const x of t.teams) out.push(`Team ${names.team(org, x.name)}`);
+  for (const d of t.defaultPermissions) out.push(`DefaultPermission ${names.defaultPermission(org, d)}`);
+  if (t.quota) out.push(`Quota ${names.quota(org)}`);
+  if (t.proxyCache) out.push(`ProxyCache ${names.proxyCache(org)}`);
+  for (const p of t.autoPrune) out.push(`AutoPrunePolicy ${names.autoPrune(org, undefined, p)}`);
+  for (const r of t.repositories) {
+    out.push(`Repository ${names.repository(org, r.name)}`);
+    if (r.mirror) out.push(`RepositoryMirror ${names.mirror(org, r.name)}`);
+    for (const p of r.autoPrune) out.push(`AutoPrunePolicy ${names.autoPrune(org, r.name, p)}`);
+  }
+  return out.sort();
+}
+
+describe("preview, apply and drift on a Git repository (issue 6)", () => {
+  let emu: RunningEmulator;
+  let repo: GitRepo;
+  let work: string;
+  let env: Record<string, string>;
+  let reviewed: PreviewJson;
+  const outputs: string[] = [];
+
+  const api = async <T = unknown>(method: string, p: string, body?: unknown, token = emu.token) => {
+    const res = await fetch(`${emu.url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
+  };
+  const writes = async () => (await api<{ writes: number }>("GET", "/_emulator/stats")).data.writes;
+  const cli = async (...args: string[]): Promise<CliResult> => {
+    const r = await runCli(
+      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
+      env,
+    );
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
+  const file = (name: string) => path.join(work, name);
+
+  beforeAll(async () => {
+    emu = await startEmulator({ port: 0, quiet: true });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-gitops-"));
+    // The registry file names `lab-automation` as an existing user.
+    await api("POST", "/api/v1/superuser/users/", {
+      username: "lab-automation",
+      email: "automation@lab.example",
+    });
+    repo = createGitRepo({ tenants: ["acme"] });
+    env = {
+      QUAY_URL: emu.url,
+      QUAY_TOKEN: emu.token,
+      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
+      ...SAMPLE_SECRETS,
+      // The run must not depend on where the test runs (CI sets these).
+      GITHUB_ACTIONS: "",
+      GITLAB_CI: "",
+      QUAY_GITOPS_TENANTS_DIR: "",
+      QUAY_GITOPS_REGISTRY_FILE: "",
+      QUAY_GITOPS_REPO: "",
+      QUAY_GITOPS_APPLY_BRANCH: "",
+    };
+    const first = await cli("apply");
+    expect(first.code, first.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    await emu?.close();
+    repo?.dispose();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("refuses uncommitted changes and other branches before reading Quay", async () => {
+    await api("POST", "/_emulator/stats/reset");
+    repo.write("tenants/scratch.yaml", "not committed\n");
+    const dirty = await cli("apply");
+    expect(dirty.code).toBe(1);
+    expect(dirty.stderr).toContain("refused: the working tree");
+    expect(dirty.stderr).toContain("?? tenants/scratch.yaml");
+    repo.remove("tenants/scratch.yaml");
+    repo.git("checkout", "-q", "-b", "experiment");
+    const branch = await cli("apply");
+    expect(branch.code).toBe(1);
+    expect(branch.stderr).toContain(
+      "HEAD is on branch experiment, but stack local is only applied from branch main",
+    );
+    repo.git("checkout", "-q", "main");
+    repo.git("branch", "-q", "-D", "experiment");
+    expect((await api<{ total: number }>("GET", "/_emulator/stats")).data.total).toBe(0);
+  });
+
+  it("a branch that adds a partner previews exactly that partner's objects, and the Markdown names them", async () => {
+    repo.git("checkout", "-q", "-b", "add-initech");
+    repo.addSampleTenant("initech");
+    repo.commit("Onboard Initech");
+    await api("POST", "/_emulator/stats/reset");
+
+    const r = await cli(
+      "preview",
+      "--base",
+      "main",
+      "--markdown",
+      file("preview.md"),
+      "--json",
+      file("preview.json"),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(await writes()).toBe(0);
+
+    reviewed = JSON.parse(fs.readFileSync(file("preview.json"), "utf8")) as PreviewJson;
+    expect(reviewed.changes.every((c) => c.tenant === "initech" && c.op === "create")).toBe(true);
+    expect(reviewed.changes.map((c) => `${c.kind} ${c.name}`).sort()).toEqual(
+      declaredObjects(repo.dir, "initech"),
+    );
+    expect(reviewed.changedFiles).toEqual([{ path: "tenants/initech.yaml", status: "added" }]);
+
+    const md = fs.readFileSync(file("preview.md"), "utf8");
+    expect(md.split("\n")[0]).toBe("<!-- quay-gitops:preview stack=local -->");
+    expect(md).toContain("### initech (new tenant) · `tenants/initech.yaml`");
+    for (const c of reviewed.changes) expect(md).toContain(`\`${c.name}\``);
+    expect(md).not.toContain("### acme");
+    expect(md).toContain("- `tenants/initech.yaml` added");
+    expect(md).toContain(`<!-- quay-gitops:checksum=${reviewed.checksum} -->`);
+  });
+
+  it("apply refuses a plan that is not the reviewed one, with a clear message and no write", async () => {
+    repo.git("checkout", "-q", "main");
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge add-initech", "add-initech");
+    await api("POST", "/_emulator/stats/reset");
+    const r = await cli("apply", "--expect-checksum", `sha256:${"0".repeat(64)}`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "refused: the plan is not the one that was reviewed; nothing was changed in Quay.",
+    );
+    expect(r.stderr).toContain(`fresh plan        ${reviewed.checksum}`);
+    expect(await writes()).toBe(0);
+  });
+
+  it("apply with the reviewed checksum applies it and records commit and branch in the stack", async () => {
+    const r = await cli("apply", "--expect-checksum", reviewed.checksum);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`applied stack local from main at ${repo.head().slice(0, 12)}`);
+    expect(r.stdout).toContain(`initech: ${reviewed.changes.length} created`);
+    expect((await api("GET", "/api/v1/organization/initech")).status).toBe(200);
+    const state = JSON.parse(
+      fs.readFileSync(path.join(work, "state", ".pulumi", "stacks", "quay-gitops", "local.json"), "utf8"),
+    );
+    const root = state.checkpoint.latest.resources.find(
+      (x: { type: string }) => x.type === "pulumi:pulumi:Stack",
+    );
+    expect(root.outputs).toMatchObject({ gitCommit: repo.head(), gitBranch: "main" });
+  });
+
+  it("apply refuses a budget breach with a clear message and no write", async () => {
+    repo.git("rm", "-q", "tenants/acme.yaml");
+    repo.commit("Offboard Acme");
+    await api("POST", "/_emulator/stats/reset");
+    const r = await cli("apply");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "refused: the plan breaks the change budgets of stacks/local.registry.yaml; nothing was changed in Quay:",
+    );
+    expect(r.stderr).toMatch(
+      /maxDeletes: \d+ deletions \(\d+ deletes, 0 replacements\) exceed maxDeletes 10/,
+    );
+    expect(r.stderr).toContain("runs the apply again with --force");
+    expect(await writes()).toBe(0);
+    repo.git("reset", "-q", "--hard", "HEAD~1");
+  });
+
+  it("an out-of-band change makes drift exit 2 and names the object, the field and the actor", async () => {
+    // Oscar, an owner of acme, edits a team in the Quay UI with his own token.
+    await api("POST", "/api/v1/superuser/users/", { username: "oscar", email: "oscar@lab.example" });
+    expect((await api("PUT", "/api/v1/organization/acme/team/owners/members/oscar", {})).status).toBe(200);
+    const minted = await api<{ token: string }>("POST", "/_emulator/tokens", {
+      user: "oscar",
+      scopes: ["org:admin"],
+    });
+    const edit = await api(
+      "PUT",
+      "/api/v1/organization/acme/team/developers",
+      { role: "member", description: "Edited in the UI by Oscar" },
+      minted.data.token,
+    );
+    expect(edit.status).toBe(200);
+    await api("POST", "/_emulator/stats/reset");
+
+    const r = await cli("drift", "--markdown", file("drift.md"), "--json", file("drift.json"));
+    expect(r.code, r.stderr).toBe(2);
+    expect(await writes()).toBe(0);
+    const report = JSON.parse(fs.readFileSync(file("drift.json"), "utf8")) as DriftJson;
+    expect(report.drift).toBe(true);
+    expect(report.objects.map((o) => `${o.kind} ${o.name}`)).toEqual(["Team acme/developers"]);
+    expect(report.objects[0]!.fields).toEqual([
+      {
+        field: "description",
+        desired: "Acme engineers",
+        live: "Edited in the UI by Oscar",
+        attribution: expect.objectContaining({
+          actor: "oscar",
+          ours: false,
+          action: "org_set_team_description",
+        }),
+      },
+    ]);
+    const md = fs.readFileSync(file("drift.md"), "utf8");
+    expect(md).toMatch(
+      /\| acme \| Team `acme\/developers` \| `description` \| `"Acme engineers"` \| `"Edited in the UI by Oscar"` \| oscar at .* \|/,
+    );
+    expect(r.stdout).toContain("by oscar at");
+  });
+
+  it("no output holds a secret", () => {
+    const files = ["preview.md", "preview.json", "drift.md", "drift.json"].map((f) =>
+      fs.readFileSync(file(f), "utf8"),
+    );
+    const all = [...outputs, ...files].join("\n");
+    for (const secret of [emu.token, LOCAL_DEV_PASSPHRASE, ...Object.values(SAMPLE_SECRETS)]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+});
