@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadDesiredState } from "../../../src/tenant";
+import { loadDesiredState, loadDesiredStateFromFiles } from "../../../src/tenant";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
@@ -68,5 +68,30 @@ describe("the sample lab (tenants/ and stacks/local.registry.yaml)", () => {
     expect(later.diagnostics.map((d) => d.severity)).toEqual(later.diagnostics.map(() => "notice"));
     expect(later.diagnostics.length).toBeGreaterThan(0);
     expect(later.state).toBeDefined();
+  });
+});
+
+describe("the examples in docs/tenants.md", () => {
+  const doc = fs.readFileSync(path.join(ROOT, "docs/tenants.md"), "utf8");
+  const block = (modeline: string) => {
+    const start = doc.indexOf(`\`\`\`yaml\n${modeline}`);
+    expect(start, modeline).toBeGreaterThanOrEqual(0);
+    const body = doc.slice(start + "```yaml\n".length);
+    return body.slice(0, body.indexOf("```"));
+  };
+
+  it("the tenant and registry examples validate together", () => {
+    const r = loadDesiredStateFromFiles({
+      files: {
+        "tenants/acme.yaml": block(
+          "# yaml-language-server: $schema=../schemas/tenant.schema.json\napiVersion",
+        ),
+        "stacks/local.registry.yaml": block(
+          "# yaml-language-server: $schema=../schemas/registry.schema.json",
+        ),
+      },
+      now: new Date("2026-06-01T00:00:00Z"),
+    });
+    expect(r.diagnostics).toEqual([]);
   });
 });
