@@ -72,7 +72,7 @@ function run(input: LoadSourcesInput, bag: DiagnosticBag): Omit<LoadResult, "ten
     }
     const scope = new FileScope(parsed, bag);
     // Schema errors do not stop the file: the rules read it defensively and report more at once.
-    // Normalization runs only when nothing at all was reported, so it sees schema-valid files only.
+    // Normalization runs only when no error at all was reported, so it sees schema-valid files only.
     guarded(bag, source.path, () => checkSchema("tenant", parsed, bag));
     tenants.push({ scope, stem: stem(source.path), value: parsed.value });
   }
