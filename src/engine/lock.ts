@@ -109,15 +109,19 @@ export function stackLockedError(
   lines.push(
     dead
       ? "The holder is gone (a killed or crashed run), so the lock is stale:"
-      : "Either another preview/apply of this stack is running (wait for it and run again; CI should serialize runs per stack),",
+      : "Either another apply/refresh/destroy of this stack is running (wait for it, then run again; CI should",
     dead
       ? ""
-      : "or an earlier run was killed before it could release its lock. Only once you are sure the holder is gone:",
+      : "serialize runs per stack), or an earlier run was killed before it could release its lock. Only once",
+    dead ? "" : "you are sure the holder is gone:",
   );
+  const steps: [string, string][] = [
+    ["remove the lock:", `pulumi cancel --yes${stackFlag}`],
+    ["drop its half-done creates:", `pulumi refresh --clear-pending-creates --yes${stackFlag}`],
+    ["converge:", `quay-gitops apply (or pulumi up --refresh --yes${stackFlag})`],
+  ];
+  for (const [i, [what, how]] of steps.entries()) lines.push(`  ${i + 1}. ${what.padEnd(28)} ${how}`);
   lines.push(
-    `  1. remove the lock:           pulumi cancel --yes${stackFlag}`,
-    `  2. drop its half-done creates: pulumi refresh --clear-pending-creates --yes${stackFlag}`,
-    `  3. converge:                  quay-gitops apply (or pulumi up --refresh --yes${stackFlag})`,
     "Use the same backend (PULUMI_BACKEND_URL or --backend) and passphrase; creates adopt objects the killed run",
     "made without recording them. See docs/state.md, Recovery.",
   );
