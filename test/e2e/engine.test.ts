@@ -73,7 +73,9 @@ describe("Pulumi engine, offline build (issue 2)", () => {
 
   afterAll(async () => {
     await kv?.close();
-    fs.rmSync(path.join(projectRoot, "test", "fixtures", "engine-proof", "Pulumi.proof.yaml"), { force: true });
+    fs.rmSync(path.join(projectRoot, "test", "fixtures", "engine-proof", "Pulumi.proof.yaml"), {
+      force: true,
+    });
     if (backendDir) fs.rmSync(backendDir, { recursive: true, force: true });
   });
 
@@ -107,7 +109,9 @@ describe("Pulumi engine, offline build (issue 2)", () => {
   it("sees drift on refresh and repairs it with up --refresh", async () => {
     kv.items.set("alpha", "changed behind our back");
     kv.items.delete("beta");
-    await expect(stack.preview({ refresh: true, expectNoChanges: true })).rejects.toThrow(/no changes were expected/i);
+    await expect(stack.preview({ refresh: true, expectNoChanges: true })).rejects.toThrow(
+      /no changes were expected/i,
+    );
     const refresh = await stack.refresh();
     expect(refresh.summary.resourceChanges?.update).toBe(1);
     expect(refresh.summary.resourceChanges?.delete).toBe(1);
