@@ -176,8 +176,11 @@ export async function engineUp(
   );
   let duration: number | undefined;
   try {
+    // A targeted `up --refresh` refuses targets that are not in the state yet (the creates: "Target ...
+    // could not be found in the stack", CLI v3.259.0), so a targeted run refreshes first, on its own.
+    if (opts.targets) await stack.refresh({ color: "never", suppressProgress: true });
     const r = await stack.up({
-      refresh: true,
+      refresh: opts.targets === undefined,
       onEvent,
       color: "never",
       suppressProgress: true,

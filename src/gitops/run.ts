@@ -219,16 +219,17 @@ async function checkGit(
   return { commit: state.commit, branch };
 }
 
-/** The URNs `up --target` gets for an additive-only run: every create and update, and their parents. */
+/**
+ * The URNs `up --target` gets for an additive-only run: every create and update, and the Tenant
+ * components being created (a new tenant's objects need their parent). Existing components and the
+ * stack are not targeted: Pulumi counts the children of a targeted resource as its dependents, and
+ * refuses to leave their deletes out ("will be destroyed but was not specified in --target list").
+ */
 export function additiveTargets(p: Planned): { targets: string[]; deferred: PlannedChange[] } {
   const keep = p.report.plan.changes.filter((c) => c.op === "create" || c.op === "update");
   const deferred = p.report.plan.changes.filter((c) => c.op === "delete" || c.op === "replace");
-  const { structure } = p.preview;
   const targets = new Set(keep.map((c) => c.urn));
-  // The stack (its outputs record the commit) and the Tenant components (a new one must exist before
-  // its children) are always targeted; a component being removed is a delete and stays for later.
-  if (structure.stackUrn) targets.add(structure.stackUrn);
-  for (const t of structure.tenants) if (t.op !== "delete") targets.add(t.urn);
+  for (const t of p.preview.structure.tenants) if (t.op === "create") targets.add(t.urn);
   return { targets: [...targets].sort(), deferred };
 }
 

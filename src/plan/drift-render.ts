@@ -79,7 +79,9 @@ export function renderDriftMarkdown(r: DriftReport): string {
   const notes: string[] = [];
   if (r.since) notes.push(`audit logs read since the last apply (${mdText(r.since)})`);
   if (r.attributionNote) notes.push(mdText(r.attributionNote));
-  notes.push(`changes to the tenant files that are not applied yet are not drift: see ${code("quay-gitops preview")}`);
+  notes.push(
+    `changes to the tenant files that are not applied yet are not drift: see ${code("quay-gitops preview")}`,
+  );
   lines.push(`<sub>${notes.join(" · ")}</sub>`);
   return `${lines.join("\n")}\n`;
 }

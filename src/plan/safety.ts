@@ -261,7 +261,7 @@ export function checkBudgets(
     if (t.existing === 0) continue;
     const changed = t.counts.update + t.counts.replace + t.counts.delete;
     const percent = (changed * 100) / t.existing;
-    if (t.existing >= budgets.minObjectsForPercent && (!largest || percent > largest.percent))
+    if (changed > 0 && t.existing >= budgets.minObjectsForPercent && (!largest || percent > largest.percent))
       largest = { tenant: t.name, changed, existing: t.existing, percent };
     if (t.existing >= budgets.minObjectsForPercent && percent > budgets.maxTenantChangePercent) {
       over.push(
@@ -277,7 +277,7 @@ export function checkBudgets(
       ok: true,
       message: largest
         ? `largest tenant change ${largest.tenant} ${largest.changed}/${largest.existing} (${pct(largest.percent)}), at most ${budgets.maxTenantChangePercent}% (tenants with ${budgets.minObjectsForPercent}+ objects)`
-        : `no tenant with ${budgets.minObjectsForPercent}+ existing objects changes, at most ${budgets.maxTenantChangePercent}%`,
+        : `no existing object of a tenant with ${budgets.minObjectsForPercent}+ objects changes, at most ${budgets.maxTenantChangePercent}%`,
     });
   }
 

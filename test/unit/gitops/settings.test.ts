@@ -50,7 +50,7 @@ describe("--no-deletes targets", () => {
     fields: [],
   });
 
-  it("keep creates and updates with the stack and the surviving Tenant components; defer the rest", () => {
+  it("keep creates and updates and the new Tenant components; defer deletes and replacements", () => {
     const planned = {
       report: {
         plan: {
@@ -67,13 +67,15 @@ describe("--no-deletes targets", () => {
           stackUrn: "urn:stack",
           tenants: [
             { name: "t", urn: "urn:tenant:t", op: "same" },
+            { name: "new", urn: "urn:tenant:new", op: "create" },
             { name: "gone", urn: "urn:tenant:gone", op: "delete" },
           ],
         },
       },
     } as unknown as Planned;
     const { targets, deferred } = additiveTargets(planned);
-    expect(targets).toEqual(["urn:a", "urn:b", "urn:stack", "urn:tenant:t"]);
+    // Not the stack nor existing components: Pulumi would count their children's deletes as targeted.
+    expect(targets).toEqual(["urn:a", "urn:b", "urn:tenant:new"]);
     expect(deferred.map((d) => d.name)).toEqual(["c", "d"]);
   });
 });
