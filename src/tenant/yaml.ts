@@ -20,6 +20,7 @@ import {
   visit,
 } from "yaml";
 import type { DiagnosticBag, Position } from "./diagnostics";
+import { parseSimpleYaml } from "./simple-yaml";
 
 /** Tenant files are small (the largest sample is a few KiB); 1 MiB leaves room and bounds memory. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -195,6 +196,9 @@ function parseDocuments(text: string, lineCounter: LineCounter): Document.Parsed
 }
 
 export function parseYaml(file: string, text: string, bag: DiagnosticBag): YamlFile | undefined {
+  // Most files are plain YAML: read them fast; everything else (and every error) takes the full parser.
+  const simple = parseSimpleYaml(text);
+  if (simple) return { file, value: simple.value, locator: new Locator(text) };
   const lineCounter = new LineCounter();
   const docs = parseDocuments(text, lineCounter);
   const pos = (offset: number): Position => {
