@@ -73,6 +73,8 @@ async function open(t: EngineTarget): Promise<Stack> {
 export interface PreviewOutcome {
   plan: Plan;
   messages: EngineMessage[];
+  /** The stack config's secret values (decrypted), so no output can show them (values.ts `redactText`). */
+  secretConfig: string[];
   /** URNs that `up --target` needs besides the changes: the stack itself and the Tenant components. */
   structure: { stackUrn: string | undefined; tenants: { name: string; urn: string; op: string }[] };
 }
@@ -100,6 +102,7 @@ export async function enginePreview(t: EngineTarget, opts: { refresh: boolean })
   t.log?.(
     `previewing stack ${t.stack}${opts.refresh ? ", reading every object from Quay first" : " against the last recorded state"} ...`,
   );
+  const secretConfig: string[] = [];
   try {
     await stack.preview({
       refresh: opts.refresh,
@@ -107,10 +110,17 @@ export async function enginePreview(t: EngineTarget, opts: { refresh: boolean })
       color: "never",
       suppressProgress: true,
     });
+    for (const v of Object.values(await stack.getAllConfig()))
+      if (v.secret && v.value) secretConfig.push(v.value);
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
-  return { plan: planFromEvents(t.stack, c.events), messages: c.messages, structure: structureOf(c.events) };
+  return {
+    plan: planFromEvents(t.stack, c.events),
+    messages: c.messages,
+    secretConfig,
+    structure: structureOf(c.events),
+  };
 }
 
 export interface AppliedChange {
@@ -202,6 +212,8 @@ export interface DriftOutcome {
   lastApply: { start: Date; end: Date } | undefined;
   /** The stack's config (secrets decrypted): the Quay connection when it is kept there. */
   config: Record<string, string>;
+  /** Its secret values, to keep out of every output. */
+  secretConfig: string[];
 }
 
 /** `pulumi refresh --preview-only`: reads every object and compares it with the state; writes nothing. */
@@ -211,15 +223,19 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
   t.log?.(`reading every object of stack ${t.stack} from Quay (refresh preview; nothing is written) ...`);
   let lastApply: DriftOutcome["lastApply"];
   const config: Record<string, string> = {};
+  const secretConfig: string[] = [];
   try {
     await stack.previewRefresh({ onEvent: c.onEvent, color: "never", suppressProgress: true });
     const history = await stack.history(20, 1);
     const last = history.find((h) => h.kind === "update" && h.result === "succeeded");
     if (last?.startTime)
       lastApply = { start: new Date(last.startTime), end: new Date(last.endTime ?? last.startTime) };
-    for (const [k, v] of Object.entries(await stack.getAllConfig())) config[k] = v.value;
+    for (const [k, v] of Object.entries(await stack.getAllConfig())) {
+      config[k] = v.value;
+      if (v.secret && v.value) secretConfig.push(v.value);
+    }
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
-  return { report: driftFromEvents(t.stack, c.events), lastApply, config };
+  return { report: driftFromEvents(t.stack, c.events), lastApply, config, secretConfig };
 }

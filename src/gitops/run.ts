@@ -113,7 +113,13 @@ async function plan(
     changedFiles: files,
     notes: load.diagnostics.map(MESSAGE_NOTE),
   });
-  return { kind: "planned", report, state, preview, secrets: knownSecrets({ state, env: ctx.env }) };
+  return {
+    kind: "planned",
+    report,
+    state,
+    preview,
+    secrets: knownSecrets({ state, env: ctx.env, extra: preview.secretConfig }),
+  };
 }
 
 export interface PreviewOptions {
@@ -328,10 +334,7 @@ const CLOCK_SLACK_MS = 5 * 60_000;
 export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Drifted> {
   const outcome = await engineDrift(target(ctx, {}));
   let report = outcome.report;
-  const secrets = knownSecrets({
-    env: ctx.env,
-    extra: [outcome.config["quay-gitops:token"]].filter((x): x is string => !!x),
-  });
+  const secrets = knownSecrets({ env: ctx.env, extra: outcome.secretConfig });
   const last = outcome.lastApply;
   if (last) report = { ...report, since: last.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
   if (report.objects.length === 0 || !opts.attribution) return { report, secrets };

@@ -42,6 +42,18 @@ const oldValue = (c: PlannedChange, name: string): PlanValue | undefined => fiel
 const list = (names: string[]): string => names.join(", ");
 const plural = (names: string[], one: string, many: string): string => (names.length === 1 ? one : many);
 
+/** Kinds in words, for messages that name several objects. */
+function kindWords(kind: string): { one: string; many: string } {
+  switch (kind) {
+    case "AutoPrunePolicy":
+      return { one: "auto-prune policy", many: "auto-prune policies" };
+    case "DefaultPermission":
+      return { one: "default permission", many: "default permissions" };
+    default:
+      return { one: kind, many: `${kind}s` };
+  }
+}
+
 /** What a warning says about one or several objects of one kind. */
 type Template = (names: string[]) => string;
 
@@ -150,7 +162,7 @@ export function planWarnings(plan: Pick<Plan, "changes">): PlanWarning[] {
           grouped(
             "DELETE",
             (n) =>
-              `${n.length === 1 ? `${c.kind} ${n[0]}` : `${n.length} ${c.kind}s (${list(n)})`} will be deleted`,
+              `${n.length === 1 ? `${kindWords(c.kind).one} ${n[0]}` : `${n.length} ${kindWords(c.kind).many} (${list(n)})`} will be deleted`,
           );
       }
       continue;

@@ -39,6 +39,26 @@ describe("warnings", () => {
     expect(warnings.find((w) => w.code === "ORGANIZATION_RETAINED")!.message).toContain("stays in Quay");
   });
 
+  it("groups deletes of one kind per tenant, in words", () => {
+    const policy = (name: string): PlannedChange => ({
+      tenant: "g",
+      kind: "AutoPrunePolicy",
+      name,
+      op: "delete",
+      urn: name,
+      fields: [],
+    });
+    expect(planWarnings({ changes: [policy("g/prune/a")] })[0]!.message).toBe(
+      "auto-prune policy g/prune/a will be deleted",
+    );
+    const both = planWarnings({ changes: [policy("g/prune/a"), policy("g/prune/b")] });
+    expect(both).toHaveLength(1);
+    expect(both[0]).toMatchObject({
+      names: ["g/prune/a", "g/prune/b"],
+      message: "2 auto-prune policies (g/prune/a, g/prune/b) will be deleted",
+    });
+  });
+
   it("warns of a mirror's removal as a disable (Quay cannot delete one)", () => {
     const c: PlannedChange = {
       tenant: "acme",
