@@ -182,7 +182,7 @@ export async function engineUp(
     if (f && kindOf(f.type)) t.log?.(`  FAILED ${f.op} ${kindOf(f.type)} ${urnName(f.urn)}`);
   };
   t.log?.(
-    `applying to stack ${t.stack} (refresh, then up${opts.targets ? `, ${opts.targets.length} targets` : ""}) ...`,
+    `applying to stack ${t.stack} (refresh, then up${opts.targets ? `, ${opts.targets.length} target${opts.targets.length === 1 ? "" : "s"}` : ""}) ...`,
   );
   let duration: number | undefined;
   try {
