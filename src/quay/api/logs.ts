@@ -1,5 +1,5 @@
 import type { QuayClient } from "../client";
-import { isQuayApiError } from "../errors";
+import { isQuayApiError, isQuayConnectionError } from "../errors";
 import { apiPath } from "../paths";
 
 /**
@@ -85,7 +85,10 @@ function unavailable(e: unknown, what: string): LogsResult {
         reason: `the token may not read ${what} (${e.status}; it needs ${e.requiredScopes?.join(" or ") ?? "more scopes"})`,
       };
     if (e.status === 400 || e.status === 404) return { ok: false, reason: `${what} does not exist any more` };
+    // Attribution is best effort: a log Quay cannot serve must not hide the drift itself.
+    return { ok: false, reason: `Quay answered ${e.status} for ${what}` };
   }
+  if (isQuayConnectionError(e)) return { ok: false, reason: `no answer from Quay for ${what}` };
   throw e;
 }
 
