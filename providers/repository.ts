@@ -6,6 +6,7 @@ import {
   getRepository,
   listTeamPermissions,
   listUserPermissions,
+  orgTeamGrants,
   putPermission,
   type RepoListItem,
   setDescription,
@@ -67,10 +68,23 @@ export function permissionsOf(
   return sortByKindName(out);
 }
 
-async function livePermissions(c: Context, d: RepositoryInputs): Promise<RepoPermissionModel[]> {
+/**
+ * The repository's live grants. `orgWide` (refresh): team grants come from the organization's
+ * per-team lists when those take fewer requests than one list per repository (orgTeamGrants); in
+ * create and update our own writes have just dropped the cache, so the repository's list is cheaper.
+ */
+async function livePermissions(
+  c: Context,
+  d: RepositoryInputs,
+  opts: { orgWide?: boolean } = {},
+): Promise<RepoPermissionModel[]> {
+  const teamGrants = async () => {
+    const byRepo = opts.orgWide ? await orgTeamGrants(c.session, d.namespace) : undefined;
+    return byRepo ? (byRepo.get(d.name) ?? {}) : listTeamPermissions(c.session, d.namespace, d.name);
+  };
   const [users, teams, me] = await Promise.all([
     listUserPermissions(c.session, d.namespace, d.name),
-    listTeamPermissions(c.session, d.namespace, d.name),
+    teamGrants(),
     c.session.me(),
   ]);
   return permissionsOf(users, teams, {
@@ -190,7 +204,7 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
   async read(c, _id, state) {
     const r = await getRepository(c.session, state.namespace, state.name);
     if (!r) return undefined;
-    return liveOf(r, state, await livePermissions(c, state));
+    return liveOf(r, state, await livePermissions(c, state, { orgWide: true }));
   },
 
   async update(c, _id, state, d, changed) {

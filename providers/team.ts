@@ -4,6 +4,7 @@ import {
   addTeamMember,
   deleteTeam,
   listTeamMembers,
+  orgTeamMembers,
   putTeam,
   removeTeamMember,
   type TeamMemberView,
@@ -97,7 +98,15 @@ export const team: Kind<TeamInputs, TeamState> = {
     const org = await getOrganization(c.session, state.organization);
     const summary = org?.teams?.[state.name];
     if (!summary) return undefined;
-    const members = await liveMembers(c, state);
+    // A refresh reads every team of the org: two org-wide lists serve them all (QUAY-API §1.5b),
+    // unless they may miss someone (see orgTeamMembers) or do not add up to the team's member_count
+    // (a robot of another organization, §7.4): then the team's own list decides.
+    const byTeam = await orgTeamMembers(c.session, state.organization);
+    const fromOrg = byTeam?.get(state.name) ?? [];
+    const members =
+      byTeam && fromOrg.length === summary.member_count
+        ? membersOf(fromOrg, state.name, (await c.session.me()).username, state.members)
+        : await liveMembers(c, state);
     if (!members) return undefined;
     return { ...state, role: summary.role, description: summary.description ?? "", members };
   },

@@ -66,13 +66,44 @@ export async function probeCapabilities(
   return { missing, superUser: me.superUser, discovered: registered !== undefined };
 }
 
-async function discover(s: QuaySession): Promise<Set<string> | undefined> {
-  try {
-    const r = await s.client.request<{ paths?: Record<string, unknown> }>("GET", "/api/v1/discovery");
-    return new Set(Object.keys(r.data?.paths ?? {}).map(shape));
-  } catch (e) {
-    if (isQuayApiError(e) && (e.unrouted || e.status === 404 || e.status === 401 || e.status === 403))
-      return undefined;
-    throw e;
+const discovered = new WeakMap<QuaySession, Promise<Set<string> | undefined>>();
+
+/**
+ * The API paths the registry registers (its Swagger document, §16.3), with `{}` for every path
+ * parameter; undefined when it does not serve the document. One request per session (run).
+ */
+export function discover(s: QuaySession): Promise<Set<string> | undefined> {
+  let p = discovered.get(s);
+  if (!p) {
+    p = (async () => {
+      try {
+        const r = await s.client.request<{ paths?: Record<string, unknown> }>("GET", "/api/v1/discovery");
+        return new Set(Object.keys(r.data?.paths ?? {}).map(shape));
+      } catch (e) {
+        if (isQuayApiError(e) && (e.unrouted || e.status === 404 || e.status === 401 || e.status === 403))
+          return undefined;
+        throw e;
+      }
+    })();
+    discovered.set(s, p);
+    // A failed request is not remembered: the next caller asks again.
+    p.catch(() => {
+      if (discovered.get(s) === p) discovered.delete(s);
+    });
   }
+  return p;
 }
+
+/**
+ * Can a team hold pending invitations of users? Only with FEATURE_MAILING (with
+ * FEATURE_REQUIRE_TEAM_INVITE) does adding a user who is in no team of the organization create an
+ * invite instead of a membership (§7.4, §18.11); the invite endpoints exist only with mailing on
+ * (§1.5), so the discovery document tells. Without the document: assume they can.
+ */
+export async function mayHaveInvites(s: QuaySession): Promise<boolean> {
+  const paths = await discover(s);
+  return paths === undefined || invitesRegistered(paths);
+}
+
+export const invitesRegistered = (paths: ReadonlySet<string>): boolean =>
+  paths.has("/api/v1/organization/{}/team/{}/invite/{}");

@@ -39,6 +39,26 @@ export function getOrganization(s: QuaySession, org: string): Promise<OrgView | 
   });
 }
 
+/** `GET .../members` (§4.7, §21): users only (no robots), each with its teams and direct grants. */
+export interface OrgMemberView {
+  name: string;
+  kind: "user";
+  teams: { name: string }[];
+  repositories: string[];
+}
+
+/**
+ * Every user in a team of the organization, with the teams (one request per organization and run).
+ * Pending invites are not members and are not listed; robots are not listed at all.
+ */
+export async function listOrgMembers(s: QuaySession, org: string): Promise<OrgMemberView[] | undefined> {
+  const r = await s.get<{ members: OrgMemberView[] }>(apiPath`/api/v1/organization/${org}/members`, {
+    scope: orgScope(org),
+    notFound: "undefined",
+  });
+  return r?.members;
+}
+
 export async function createOrganization(
   s: QuaySession,
   org: string,

@@ -9,12 +9,22 @@ export interface RobotView {
   last_accessed: string | null;
   description: string;
   token?: string;
+  /** With `permissions=true`, for org admins and superusers (§6.4): the teams the robot is in. */
+  teams?: { name: string }[];
+  /** With `permissions=true`: repositories (short names) where the robot has a direct grant. */
+  repositories?: string[];
 }
 
-/** All robots of an organization with their tokens: one request per organization and run. */
+/**
+ * All robots of an organization with their tokens and team memberships: one request per
+ * organization and run. `permissions=true` keeps the tokens (§21) and adds each robot's `teams`,
+ * so the same answer serves the Robot resources and the robot members of every Team
+ * (orgTeamMembers in teams.ts).
+ */
 export async function listRobots(s: QuaySession, org: string): Promise<Map<string, RobotView>> {
   const r = await s.get<{ robots: RobotView[] }>(apiPath`/api/v1/organization/${org}/robots`, {
     scope: orgScope(org),
+    query: { permissions: true },
     notFound: "undefined",
   });
   return new Map((r?.robots ?? []).map((b) => [b.name, b]));
