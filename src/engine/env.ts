@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { EngineError } from "../errors";
 import { projectRoot } from "../project";
+import { repairFileBackend } from "./repair";
 import { type Backend, resolveBackend, resolveSecrets, type SecretsSource, stackConfigPath } from "./backend";
 
 export { projectRoot };
@@ -125,8 +126,12 @@ export async function engineSetup(opts: EngineEnvOptions = {}): Promise<EngineSe
     env.PULUMI_CONFIG_PASSPHRASE = LOCAL_DEV_PASSPHRASE;
   }
   fs.mkdirSync(env.PULUMI_HOME!, { recursive: true });
-  if (backend.kind === "file")
-    fs.mkdirSync(decodeURIComponent(new URL(backend.url).pathname), { recursive: true });
+  if (backend.kind === "file") {
+    const dir = decodeURIComponent(new URL(backend.url).pathname);
+    fs.mkdirSync(dir, { recursive: true });
+    // A run killed mid-write can leave the file backend unreadable; the next run repairs it.
+    repairFileBackend(dir);
+  }
   return { env, backend, secrets };
 }
 

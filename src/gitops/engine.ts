@@ -10,6 +10,7 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../engine/automation";
 import { mapEngineError } from "../engine/lock";
+import { StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
 import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";
 import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
@@ -185,11 +186,11 @@ export async function engineUp(
     `applying to stack ${t.stack} (refresh, then up${opts.targets ? `, ${opts.targets.length} target${opts.targets.length === 1 ? "" : "s"}` : ""}) ...`,
   );
   let duration: number | undefined;
-  try {
+  const run = async () => {
     // A targeted `up --refresh` refuses targets that are not in the state yet (the creates: "Target ...
     // could not be found in the stack", CLI v3.259.0), so a targeted run refreshes first, on its own.
     if (opts.targets) await stack.refresh({ color: "never", suppressProgress: true });
-    const r = await stack.up({
+    return stack.up({
       refresh: opts.targets === undefined,
       onEvent,
       color: "never",
@@ -197,6 +198,17 @@ export async function engineUp(
       ...(opts.targets ? { target: opts.targets } : {}),
       ...(opts.message ? { message: opts.message } : {}),
     });
+  };
+  try {
+    let r: Awaited<ReturnType<typeof run>>;
+    try {
+      r = await run();
+    } catch (e) {
+      const mapped = mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
+      if (!isStaleLock(mapped)) throw mapped;
+      await recoverKilledRun(stack, mapped, t);
+      r = await run();
+    }
     const start = r.summary.startTime ? new Date(r.summary.startTime).getTime() : Number.NaN;
     const end = r.summary.endTime ? new Date(r.summary.endTime).getTime() : Number.NaN;
     if (Number.isFinite(start) && Number.isFinite(end)) duration = Math.max(0, (end - start) / 1000);
@@ -204,6 +216,30 @@ export async function engineUp(
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
   return { counts, applied, messages: c.messages, durationSeconds: duration };
+}
+
+/**
+ * A lock whose every holder is provably gone: taken on this host by a process that no longer runs
+ * (a killed or crashed apply). A lock from another host is never judged stale here: its run may
+ * still be going on another CI runner (docs/state.md, Recovery).
+ */
+export function isStaleLock(e: unknown): e is StackLockedError {
+  return e instanceof StackLockedError && e.holders.length > 0 && e.holders.every((h) => h.alive === false);
+}
+
+/**
+ * What a killed apply leaves behind, repaired without a manual step: its lock (`pulumi cancel`) and
+ * the creates it had started without recording their result (`refresh --clear-pending-creates`).
+ * Those objects may exist in Quay; the next create adopts them instead of duplicating them.
+ */
+async function recoverKilledRun(stack: Stack, lock: StackLockedError, t: EngineTarget): Promise<void> {
+  const who = lock.holders.map((h) => `pid ${h.pid} on ${h.host}, since ${h.sinceText}`).join("; ");
+  t.log?.(`the stack is locked by a run that is no longer running (${who}): removing its stale lock ...`);
+  await stack.cancel();
+  t.log?.(
+    "dropping the creates it left unfinished from the state (their objects are adopted by this run) ...",
+  );
+  await stack.refresh({ clearPendingCreates: true, color: "never", suppressProgress: true });
 }
 
 export interface DriftOutcome {
