@@ -11,12 +11,14 @@ const DEMO_SECRETS: Record<string, string> = {
   INITECH_DOCKERHUB_TOKEN: "demo-only-initech",
 };
 
-const HELP = `usage: quay-gitops demo [--keep] [--port N]
+const HELP = `usage: quay-gitops demo [--keep] [--port N] [--backend URL] [--emulator-state FILE]
 
 Starts the Quay emulator (state kept in .state/emulator.json), applies tenants/ to it with the real
 Pulumi engine on the \`local\` stack (file backend in .state/), and prints what exists per tenant.
-  --keep     keep the emulator running afterwards (Ctrl-C stops it)
-  --port N   emulator port (default 8787; 0 picks a free one)`;
+  --keep                 keep the emulator running afterwards (Ctrl-C stops it)
+  --port N               emulator port (default 8787; 0 picks a free one)
+  --backend URL          state backend of the local stack (default: the file backend in .state/)
+  --emulator-state FILE  where the emulator keeps its data between runs (default .state/emulator.json)`;
 
 export const command: Command = {
   name: "demo",
@@ -24,7 +26,13 @@ export const command: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { keep: { type: "boolean" }, port: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        keep: { type: "boolean" },
+        port: { type: "string" },
+        backend: { type: "string" },
+        "emulator-state": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     });
     if (values.help) {
       process.stdout.write(`${HELP}\n`);
@@ -34,7 +42,7 @@ export const command: Command = {
     const port = values.port === undefined ? 8787 : Number(values.port);
     const emu = await startEmulator({
       port,
-      stateFile: path.join(projectRoot, ".state", "emulator.json"),
+      stateFile: values["emulator-state"] ?? path.join(projectRoot, ".state", "emulator.json"),
       quiet: true,
     });
     const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -48,11 +56,13 @@ export const command: Command = {
       });
       const env: Record<string, string> = { QUAY_URL: emu.url, QUAY_TOKEN: emu.token };
       for (const [k, v] of Object.entries(DEMO_SECRETS)) env[k] = process.env[k] ?? v;
+      // The local stack's config (stacks/Pulumi.local.yaml) is encrypted with the development passphrase.
       if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
         env.PULUMI_CONFIG_PASSPHRASE = LOCAL_DEV_PASSPHRASE;
       }
-      say(`stack: ${LOCAL_STACK} on ${localBackendUrl()}\n`);
-      const stack = await openStack({ stack: LOCAL_STACK, backendUrl: localBackendUrl(), env });
+      const backendUrl = values.backend ?? localBackendUrl();
+      say(`stack: ${LOCAL_STACK} on ${backendUrl}\n`);
+      const stack = await openStack({ stack: LOCAL_STACK, backendUrl, env });
       const up = await stack.up({ refresh: true, onOutput: (s) => process.stdout.write(s) });
       const outputs = up.outputs.tenants?.value as Record<string, Record<string, unknown>> | undefined;
       say("\nWhat exists now, per tenant:");
