@@ -22,15 +22,7 @@ import type { ChangeOp, PlannedChange } from "../plan/types";
 import { QuayClient } from "../quay/client";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
 import type { LoadResult } from "../tenant";
-import {
-  type AppliedChange,
-  type EngineMessage,
-  type EngineTarget,
-  engineDrift,
-  engineUp,
-  enginePreview,
-  type PreviewOutcome,
-} from "./engine";
+import type { AppliedChange, EngineMessage, EngineTarget, PreviewOutcome } from "./engine";
 import { GitError } from "./errors";
 import { changedFiles, gitState, isAncestor, resolveCommit } from "./git";
 import { knownSecrets } from "./secrets";
@@ -77,6 +69,12 @@ function target(ctx: RunContext, extra: Record<string, string>): EngineTarget {
 const MESSAGE_NOTE = (d: LoadResult["diagnostics"][number]) =>
   `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.code}]`;
 
+/**
+ * The engine part, loaded on first use: the Automation API costs a second of start-up, and a refused
+ * apply (invalid files, a dirty tree) must answer at once without it.
+ */
+const engine = () => import("./engine.js");
+
 /** Validates the source, then previews it; `source` stays open (the caller disposes of it). */
 async function plan(
   ctx: RunContext,
@@ -95,7 +93,7 @@ async function plan(
     // Compared in the repository, also for --ref: the files a branch changed, whatever tree is previewed.
     files = await changedFiles(source.repo, opts.base, [settings.tenantsDir, settings.registryFile]);
   }
-  const preview = await enginePreview(target(ctx, programEnv(source)), { refresh: opts.refresh });
+  const preview = await (await engine()).enginePreview(target(ctx, programEnv(source)), { refresh: opts.refresh });
   const report = buildPreviewReport({
     plan: preview.plan,
     budgets: state.registry.budgets,
@@ -290,7 +288,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     };
     // Deleting organizations and repositories that still hold images needs the same --force.
     if (opts.force) env.QUAY_GITOPS_FORCE_DELETE = "1";
-    const up = await engineUp(target(ctx, env), {
+    const up = await (await engine()).engineUp(target(ctx, env), {
       targets,
       message: `quay-gitops apply ${git.commit.slice(0, 12)} (${git.branch})${report.checksum ? ` plan ${report.checksum.slice(0, 19)}` : ""}`,
     });
@@ -332,7 +330,7 @@ const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
 const CLOCK_SLACK_MS = 5 * 60_000;
 
 export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Drifted> {
-  const outcome = await engineDrift(target(ctx, {}));
+  const outcome = await (await engine()).engineDrift(target(ctx, {}));
   let report = outcome.report;
   const secrets = knownSecrets({ env: ctx.env, extra: outcome.secretConfig });
   const last = outcome.lastApply;
