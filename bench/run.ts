@@ -21,7 +21,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { openStack } from "../src/engine/automation";
+import { openStack, runPulumiCli } from "../src/engine/automation";
 import { LOCAL_DEV_PASSPHRASE } from "../src/engine/env";
 import { projectRoot } from "../src/project";
 import { loadDesiredState } from "../src/tenant";
@@ -66,10 +66,25 @@ export interface RunFile {
   label: string;
   startedAt: string;
   host: { cpus: number; memGiB: number; node: string; loadBefore: number[]; loadAfter: number[] };
+  /** Environment added to the engine's (src/engine/env.ts) for every phase. */
   engineEnv: Record<string, string>;
+  /**
+   * false: PULUMI_HOME is a folder of the run whose `logs` is a link to /dev/null, which turns off
+   * the CLI's automatic debug log (docs/benchmarks.md, "The engine").
+   */
+  engineLogs: boolean;
   validate: ValidateResult[];
   cases: CaseResult[];
 }
+
+/**
+ * Engine settings measured (docs/benchmarks.md): `defaults` is how our commands start the engine
+ * today (src/engine/env.ts); `recommended` adds what the measurements favour.
+ */
+const PROFILES: Record<string, { env: Record<string, string>; engineLogs: boolean }> = {
+  defaults: { env: {}, engineLogs: true },
+  recommended: { env: { PULUMI_SKIP_CHECKPOINTS: "true" }, engineLogs: false },
+};
 
 const exec = promisify(execFile);
 const node = process.execPath;
@@ -269,6 +284,7 @@ async function runCase(
   engineEnv: Record<string, string>,
   phases: readonly PhaseName[],
   keep: boolean,
+  cliArgs: readonly string[],
 ): Promise<CaseResult> {
   const tenantsDir = writeLab(work, n);
   const loaded = loadDesiredState({
@@ -293,21 +309,52 @@ async function runCase(
       [MIRROR_PASSWORD_ENV]: "bench-mirror-password",
       ...engineEnv,
     };
-    const stack: Stack = await openStack({ stack: "local", backendUrl: `file://${backendDir}`, env });
+    const backendUrl = `file://${backendDir}`;
+    const stack: Stack = await openStack({ stack: "local", backendUrl, env });
     const common = { color: "never" as const, suppressProgress: true };
+    // With --cli-args (e.g. `--profiling DIR/{phase}`), phases run the CLI directly with those
+    // arguments (without the Automation API's event log); no step timings then.
+    const cli =
+      cliArgs.length === 0
+        ? undefined
+        : (phase: PhaseName, args: string[]) =>
+            runPulumiCli(
+              [
+                ...args,
+                "--stack",
+                "local",
+                "--color",
+                "never",
+                "--suppress-progress",
+                ...cliArgs.map((a) => a.replace("{phase}", phase)),
+              ],
+              { stack: "local", backendUrl, env },
+            );
     const run = (p: PhaseName, op: (onEvent: (e: EngineEvent) => void) => Promise<unknown>) =>
       phases.includes(p) ? runPhase(p, emu, backendDir, op).then((r) => result.phases.push(r)) : undefined;
-    await run("preview-empty", (onEvent) => stack.preview({ ...common, refresh: false, onEvent }));
+    await run("preview-empty", (onEvent) =>
+      cli ? cli("preview-empty", ["preview"]) : stack.preview({ ...common, refresh: false, onEvent }),
+    );
     // Converging always runs: the later phases need the converged stack.
     const converge = await runPhase("converge", emu, backendDir, (onEvent) =>
-      stack.up({ ...common, refresh: true, onEvent }),
+      cli
+        ? cli("converge", ["up", "--yes", "--skip-preview", "--refresh"])
+        : stack.up({ ...common, refresh: true, onEvent }),
     );
     result.phases.push(converge);
     const exported = await stack.exportStack();
     result.resources = (exported.deployment as { resources?: unknown[] }).resources?.length ?? 0;
-    await run("preview", (onEvent) => stack.preview({ ...common, refresh: false, onEvent }));
-    await run("noop-apply", (onEvent) => stack.up({ ...common, refresh: true, onEvent }));
-    await run("refresh", (onEvent) => stack.previewRefresh({ ...common, onEvent }));
+    await run("preview", (onEvent) =>
+      cli ? cli("preview", ["preview"]) : stack.preview({ ...common, refresh: false, onEvent }),
+    );
+    await run("noop-apply", (onEvent) =>
+      cli
+        ? cli("noop-apply", ["up", "--yes", "--skip-preview", "--refresh"])
+        : stack.up({ ...common, refresh: true, onEvent }),
+    );
+    await run("refresh", (onEvent) =>
+      cli ? cli("refresh", ["refresh", "--preview-only"]) : stack.previewRefresh({ ...common, onEvent }),
+    );
   } finally {
     await emu.close();
     if (!keep) fs.rmSync(backendDir, { recursive: true, force: true });
@@ -324,10 +371,12 @@ async function main(): Promise<void> {
       repeat: { type: "string", default: "1" },
       phases: { type: "string", default: "preview-empty,converge,preview,noop-apply,refresh" },
       "engine-env": { type: "string", multiple: true, default: [] },
-      label: { type: "string", default: "default" },
+      profile: { type: "string", default: "recommended" },
+      label: { type: "string" },
       json: { type: "string" },
       "no-report": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      "cli-args": { type: "string", default: "" },
     },
   });
   const sizes = values.sizes.split(",").filter(Boolean).map(Number);
@@ -335,14 +384,26 @@ async function main(): Promise<void> {
   const validateSizes = values["validate-sizes"].split(",").filter(Boolean).map(Number);
   const repeat = Number(values.repeat);
   const phases = values.phases.split(",") as PhaseName[];
-  const engineEnv: Record<string, string> = {};
+  const profile = PROFILES[values.profile];
+  if (!profile) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(", ")}`);
+  const label = values.label ?? values.profile;
+  const engineEnv: Record<string, string> = { ...profile.env };
   for (const kv of values["engine-env"]) {
     const i = kv.indexOf("=");
     if (i > 0) engineEnv[kv.slice(0, i)] = kv.slice(i + 1);
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-bench-"));
+  const runEnv = { ...engineEnv };
+  if (!profile.engineLogs) {
+    // The CLI writes a debug log of every command under PULUMI_HOME/logs and cannot be told not
+    // to; when that folder cannot be made it goes without (pulumi/cmd/pulumi.go: StartLogging).
+    const home = path.join(work, "pulumi-home");
+    fs.mkdirSync(home);
+    fs.symlinkSync("/dev/null", path.join(home, "logs"));
+    runEnv.PULUMI_HOME = home;
+  }
   const out: RunFile = {
-    label: values.label,
+    label,
     startedAt: new Date().toISOString(),
     host: {
       cpus: os.cpus().length,
@@ -352,12 +413,13 @@ async function main(): Promise<void> {
       loadAfter: [],
     },
     engineEnv,
+    engineLogs: profile.engineLogs,
     validate: [],
     cases: [],
   };
   const file =
     values.json ??
-    path.join(projectRoot, "bench", "results", `${out.startedAt.replace(/[:.]/g, "-")}-${values.label}.json`);
+    path.join(projectRoot, "bench", "results", `${out.startedAt.replace(/[:.]/g, "-")}-${label}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const save = () => fs.writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
   try {
@@ -378,7 +440,9 @@ async function main(): Promise<void> {
               .map((l) => l.toFixed(1))
               .join(" ")}`,
           );
-          out.cases.push(await runCase(work, n, latency, engineEnv, phases, values.keep));
+          out.cases.push(
+            await runCase(work, n, latency, runEnv, phases, values.keep, values["cli-args"].split(" ").filter(Boolean)),
+          );
           save();
         }
       }
@@ -397,6 +461,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  const r = (e as { commandResult?: { stdout: string; stderr: string } }).commandResult;
+  if (r) say(`${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
   say(String((e as Error)?.stack ?? e));
   process.exit(1);
 });
