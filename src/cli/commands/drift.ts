@@ -31,92 +31,103 @@ account is recognized). Changes to the tenant files that are not applied yet are
 ${COMMON_HELP}
 
 Exit status: 0 no drift, 2 drift found (also when --remediate repaired it, so the job still tells
-someone), 1 error or a failed remediation, 4 the stack is locked by another run.
+someone), 1 error, wrong usage or a failed remediation, 4 the stack is locked by another run.
 `;
 
 export const command: Command = {
   name: "drift",
   summary: "report what changed in Quay outside quay-gitops, and who did it (exit 2 on drift)",
   async run(args) {
-    let values: {
-      stack?: string;
-      backend?: string;
-      repo?: string;
-      markdown?: string;
-      json?: string;
-      remediate?: boolean;
-      force?: boolean;
-      "allow-dirty"?: boolean;
-      "no-attribution"?: boolean;
-      help?: boolean;
-    };
+    // Exit 2 means drift here, so a usage error is 1, not main's 2.
     try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          ...COMMON_OPTIONS,
-          markdown: { type: "string" },
-          json: { type: "string" },
-          remediate: { type: "boolean" },
-          force: { type: "boolean" },
-          "allow-dirty": { type: "boolean" },
-          "no-attribution": { type: "boolean" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
+      return await drift(args);
     } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${HELP}`);
-    }
-    if (values.help) {
-      out(HELP);
-      return 0;
-    }
-    if ((values.force || values["allow-dirty"]) && !values.remediate)
-      throw new UsageError("--force and --allow-dirty only apply with --remediate");
-    const ctx = runContext(values);
-    const { runDrift, runApply } = await import("../../gitops/run.js");
-    const plan = await import("../../plan/index.js");
-    let drifted: boolean;
-    try {
-      const { report, secrets } = await runDrift(ctx, { attribution: values["no-attribution"] !== true });
-      addSecrets(secrets);
-      out(plan.renderDriftText(report));
-      if (values.markdown) writeReport(values.markdown, plan.renderDriftMarkdown(report));
-      if (values.json) writeReport(values.json, plan.renderDriftJson(report));
-      drifted = plan.hasDrift(report);
-    } catch (e) {
-      // Exit 2 means drift here, so an unexpected failure is 1, not main's 2.
-      if (e instanceof UsageError) throw e;
-      if (isQuayGitopsError(e)) return reportError("drift", e);
-      err(`quay-gitops drift: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      if (!(e instanceof UsageError)) throw e;
+      err(`quay-gitops drift: ${e.message}\n`);
       return 1;
-    }
-    if (!drifted || !values.remediate) return drifted ? 2 : 0;
-
-    err("remediating: applying the tenant files to repair the drift ...\n");
-    try {
-      const result = await runApply(ctx, {
-        force: values.force === true,
-        noDeletes: false,
-        allowDirty: values["allow-dirty"] === true,
-        onPlan: (report, secrets) => {
-          addSecrets(secrets);
-          out(plan.renderPreviewText(report));
-        },
-      });
-      if (result.kind === "invalid") {
-        out(renderValidation(result.load));
-        return 1;
-      }
-      const c = result.counts;
-      out(
-        `remediated: ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete} deleted (commit ${result.commit.slice(0, 12)})\n`,
-      );
-      return 2;
-    } catch (e) {
-      const code = reportError("drift --remediate", e);
-      return code === 2 ? 1 : code;
     }
   },
 };
+
+async function drift(args: string[]): Promise<number> {
+  let values: {
+    stack?: string;
+    backend?: string;
+    repo?: string;
+    markdown?: string;
+    json?: string;
+    remediate?: boolean;
+    force?: boolean;
+    "allow-dirty"?: boolean;
+    "no-attribution"?: boolean;
+    help?: boolean;
+  };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        ...COMMON_OPTIONS,
+        markdown: { type: "string" },
+        json: { type: "string" },
+        remediate: { type: "boolean" },
+        force: { type: "boolean" },
+        "allow-dirty": { type: "boolean" },
+        "no-attribution": { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${HELP}`);
+  }
+  if (values.help) {
+    out(HELP);
+    return 0;
+  }
+  if ((values.force || values["allow-dirty"]) && !values.remediate)
+    throw new UsageError("--force and --allow-dirty only apply with --remediate");
+  const ctx = runContext(values);
+  const { runDrift, runApply } = await import("../../gitops/run.js");
+  const plan = await import("../../plan/index.js");
+  let drifted: boolean;
+  try {
+    const { report, secrets } = await runDrift(ctx, { attribution: values["no-attribution"] !== true });
+    addSecrets(secrets);
+    out(plan.renderDriftText(report));
+    if (values.markdown) writeReport(values.markdown, plan.renderDriftMarkdown(report));
+    if (values.json) writeReport(values.json, plan.renderDriftJson(report));
+    drifted = plan.hasDrift(report);
+  } catch (e) {
+    // Exit 2 means drift here, so an unexpected failure is 1, not main's 2.
+    if (e instanceof UsageError) throw e;
+    if (isQuayGitopsError(e)) return reportError("drift", e);
+    err(`quay-gitops drift: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+  if (!drifted || !values.remediate) return drifted ? 2 : 0;
+
+  err("remediating: applying the tenant files to repair the drift ...\n");
+  try {
+    const result = await runApply(ctx, {
+      force: values.force === true,
+      noDeletes: false,
+      allowDirty: values["allow-dirty"] === true,
+      onPlan: (report, secrets) => {
+        addSecrets(secrets);
+        out(plan.renderPreviewText(report));
+      },
+    });
+    if (result.kind === "invalid") {
+      out(renderValidation(result.load));
+      return 1;
+    }
+    const c = result.counts;
+    out(
+      `remediated: ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete} deleted (commit ${result.commit.slice(0, 12)})\n`,
+    );
+    return 2;
+  } catch (e) {
+    const code = reportError("drift --remediate", e);
+    return code === 2 ? 1 : code;
+  }
+}
