@@ -84,7 +84,9 @@ function peak(cell: Cell, role: "engine" | "program" | "provider" | "language-ho
 
 function timeTable(cs: Cell[]): string {
   const head = [
-    "| latency | N | objects | resources | " + PHASES.map((p) => PHASE_TITLE[p]).join(" | ") + " | runs | load (1 min) |",
+    "| latency | N | objects | resources | " +
+      PHASES.map((p) => PHASE_TITLE[p]).join(" | ") +
+      " | runs | load (1 min) |",
     `|---|---|---|---|${PHASES.map(() => "---").join("|")}|---|---|`,
   ];
   const rows = cs.map((c) => {
@@ -292,7 +294,9 @@ export function writeReport(label = MAIN_LABEL): string {
   const a = page.indexOf(BEGIN);
   const b = page.indexOf(END);
   const next =
-    a >= 0 && b > a ? `${page.slice(0, a)}${generated}${page.slice(b + END.length)}` : `${page}\n${generated}\n`;
+    a >= 0 && b > a
+      ? `${page.slice(0, a)}${generated}${page.slice(b + END.length)}`
+      : `${page}\n${generated}\n`;
   fs.writeFileSync(DOC, next);
   return DOC;
 }

@@ -441,7 +441,15 @@ async function main(): Promise<void> {
               .join(" ")}`,
           );
           out.cases.push(
-            await runCase(work, n, latency, runEnv, phases, values.keep, values["cli-args"].split(" ").filter(Boolean)),
+            await runCase(
+              work,
+              n,
+              latency,
+              runEnv,
+              phases,
+              values.keep,
+              values["cli-args"].split(" ").filter(Boolean),
+            ),
           );
           save();
         }

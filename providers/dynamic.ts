@@ -1,42 +1,34 @@
-import type * as pulumi from "@pulumi/pulumi";
-
 /**
- * The provider objects Pulumi serializes into the state (`__provider`). Each method only loads
- * providers/host.js from the project and calls it, so:
+ * The `__provider` value of our resources: what Pulumi's dynamic-provider host (the Node process
+ * the engine runs for every `pulumi-nodejs:dynamic/...` resource) loads, with `require`, to get the
+ * provider object, and caches per distinct text for the whole process. Ours only finds the
+ * project's compiled `dist/providers/host.js` (upwards from the provider process's working
+ * directory, which the engine sets to the project folder, or from QUAY_GITOPS_ROOT) and asks it for
+ * the kind's provider (host.ts `provider`). So:
  * - refresh and delete run the current checkout's code, not a copy frozen at the last update
  *   (PULUMI-NOTES A6, pulumi#16826);
- * - the state carries these few lines per resource, not the HTTP client;
- * - upgrading our code does not change `__provider`, so it causes no diff (pulumi#12401).
- * The provider process runs in the project folder (the engine sets its cwd), where `npm install`
- * has built dist/. QUAY_GITOPS_ROOT overrides that folder.
+ * - upgrading our code does not change `__provider`, so it causes no diff (pulumi#12401);
+ * - the state holds no client, connection settings or credentials: nothing here may hold a
+ *   credential or a machine-specific path, the text lands in the state.
  *
- * Nothing here may capture a credential or a machine-specific path: the text lands in the state.
+ * The text is written here rather than produced by Pulumi's closure serializer
+ * (`pulumi.dynamic.Resource`): the serialized closure of the same few calls was 3 KB per kind,
+ * stored twice per resource (inputs and outputs), copied into every engine event and sent in every
+ * provider call, and serializing it loaded the TypeScript compiler into the program. At lab scale
+ * it was three quarters of the state (docs/benchmarks.md, "State size").
+ *
+ * States written by earlier versions carry the serialized closure, which calls the same host
+ * functions (`check`, `diff`, `create`, `read`, `update`, `remove`, `configure`): host.ts keeps them.
  */
-export function thinProvider(kind: string): pulumi.dynamic.ResourceProvider {
-  const host = () => {
-    const path = require("node:path");
-    const fs = require("node:fs");
-    // The engine starts the provider in the program's folder (dist/src/program) or the project
-    // folder: look upwards for the compiled host.
-    let dir: string = process.env.QUAY_GITOPS_ROOT || process.cwd();
-    for (;;) {
-      const file = path.join(dir, "dist", "providers", "host.js");
-      if (fs.existsSync(file)) return require(file);
-      const up = path.dirname(dir);
-      if (up === dir)
-        throw new Error(
-          `quay-gitops: dist/providers/host.js not found above ${process.cwd()}; run npm install`,
-        );
-      dir = up;
-    }
-  };
-  return {
-    configure: async (req) => host().configure(req.config),
-    check: async (olds, news) => host().check(kind, olds, news),
-    diff: async (id, olds, news) => host().diff(kind, id, olds, news),
-    create: async (inputs) => host().create(kind, inputs),
-    read: async (id, props) => host().read(kind, id, props),
-    update: async (id, olds, news) => host().update(kind, id, olds, news),
-    delete: async (id, props) => host().remove(kind, id, props),
-  };
+export function providerText(kind: string): string {
+  if (!/^[A-Za-z]+$/.test(kind)) throw new Error(`not a kind name: ${kind}`);
+  return `exports.handler = () => {
+  const path = require("path"), fs = require("fs");
+  for (let d = process.env.QUAY_GITOPS_ROOT || process.cwd(); ; d = path.dirname(d)) {
+    const f = path.join(d, "dist", "providers", "host.js");
+    if (fs.existsSync(f)) return require(f).provider("${kind}");
+    if (path.dirname(d) === d) throw new Error("quay-gitops: dist/providers/host.js not found above " + process.cwd() + "; run npm install");
+  }
+};
+`;
 }

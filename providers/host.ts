@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ErrorCode, isQuayGitopsError, QuayGitopsError } from "../src/errors";
 import { QuayClient } from "../src/quay/client";
 import { isQuayApiError } from "../src/quay/errors";
@@ -206,4 +207,21 @@ export async function remove(kindName: string, id: string, props: Props) {
   } catch (e) {
     throw explain(k, id, e);
   }
+}
+
+/**
+ * The provider object of one kind, as the `__provider` text (providers/dynamic.ts) asks for it in
+ * the provider process: Pulumi's dynamic-provider host calls its methods for every resource whose
+ * state carries that text.
+ */
+export function provider(kindName: string): pulumi.dynamic.ResourceProvider {
+  return {
+    configure: async (req) => configure(req.config),
+    check: async (olds, news) => check(kindName, olds, news),
+    diff: async (id, olds, news) => diff(kindName, id, olds, news),
+    create: async (inputs) => create(kindName, inputs),
+    read: async (id, props) => read(kindName, id, props),
+    update: async (id, olds, news) => update(kindName, id, olds, news),
+    delete: async (id, props) => remove(kindName, id, props),
+  };
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AutoPruneInputs } from "./auto-prune";
 import type { DefaultPermissionInputs } from "./default-permission";
-import { thinProvider } from "./dynamic";
+import { providerText } from "./dynamic";
 import type { MirrorInputs } from "./mirror";
 import type { OrganizationInputs } from "./organization";
 import type { ProxyCacheInputs } from "./proxy-cache";
@@ -13,22 +13,9 @@ import type { UserInputs } from "./user";
 
 /**
  * The resource classes the program registers, one per kind, all of type
- * `pulumi-nodejs:dynamic/quay:<Kind>`. One provider object per kind, made once: Pulumi serializes
- * each distinct object once and caches it (PULUMI-NOTES A7).
+ * `pulumi-nodejs:dynamic/quay:<Kind>`: dynamic resources, served by Pulumi's dynamic-provider host
+ * from the `__provider` text of providers/dynamic.ts.
  */
-const providers = {
-  Organization: thinProvider("Organization"),
-  User: thinProvider("User"),
-  Robot: thinProvider("Robot"),
-  Team: thinProvider("Team"),
-  Repository: thinProvider("Repository"),
-  DefaultPermission: thinProvider("DefaultPermission"),
-  Quota: thinProvider("Quota"),
-  RepositoryMirror: thinProvider("RepositoryMirror"),
-  ProxyCache: thinProvider("ProxyCache"),
-  AutoPrunePolicy: thinProvider("AutoPrunePolicy"),
-};
-
 type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 /**
@@ -62,19 +49,22 @@ cheapSdkStacks();
  * Every Quay resource class registers through this one. While the constructor registers the
  * resource, the promises the SDK makes capture no frames at all (see cheapSdkStacks).
  */
-abstract class QuayResource extends pulumi.dynamic.Resource {
+abstract class QuayResource extends pulumi.CustomResource {
+  /** `props` gets `__provider`: always pass a fresh object (PULUMI-NOTES A4). */
   constructor(
-    provider: pulumi.dynamic.ResourceProvider,
+    kind: string,
     name: string,
     props: Record<string, unknown>,
     opts: pulumi.CustomResourceOptions | undefined,
-    type: string,
   ) {
+    // What pulumi.dynamic.Resource does, with our own provider text instead of a serialized closure.
+    if ("__provider" in props) throw new Error("a dynamic resource must not define the __provider key");
+    props.__provider = providerText(kind);
     // Resource.callsites raises the limit for its own trace and puts this one back.
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      super(provider, name, props, opts, "quay", type);
+      super(`pulumi-nodejs:dynamic/quay:${kind}`, name, props, opts);
     } finally {
       Error.stackTraceLimit = limit;
     }
@@ -89,13 +79,13 @@ function props<T extends object>(args: Args<T>): Record<string, unknown> {
 export class Organization extends QuayResource {
   declare readonly name: pulumi.Output<string>;
   constructor(name: string, args: Args<OrganizationInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Organization, name, props(args), opts, "Organization");
+    super("Organization", name, props(args), opts);
   }
 }
 
 export class User extends QuayResource {
   constructor(name: string, args: Args<UserInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(providers.User, name, props(args), opts, "User");
+    super("User", name, props(args), opts);
   }
 }
 
@@ -105,65 +95,52 @@ export class Robot extends QuayResource {
   constructor(name: string, args: Args<RobotInputs>, opts?: pulumi.CustomResourceOptions) {
     // The token is a new output key, so the engine would store it in plaintext unless told (A5).
     super(
-      providers.Robot,
+      "Robot",
       name,
       { fullName: undefined, token: undefined, ...props(args) },
       { ...opts, additionalSecretOutputs: ["token"] },
-      "Robot",
     );
   }
 }
 
 export class Team extends QuayResource {
   constructor(name: string, args: Args<TeamInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Team, name, props(args), opts, "Team");
+    super("Team", name, props(args), opts);
   }
 }
 
 export class Repository extends QuayResource {
   constructor(name: string, args: Args<RepositoryInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Repository, name, props(args), opts, "Repository");
+    super("Repository", name, props(args), opts);
   }
 }
 
 export class DefaultPermission extends QuayResource {
   constructor(name: string, args: Args<DefaultPermissionInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(providers.DefaultPermission, name, props(args), opts, "DefaultPermission");
+    super("DefaultPermission", name, props(args), opts);
   }
 }
 
 export class Quota extends QuayResource {
   constructor(name: string, args: Args<QuotaInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(providers.Quota, name, props(args), opts, "Quota");
+    super("Quota", name, props(args), opts);
   }
 }
 
 export class RepositoryMirror extends QuayResource {
   constructor(name: string, args: Args<MirrorInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providers.RepositoryMirror,
-      name,
-      props(args),
-      { ...opts, additionalSecretOutputs: ["password"] },
-      "RepositoryMirror",
-    );
+    super("RepositoryMirror", name, props(args), { ...opts, additionalSecretOutputs: ["password"] });
   }
 }
 
 export class ProxyCache extends QuayResource {
   constructor(name: string, args: Args<ProxyCacheInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providers.ProxyCache,
-      name,
-      props(args),
-      { ...opts, additionalSecretOutputs: ["password"] },
-      "ProxyCache",
-    );
+    super("ProxyCache", name, props(args), { ...opts, additionalSecretOutputs: ["password"] });
   }
 }
 
 export class AutoPrunePolicy extends QuayResource {
   constructor(name: string, args: Args<AutoPruneInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(providers.AutoPrunePolicy, name, props(args), opts, "AutoPrunePolicy");
+    super("AutoPrunePolicy", name, props(args), opts);
   }
 }
