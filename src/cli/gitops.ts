@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { projectRoot } from "../engine/env";
 import { exitCodeFor } from "../engine/lock";
 import { isQuayGitopsError, UsageError } from "../errors";
@@ -52,6 +53,35 @@ export function writeReport(file: string, text: string): void {
   const abs = path.resolve(file);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   fs.writeFileSync(abs, clean(text));
+}
+
+type OptionSpec = { type: "string" | "boolean"; short?: string };
+
+/**
+ * Parses a gitops command's arguments (the common options plus its own): the values, or `undefined`
+ * after printing the help. A wrong option is a UsageError that carries the help.
+ */
+export function parseOptions<V extends CommonValues>(
+  args: string[],
+  options: Record<string, OptionSpec>,
+  help: string,
+): V | undefined {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { ...COMMON_OPTIONS, ...options },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${help}`);
+  }
+  if (values.help) {
+    out(help);
+    return undefined;
+  }
+  return values as V;
 }
 
 export interface CommonValues {

@@ -1,12 +1,11 @@
-import { parseArgs } from "node:util";
-import { UsageError } from "../../errors";
+
 import type { Applied } from "../../gitops/run";
 import type { Command } from "../command";
 import {
   addSecrets,
   COMMON_HELP,
-  COMMON_OPTIONS,
   out,
+  parseOptions,
   reportError,
   renderValidation,
   runContext,
@@ -89,7 +88,7 @@ export const command: Command = {
   name: "apply",
   summary: "apply the committed tenant files, refusing unreviewed or over-budget plans",
   async run(args) {
-    let values: {
+    const values = parseOptions<{
       stack?: string;
       backend?: string;
       repo?: string;
@@ -99,28 +98,18 @@ export const command: Command = {
       "allow-dirty"?: boolean;
       ref?: string;
       help?: boolean;
-    };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          ...COMMON_OPTIONS,
-          "expect-checksum": { type: "string" },
-          force: { type: "boolean" },
-          "no-deletes": { type: "boolean" },
-          "allow-dirty": { type: "boolean" },
-          ref: { type: "string" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${HELP}`);
-    }
-    if (values.help) {
-      out(HELP);
-      return 0;
-    }
+    }>(
+      args,
+      {
+        "expect-checksum": { type: "string" },
+        force: { type: "boolean" },
+        "no-deletes": { type: "boolean" },
+        "allow-dirty": { type: "boolean" },
+        ref: { type: "string" },
+      },
+      HELP,
+    );
+    if (!values) return 0;
     const ctx = runContext(values);
     const { runApply } = await import("../../gitops/run.js");
     const plan = await import("../../plan/index.js");

@@ -1,12 +1,11 @@
-import { parseArgs } from "node:util";
 import { isQuayGitopsError, UsageError } from "../../errors";
 import type { Command } from "../command";
 import {
   addSecrets,
   COMMON_HELP,
-  COMMON_OPTIONS,
   err,
   out,
+  parseOptions,
   reportError,
   renderValidation,
   runContext,
@@ -50,7 +49,7 @@ export const command: Command = {
 };
 
 async function drift(args: string[]): Promise<number> {
-  let values: {
+  const values = parseOptions<{
     stack?: string;
     backend?: string;
     repo?: string;
@@ -61,29 +60,19 @@ async function drift(args: string[]): Promise<number> {
     "allow-dirty"?: boolean;
     "no-attribution"?: boolean;
     help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        ...COMMON_OPTIONS,
-        markdown: { type: "string" },
-        json: { type: "string" },
-        remediate: { type: "boolean" },
-        force: { type: "boolean" },
-        "allow-dirty": { type: "boolean" },
-        "no-attribution": { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    out(HELP);
-    return 0;
-  }
+  }>(
+    args,
+    {
+      markdown: { type: "string" },
+      json: { type: "string" },
+      remediate: { type: "boolean" },
+      force: { type: "boolean" },
+      "allow-dirty": { type: "boolean" },
+      "no-attribution": { type: "boolean" },
+    },
+    HELP,
+  );
+  if (!values) return 0;
   if ((values.force || values["allow-dirty"]) && !values.remediate)
     throw new UsageError("--force and --allow-dirty only apply with --remediate");
   const ctx = runContext(values);

@@ -1,11 +1,10 @@
-import { parseArgs } from "node:util";
-import { UsageError } from "../../errors";
+
 import type { Command } from "../command";
 import {
   addSecrets,
   COMMON_HELP,
-  COMMON_OPTIONS,
   out,
+  parseOptions,
   reportError,
   renderValidation,
   runContext,
@@ -34,7 +33,7 @@ export const command: Command = {
   name: "preview",
   summary: "validate, then show what an apply would do (PR comment in Markdown, JSON, checksum)",
   async run(args) {
-    let values: {
+    const values = parseOptions<{
       stack?: string;
       backend?: string;
       repo?: string;
@@ -44,28 +43,18 @@ export const command: Command = {
       ref?: string;
       "no-refresh"?: boolean;
       help?: boolean;
-    };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          ...COMMON_OPTIONS,
-          base: { type: "string" },
-          markdown: { type: "string" },
-          json: { type: "string" },
-          ref: { type: "string" },
-          "no-refresh": { type: "boolean" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${HELP}`);
-    }
-    if (values.help) {
-      out(HELP);
-      return 0;
-    }
+    }>(
+      args,
+      {
+        base: { type: "string" },
+        markdown: { type: "string" },
+        json: { type: "string" },
+        ref: { type: "string" },
+        "no-refresh": { type: "boolean" },
+      },
+      HELP,
+    );
+    if (!values) return 0;
     const ctx = runContext(values);
     // Loaded here so `preview --help` and a usage error never load the engine.
     const { runPreview } = await import("../../gitops/run.js");
