@@ -1,54 +1,14 @@
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStack } from "../../src/engine/automation";
 import { projectRoot } from "../../src/engine/env";
+import { type KvServer, startKvServer } from "../helpers/kv";
 
 // Proof of engine (issue 2): the offline-built Pulumi CLI and Node language host run a dynamic
 // provider of ours that talks HTTP, through the Automation API. Fails (never skips) without an engine.
-
-interface KvServer {
-  url: string;
-  items: Map<string, string>;
-  writes: () => number;
-  close: () => Promise<void>;
-}
-
-async function startKvServer(): Promise<KvServer> {
-  const items = new Map<string, string>();
-  let writes = 0;
-  const server = http.createServer((req, res) => {
-    const key = decodeURIComponent((req.url ?? "").replace(/^\/items\//, ""));
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      if (req.method === "GET") {
-        const value = items.get(key);
-        res.writeHead(value === undefined ? 404 : 200, { "content-type": "application/json" });
-        res.end(JSON.stringify(value === undefined ? { error: "not found" } : { value }));
-        return;
-      }
-      writes++;
-      if (req.method === "PUT") items.set(key, (JSON.parse(body) as { value: string }).value);
-      else if (req.method === "DELETE") items.delete(key);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    items,
-    writes: () => writes,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe("Pulumi engine, offline build (issue 2)", () => {
   let kv: KvServer;

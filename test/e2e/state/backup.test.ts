@@ -14,7 +14,7 @@ import {
   TEST_PASSPHRASE,
   uniqueStack,
 } from "./harness";
-import { type KvServer, startKvServer } from "./kv";
+import { type KvServer, startKvServer } from "../../helpers/kv";
 
 /** Runs `quay-gitops <args>` in-process; returns its exit code and what it wrote. */
 async function cli(

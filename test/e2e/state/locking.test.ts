@@ -11,7 +11,7 @@ import {
   runPulumi,
   uniqueStack,
 } from "./harness";
-import { type KvServer, startKvServer } from "./kv";
+import { type KvServer, startKvServer } from "../../helpers/kv";
 
 // Issue 10, "Must show": concurrent and killed applies on the postgres backend. The engine-proof
 // provider is slowed down by its HTTP server so that an update is still running (and holding the

