@@ -2,7 +2,9 @@
  * Lab-scale benchmark (issue 8; results and method in docs/benchmarks.md).
  *
  *   npm run bench [-- --sizes 10,100,300 --latencies 0,20 --repeat 1 --validate-sizes 10,100,300,500
- *                     --engine-env PULUMI_PARALLEL=16 --label NAME --json FILE --no-report]
+ *                     --profile recommended|defaults --label NAME --engine-env KEY=VALUE ...
+ *                     --phases preview-empty,converge,preview,noop-apply,refresh --keep --no-report
+ *                     "--cli-args=--profiling /tmp/prof/{phase}"]
  *
  * For each latency and size N: generates N tenants (bench/lab.ts), times `quay-gitops validate`,
  * starts a fresh emulator (its own process, `latencyMs` from its fault API), and drives the real
@@ -12,8 +14,11 @@
  * drift` runs). Each phase records wall time, the emulator's request counters (reads and writes,
  * by route) and the peak memory and CPU time of the engine, program and provider processes.
  *
- * Results accumulate in bench/results/*.json (one file per run); the report (docs/benchmarks.md)
- * is rendered from all of them by bench/report.ts, with the median of repeated runs.
+ * `--profile` picks the engine settings (PROFILES below); `--engine-env` adds to them. Each run
+ * writes bench/results/<time>-<label>.json; the report (docs/benchmarks.md) is rendered from all of
+ * them by bench/report.ts, with the median of the runs of one label.
+ *
+ * Run with Node 24 (`npm run bench` puts it first on PATH): the engine's Node is this process's.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";

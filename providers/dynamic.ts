@@ -21,6 +21,18 @@
  * functions (`check`, `diff`, `create`, `read`, `update`, `remove`, `configure`): host.ts keeps them.
  */
 export function providerText(kind: string): string {
+  let text = texts.get(kind);
+  if (text === undefined) {
+    text = write(kind);
+    texts.set(kind, text);
+  }
+  return text;
+}
+
+/** One string per kind for the whole program, not one per resource. */
+const texts = new Map<string, string>();
+
+function write(kind: string): string {
   if (!/^[A-Za-z]+$/.test(kind)) throw new Error(`not a kind name: ${kind}`);
   return `exports.handler = () => {
   const path = require("path"), fs = require("fs");
