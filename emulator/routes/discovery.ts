@@ -21,7 +21,8 @@ export function discoveryRoute(routes: () => readonly RouteDef<Handler>[]): Rout
           if (r.kind !== "api" || (r.enabled && !r.enabled(ctx.config))) continue;
           // Swagger names parameters without Werkzeug's converter (`{repository:repo}` → `{repository}`).
           const p = r.template.replace(/\{([a-z_]+):[a-z]+\}/gi, "{$1}");
-          const ops = (paths[p] ??= {});
+          paths[p] ??= {};
+          const ops = paths[p];
           for (const m of Object.keys(r.methods)) {
             ops[m.toLowerCase()] = { operationId: `${m.toLowerCase()}${p.replace(/[^a-z0-9]+/gi, "_")}` };
           }

@@ -93,7 +93,9 @@ async function plan(
     // Compared in the repository, also for --ref: the files a branch changed, whatever tree is previewed.
     files = await changedFiles(source.repo, opts.base, [settings.tenantsDir, settings.registryFile]);
   }
-  const preview = await (await engine()).enginePreview(target(ctx, programEnv(source)), { refresh: opts.refresh });
+  const preview = await (await engine()).enginePreview(target(ctx, programEnv(source)), {
+    refresh: opts.refresh,
+  });
   const report = buildPreviewReport({
     plan: preview.plan,
     budgets: state.registry.budgets,

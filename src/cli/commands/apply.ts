@@ -1,4 +1,3 @@
-
 import type { Applied } from "../../gitops/run";
 import type { Command } from "../command";
 import {

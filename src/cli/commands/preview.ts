@@ -1,4 +1,3 @@
-
 import type { Command } from "../command";
 import {
   addSecrets,
