@@ -104,18 +104,24 @@ export async function engineSetup(opts: EngineEnvOptions = {}): Promise<EngineSe
           stackConfigFile: stackConfigPath(workDir, opts.stack),
         });
   const bin = await pulumiBinDir();
+  const ownHome = path.join(projectRoot, ".cache", "pulumi-home");
   const nodeBin = path.dirname(process.execPath);
   const env: Record<string, string> = { ...merged };
   Object.assign(env, {
     PATH: [bin, nodeBin, path.join(projectRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(
       path.delimiter,
     ),
-    PULUMI_HOME: opts.pulumiHome ?? merged.PULUMI_HOME ?? path.join(projectRoot, ".cache", "pulumi-home"),
+    PULUMI_HOME: opts.pulumiHome ?? merged.PULUMI_HOME ?? ownHome,
     PULUMI_BACKEND_URL: backend.url,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
+    // The file backend rewrites the whole state after every step, which makes a run quadratic in
+    // the number of resources (docs/benchmarks.md). Without checkpoints the state is saved when the
+    // run ends, also on errors and on SIGINT; only a SIGKILL loses the run's record, and the next
+    // apply repairs that by refreshing and adopting what the killed run created (docs/reliability.md).
+    PULUMI_SKIP_CHECKPOINTS: merged.PULUMI_SKIP_CHECKPOINTS ?? "true",
   });
   const hasPassphrase =
     env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
@@ -126,6 +132,8 @@ export async function engineSetup(opts: EngineEnvOptions = {}): Promise<EngineSe
     env.PULUMI_CONFIG_PASSPHRASE = LOCAL_DEV_PASSPHRASE;
   }
   fs.mkdirSync(env.PULUMI_HOME!, { recursive: true });
+  if (path.resolve(env.PULUMI_HOME!) === ownHome)
+    setEngineLog(ownHome, merged.QUAY_GITOPS_ENGINE_LOG === "1");
   if (backend.kind === "file") {
     const dir = decodeURIComponent(new URL(backend.url).pathname);
     fs.mkdirSync(dir, { recursive: true });
@@ -138,6 +146,39 @@ export async function engineSetup(opts: EngineEnvOptions = {}): Promise<EngineSe
 /** The environment every engine run gets (see engineSetup, which also returns the backend and secrets source). */
 export async function engineEnv(opts: EngineEnvOptions = {}): Promise<Record<string, string>> {
   return (await engineSetup(opts)).env;
+}
+
+/**
+ * The Pulumi CLI writes an encrypted debug-level log of every command under PULUMI_HOME/logs (up to
+ * ~100 MB for one apply of a large lab) and has no setting to turn it off; it goes without when the
+ * folder cannot be made (pkg/logging/encrypted.go: StartLogging). In our own PULUMI_HOME, `logs` is
+ * therefore a link to /dev/null unless QUAY_GITOPS_ENGINE_LOG=1 asks for the log (to send to Pulumi
+ * support). A PULUMI_HOME the user chose is left alone.
+ */
+function setEngineLog(home: string, keep: boolean): void {
+  const logs = path.join(home, "logs");
+  let isLink = false;
+  let exists = false;
+  try {
+    isLink = fs.lstatSync(logs).isSymbolicLink();
+    exists = true;
+  } catch {
+    // absent
+  }
+  try {
+    if (keep) {
+      if (isLink) fs.unlinkSync(logs);
+      return;
+    }
+    if (isLink) return;
+    if (exists) fs.rmSync(logs, { recursive: true, force: true });
+    fs.symlinkSync("/dev/null", logs);
+  } catch (e) {
+    // A concurrent run made the same change first; anything else only costs speed.
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST" && (e as NodeJS.ErrnoException).code !== "ENOENT") {
+      process.emitWarning(`cannot switch the engine's debug log: ${(e as Error).message}`);
+    }
+  }
 }
 
 function sameFileUrl(a: string, b: string): boolean {
