@@ -2,7 +2,7 @@
  * Lab-scale benchmark (issue 8; results and method in docs/benchmarks.md).
  *
  *   npm run bench [-- --sizes 10,100,300 --latencies 0,20 --repeat 1 --validate-sizes 10,100,300,500
- *                     --profile recommended|defaults --label NAME --engine-env KEY=VALUE ...
+ *                     --profile defaults|pulumi-defaults|checkpoints|engine-log --label NAME --engine-env KEY=VALUE ...
  *                     --phases preview-empty,converge,preview,noop-apply,refresh --keep --no-report
  *                     "--cli-args=--profiling /tmp/prof/{phase}"]
  *
@@ -73,22 +73,27 @@ export interface RunFile {
   host: { cpus: number; memGiB: number; node: string; loadBefore: number[]; loadAfter: number[] };
   /** Environment added to the engine's (src/engine/env.ts) for every phase. */
   engineEnv: Record<string, string>;
-  /**
-   * false: PULUMI_HOME is a folder of the run whose `logs` is a link to /dev/null, which turns off
-   * the CLI's automatic debug log (docs/benchmarks.md, "The engine").
-   */
+  /** Whether the CLI's automatic debug log was on (QUAY_GITOPS_ENGINE_LOG=1, src/engine/env.ts). */
   engineLogs: boolean;
+  /** The checkout whose program and providers ran, when not this one (`--work-dir`). */
+  workDir?: string;
   validate: ValidateResult[];
   cases: CaseResult[];
 }
 
 /**
  * Engine settings measured (docs/benchmarks.md): `defaults` is how our commands start the engine
- * today (src/engine/env.ts); `recommended` adds what the measurements favour.
+ * (src/engine/env.ts: no checkpoint after every step, no automatic CLI debug log);
+ * `pulumi-defaults` is the Pulumi CLI's own behaviour; the other two turn one of them back on.
  */
 const PROFILES: Record<string, { env: Record<string, string>; engineLogs: boolean }> = {
-  defaults: { env: {}, engineLogs: true },
-  recommended: { env: { PULUMI_SKIP_CHECKPOINTS: "true" }, engineLogs: false },
+  defaults: { env: {}, engineLogs: false },
+  "pulumi-defaults": {
+    env: { PULUMI_SKIP_CHECKPOINTS: "false", QUAY_GITOPS_ENGINE_LOG: "1" },
+    engineLogs: true,
+  },
+  checkpoints: { env: { PULUMI_SKIP_CHECKPOINTS: "false" }, engineLogs: false },
+  "engine-log": { env: { QUAY_GITOPS_ENGINE_LOG: "1" }, engineLogs: true },
 };
 
 const exec = promisify(execFile);
@@ -290,6 +295,7 @@ async function runCase(
   phases: readonly PhaseName[],
   keep: boolean,
   cliArgs: readonly string[],
+  workDir: string | undefined,
 ): Promise<CaseResult> {
   const tenantsDir = writeLab(work, n);
   const loaded = loadDesiredState({
@@ -315,7 +321,12 @@ async function runCase(
       ...engineEnv,
     };
     const backendUrl = `file://${backendDir}`;
-    const stack: Stack = await openStack({ stack: "local", backendUrl, env });
+    const stack: Stack = await openStack({
+      stack: "local",
+      backendUrl,
+      env,
+      ...(workDir ? { workDir } : {}),
+    });
     const common = { color: "never" as const, suppressProgress: true };
     // With --cli-args (e.g. `--profiling DIR/{phase}`), phases run the CLI directly with those
     // arguments (without the Automation API's event log); no step timings then.
@@ -333,7 +344,7 @@ async function runCase(
                 "--suppress-progress",
                 ...cliArgs.map((a) => a.replace("{phase}", phase)),
               ],
-              { stack: "local", backendUrl, env },
+              { stack: "local", backendUrl, env, ...(workDir ? { workDir } : {}) },
             );
     const run = (p: PhaseName, op: (onEvent: (e: EngineEvent) => void) => Promise<unknown>) =>
       phases.includes(p) ? runPhase(p, emu, backendDir, op).then((r) => result.phases.push(r)) : undefined;
@@ -376,12 +387,15 @@ async function main(): Promise<void> {
       repeat: { type: "string", default: "1" },
       phases: { type: "string", default: "preview-empty,converge,preview,noop-apply,refresh" },
       "engine-env": { type: "string", multiple: true, default: [] },
-      profile: { type: "string", default: "recommended" },
+      profile: { type: "string", default: "defaults" },
       label: { type: "string" },
       json: { type: "string" },
       "no-report": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       "cli-args": { type: "string", default: "" },
+      // Another checkout of the project (built), whose program and providers the engine runs: to
+      // measure an earlier version with the same benchmark.
+      "work-dir": { type: "string" },
     },
   });
   const sizes = values.sizes.split(",").filter(Boolean).map(Number);
@@ -399,14 +413,6 @@ async function main(): Promise<void> {
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-bench-"));
   const runEnv = { ...engineEnv };
-  if (!profile.engineLogs) {
-    // The CLI writes a debug log of every command under PULUMI_HOME/logs and cannot be told not
-    // to; when that folder cannot be made it goes without (pulumi/cmd/pulumi.go: StartLogging).
-    const home = path.join(work, "pulumi-home");
-    fs.mkdirSync(home);
-    fs.symlinkSync("/dev/null", path.join(home, "logs"));
-    runEnv.PULUMI_HOME = home;
-  }
   const out: RunFile = {
     label,
     startedAt: new Date().toISOString(),
@@ -419,6 +425,7 @@ async function main(): Promise<void> {
     },
     engineEnv,
     engineLogs: profile.engineLogs,
+    ...(values["work-dir"] ? { workDir: values["work-dir"] } : {}),
     validate: [],
     cases: [],
   };
@@ -454,6 +461,7 @@ async function main(): Promise<void> {
               phases,
               values.keep,
               values["cli-args"].split(" ").filter(Boolean),
+              values["work-dir"],
             ),
           );
           save();
