@@ -155,7 +155,7 @@ export async function engineEnv(opts: EngineEnvOptions = {}): Promise<Record<str
  * therefore a link to /dev/null unless QUAY_GITOPS_ENGINE_LOG=1 asks for the log (to send to Pulumi
  * support). A PULUMI_HOME the user chose is left alone.
  */
-function setEngineLog(home: string, keep: boolean): void {
+export function setEngineLog(home: string, keep: boolean): void {
   const logs = path.join(home, "logs");
   let isLink = false;
   let exists = false;
