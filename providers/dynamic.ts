@@ -14,8 +14,8 @@
  * The text is written here rather than produced by Pulumi's closure serializer
  * (`pulumi.dynamic.Resource`): the serialized closure of the same few calls was 3 KB per kind,
  * stored twice per resource (inputs and outputs), copied into every engine event and sent in every
- * provider call, and serializing it loaded the TypeScript compiler into the program. At lab scale
- * it was three quarters of the state (docs/benchmarks.md, "State size").
+ * provider call, and serializing it parsed the closure's code with the TypeScript compiler. At lab scale
+ * it was three quarters of the state (docs/benchmarks.md, "What was changed in our code").
  *
  * States written by earlier versions carry the serialized closure, which calls the same host
  * functions (`check`, `diff`, `create`, `read`, `update`, `remove`, `configure`): host.ts keeps them.

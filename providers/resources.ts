@@ -25,7 +25,7 @@ type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
  * (`debuggablePromise` keeps `new Error().stack`, read only to report leaked promises at exit), and
  * the program runtime maps every frame through source maps (`source-map-support/register` in
  * `@pulumi/pulumi/cmd/run`). At lab scale that was a third of the program's CPU time
- * (docs/benchmarks.md, "The program"). Those two call sites now get V8's plain trace, or none;
+ * (docs/benchmarks.md, "Where the time goes"). Those two call sites now get V8's plain trace, or none;
  * every other error keeps its source-mapped trace. Should the SDK rename them, nothing breaks: their
  * traces are mapped again.
  */
