@@ -1,4 +1,4 @@
-import type { Applied } from "../../gitops/run";
+import type { Applied, ApplyOptions, RunContext } from "../../gitops/run";
 import type { Command } from "../command";
 import {
   addSecrets,
@@ -83,6 +83,30 @@ function summary(r: Applied): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * The guarded apply with its output, for `apply` and `drift --remediate`: the fresh plan first (so a
+ * refusal can be read against it), then the summary. 0 applied, 1 invalid tenant files; refusals and
+ * failures are thrown for the caller's reportError.
+ */
+export async function applyAndReport(ctx: RunContext, opts: Omit<ApplyOptions, "onPlan">): Promise<0 | 1> {
+  // Loaded here so `--help` and a usage error never load the engine.
+  const { runApply } = await import("../../gitops/run.js");
+  const plan = await import("../../plan/index.js");
+  const result = await runApply(ctx, {
+    ...opts,
+    onPlan: (report, secrets) => {
+      addSecrets(secrets);
+      out(plan.renderPreviewText(report));
+    },
+  });
+  if (result.kind === "invalid") {
+    out(renderValidation(result.load));
+    return 1;
+  }
+  out(summary(result));
+  return 0;
+}
+
 export const command: Command = {
   name: "apply",
   summary: "apply the committed tenant files, refusing unreviewed or over-budget plans",
@@ -110,27 +134,14 @@ export const command: Command = {
     );
     if (!values) return 0;
     const ctx = runContext(values);
-    const { runApply } = await import("../../gitops/run.js");
-    const plan = await import("../../plan/index.js");
     try {
-      const result = await runApply(ctx, {
+      return await applyAndReport(ctx, {
         ref: values.ref,
         expectChecksum: values["expect-checksum"],
         force: values.force === true,
         noDeletes: values["no-deletes"] === true,
         allowDirty: values["allow-dirty"] === true,
-        onPlan: (report, secrets) => {
-          addSecrets(secrets);
-          // The plan is shown before anything is decided, so a refusal can be read against it.
-          out(plan.renderPreviewText(report));
-        },
       });
-      if (result.kind === "invalid") {
-        out(renderValidation(result.load));
-        return 1;
-      }
-      out(summary(result));
-      return 0;
     } catch (e) {
       return reportError("apply", e);
     }

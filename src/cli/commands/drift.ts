@@ -1,5 +1,6 @@
 import { isQuayGitopsError, UsageError } from "../../errors";
 import type { Command } from "../command";
+import { applyAndReport } from "./apply";
 import {
   addSecrets,
   COMMON_HELP,
@@ -7,7 +8,6 @@ import {
   out,
   parseOptions,
   reportError,
-  renderValidation,
   runContext,
   writeReport,
 } from "../gitops";
@@ -76,7 +76,7 @@ async function drift(args: string[]): Promise<number> {
   if ((values.force || values["allow-dirty"]) && !values.remediate)
     throw new UsageError("--force and --allow-dirty only apply with --remediate");
   const ctx = runContext(values);
-  const { runDrift, runApply } = await import("../../gitops/run.js");
+  const { runDrift } = await import("../../gitops/run.js");
   const plan = await import("../../plan/index.js");
   let drifted: boolean;
   try {
@@ -97,24 +97,13 @@ async function drift(args: string[]): Promise<number> {
 
   err("remediating: applying the tenant files to repair the drift ...\n");
   try {
-    const result = await runApply(ctx, {
+    const code = await applyAndReport(ctx, {
       force: values.force === true,
       noDeletes: false,
       allowDirty: values["allow-dirty"] === true,
-      onPlan: (report, secrets) => {
-        addSecrets(secrets);
-        out(plan.renderPreviewText(report));
-      },
     });
-    if (result.kind === "invalid") {
-      out(renderValidation(result.load));
-      return 1;
-    }
-    const c = result.counts;
-    out(
-      `remediated: ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete} deleted (commit ${result.commit.slice(0, 12)})\n`,
-    );
-    return 2;
+    // Exit 2 still says drift was found; the apply summary says what was repaired.
+    return code === 0 ? 2 : 1;
   } catch (e) {
     const code = reportError("drift --remediate", e);
     return code === 2 ? 1 : code;

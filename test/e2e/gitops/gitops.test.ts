@@ -261,6 +261,15 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
     expect(r.stdout).toContain("by oscar at");
   });
 
+  it("drift --remediate repairs it through the guarded apply, with its summary, and still exits 2", async () => {
+    const r = await cli("drift", "--remediate");
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/applied stack local from main at [0-9a-f]{12}/);
+    expect(r.stdout).toMatch(/1 updated/);
+    const after = await cli("drift");
+    expect(after.code, after.stdout).toBe(0);
+  });
+
   it("no output holds a secret", () => {
     const files = ["preview.md", "preview.json", "drift.md", "drift.json"].map((f) =>
       fs.readFileSync(file(f), "utf8"),
