@@ -29,6 +29,7 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack, runPulumiCli } from "../src/engine/automation";
 import { LOCAL_DEV_PASSPHRASE } from "../src/engine/env";
 import { projectRoot } from "../src/project";
+import type { StatsSnapshot } from "../emulator/stats";
 import { loadDesiredState } from "../src/tenant";
 import { BENCH_REGISTRY_FILE, countObjects, MIRROR_PASSWORD_ENV, type ObjectCounts, writeLab } from "./lab";
 import { byRole, ProcessSampler, type ProcessUsage, type Role, type RoleUsage } from "./proc";
@@ -194,12 +195,8 @@ async function startEmulatorProcess(latencyMs: number): Promise<Emulator> {
   };
 }
 
-interface StatsSnapshot {
-  reads: number;
-  writes: number;
-  byRoute: Record<string, number>;
-  internalErrors?: number;
-}
+/** What `GET /_emulator/stats` answers (emulator/routes/control.ts). */
+type StatsAnswer = StatsSnapshot & { internalErrors: number };
 
 function stepTimer() {
   const started = new Map<string, number>();
@@ -257,7 +254,7 @@ async function runPhase(
   await op((e) => timer.onEvent(e));
   const seconds = (performance.now() - t0) / 1000;
   const usage: ProcessUsage[] = sampler.stop();
-  const stats = await emu.control<StatsSnapshot>("GET", "/_emulator/stats");
+  const stats = await emu.control<StatsAnswer>("GET", "/_emulator/stats");
   if (stats.internalErrors) say(`  WARNING: the emulator reported ${stats.internalErrors} internal errors`);
   const roles = byRole(usage.filter((u) => u.pid !== emu.child.pid)) as PhaseResult["roles"];
   const emuUsage = usage.find((u) => u.pid === emu.child.pid);
