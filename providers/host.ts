@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ErrorCode, isQuayGitopsError, QuayGitopsError } from "../src/errors";
 import { QuayClient } from "../src/quay/client";
 import { isQuayApiError } from "../src/quay/errors";
+import { journalFromEnv } from "../src/quay/api/journal";
 import { QuaySession } from "../src/quay/api/session";
 import type { AnyKind, Context, Log, ProviderSettings } from "./base";
 import { kindByName } from "./registry";
@@ -72,7 +73,7 @@ function ctx(): Context {
     maxConcurrency: s.maxConcurrency,
     userAgent: "quay-gitops",
   });
-  context = { session: new QuaySession(client), settings: s, log };
+  context = { session: new QuaySession(client, journalFromEnv(process.env)), settings: s, log };
   return context;
 }
 

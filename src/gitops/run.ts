@@ -20,6 +20,7 @@ import { buildPreviewReport, type ChangedFile, type PreviewReport } from "../pla
 import { publicAllowance } from "../plan/safety";
 import type { ChangeOp, PlannedChange } from "../plan/types";
 import { QuayClient } from "../quay/client";
+import { createRunJournal } from "../quay/api/journal";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
 import type { LoadResult } from "../tenant";
 import type { AppliedChange, EngineMessage, EngineTarget, PreviewOutcome } from "./engine";
@@ -80,7 +81,7 @@ async function plan(
   ctx: RunContext,
   source: TenantSource,
   settings: StackSettings,
-  opts: { refresh: boolean; base?: string | undefined },
+  opts: { refresh: boolean; base?: string | undefined; env?: Record<string, string> | undefined },
 ): Promise<Invalid | Planned> {
   const load = loadSource(source, ctx.now);
   if (!load.state || load.diagnostics.some((d) => d.severity === "error"))
@@ -93,7 +94,7 @@ async function plan(
     // Compared in the repository, also for --ref: the files a branch changed, whatever tree is previewed.
     files = await changedFiles(source.repo, opts.base, [settings.tenantsDir, settings.registryFile]);
   }
-  const preview = await (await engine()).enginePreview(target(ctx, programEnv(source)), {
+  const preview = await (await engine()).enginePreview(target(ctx, { ...programEnv(source), ...opts.env }), {
     refresh: opts.refresh,
   });
   const report = buildPreviewReport({
@@ -250,8 +251,10 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     );
 
   const source = await openTenantSource({ repo: ctx.repo, settings, ref: opts.ref ?? undefined });
+  // The preview's reads serve the up's refresh: one read pass per apply (src/quay/api/journal.ts).
+  const journal = createRunJournal();
   try {
-    const planned = await plan(ctx, source, settings, { refresh: true });
+    const planned = await plan(ctx, source, settings, { refresh: true, env: journal.recordEnv });
     if (planned.kind === "invalid") return planned;
     const { report } = planned;
     opts.onPlan?.(report, planned.secrets);
@@ -285,6 +288,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
       : { targets: undefined, deferred: [] as PlannedChange[] };
     const env: Record<string, string> = {
       ...programEnv(source),
+      ...journal.replayEnv,
       QUAY_GITOPS_GIT_COMMIT: git.commit,
       QUAY_GITOPS_GIT_BRANCH: git.branch,
     };
@@ -312,6 +316,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
       secrets: planned.secrets,
     };
   } finally {
+    journal.dispose();
     source.dispose();
   }
 }

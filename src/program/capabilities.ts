@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DesiredState } from "../model/types";
 import { type Feature, probeCapabilities } from "../quay/api/capabilities";
+import { journalFromEnv } from "../quay/api/journal";
 import { QuaySession } from "../quay/api/session";
 import { QuayClient } from "../quay/client";
 
@@ -52,7 +53,9 @@ export async function checkCapabilities(state: DesiredState): Promise<void> {
     userAgent: "quay-gitops",
   });
   try {
-    const report = await probeCapabilities(new QuaySession(client), new Set(needs.keys()));
+    // In an apply, the preview's provider already asked: its recorded reads answer (journal.ts).
+    const session = new QuaySession(client, { replay: journalFromEnv(process.env).replay });
+    const report = await probeCapabilities(session, new Set(needs.keys()));
     if (report.missing.length > 0) {
       const lines = report.missing.map((m) => `- ${m.reason}; used by ${where(needs.get(m.feature)!)}`);
       // RunError: Pulumi reports the message alone, without the program's stack trace.

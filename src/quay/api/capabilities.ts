@@ -1,5 +1,5 @@
 import { isQuayApiError } from "../errors";
-import type { QuaySession } from "./session";
+import { type QuaySession, REGISTRY_SCOPE } from "./session";
 
 /** Features a desired state may need, by Quay's config key. */
 export type Feature =
@@ -77,8 +77,10 @@ export function discover(s: QuaySession): Promise<Set<string> | undefined> {
   if (!p) {
     p = (async () => {
       try {
-        const r = await s.client.request<{ paths?: Record<string, unknown> }>("GET", "/api/v1/discovery");
-        return new Set(Object.keys(r.data?.paths ?? {}).map(shape));
+        const r = await s.get<{ paths?: Record<string, unknown> }>("/api/v1/discovery", {
+          scope: REGISTRY_SCOPE,
+        });
+        return new Set(Object.keys(r?.paths ?? {}).map(shape));
       } catch (e) {
         if (isQuayApiError(e) && (e.unrouted || e.status === 404 || e.status === 401 || e.status === 403))
           return undefined;

@@ -1,6 +1,7 @@
 import type { QuayClient, QuayLanded, QuayResponse } from "../client";
 import { isQuayApiError } from "../errors";
 import type { HttpMethod } from "../scopes";
+import type { JournalOptions, ReadRecorder } from "./journal";
 
 /**
  * One run's view of Quay: the client plus a read cache.
@@ -15,10 +16,20 @@ import type { HttpMethod } from "../scopes";
 export class QuaySession {
   readonly client: QuayClient;
   readonly #cache = new Map<string, { scope: string; value: Promise<unknown> }>();
+  readonly #recorder: ReadRecorder | undefined;
   #me: Promise<Me> | undefined;
 
-  constructor(client: QuayClient) {
+  /**
+   * `journal.replay`: reads an earlier engine operation of the same run recorded (journal.ts); they
+   * answer like reads of this process until a write drops their scope. `journal.recorder`: where
+   * this process's reads are recorded. `me`: the account, when the caller already asked Quay.
+   */
+  constructor(client: QuayClient, options: JournalOptions & { me?: Me | undefined } = {}) {
     this.client = client;
+    this.#recorder = options.recorder;
+    for (const r of options.replay ?? [])
+      this.#cache.set(r.key, { scope: r.scope, value: Promise.resolve(r.value) });
+    if (options.me) this.#me = Promise.resolve(options.me);
   }
 
   /**
@@ -41,7 +52,9 @@ export class QuaySession {
         query: opts.query,
         accept: opts.notFound ? [404] : undefined,
       });
-      return res.status === 404 ? undefined : res.data;
+      const data = res.status === 404 ? undefined : res.data;
+      this.#recorder?.record({ key, scope: opts.scope, value: data });
+      return data;
     })();
     this.#cache.set(key, { scope: opts.scope, value });
     // A failed read is not remembered: the next caller tries again.
@@ -105,9 +118,9 @@ export class QuaySession {
 
   /** The token's user (`GET /api/v1/user/`, once per run): Quay gives it implicit grants (§19). */
   me(): Promise<Me> {
-    this.#me ??= this.client
-      .request<{ username: string; super_user?: boolean }>("GET", "/api/v1/user/")
-      .then((r) => ({ username: r.data.username, superUser: r.data.super_user === true }))
+    // Through the cache, so that the reads an earlier engine operation recorded answer it too.
+    this.#me ??= this.get<{ username: string; super_user?: boolean }>("/api/v1/user/", { scope: ME_SCOPE })
+      .then((r) => ({ username: r!.username, superUser: r!.super_user === true }))
       .catch((e: unknown) => {
         this.#me = undefined;
         throw e;
@@ -123,6 +136,9 @@ export interface Me {
 
 export const orgScope = (org: string): string => `org:${org}`;
 export const USERS_SCOPE = "users";
+/** Who the credentials belong to, and what the registry offers: no write of ours changes them. */
+export const ME_SCOPE = "me";
+export const REGISTRY_SCOPE = "registry";
 
 /** True when Quay answered 404 with JSON (the object is missing), not an unrouted HTML page. */
 export function isNotFound(e: unknown): boolean {
