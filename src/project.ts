@@ -18,3 +18,13 @@ function findProjectRoot(start: string): string {
     dir = up;
   }
 }
+
+let version: string | undefined;
+
+/** This quay-gitops's version (package.json): recorded with every apply (src/plan/selection.ts). */
+export function toolVersion(): string {
+  version ??= (
+    JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string }
+  ).version;
+  return version;
+}

@@ -13,6 +13,7 @@ import { mapEngineError } from "../engine/lock";
 import { StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
 import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";
+import { type LastApply, lastApplyOf } from "../plan/selection";
 import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
 
 export interface EngineTarget {
@@ -97,7 +98,10 @@ function structureOf(events: readonly EngineEventLike[]): PreviewOutcome["struct
 }
 
 /** `pulumi preview` (with `--refresh` by default: the plan is made against the live registry). */
-export async function enginePreview(t: EngineTarget, opts: { refresh: boolean }): Promise<PreviewOutcome> {
+export async function enginePreview(
+  t: EngineTarget,
+  opts: { refresh: boolean; targets?: string[] | undefined },
+): Promise<PreviewOutcome> {
   const stack = await open(t);
   const c = collect();
   t.log?.(
@@ -107,6 +111,7 @@ export async function enginePreview(t: EngineTarget, opts: { refresh: boolean })
   try {
     await stack.preview({
       refresh: opts.refresh,
+      ...(opts.targets ? { target: opts.targets } : {}),
       onEvent: c.onEvent,
       color: "never",
       suppressProgress: true,
@@ -186,19 +191,17 @@ export async function engineUp(
     `applying to stack ${t.stack} (refresh, then up${opts.targets ? `, ${opts.targets.length} target${opts.targets.length === 1 ? "" : "s"}` : ""}) ...`,
   );
   let duration: number | undefined;
-  const run = async () => {
-    // A targeted `up --refresh` refuses targets that are not in the state yet (the creates: "Target ...
-    // could not be found in the stack", CLI v3.259.0), so a targeted run refreshes first, on its own.
-    if (opts.targets) await stack.refresh({ color: "never", suppressProgress: true });
-    return stack.up({
-      refresh: opts.targets === undefined,
+  // Targets of objects the state does not hold yet are globs (src/plan/selection.ts), which the
+  // engine's check of literal targets against the state before its refresh lets through.
+  const run = () =>
+    stack.up({
+      refresh: true,
       onEvent,
       color: "never",
       suppressProgress: true,
       ...(opts.targets ? { target: opts.targets } : {}),
       ...(opts.message ? { message: opts.message } : {}),
     });
-  };
   try {
     let r: Awaited<ReturnType<typeof run>>;
     try {
@@ -274,4 +277,57 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
   return { report: driftFromEvents(t.stack, c.events), lastApply, config, secretConfig };
+}
+
+/** One resource of the stack's state, as far as a run limited to some tenants needs it. */
+export interface StateResource {
+  urn: string;
+  type: string;
+  parent?: string;
+  /** Inputs with secrets in plaintext (decrypted export): only for comparing secret values. */
+  inputs: Record<string, unknown>;
+}
+
+export interface StackFacts {
+  /** Undefined when no successful apply by quay-gitops is on record; `lastApplyUnknown` says why. */
+  lastApply: LastApply | undefined;
+  lastApplyUnknown?: string;
+  resources: StateResource[];
+  /** The stack's config values (secrets decrypted), for secret references `{ config: key }`. */
+  config: Record<string, string>;
+}
+
+/** How far back the history is read for the last successful apply (failed runs in between are skipped). */
+const HISTORY_DEPTH = 50;
+
+/** The stack's last successful apply, its state's resources and its config: one look before a limited run. */
+export async function engineStackFacts(t: EngineTarget): Promise<StackFacts> {
+  const stack = await open(t);
+  try {
+    const [history, exported, config] = await Promise.all([
+      stack.history(HISTORY_DEPTH, 1),
+      stack.exportStack(),
+      stack.getAllConfig(),
+    ]);
+    const { last, unknown } = lastApplyOf(history);
+    const raw = ((exported.deployment as { resources?: unknown[] } | undefined)?.resources ?? []) as {
+      urn: string;
+      type: string;
+      parent?: string;
+      inputs?: Record<string, unknown>;
+    }[];
+    return {
+      lastApply: last,
+      ...(unknown ? { lastApplyUnknown: unknown } : {}),
+      resources: raw.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        ...(r.parent ? { parent: r.parent } : {}),
+        inputs: r.inputs ?? {},
+      })),
+      config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])),
+    };
+  } catch (e) {
+    throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
+  }
 }

@@ -84,6 +84,19 @@ export async function resolveCommit(dir: string, ref: string): Promise<string> {
   }
 }
 
+/** The commit a pull request branched from: the merge base of `base` and HEAD. */
+export async function mergeBase(dir: string, base: string): Promise<string> {
+  const commit = await resolveCommit(dir, base);
+  try {
+    return (await git(dir).raw(["merge-base", commit, "HEAD"])).trim();
+  } catch (e) {
+    throw failed(
+      `cannot find where HEAD branched from ${base} (a shallow clone? fetch with full history)`,
+      e,
+    );
+  }
+}
+
 /** Whether `commit` is `branch`'s tip or one of its ancestors. */
 export async function isAncestor(dir: string, commit: string, branch: string): Promise<boolean> {
   try {

@@ -10,23 +10,27 @@
  * Nothing here reads argv, writes stdout or exits: the caller passes the environment and a `log` for
  * progress lines, and renders what comes back.
  */
-import { ConfigError } from "../errors";
+import { ConfigError, QuayGitopsError } from "../errors";
 import type { DesiredState } from "../model/types";
 import { attribute, type AuditEntry, logSourcesFor, sourceKey } from "../plan/attribution";
 import { normalizeChecksum } from "../plan/checksum";
 import type { DriftReport } from "../plan/drift";
 import { ChecksumMismatchError, UnsafePlanError } from "../plan/errors";
+import { planFromEvents } from "../plan/events";
 import { buildPreviewReport, type ChangedFile, type PreviewReport } from "../plan/report";
+import { applyMessage, newObjectTarget, type Selection } from "../plan/selection";
 import { publicAllowance } from "../plan/safety";
-import type { ChangeOp, PlannedChange } from "../plan/types";
+import { type ChangeOp, emptyCounts, type Plan, type PlannedChange } from "../plan/types";
 import { QuayClient } from "../quay/client";
 import { createRunJournal } from "../quay/api/journal";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
 import type { LoadResult } from "../tenant";
+import { toolVersion } from "../project";
 import type { AppliedChange, EngineMessage, EngineTarget, PreviewOutcome } from "./engine";
 import { GitError } from "./errors";
 import { changedFiles, gitState, isAncestor, resolveCommit } from "./git";
 import { knownSecrets } from "./secrets";
+import { type RunSelection, selectRun } from "./selection";
 import { readStackSettings, type StackSettings } from "./settings";
 import { loadSource, openTenantSource, programEnv, type TenantSource } from "./sources";
 
@@ -55,6 +59,8 @@ export interface Planned {
   report: PreviewReport;
   state: DesiredState;
   preview: PreviewOutcome;
+  /** The tenants the run looks at, with the program's limit and the engine's targets. */
+  scope: RunSelection;
   /** Plaintext secrets of this run, to redact from everything written. */
   secrets: string[];
 }
@@ -76,12 +82,67 @@ const MESSAGE_NOTE = (d: LoadResult["diagnostics"][number]) =>
  */
 const engine = () => import("./engine.js");
 
+/**
+ * The tenants the run looks at: the whole lab for `--all`, else those changed since the last
+ * successful apply (src/plan/selection.ts). Outside Git (no commit to compare), the whole lab.
+ */
+async function scopeOf(
+  ctx: RunContext,
+  source: TenantSource,
+  settings: StackSettings,
+  state: DesiredState,
+  opts: { all: boolean; base?: string | undefined },
+): Promise<RunSelection> {
+  const e = await engine();
+  const scope = await selectRun(
+    {
+      repo: source.repo,
+      settings,
+      env: ctx.env,
+      now: ctx.now,
+      target: target(ctx, {}),
+      facts: e.engineStackFacts,
+    },
+    source,
+    state,
+    { all: opts.all || !source.commit, base: opts.base },
+  );
+  if (!opts.all && !source.commit)
+    scope.selection = { ...scope.selection, allReason: "the tenant files are not in a Git repository" };
+  return scope;
+}
+
+/**
+ * A limited run must not touch a tenant outside its selection: the targets and the program's limit
+ * say so, and this checks the plan they produced before anything is applied.
+ */
+function assertWithinSelection(plan: Plan, selection: Selection): void {
+  if (selection.all) return;
+  const allowed = new Set(selection.tenants.map((t) => t.tenant));
+  const outside = plan.changes.filter((c) => !allowed.has(c.tenant));
+  if (outside.length > 0)
+    throw new QuayGitopsError(
+      "QG_ERR_ENGINE",
+      `refused: the plan limited to ${[...allowed].join(", ")} would also change ${outside
+        .slice(0, 5)
+        .map((c) => `${c.kind} ${c.name} (${c.tenant})`)
+        .join(", ")}; nothing was changed. Run with --all, and report this as a bug of quay-gitops`,
+    );
+}
+
+const EMPTY_STRUCTURE: PreviewOutcome["structure"] = { stackUrn: undefined, tenants: [] };
+
 /** Validates the source, then previews it; `source` stays open (the caller disposes of it). */
 async function plan(
   ctx: RunContext,
   source: TenantSource,
   settings: StackSettings,
-  opts: { refresh: boolean; base?: string | undefined; env?: Record<string, string> | undefined },
+  opts: {
+    refresh: boolean;
+    base?: string | undefined;
+    all: boolean;
+    env?: Record<string, string> | undefined;
+  },
 ): Promise<Invalid | Planned> {
   const load = loadSource(source, ctx.now);
   if (!load.state || load.diagnostics.some((d) => d.severity === "error"))
@@ -94,9 +155,18 @@ async function plan(
     // Compared in the repository, also for --ref: the files a branch changed, whatever tree is previewed.
     files = await changedFiles(source.repo, opts.base, [settings.tenantsDir, settings.registryFile]);
   }
-  const preview = await (await engine()).enginePreview(target(ctx, { ...programEnv(source), ...opts.env }), {
-    refresh: opts.refresh,
-  });
+  const scope = await scopeOf(ctx, source, settings, state, { all: opts.all, base: opts.base });
+  const nothing = !scope.selection.all && scope.selection.tenants.length === 0;
+  const preview: PreviewOutcome = nothing
+    ? { plan: planFromEvents(ctx.stack, []), messages: [], secretConfig: [], structure: EMPTY_STRUCTURE }
+    : await (await engine()).enginePreview(
+        target(ctx, { ...programEnv(source), ...scope.env, ...opts.env }),
+        {
+          refresh: opts.refresh,
+          targets: scope.targets,
+        },
+      );
+  assertWithinSelection(preview.plan, scope.selection);
   const report = buildPreviewReport({
     plan: preview.plan,
     budgets: state.registry.budgets,
@@ -110,6 +180,7 @@ async function plan(
       registryFile: source.registryFile,
       tenantFiles: Object.fromEntries(state.tenants.map((t) => [t.name, t.file])),
       refreshed: opts.refresh,
+      selection: scope.selection,
     },
     changedFiles: files,
     notes: load.diagnostics.map(MESSAGE_NOTE),
@@ -119,6 +190,7 @@ async function plan(
     report,
     state,
     preview,
+    scope,
     secrets: knownSecrets({ state, env: ctx.env, extra: preview.secretConfig }),
   };
 }
@@ -127,13 +199,19 @@ export interface PreviewOptions {
   ref?: string | undefined;
   base?: string | undefined;
   refresh: boolean;
+  /** The whole lab, not only the tenants changed since the last apply. */
+  all?: boolean | undefined;
 }
 
 export async function runPreview(ctx: RunContext, opts: PreviewOptions): Promise<Invalid | Planned> {
   const settings = settingsOf(ctx);
   const source = await openTenantSource({ repo: ctx.repo, settings, ref: opts.ref });
   try {
-    return await plan(ctx, source, settings, { refresh: opts.refresh, base: opts.base });
+    return await plan(ctx, source, settings, {
+      refresh: opts.refresh,
+      base: opts.base,
+      all: opts.all === true,
+    });
   } finally {
     source.dispose();
   }
@@ -142,6 +220,8 @@ export async function runPreview(ctx: RunContext, opts: PreviewOptions): Promise
 export interface ApplyOptions {
   ref?: string | undefined;
   expectChecksum?: string | undefined;
+  /** The whole lab, not only the tenants changed since the last apply. */
+  all?: boolean | undefined;
   force: boolean;
   noDeletes: boolean;
   allowDirty: boolean;
@@ -163,6 +243,8 @@ export interface Applied {
   messages: EngineMessage[];
   durationSeconds: number | undefined;
   secrets: string[];
+  /** False when no tenant changed since the last apply: the engine did not run. */
+  ran: boolean;
 }
 
 /** The branch a CI checkout is on when HEAD is detached (GitHub Actions push, GitLab CI). */
@@ -235,8 +317,9 @@ async function checkGit(
 export function additiveTargets(p: Planned): { targets: string[]; deferred: PlannedChange[] } {
   const keep = p.report.plan.changes.filter((c) => c.op === "create" || c.op === "update");
   const deferred = p.report.plan.changes.filter((c) => c.op === "delete" || c.op === "replace");
-  const targets = new Set(keep.map((c) => c.urn));
-  for (const t of p.preview.structure.tenants) if (t.op === "create") targets.add(t.urn);
+  // A create's URN is not in the state yet: named by a glob only it matches (selection.ts).
+  const targets = new Set(keep.map((c) => (c.op === "create" ? newObjectTarget(c.urn) : c.urn)));
+  for (const t of p.preview.structure.tenants) if (t.op === "create") targets.add(newObjectTarget(t.urn));
   return { targets: [...targets].sort(), deferred };
 }
 
@@ -254,7 +337,11 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
   // The preview's reads serve the up's refresh: one read pass per apply (src/quay/api/journal.ts).
   const journal = createRunJournal();
   try {
-    const planned = await plan(ctx, source, settings, { refresh: true, env: journal.recordEnv });
+    const planned = await plan(ctx, source, settings, {
+      refresh: true,
+      all: opts.all === true,
+      env: journal.recordEnv,
+    });
     if (planned.kind === "invalid") return planned;
     const { report } = planned;
     opts.onPlan?.(report, planned.secrets);
@@ -283,11 +370,29 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
       );
     }
 
+    const scope = planned.scope;
+    if (!scope.selection.all && scope.selection.tenants.length === 0) {
+      return {
+        kind: "applied",
+        report,
+        commit: git.commit,
+        branch: git.branch,
+        applied: [],
+        counts: { ...emptyCounts(), same: 0 },
+        deferred: [],
+        unplanned: [],
+        messages: planned.preview.messages,
+        durationSeconds: undefined,
+        secrets: planned.secrets,
+        ran: false,
+      };
+    }
     const { targets, deferred } = opts.noDeletes
       ? additiveTargets(planned)
-      : { targets: undefined, deferred: [] as PlannedChange[] };
+      : { targets: scope.targets, deferred: [] as PlannedChange[] };
     const env: Record<string, string> = {
       ...programEnv(source),
+      ...scope.env,
       ...journal.replayEnv,
       QUAY_GITOPS_GIT_COMMIT: git.commit,
       QUAY_GITOPS_GIT_BRANCH: git.branch,
@@ -296,7 +401,14 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     if (opts.force) env.QUAY_GITOPS_FORCE_DELETE = "1";
     const up = await (await engine()).engineUp(target(ctx, env), {
       targets,
-      message: `quay-gitops apply ${git.commit.slice(0, 12)} (${git.branch})${report.checksum ? ` plan ${report.checksum.slice(0, 19)}` : ""}`,
+      message: applyMessage({
+        commit: git.commit,
+        branch: git.branch,
+        version: toolVersion(),
+        checksum: report.checksum,
+        // Deletes left for later: this commit is not fully applied, the next run compares with the last one that was.
+        partial: deferred.length > 0,
+      }),
     });
     const planKey = (c: { kind: string; name: string; op: string }) =>
       `${c.kind}\u0000${c.name}\u0000${c.op}`;
@@ -314,6 +426,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
       messages: [...planned.preview.messages, ...up.messages],
       durationSeconds: up.durationSeconds,
       secrets: planned.secrets,
+      ran: true,
     };
   } finally {
     journal.dispose();

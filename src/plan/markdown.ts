@@ -11,6 +11,7 @@
 import type { Diagnostic } from "../tenant/diagnostics";
 import { code, describeChange, mdText } from "./format";
 import { type PreviewReport, verdict } from "./report";
+import { describeSelection } from "./selection";
 import type { ChangeOp, PlannedChange, TenantPlan } from "./types";
 import { cmp } from "./values";
 
@@ -103,6 +104,8 @@ export function renderPreviewMarkdown(report: PreviewReport): string {
     `${ICON[v.level]} **${mdText(v.text)}**`,
     "",
   ];
+  if (report.source.selection)
+    lines.push(`Tenants looked at: ${mdText(describeSelection(report.source.selection))}.`, "");
 
   const changed = plan.tenants.filter((t) => t.status !== "unchanged");
   const unchanged = plan.tenants.filter((t) => t.status === "unchanged");

@@ -12,6 +12,7 @@ import {
   planWarnings,
 } from "./safety";
 import type { ChangeBudgets } from "../model/types";
+import type { Selection } from "./selection";
 import type { Plan } from "./types";
 
 export type FileStatus = "added" | "modified" | "deleted" | "renamed" | "copied" | "type-changed";
@@ -38,6 +39,8 @@ export interface ReportSource {
   tenantFiles: Record<string, string>;
   /** Whether the plan was made after reading the live registry (preview --refresh). */
   refreshed: boolean;
+  /** The tenants the plan covers and why (all, or those changed since the last apply). */
+  selection?: Selection;
 }
 
 export interface PreviewReport {
@@ -99,8 +102,16 @@ export function changedTenants(plan: Plan): string[] {
 /** The one-line verdict at the top of every rendering. */
 export function verdict(report: PreviewReport): Verdict {
   const { plan } = report;
-  if (plan.changes.length === 0)
-    return { level: "no-changes", text: "No changes: Quay already matches the tenant files." };
+  if (plan.changes.length === 0) {
+    const sel = report.source.selection;
+    return {
+      level: "no-changes",
+      text:
+        sel && !sel.all
+          ? `No changes: Quay already matches the tenant files of the tenants looked at (${sel.unchanged} unchanged since the last apply were not read).`
+          : "No changes: Quay already matches the tenant files.",
+    };
+  }
   const tenants = changedTenants(plan);
   const where = `in ${tenants.length} tenant${tenants.length === 1 ? "" : "s"} (${tenants.join(", ")})`;
   if (!report.budgets.ok) {

@@ -4,6 +4,7 @@
  */
 import { describeChange } from "./format";
 import { type PreviewReport, verdict } from "./report";
+import { describeSelection } from "./selection";
 import type { ChangeOp, PlannedChange } from "./types";
 
 export const OP_SIGN: Record<ChangeOp, string> = { create: "+", update: "~", replace: "+-", delete: "-" };
@@ -21,6 +22,7 @@ export function renderPreviewText(report: PreviewReport): string {
     `Plan for stack ${report.stack}${report.source.refreshed ? " (compared with the live registry)" : ""}: ` +
       `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete, ${c.same} unchanged`,
   ];
+  if (report.source.selection) out.push(`tenants looked at: ${describeSelection(report.source.selection)}`);
   for (const t of plan.tenants) {
     if (t.status === "unchanged") continue;
     const status = t.status === "new" ? " (new tenant)" : t.status === "removed" ? " (removed)" : "";

@@ -1,4 +1,10 @@
-import type { DefaultPermissionModel, RepoPermissionModel, RepositoryModel, SecretRef } from "../model/types";
+import type {
+  DefaultPermissionModel,
+  RepoPermissionModel,
+  RepositoryModel,
+  SecretRef,
+  TenantModel,
+} from "../model/types";
 
 /**
  * The grants a repository we create ends up with: its own, plus the default permissions that Quay
@@ -48,3 +54,34 @@ export const names = {
   ) =>
     `${org}${repo ? `/${repo}` : ""}/prune/${p.method}${p.tagPattern !== undefined ? `:${p.tagPatternMatches ? "" : "!"}${p.tagPattern}` : ""}`,
 };
+
+/** One Quay object the program registers for a tenant: its kind and its resource name. */
+export interface TenantObject {
+  kind: string;
+  name: string;
+}
+
+/**
+ * Every object the program registers under a tenant's component (src/program/tenant.ts), by kind
+ * and name: what a run limited to some tenants must target besides what the state already holds
+ * (src/gitops/scope.ts). test/e2e/gitops checks it against what the program really registers.
+ */
+export function tenantObjects(t: TenantModel): TenantObject[] {
+  const org = t.organization.name;
+  const out: TenantObject[] = [{ kind: "Organization", name: names.organization(org) }];
+  for (const u of t.users) out.push({ kind: "User", name: names.user(u.name) });
+  for (const r of t.robots) out.push({ kind: "Robot", name: names.robot(r.fullName) });
+  for (const x of t.teams) out.push({ kind: "Team", name: names.team(org, x.name) });
+  for (const d of t.defaultPermissions)
+    out.push({ kind: "DefaultPermission", name: names.defaultPermission(org, d) });
+  if (t.quota) out.push({ kind: "Quota", name: names.quota(org) });
+  if (t.proxyCache) out.push({ kind: "ProxyCache", name: names.proxyCache(org) });
+  for (const p of t.autoPrune)
+    out.push({ kind: "AutoPrunePolicy", name: names.autoPrune(org, undefined, p) });
+  for (const r of t.repositories) {
+    out.push({ kind: "Repository", name: names.repository(org, r.name) });
+    if (r.mirror) out.push({ kind: "RepositoryMirror", name: names.mirror(org, r.name) });
+    for (const p of r.autoPrune) out.push({ kind: "AutoPrunePolicy", name: names.autoPrune(org, r.name, p) });
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretRef } from "../model/types";
+import type { DesiredState, SecretRef } from "../model/types";
+import { SELECTION_ENV } from "../plan/selection";
 import { projectRoot } from "../project";
 import { loadDesiredState, summarize } from "../tenant";
 import { renderText } from "../tenant/report";
@@ -33,7 +34,7 @@ async function program(): Promise<Record<string, unknown>> {
       `the tenant files are invalid; nothing was applied:\n${renderText(result.diagnostics, summarize(result.diagnostics, result.tenantFiles.length))}\nRun \`npx quay-gitops validate\` to check them.`,
     );
   }
-  const state = result.state;
+  const state = inSelection(result.state, process.env[SELECTION_ENV]);
 
   if (!pulumi.runtime.isDryRun()) await checkCapabilities(state);
 
@@ -65,6 +66,29 @@ async function program(): Promise<Record<string, unknown>> {
     gitCommit: process.env.QUAY_GITOPS_GIT_COMMIT ?? "",
     gitBranch: process.env.QUAY_GITOPS_GIT_BRANCH ?? "",
   };
+}
+
+/**
+ * The tenants a run is limited to (src/plan/selection.ts): a JSON list of names in
+ * QUAY_GITOPS_SELECTION, which the gitops commands set together with a `--target` for every object
+ * of those tenants. Every file is still loaded and validated (rules span files); only the selected
+ * tenants' objects are registered, which is what keeps a run of one tenant fast in a large lab.
+ * Without the variable (plain `pulumi up`), every tenant.
+ */
+function inSelection(state: DesiredState, raw: string | undefined): DesiredState {
+  if (raw === undefined || raw === "") return state;
+  let names: unknown;
+  try {
+    names = JSON.parse(raw);
+  } catch {
+    names = undefined;
+  }
+  if (!Array.isArray(names) || !names.every((n) => typeof n === "string"))
+    throw new pulumi.RunError(
+      `${SELECTION_ENV} must be a JSON list of tenant names, got ${JSON.stringify(raw)}`,
+    );
+  const wanted = new Set(names);
+  return { ...state, tenants: state.tenants.filter((t) => wanted.has(t.name)) };
 }
 
 // Pulumi awaits an exported function's promise; its value becomes the stack outputs.

@@ -10,7 +10,7 @@ import {
   runContext,
 } from "../gitops";
 
-const HELP = `usage: quay-gitops apply --stack S [--expect-checksum SUM] [--force] [--no-deletes] [--allow-dirty] [--ref REF]
+const HELP = `usage: quay-gitops apply --stack S [--all] [--expect-checksum SUM] [--force] [--no-deletes] [--allow-dirty] [--ref REF]
 
 Applies the committed tenant files to Quay, and only after these checks, each of which refuses with a
 message and without a single write to Quay:
@@ -21,9 +21,15 @@ message and without a single write to Quay:
   - with --expect-checksum, the fresh plan (made against the live registry) is the reviewed one;
   - the plan keeps to the change budgets of the registry file (maxDeletes, maxTenantChangePercent,
     requireAllowPublic), unless --force.
-Then runs \`up\` with a refresh, records the commit and branch in the stack outputs gitCommit and
-gitBranch, and prints a summary.
+Then runs \`up\` with a refresh, records the commit, branch and version in the stack's history (the
+next apply compares with it), and prints a summary.
 
+It looks only at the tenants whose desired state changed since the last successful apply (a file
+changed, added or removed, a team membership expired, a mirror or proxy-cache password changed), and at
+every tenant when the registry file or quay-gitops changed, or no successful apply is recorded. Each
+object is read from Quay once: the up reuses what the checked preview read.
+
+  --all                  every tenant, not only those changed since the last apply
   --expect-checksum SUM  the checksum of the reviewed preview (its PR comment or --json)
   --force                apply a plan that breaks the change budgets, and let deletes of organizations
                          and repositories that still hold images go through (lab admins only)
@@ -38,6 +44,8 @@ Exit status: 0 applied, 1 refused, invalid or failed, 2 usage error, 4 the stack
 
 function summary(r: Applied): string {
   const c = r.counts;
+  if (!r.ran)
+    return `nothing to apply on stack ${r.report.stack}: no tenant changed since the last apply (${r.report.source.selection?.base?.slice(0, 12) ?? "unknown"}); --all looks at every tenant\n`;
   const lines = [
     `applied stack ${r.report.stack} from ${r.branch} at ${r.commit.slice(0, 12)} (plan ${r.report.checksum})`,
     `  ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete} deleted, ${c.same} unchanged` +
@@ -79,7 +87,14 @@ function summary(r: Applied): string {
     lines.push("messages from the providers:");
     for (const m of said) lines.push(`    ${m.object}: ${m.message}`);
   }
-  lines.push(`recorded in the stack outputs: gitCommit=${r.commit}, gitBranch=${r.branch}`);
+  const sel = r.report.source.selection;
+  if (sel)
+    lines.push(
+      sel.all
+        ? `looked at every tenant (${sel.allReason})`
+        : `looked at ${sel.tenants.map((t) => t.tenant).join(", ")}; ${sel.unchanged} unchanged tenant${sel.unchanged === 1 ? "" : "s"} left alone`,
+    );
+  lines.push(`recorded as applied: ${r.commit} (${r.branch}); the next apply compares with it`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -116,6 +131,7 @@ export const command: Command = {
       backend?: string;
       repo?: string;
       "expect-checksum"?: string;
+      all?: boolean;
       force?: boolean;
       "no-deletes"?: boolean;
       "allow-dirty"?: boolean;
@@ -125,6 +141,7 @@ export const command: Command = {
       args,
       {
         "expect-checksum": { type: "string" },
+        all: { type: "boolean" },
         force: { type: "boolean" },
         "no-deletes": { type: "boolean" },
         "allow-dirty": { type: "boolean" },
@@ -138,6 +155,7 @@ export const command: Command = {
       return await applyAndReport(ctx, {
         ref: values.ref,
         expectChecksum: values["expect-checksum"],
+        all: values.all === true,
         force: values.force === true,
         noDeletes: values["no-deletes"] === true,
         allowDirty: values["allow-dirty"] === true,

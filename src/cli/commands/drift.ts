@@ -97,7 +97,9 @@ async function drift(args: string[]): Promise<number> {
 
   err("remediating: applying the tenant files to repair the drift ...\n");
   try {
+    // Drift is in tenants whose files did not change: the whole lab, not the changed tenants.
     const code = await applyAndReport(ctx, {
+      all: true,
       force: values.force === true,
       noDeletes: false,
       allowDirty: values["allow-dirty"] === true,

@@ -10,14 +10,16 @@ import {
   writeReport,
 } from "../gitops";
 
-const HELP = `usage: quay-gitops preview --stack S [--base REF] [--markdown FILE] [--json FILE] [--ref REF] [--no-refresh]
+const HELP = `usage: quay-gitops preview --stack S [--all] [--base REF] [--markdown FILE] [--json FILE] [--ref REF] [--no-refresh]
 
 Validates the tenant files (errors become annotations: GitHub ::error lines under GitHub Actions, else
 file:line:col lines; exit 1), then previews the stack with the real engine: what an apply would create,
 update, replace and delete, per tenant and Quay object, with the changed fields (secrets as [secret]),
 warnings for destructive steps, the change budgets and a checksum of the plan. Writes nothing anywhere.
 
-  --base REF         list the tenant files changed by base...HEAD (a pull request: origin/main)
+  --all              every tenant (default: those changed since the last apply, as apply would)
+  --base REF         list the tenant files changed by base...HEAD (a pull request: origin/main); the
+                     tenants they change are previewed too
   --markdown FILE    write the pull-request comment (hidden marker <!-- quay-gitops:preview stack=S -->)
   --json FILE        write the same for machines
   --ref REF          preview the tenant files of a Git ref instead of the working tree
@@ -37,6 +39,7 @@ export const command: Command = {
       backend?: string;
       repo?: string;
       base?: string;
+      all?: boolean;
       markdown?: string;
       json?: string;
       ref?: string;
@@ -46,6 +49,7 @@ export const command: Command = {
       args,
       {
         base: { type: "string" },
+        all: { type: "boolean" },
         markdown: { type: "string" },
         json: { type: "string" },
         ref: { type: "string" },
@@ -62,6 +66,7 @@ export const command: Command = {
       const result = await runPreview(ctx, {
         ref: values.ref,
         base: values.base,
+        all: values.all === true,
         refresh: values["no-refresh"] !== true,
       });
       if (result.kind === "invalid") {
