@@ -68,8 +68,15 @@ abstract class QuayResource extends pulumi.CustomResource {
     } finally {
       Error.stackTraceLimit = limit;
     }
+    registered.push(this);
   }
 }
+
+/**
+ * Every Quay resource this program run registered: the stack outputs that say "applied" wait for all
+ * of them (src/program/index.ts), so a failed run leaves them as the last complete run set them.
+ */
+export const registered: pulumi.CustomResource[] = [];
 
 /** The constructor adds `__provider` to the props it is given: always pass a fresh object (A4). */
 function props<T extends object>(args: Args<T>): Record<string, unknown> {

@@ -55,7 +55,7 @@ export function writeReport(file: string, text: string): void {
   fs.writeFileSync(abs, clean(text));
 }
 
-type OptionSpec = { type: "string" | "boolean"; short?: string };
+type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
 
 /**
  * Parses a gitops command's arguments (the common options plus its own): the values, or `undefined`

@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   preview: async () => (await import("./commands/preview.js")).command,
   apply: async () => (await import("./commands/apply.js")).command,
   drift: async () => (await import("./commands/drift.js")).command,
+  tokens: async () => (await import("./commands/tokens.js")).command,
 };
 
 function usage(): string {

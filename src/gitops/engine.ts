@@ -14,6 +14,7 @@ import { StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
 import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";
 import { type LastApply, lastApplyOf } from "../plan/selection";
+import { secretPlaintext } from "../plan/values";
 import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
 
 export interface EngineTarget {
@@ -330,4 +331,38 @@ export async function engineStackFacts(t: EngineTarget): Promise<StackFacts> {
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
+}
+
+/** A managed robot's token, from the state (decrypted). */
+export interface RobotToken {
+  tenant: string;
+  robot: string;
+  token: string;
+}
+
+/** Every Robot resource's token in the stack's state, sorted by tenant and robot. */
+export async function engineRobotTokens(t: EngineTarget): Promise<RobotToken[]> {
+  const stack = await open(t);
+  let exported: Awaited<ReturnType<Stack["exportStack"]>>;
+  try {
+    exported = await stack.exportStack();
+  } catch (e) {
+    throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
+  }
+  const resources = ((exported.deployment as { resources?: unknown[] } | undefined)?.resources ?? []) as {
+    type: string;
+    parent?: string;
+    outputs?: { fullName?: unknown; token?: unknown };
+  }[];
+  const out: RobotToken[] = [];
+  for (const r of resources) {
+    if (kindOf(r.type) !== "Robot") continue;
+    const tenant = tenantOf(r.parent) ?? NO_TENANT;
+    const robot = r.outputs?.fullName;
+    const token = secretPlaintext(r.outputs?.token);
+    if (typeof robot === "string" && token !== undefined) out.push({ tenant, robot, token });
+  }
+  return out.sort((a, b) =>
+    a.tenant === b.tenant ? (a.robot < b.robot ? -1 : 1) : a.tenant < b.tenant ? -1 : 1,
+  );
 }

@@ -13,7 +13,7 @@
  * Pure: the caller loads both sides and reads the state.
  */
 import type { TenantModel } from "../model/types";
-import { canonicalJson } from "./values";
+import { canonicalJson, secretPlaintext } from "./values";
 
 /** Why a tenant is in the run. */
 export type SelectionReason =
@@ -169,7 +169,6 @@ export const TENANT_COMPONENT = "quay-gitops:index:Tenant";
 /** The environment variable that limits the program to some tenants (src/program/index.ts). */
 export const SELECTION_ENV = "QUAY_GITOPS_SELECTION";
 const QUAY_TYPE = "pulumi-nodejs:dynamic/quay:";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** `urn:pulumi:<stack>::<project>::<type>::<name>`: the part every URN of the stack starts with. */
 function urnPrefix(urn: string): string | undefined {
@@ -216,19 +215,6 @@ export function selectionTargets(opts: {
 /** The target of an object the state does not hold yet: a glob that only its URN can match (see above). */
 export const newObjectTarget = (urn: string): string => urn.replace(/^urn:pulumi:/, "urn:pulumi:**");
 
-/** A secret's value in a decrypted export: `{ <sig>: ..., plaintext: "<JSON>" }`. */
-function plaintextOf(v: unknown): string | undefined {
-  if (!v || typeof v !== "object" || !(SECRET_SIG in v)) return typeof v === "string" ? v : undefined;
-  const p = (v as { plaintext?: unknown }).plaintext;
-  if (typeof p !== "string") return undefined;
-  try {
-    const s = JSON.parse(p);
-    return typeof s === "string" ? s : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Tenants whose secrets (a mirror's or a proxy cache's password, by reference `env:NAME` or
  * `config:key`) have another value now than the state holds: a rotated password must reach Quay
@@ -247,7 +233,7 @@ export function changedSecrets(
     if (!tenant) continue;
     const now = resolve(ref);
     if (now === undefined) continue;
-    if (plaintextOf(r.inputs.password) !== now) {
+    if (secretPlaintext(r.inputs.password) !== now) {
       const what = ref.replace(/^env:/, "env ").replace(/^config:/, "config ");
       out.set(tenant, out.has(tenant) ? `${out.get(tenant)}, ${what}` : what);
     }

@@ -21,6 +21,23 @@ const ASSET_SIGS = new Set(["c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731
 const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const SECRET_TEXT = "[secret]";
+
+/**
+ * The plaintext of a secret in a decrypted state export (`pulumi stack export --show-secrets`:
+ * `{ <sig>: <secret sig>, plaintext: "<JSON>" }`), a plain string as it is, else undefined.
+ */
+export function secretPlaintext(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (!v || typeof v !== "object" || (v as Record<string, unknown>)[SIG_KEY] !== SECRET_SIG) return undefined;
+  const p = (v as { plaintext?: unknown }).plaintext;
+  if (typeof p !== "string") return undefined;
+  try {
+    const s = JSON.parse(p) as unknown;
+    return typeof s === "string" ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
 export const UNKNOWN_TEXT = "(known after apply)";
 
 /** A JSON value with secrets replaced by `[secret]`. */

@@ -55,6 +55,21 @@ export const names = {
     `${org}${repo ? `/${repo}` : ""}/prune/${p.method}${p.tagPattern !== undefined ? `:${p.tagPatternMatches ? "" : "!"}${p.tagPattern}` : ""}`,
 };
 
+/** What the stack outputs say of a tenant (`pulumi stack output tenants`): from its file alone. */
+export function tenantSummary(t: TenantModel): Record<string, unknown> {
+  return {
+    file: t.file,
+    organization: t.organization.name,
+    users: t.users.map((u) => u.name),
+    robots: t.robots.map((r) => r.fullName),
+    teams: t.teams.map((x) => x.name),
+    repositories: t.repositories.map((r) => r.name),
+    mirrors: t.repositories.filter((r) => r.mirror).map((r) => r.name),
+    quota: t.quota ? { limitBytes: t.quota.limitBytes, limits: t.quota.limits } : null,
+    proxyCache: t.proxyCache?.upstream ?? null,
+  };
+}
+
 /** One Quay object the program registers for a tenant: its kind and its resource name. */
 export interface TenantObject {
   kind: string;

@@ -5,7 +5,9 @@ import { SELECTION_ENV } from "../plan/selection";
 import { projectRoot } from "../project";
 import { loadDesiredState, summarize } from "../tenant";
 import { renderText } from "../tenant/report";
+import { registered } from "../../providers/resources";
 import { checkCapabilities } from "./capabilities";
+import { tenantSummary } from "./desired";
 import { type SecretSource, Tenant } from "./tenant";
 
 /**
@@ -34,7 +36,8 @@ async function program(): Promise<Record<string, unknown>> {
       `the tenant files are invalid; nothing was applied:\n${renderText(result.diagnostics, summarize(result.diagnostics, result.tenantFiles.length))}\nRun \`npx quay-gitops validate\` to check them.`,
     );
   }
-  const state = inSelection(result.state, process.env[SELECTION_ENV]);
+  const everything = result.state;
+  const state = inSelection(everything, process.env[SELECTION_ENV]);
 
   if (!pulumi.runtime.isDryRun()) await checkCapabilities(state);
 
@@ -57,14 +60,15 @@ async function program(): Promise<Record<string, unknown>> {
   const users = new Map(tenants.flatMap((t) => [...t.users]));
   for (const t of tenants) t.populate({ users, secrets });
 
+  // Known only once every registered object was created or updated: a failed run leaves the commit of
+  // the last complete one. Robot tokens are in each Tenant component's outputs (`quay-gitops tokens`):
+  // a run limited to some tenants updates only theirs.
+  const done = pulumi.all(registered.map((r) => r.id));
   return {
     registryFile: path.relative(root, path.resolve(root, registryFile)),
-    tenants: Object.fromEntries(tenants.map((t) => [t.model.name, t.summary])),
-    robotTokens: pulumi.secret(
-      pulumi.all(Object.fromEntries(tenants.map((t) => [t.model.name, t.robotTokens]))),
-    ),
-    gitCommit: process.env.QUAY_GITOPS_GIT_COMMIT ?? "",
-    gitBranch: process.env.QUAY_GITOPS_GIT_BRANCH ?? "",
+    tenants: Object.fromEntries(everything.tenants.map((t) => [t.name, tenantSummary(t)])),
+    gitCommit: done.apply(() => process.env.QUAY_GITOPS_GIT_COMMIT ?? ""),
+    gitBranch: done.apply(() => process.env.QUAY_GITOPS_GIT_BRANCH ?? ""),
   };
 }
 

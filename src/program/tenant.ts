@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as q from "../../providers/resources";
 import type { Credentials, SecretRef, TenantModel } from "../model/types";
-import { effectivePermissions, names, refName } from "./desired";
+import { effectivePermissions, names, refName, tenantSummary } from "./desired";
 
 export interface SecretSource {
   /** The secret's value; throws a clear error naming the tenant file when it is missing. */
@@ -164,7 +164,6 @@ export class Tenant extends pulumi.ComponentResource {
       );
     }
 
-    const repositories: string[] = [];
     for (const repo of t.repositories) {
       const permissions = effectivePermissions(repo, t.defaultPermissions);
       const repository = new q.Repository(
@@ -186,7 +185,6 @@ export class Tenant extends pulumi.ComponentResource {
           ...robotDeps(repo.mirror ? [repo.mirror.robot] : []),
         ]),
       );
-      repositories.push(repo.name);
       if (repo.mirror) {
         const m = repo.mirror;
         new q.RepositoryMirror(
@@ -230,17 +228,7 @@ export class Tenant extends pulumi.ComponentResource {
         Record<string, string>
       >,
     );
-    this.summary = {
-      file: t.file,
-      organization: org,
-      users: t.users.map((u) => u.name),
-      robots: t.robots.map((r) => r.fullName),
-      teams: t.teams.map((x) => x.name),
-      repositories,
-      mirrors: t.repositories.filter((r) => r.mirror).map((r) => r.name),
-      quota: t.quota ? { limitBytes: t.quota.limitBytes, limits: t.quota.limits } : null,
-      proxyCache: t.proxyCache?.upstream ?? null,
-    };
+    this.summary = tenantSummary(t);
     this.registerOutputs({ summary: this.summary, robotTokens: this.robotTokens });
   }
 }
