@@ -54,7 +54,7 @@ export const command: Command = {
       );
       if (values.json) {
         const doc: Record<string, Record<string, string>> = {};
-        for (const r of picked) (doc[r.tenant] ??= {})[r.robot] = r.token;
+        for (const r of picked) doc[r.tenant] = { ...doc[r.tenant], [r.robot]: r.token };
         // Written without the secret filter on purpose: the tokens are what was asked for.
         process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       } else {
