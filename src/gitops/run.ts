@@ -21,6 +21,7 @@ import { publicAllowance } from "../plan/safety";
 import type { ChangeOp, PlannedChange } from "../plan/types";
 import { QuayClient } from "../quay/client";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
+import { describeOutage, unreachableTimeoutMs } from "../quay/outage";
 import type { LoadResult } from "../tenant";
 import type { AppliedChange, EngineMessage, EngineTarget, PreviewOutcome } from "./engine";
 import { GitError } from "./errors";
@@ -56,6 +57,8 @@ export interface Planned {
   preview: PreviewOutcome;
   /** Plaintext secrets of this run, to redact from everything written. */
   secrets: string[];
+  /** What the run said about Quay being unreachable meanwhile (src/quay/outage.ts). */
+  unreachable: string[];
 }
 
 function settingsOf(ctx: RunContext): StackSettings {
@@ -93,7 +96,8 @@ async function plan(
     // Compared in the repository, also for --ref: the files a branch changed, whatever tree is previewed.
     files = await changedFiles(source.repo, opts.base, [settings.tenantsDir, settings.registryFile]);
   }
-  const preview = await (await engine()).enginePreview(target(ctx, programEnv(source)), {
+  const e = await engine();
+  const preview = await e.enginePreview(target(ctx, programEnv(source)), {
     refresh: opts.refresh,
   });
   const report = buildPreviewReport({
@@ -119,6 +123,7 @@ async function plan(
     state,
     preview,
     secrets: knownSecrets({ state, env: ctx.env, extra: preview.secretConfig }),
+    unreachable: e.outageNotices(preview.messages),
   };
 }
 
@@ -162,6 +167,8 @@ export interface Applied {
   messages: EngineMessage[];
   durationSeconds: number | undefined;
   secrets: string[];
+  /** What the run said about Quay being unreachable meanwhile (src/quay/outage.ts). */
+  unreachable: string[];
 }
 
 /** The branch a CI checkout is on when HEAD is detached (GitHub Actions push, GitLab CI). */
@@ -290,7 +297,8 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     };
     // Deleting organizations and repositories that still hold images needs the same --force.
     if (opts.force) env.QUAY_GITOPS_FORCE_DELETE = "1";
-    const up = await (await engine()).engineUp(target(ctx, env), {
+    const e = await engine();
+    const up = await e.engineUp(target(ctx, env), {
       targets,
       message: `quay-gitops apply ${git.commit.slice(0, 12)} (${git.branch})${report.checksum ? ` plan ${report.checksum.slice(0, 19)}` : ""}`,
     });
@@ -310,6 +318,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
       messages: [...planned.preview.messages, ...up.messages],
       durationSeconds: up.durationSeconds,
       secrets: planned.secrets,
+      unreachable: [...planned.unreachable, ...e.outageNotices(up.messages)],
     };
   } finally {
     source.dispose();
@@ -324,6 +333,8 @@ export interface DriftOptions {
 export interface Drifted {
   report: DriftReport;
   secrets: string[];
+  /** What the run said about Quay being unreachable meanwhile (src/quay/outage.ts). */
+  unreachable: string[];
 }
 
 /** How far back the audit logs are read when the stack has no recorded apply. */
@@ -332,12 +343,14 @@ const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
 const CLOCK_SLACK_MS = 5 * 60_000;
 
 export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Drifted> {
-  const outcome = await (await engine()).engineDrift(target(ctx, {}));
+  const e = await engine();
+  const outcome = await e.engineDrift(target(ctx, {}));
   let report = outcome.report;
   const secrets = knownSecrets({ env: ctx.env, extra: outcome.secretConfig });
+  const unreachable = e.outageNotices(outcome.messages);
   const last = outcome.lastApply;
   if (last) report = { ...report, since: last.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
-  if (report.objects.length === 0 || !opts.attribution) return { report, secrets };
+  if (report.objects.length === 0 || !opts.attribution) return { report, secrets, unreachable };
 
   const url = outcome.config["quay-gitops:url"] ?? ctx.env.QUAY_URL;
   const token = outcome.config["quay-gitops:token"] ?? ctx.env.QUAY_TOKEN;
@@ -349,6 +362,7 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
           "no Quay connection to read the audit logs (quay-gitops:url/token in the stack config, or QUAY_URL/QUAY_TOKEN)",
       },
       secrets,
+      unreachable,
     };
   }
   const client = new QuayClient({
@@ -359,6 +373,10 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
       (outcome.config["quay-gitops:insecureSkipTlsVerify"] ?? ctx.env.QUAY_INSECURE_SKIP_TLS_VERIFY) ===
       "true",
     userAgent: "quay-gitops drift",
+    unreachableTimeoutMs: unreachableTimeoutMs(
+      outcome.config["quay-gitops:unreachableTimeoutSeconds"] ?? ctx.env.QUAY_UNREACHABLE_TIMEOUT_SECONDS,
+    ),
+    onOutage: (o) => unreachable.push(describeOutage(o)),
   });
   try {
     ctx.log("reading Quay's audit logs to find who changed what ...");
@@ -389,7 +407,7 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
     const ownRun = last ? { from: since, to: new Date(last.end.getTime() + CLOCK_SLACK_MS) } : undefined;
     report = attribute(report, { logs, unavailable, me, since, ownRun });
     if (notes.length > 0) report = { ...report, attributionNote: notes.join("; ") };
-    return { report, secrets };
+    return { report, secrets, unreachable };
   } finally {
     await client.close();
   }

@@ -3,6 +3,7 @@ import type { DesiredState } from "../model/types";
 import { type Feature, probeCapabilities } from "../quay/api/capabilities";
 import { QuaySession } from "../quay/api/session";
 import { QuayClient } from "../quay/client";
+import { describeOutage, unreachableTimeoutMs } from "../quay/outage";
 
 /** Which features the desired state uses, and where: feature → tenant file → what in it. */
 export function neededFeatures(state: DesiredState): Map<Feature, Map<string, Set<string>>> {
@@ -50,6 +51,11 @@ export async function checkCapabilities(state: DesiredState): Promise<void> {
       (pulumi.runtime.getConfig("quay-gitops:insecureSkipTlsVerify") ??
         process.env.QUAY_INSECURE_SKIP_TLS_VERIFY) === "true",
     userAgent: "quay-gitops",
+    unreachableTimeoutMs: unreachableTimeoutMs(
+      pulumi.runtime.getConfig("quay-gitops:unreachableTimeoutSeconds") ??
+        process.env.QUAY_UNREACHABLE_TIMEOUT_SECONDS,
+    ),
+    onOutage: (o) => pulumi.log.info(describeOutage(o)),
   });
   try {
     const report = await probeCapabilities(new QuaySession(client), new Set(needs.keys()));
