@@ -1,6 +1,6 @@
 /**
  * The emulator's Quay cost profile (`quay-gitops emulator --cost quay`, docs/emulator.md) against
- * what a real Quay 3.18.0 on 2 cores served (QUAY-API.md §1.3b item 7): 64 GETs with a bearer token
+ * what a live Quay 3.18.0 on 2 cores served (docs/benchmarks.md): 64 GETs with a bearer token
  * and 64 with a session cookie, one at a time and 8 at a time. The emulator runs in its own process
  * (the built CLI), as in emulator-throughput.ts.
  *

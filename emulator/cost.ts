@@ -3,11 +3,12 @@ import { EmulatorError, type EmulatorErrorCode } from "./errors";
 import type { Stats } from "./stats";
 
 /**
- * What a request costs a real Quay (QUAY-API.md §1.3b, §1.5b), as simulated time: Quay's web API
- * runs a few gunicorn workers, and every request holds one while Quay checks its credentials (a
- * bearer token is a bcrypt check, a session cookie a cheap lookup) and runs the handler. More
- * requests than workers queue. The emulator answers in microseconds, so without this a run that is
- * fast against the emulator can be slow against Quay for reasons no test ever sees.
+ * What a request costs a real Quay, as simulated time: Quay's web API runs a few gunicorn workers,
+ * and every request holds one while Quay checks its credentials (a bearer token is a bcrypt check,
+ * `data/model/oauth.py: validate_access_token` in Quay 3.18.0; a session cookie is a cheap lookup)
+ * and runs the handler. More requests than workers queue. The emulator answers in microseconds,
+ * so without this a run that is fast against the emulator can be slow against Quay for reasons no
+ * test ever sees.
  *
  * Timers only, no CPU burnt: a benchmark on a shared 2-core machine measures Quay's queue, not the
  * machine's load.
@@ -25,10 +26,11 @@ export interface CostSpec {
 }
 
 /**
- * A Quay 3.18.0 on 2 cores with its 2 default workers, as measured (QUAY-API.md §1.3b item 7):
- * a token request 4.1/s sequentially and 7.8/s at concurrency 8, so about 256 ms of a worker each
- * (2 workers / 256 ms = 7.8/s); a session request 46/s and 103/s, about 19 ms (2 / 19 ms = 105/s);
- * sign-in one bcrypt, ~255 ms. Base 15 ms + token 241 ms = 256 ms; base + session 4 ms = 19 ms.
+ * A live Quay 3.18.0 on 2 cores with its 2 default workers, as measured (docs/benchmarks.md, "The
+ * Quay cost profile"): a token request 4.1/s sequentially and 7.8/s at concurrency 8, so about
+ * 256 ms of a worker each (2 workers / 256 ms = 7.8/s); a session request 46/s and 103/s, about
+ * 19 ms (2 / 19 ms = 105/s); sign-in one bcrypt, ~255 ms. Base 15 ms + token 241 ms = 256 ms;
+ * base + session 4 ms = 19 ms.
  */
 export const QUAY_COST: CostSpec = Object.freeze({
   workers: 2,
@@ -42,7 +44,10 @@ export const COST_PRESETS: Readonly<Record<string, CostSpec>> = Object.freeze({ 
 /** How a request authenticates, as far as its cost goes. */
 export type AuthCost = "token" | "session" | "password" | "anonymous";
 
-/** Sign-in checks a password: one bcrypt, like a token (QUAY-API.md §1.3b items 2 and 8). */
+/**
+ * Sign-in and its re-check verify a password: one bcrypt, like a token (Quay 3.18.0
+ * `endpoints/api/user.py`: Signin, VerifyUser).
+ */
 const PASSWORD_ROUTES = new Set(["/api/v1/signin", "/api/v1/signin/verify"]);
 
 /**

@@ -31,7 +31,8 @@ describe("emulator cost model (docs/emulator.md, What a request costs)", () => {
     expect(QUAY_COST.workers).toBe(2);
     expect(costMs(QUAY_COST, "token")).toBe(256);
     expect(costMs(QUAY_COST, "session")).toBe(19);
-    // At concurrency 8 the workers bound the rate: 7.8/s with tokens, ~105/s with sessions (§1.3b).
+    // At concurrency 8 the workers bound the rate: 7.8/s with tokens, ~105/s with sessions, as
+    // measured on a live Quay (docs/benchmarks.md).
     expect(QUAY_COST.workers / (costMs(QUAY_COST, "token") / 1000)).toBeCloseTo(7.8, 1);
     expect(QUAY_COST.workers / (costMs(QUAY_COST, "session") / 1000)).toBeCloseTo(105, 0);
   });
