@@ -1,10 +1,12 @@
+import { type CostSpec, parseCost } from "./cost";
 import { EmulatorError } from "./errors";
 
 /**
  * Fault injection for resilience tests: latency with jitter, error rates by method and route,
  * 429 bursts with Retry-After, connection resets, and "fail the next N matching requests".
  * Every random decision comes from one seeded PRNG (mulberry32), so a run with the same seed and the
- * same request order injects the same faults. See docs/emulator.md for the JSON body.
+ * same request order injects the same faults. `cost` makes requests take as long as on a real Quay
+ * (cost.ts). See docs/emulator.md for the JSON body.
  */
 
 export interface FaultMatcher {
@@ -30,6 +32,8 @@ export interface FaultSpec {
    * (a proxy that gave up waiting) or a connection reset. The case that duplicates a retried create.
    */
   lostResponses?: FaultMatcher & { rate: number; as?: "502" | "reset" };
+  /** Quay's workers and what a request holds one for: a preset name (`"quay"`) or the numbers. */
+  cost?: CostSpec | string;
   clear?: boolean;
 }
 
@@ -122,6 +126,12 @@ export class Faults {
   private resets: { m: CompiledMatcher; rate: number } | undefined;
   private failNext: { m: CompiledMatcher; left: number; status: number }[] = [];
   private lost: { m: CompiledMatcher; rate: number; as: "502" | "reset" } | undefined;
+  private costSpec: CostSpec | undefined;
+
+  /** The cost model in force (not part of `active`: it delays, it never changes an answer). */
+  get cost(): CostSpec | undefined {
+    return this.costSpec;
+  }
 
   get active(): boolean {
     return (
@@ -193,8 +203,10 @@ export class Faults {
         as,
       };
     }
+    const cost = spec.cost === undefined ? undefined : parseCost(spec.cost, "cost", "QG_EMU_CONTROL");
     this.spec = spec;
     this.seed = seed;
+    this.costSpec = cost;
     this.lost = lost;
     this.random = mulberry32(seed);
     this.latencyMs = latencyMs;
@@ -217,11 +229,18 @@ export class Faults {
     this.resets = undefined;
     this.failNext = [];
     this.lost = undefined;
+    this.costSpec = undefined;
     return { seed: this.seed };
   }
 
-  describe(): { spec: FaultSpec; seed: number; failNextRemaining: number[] } {
-    return { spec: this.spec, seed: this.seed, failNextRemaining: this.failNext.map((f) => f.left) };
+  /** `cost` is the spec's cost resolved to numbers (a preset's values), or null. */
+  describe(): { spec: FaultSpec; seed: number; failNextRemaining: number[]; cost: CostSpec | null } {
+    return {
+      spec: this.spec,
+      seed: this.seed,
+      failNextRemaining: this.failNext.map((f) => f.left),
+      cost: this.costSpec ?? null,
+    };
   }
 
   /** Decides the fate of one request; called once per request in arrival order. */

@@ -1,6 +1,7 @@
 import { type Scope, isScope, mintToken } from "./auth";
 import { ADMIN_USER, bootstrapAdmin, existingBootstrapToken } from "./bootstrap";
 import { type EmulatorConfig, loadConfigFile, type ResolvedConfig, resolveConfig } from "./config";
+import { type CostSpec, parseCost, Workers } from "./cost";
 import { EmulatorError } from "./errors";
 import { type FaultSpec, Faults } from "./faults";
 import { createControlHandler } from "./routes/control";
@@ -15,6 +16,7 @@ import { Stats, type StatsSnapshot } from "./stats";
  */
 
 export type { EmulatorConfig } from "./config";
+export { type CostSpec, QUAY_COST } from "./cost";
 export type { FaultSpec } from "./faults";
 export type { StatsSnapshot } from "./stats";
 export { ALL_SCOPES, type Scope } from "./auth";
@@ -32,6 +34,11 @@ export interface StartEmulatorOptions {
   token?: string;
   /** The library never writes to the console; kept for callers that pass it through. */
   quiet?: boolean;
+  /**
+   * Start with this fault `cost` (docs/emulator.md "What a request costs"): `"quay"` or the numbers.
+   * It is part of the fault configuration, so `setFaults` without a cost and `clearFaults` end it.
+   */
+  cost?: CostSpec | string;
 }
 
 export interface InternalError {
@@ -83,6 +90,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
 
   const stats = new Stats();
   const faults = new Faults();
+  if (options.cost !== undefined)
+    faults.configure({ cost: parseCost(options.cost, "cost", "QG_EMU_CONFIG") });
+  const workers = new Workers(stats, () => faults.cost);
   const internalErrors: InternalError[] = [];
   const recordError = (error: unknown, method: string, path: string) => {
     internalErrors.push({
@@ -111,6 +121,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     routes: allRoutes,
     stats,
     faults,
+    workers,
     control,
     onInternalError: recordError,
   });

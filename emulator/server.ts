@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Permissions, resolveCaller } from "./auth";
 import type { ResolvedConfig } from "./config";
 import type { Ctx, Handler, Reply } from "./context";
+import { authCostOf, type Workers } from "./cost";
 import {
   AbortError,
   type ApiErrorType,
@@ -41,6 +42,8 @@ export interface ServerDeps {
   readonly routes: readonly RouteDef<Handler>[];
   readonly stats: Stats;
   readonly faults: Faults;
+  /** Quay's workers, when the fault configuration sets a cost (cost.ts). */
+  readonly workers: Workers;
   readonly control: ControlHandler;
   /** Unexpected exceptions (emulator bugs): rendered as Quay's HTML 500 and kept for tests. */
   readonly onInternalError: (error: unknown, method: string, path: string) => void;
@@ -155,6 +158,8 @@ export class EmulatorServer {
         return;
       }
     }
+    // After the network's latency and the faults a proxy answers without Quay; before Quay's work.
+    await this.deps.workers.occupy(authCostOf(method, path, req.headers));
 
     const host = req.headers.host ?? "localhost";
     const baseUrl = `http://${host}`;

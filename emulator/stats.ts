@@ -3,6 +3,7 @@
  * against a real Quay the number of requests sets the time). Keys are `METHOD route-template`, e.g.
  * `GET /api/v1/organization/{orgname}`; unrouted requests count under `METHOD (unrouted)`.
  * Reads are GET/HEAD/OPTIONS, writes everything else. The control API is not counted.
+ * `workers` is the queue of the cost model (cost.ts), so a benchmark can tell Quay's time from ours.
  */
 
 export interface StatsSnapshot {
@@ -13,6 +14,23 @@ export interface StatsSnapshot {
   byRoute: Record<string, number>;
   byStatus: Record<string, number>;
   faults: Record<string, number>;
+  workers: WorkerStats;
+}
+
+/** The simulated Quay workers (fault `cost`); all zero while no cost is set. */
+export interface WorkerStats {
+  /** Requests holding a worker now. */
+  busy: number;
+  /** Requests waiting for a worker now. */
+  waiting: number;
+  /** The longest queue since the last reset. */
+  peakWaiting: number;
+  /** Worker time held, summed over requests (milliseconds). */
+  busyMs: number;
+  /** Time spent waiting for a worker, summed over requests (milliseconds). */
+  waitedMs: number;
+  /** Requests that held a worker, by what they paid for (cost.ts `authCostOf`). */
+  served: Record<string, number>;
 }
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -25,6 +43,12 @@ export class Stats {
   private byRoute = new Map<string, number>();
   private byStatus = new Map<number, number>();
   private faults = new Map<string, number>();
+  private busy = 0;
+  private waiting = 0;
+  private peakWaiting = 0;
+  private busyMs = 0;
+  private waitedMs = 0;
+  private served = new Map<string, number>();
 
   request(method: string, template: string): void {
     this.total++;
@@ -42,6 +66,27 @@ export class Stats {
     this.faults.set(kind, (this.faults.get(kind) ?? 0) + 1);
   }
 
+  workerQueued(): void {
+    this.waiting++;
+    if (this.waiting > this.peakWaiting) this.peakWaiting = this.waiting;
+  }
+
+  workerDequeued(waitedMs: number): void {
+    this.waiting--;
+    this.waitedMs += waitedMs;
+  }
+
+  workerStarted(kind: string): void {
+    this.busy++;
+    this.served.set(kind, (this.served.get(kind) ?? 0) + 1);
+  }
+
+  workerFinished(heldMs: number): void {
+    this.busy--;
+    this.busyMs += heldMs;
+  }
+
+  /** Counters go back to zero; `busy` and `waiting` are the present, not a count, and stay. */
   reset(): void {
     this.since = new Date();
     this.total = 0;
@@ -50,6 +95,10 @@ export class Stats {
     this.byRoute.clear();
     this.byStatus.clear();
     this.faults.clear();
+    this.peakWaiting = this.waiting;
+    this.busyMs = 0;
+    this.waitedMs = 0;
+    this.served.clear();
   }
 
   snapshot(): StatsSnapshot {
@@ -65,6 +114,14 @@ export class Stats {
       byRoute: sorted(this.byRoute),
       byStatus: sorted(this.byStatus),
       faults: sorted(this.faults),
+      workers: {
+        busy: this.busy,
+        waiting: this.waiting,
+        peakWaiting: this.peakWaiting,
+        busyMs: Math.round(this.busyMs),
+        waitedMs: Math.round(this.waitedMs),
+        served: sorted(this.served),
+      },
     };
   }
 }

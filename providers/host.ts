@@ -4,6 +4,7 @@ import { ConfigError, type ErrorCode, isQuayGitopsError, QuayGitopsError } from 
 import { QuayClient } from "../src/quay/client";
 import { isQuayApiError } from "../src/quay/errors";
 import { journalFromEnv } from "../src/quay/api/journal";
+import { describeOutage, unreachableTimeoutMs } from "../src/quay/outage";
 import { QuaySession } from "../src/quay/api/session";
 import type { AnyKind, Context, Log, ProviderSettings } from "./base";
 import { kindByName } from "./registry";
@@ -22,7 +23,13 @@ interface DynamicConfig {
 }
 
 let settings:
-  | (ProviderSettings & { token: string; caFile?: string; insecure: boolean; maxConcurrency: number })
+  | (ProviderSettings & {
+      token: string;
+      caFile?: string;
+      insecure: boolean;
+      maxConcurrency: number;
+      unreachableTimeout: string | undefined;
+    })
   | undefined;
 let context: Context | undefined;
 
@@ -47,6 +54,8 @@ export function configure(config: DynamicConfig): void {
     caFile: get("caFile") ?? process.env.QUAY_CA_FILE,
     insecure: (get("insecureSkipTlsVerify") ?? process.env.QUAY_INSECURE_SKIP_TLS_VERIFY) === "true",
     maxConcurrency: Number.isFinite(maxConcurrency) && maxConcurrency > 0 ? maxConcurrency : 8,
+    // Parsed where the client is made: a bad value is reported as the run's error, not configure's.
+    unreachableTimeout: get("unreachableTimeoutSeconds") ?? process.env.QUAY_UNREACHABLE_TIMEOUT_SECONDS,
     forceDelete: process.env.QUAY_GITOPS_FORCE_DELETE === "1",
   };
   // Called once per kind (one provider text each, PULUMI-NOTES A2); all kinds share one session,
@@ -72,6 +81,9 @@ function ctx(): Context {
     insecureSkipTlsVerify: s.insecure,
     maxConcurrency: s.maxConcurrency,
     userAgent: "quay-gitops",
+    unreachableTimeoutMs: unreachableTimeoutMs(s.unreachableTimeout),
+    // The engine shows it among the run's messages; the CLI's summary repeats it.
+    onOutage: (o) => log.info(describeOutage(o)),
   });
   context = { session: new QuaySession(client, journalFromEnv(process.env)), settings: s, log };
   return context;

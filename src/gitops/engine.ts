@@ -16,6 +16,7 @@ import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, ur
 import { type LastApply, lastApplyOf } from "../plan/selection";
 import { secretPlaintext } from "../plan/values";
 import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
+import { isOutageNotice } from "../quay/outage";
 
 export interface EngineTarget {
   stack: string;
@@ -35,6 +36,14 @@ export interface EngineMessage {
   /** `Kind name` of the object, when the message is about one. */
   object?: string;
   message: string;
+}
+
+/**
+ * What the providers and the program said about Quay being unreachable (src/quay/outage.ts): they
+ * print it on stdout, which the engine passes on as a message about no object.
+ */
+export function outageNotices(messages: readonly EngineMessage[]): string[] {
+  return messages.filter((m) => m.object === undefined && isOutageNotice(m.message)).map((m) => m.message);
 }
 
 function collect() {
@@ -254,6 +263,7 @@ export interface DriftOutcome {
   config: Record<string, string>;
   /** Its secret values, to keep out of every output. */
   secretConfig: string[];
+  messages: EngineMessage[];
 }
 
 /** `pulumi refresh --preview-only`: reads every object and compares it with the state; writes nothing. */
@@ -277,7 +287,13 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
-  return { report: driftFromEvents(t.stack, c.events), lastApply, config, secretConfig };
+  return {
+    report: driftFromEvents(t.stack, c.events),
+    lastApply,
+    config,
+    secretConfig,
+    messages: c.messages,
+  };
 }
 
 /** One resource of the stack's state, as far as a run limited to some tenants needs it. */

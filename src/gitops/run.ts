@@ -24,6 +24,7 @@ import { type ChangeOp, emptyCounts, type Plan, type PlannedChange } from "../pl
 import { QuayClient } from "../quay/client";
 import { createRunJournal } from "../quay/api/journal";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
+import { describeOutage, unreachableTimeoutMs } from "../quay/outage";
 import type { LoadResult } from "../tenant";
 import { toolVersion } from "../project";
 import type { AppliedChange, EngineMessage, EngineTarget, PreviewOutcome } from "./engine";
@@ -63,6 +64,8 @@ export interface Planned {
   scope: RunSelection;
   /** Plaintext secrets of this run, to redact from everything written. */
   secrets: string[];
+  /** What the run said about Quay being unreachable meanwhile (src/quay/outage.ts). */
+  unreachable: string[];
 }
 
 function settingsOf(ctx: RunContext): StackSettings {
@@ -157,15 +160,13 @@ async function plan(
   }
   const scope = await scopeOf(ctx, source, settings, state, { all: opts.all, base: opts.base });
   const nothing = !scope.selection.all && scope.selection.tenants.length === 0;
+  const e = await engine();
   const preview: PreviewOutcome = nothing
     ? { plan: planFromEvents(ctx.stack, []), messages: [], secretConfig: [], structure: EMPTY_STRUCTURE }
-    : await (await engine()).enginePreview(
-        target(ctx, { ...programEnv(source), ...scope.env, ...opts.env }),
-        {
-          refresh: opts.refresh,
-          targets: scope.targets,
-        },
-      );
+    : await e.enginePreview(target(ctx, { ...programEnv(source), ...scope.env, ...opts.env }), {
+        refresh: opts.refresh,
+        targets: scope.targets,
+      });
   assertWithinSelection(preview.plan, scope.selection);
   const report = buildPreviewReport({
     plan: preview.plan,
@@ -192,6 +193,7 @@ async function plan(
     preview,
     scope,
     secrets: knownSecrets({ state, env: ctx.env, extra: preview.secretConfig }),
+    unreachable: e.outageNotices(preview.messages),
   };
 }
 
@@ -245,6 +247,8 @@ export interface Applied {
   secrets: string[];
   /** False when no tenant changed since the last apply: the engine did not run. */
   ran: boolean;
+  /** What the run said about Quay being unreachable meanwhile (src/quay/outage.ts). */
+  unreachable: string[];
 }
 
 /** The branch a CI checkout is on when HEAD is detached (GitHub Actions push, GitLab CI). */
@@ -385,6 +389,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
         durationSeconds: undefined,
         secrets: planned.secrets,
         ran: false,
+        unreachable: planned.unreachable,
       };
     }
     const { targets, deferred } = opts.noDeletes
@@ -399,7 +404,8 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     };
     // Deleting organizations and repositories that still hold images needs the same --force.
     if (opts.force) env.QUAY_GITOPS_FORCE_DELETE = "1";
-    const up = await (await engine()).engineUp(target(ctx, env), {
+    const e = await engine();
+    const up = await e.engineUp(target(ctx, env), {
       targets,
       message: applyMessage({
         commit: git.commit,
@@ -427,6 +433,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
       durationSeconds: up.durationSeconds,
       secrets: planned.secrets,
       ran: true,
+      unreachable: [...planned.unreachable, ...e.outageNotices(up.messages)],
     };
   } finally {
     journal.dispose();
@@ -442,6 +449,8 @@ export interface DriftOptions {
 export interface Drifted {
   report: DriftReport;
   secrets: string[];
+  /** What the run said about Quay being unreachable meanwhile (src/quay/outage.ts). */
+  unreachable: string[];
 }
 
 /** How far back the audit logs are read when the stack has no recorded apply. */
@@ -450,12 +459,14 @@ const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
 const CLOCK_SLACK_MS = 5 * 60_000;
 
 export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Drifted> {
-  const outcome = await (await engine()).engineDrift(target(ctx, {}));
+  const e = await engine();
+  const outcome = await e.engineDrift(target(ctx, {}));
   let report = outcome.report;
   const secrets = knownSecrets({ env: ctx.env, extra: outcome.secretConfig });
+  const unreachable = e.outageNotices(outcome.messages);
   const last = outcome.lastApply;
   if (last) report = { ...report, since: last.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
-  if (report.objects.length === 0 || !opts.attribution) return { report, secrets };
+  if (report.objects.length === 0 || !opts.attribution) return { report, secrets, unreachable };
 
   const url = outcome.config["quay-gitops:url"] ?? ctx.env.QUAY_URL;
   const token = outcome.config["quay-gitops:token"] ?? ctx.env.QUAY_TOKEN;
@@ -467,6 +478,7 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
           "no Quay connection to read the audit logs (quay-gitops:url/token in the stack config, or QUAY_URL/QUAY_TOKEN)",
       },
       secrets,
+      unreachable,
     };
   }
   const client = new QuayClient({
@@ -477,6 +489,10 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
       (outcome.config["quay-gitops:insecureSkipTlsVerify"] ?? ctx.env.QUAY_INSECURE_SKIP_TLS_VERIFY) ===
       "true",
     userAgent: "quay-gitops drift",
+    unreachableTimeoutMs: unreachableTimeoutMs(
+      outcome.config["quay-gitops:unreachableTimeoutSeconds"] ?? ctx.env.QUAY_UNREACHABLE_TIMEOUT_SECONDS,
+    ),
+    onOutage: (o) => unreachable.push(describeOutage(o)),
   });
   try {
     ctx.log("reading Quay's audit logs to find who changed what ...");
@@ -507,7 +523,7 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
     const ownRun = last ? { from: since, to: new Date(last.end.getTime() + CLOCK_SLACK_MS) } : undefined;
     report = attribute(report, { logs, unavailable, me, since, ownRun });
     if (notes.length > 0) report = { ...report, attributionNote: notes.join("; ") };
-    return { report, secrets };
+    return { report, secrets, unreachable };
   } finally {
     await client.close();
   }

@@ -4,6 +4,7 @@ import { type Feature, probeCapabilities } from "../quay/api/capabilities";
 import { journalFromEnv } from "../quay/api/journal";
 import { QuaySession } from "../quay/api/session";
 import { QuayClient } from "../quay/client";
+import { describeOutage, unreachableTimeoutMs } from "../quay/outage";
 
 /** Which features the desired state uses, and where: feature → tenant file → what in it. */
 export function neededFeatures(state: DesiredState): Map<Feature, Map<string, Set<string>>> {
@@ -51,6 +52,11 @@ export async function checkCapabilities(state: DesiredState): Promise<void> {
       (pulumi.runtime.getConfig("quay-gitops:insecureSkipTlsVerify") ??
         process.env.QUAY_INSECURE_SKIP_TLS_VERIFY) === "true",
     userAgent: "quay-gitops",
+    unreachableTimeoutMs: unreachableTimeoutMs(
+      pulumi.runtime.getConfig("quay-gitops:unreachableTimeoutSeconds") ??
+        process.env.QUAY_UNREACHABLE_TIMEOUT_SECONDS,
+    ),
+    onOutage: (o) => pulumi.log.info(describeOutage(o)),
   });
   try {
     // In an apply, the preview's provider already asked: its recorded reads answer (journal.ts).

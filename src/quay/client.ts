@@ -2,12 +2,20 @@ import type { Dispatcher } from "undici";
 import { ConfigError } from "../errors";
 import { type QuayApiError, QuayConnectionError } from "./errors";
 import { Limiter } from "./limiter";
+import {
+  DEFAULT_UNREACHABLE_TIMEOUT_MS,
+  gaveUpNote,
+  type Outage,
+  Reachability,
+  withReachability,
+} from "./outage";
 import { type QueryValue, stripQuery, withQuery } from "./paths";
 import { isPermanent503, parseBody, type RawResponse, toApiError } from "./response";
 import {
   type AttemptOutcome,
   DEFAULT_RETRY,
   errorCode,
+  type GaveUp,
   isIdempotent,
   parseRetryAfter,
   type RetryOptions,
@@ -52,6 +60,14 @@ export interface QuayClientOptions {
   readonly env?: ProxyEnv | undefined;
   /** Counter to record into; pass one to share it between clients. */
   readonly stats?: RequestStats | undefined;
+  /**
+   * How long calls keep trying while Quay gives no answer at all (a restart), from the first
+   * unanswered attempt, for all calls of this client together (default 2 minutes; 0: only
+   * `retry.maxAttempts`). docs/client.md "When Quay is unreachable".
+   */
+  readonly unreachableTimeoutMs?: number | undefined;
+  /** Told when an outage of a second or more is over (it is also in `stats.snapshot().outages`). */
+  readonly onOutage?: ((outage: Outage) => void) | undefined;
 }
 
 /** Did the previous attempt of a non-idempotent call take effect? (e.g. GET the object it creates) */
@@ -155,6 +171,7 @@ export class QuayClient {
   readonly #retry: RetryOptions;
   readonly #timeouts: Timeouts;
   readonly #limiter: Limiter;
+  readonly #reachability: Reachability;
   readonly #dispatcher: Dispatcher;
   readonly #send: Send;
   #closed = false;
@@ -181,6 +198,16 @@ export class QuayClient {
     this.#timeouts = resolveTimeouts(options.timeoutMs);
     this.stats = options.stats ?? new RequestStats();
     this.#limiter = new Limiter(maxConcurrency);
+    const unreachableTimeoutMs =
+      options.retry === false ? 0 : (options.unreachableTimeoutMs ?? DEFAULT_UNREACHABLE_TIMEOUT_MS);
+    if (!Number.isFinite(unreachableTimeoutMs) || unreachableTimeoutMs < 0) {
+      throw new ConfigError(`unreachableTimeoutMs must be 0 or more, got ${unreachableTimeoutMs}`);
+    }
+    const onOutage = options.onOutage;
+    this.#reachability = new Reachability(unreachableTimeoutMs, (o) => {
+      this.stats.recordOutage(o);
+      onOutage?.(o);
+    });
     const transport = createTransport({
       url: base,
       connections: maxConcurrency,
@@ -197,6 +224,7 @@ export class QuayClient {
       (req) => this.#dispatch(req),
       withLimit(this.#limiter),
       withStats(this.stats),
+      withReachability(this.#reachability),
       withJson(userAgent),
       withAuth(this.#token),
     );
@@ -288,11 +316,13 @@ export class QuayClient {
         onLandedCheck: () => this.stats.recordLandedCheck(),
         retryableResponse: (res, status) =>
           retry.statuses.includes(status) && !(status === 503 && isPermanent503(res.data)),
+        outage: this.#reachability.timeoutMs > 0 ? this.#reachability : undefined,
       },
       retry,
     );
 
-    const ctx = { method: m, path: shownPath, route };
+    const gaveUp = result.kind === "landed" ? undefined : this.#gaveUp(result.gaveUp);
+    const ctx = { method: m, path: shownPath, route, gaveUp };
     switch (result.kind) {
       case "landed":
         return {
@@ -309,6 +339,7 @@ export class QuayClient {
           result.attempts,
           result.mayHaveLanded,
           result.landedCheckError,
+          gaveUp,
         );
       case "response": {
         const res = result.response;
@@ -381,9 +412,20 @@ export class QuayClient {
     return { status: res.statusCode, headers: res.headers, data, nonJson };
   }
 
+  #gaveUp(g: GaveUp | undefined): { unansweredForMs: number; note: string } | undefined {
+    if (!g) return undefined;
+    const unansweredForMs = Math.max(0, this.#reachability.now() - g.unansweredSince);
+    return { unansweredForMs, note: gaveUpNote(unansweredForMs, this.#reachability.timeoutMs) };
+  }
+
   #apiError(
     res: RawResponse,
-    ctx: { method: string; path: string; route: RouteSpec | undefined },
+    ctx: {
+      method: string;
+      path: string;
+      route: RouteSpec | undefined;
+      gaveUp?: { unansweredForMs: number; note: string } | undefined;
+    },
     attempts: number,
     retryAfterMs: number | undefined,
   ): QuayApiError {
@@ -396,6 +438,7 @@ export class QuayClient {
     attempts: number,
     mayHaveLanded: boolean,
     landedCheckError?: unknown,
+    gaveUp?: { unansweredForMs: number; note: string },
   ): QuayConnectionError {
     const code = errorCode(error);
     const raw = error instanceof Error ? error.message : String(error);
@@ -411,8 +454,18 @@ export class QuayClient {
       const why = landedCheckError instanceof Error ? landedCheckError.message : String(landedCheckError);
       hint = `${hint ? `${hint}; ` : ""}the landed() check failed too: ${why}`;
     }
+    if (gaveUp) hint = hint ? `${gaveUp.note}; ${hint}` : gaveUp.note;
     return new QuayConnectionError(
-      { method: ctx.method, path: ctx.path, causeCode: code, detail, attempts, mayHaveLanded, hint },
+      {
+        method: ctx.method,
+        path: ctx.path,
+        causeCode: code,
+        detail,
+        attempts,
+        mayHaveLanded,
+        hint,
+        unansweredForMs: gaveUp?.unansweredForMs,
+      },
       { cause: error },
     );
   }

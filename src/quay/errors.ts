@@ -37,6 +37,11 @@ export class QuayApiError extends QuayGitopsError {
   readonly retryAfterMs: number | undefined;
   /** HTTP attempts made for this call (1 + retries). */
   readonly attempts: number;
+  /**
+   * Set when the call gave up because only gateway errors (502/503/504) came for the whole
+   * unreachable timeout: how long it had had no real answer (docs/client.md).
+   */
+  readonly unansweredForMs: number | undefined;
 
   constructor(init: {
     status: number;
@@ -52,6 +57,7 @@ export class QuayApiError extends QuayGitopsError {
     body: unknown;
     retryAfterMs: number | undefined;
     attempts: number;
+    unansweredForMs?: number | undefined;
   }) {
     const hint = init.hint ? ` — ${init.hint}` : "";
     super("QG_ERR_QUAY_RESPONSE", `${init.method} ${init.path}: ${init.status} ${init.quayMessage}${hint}`);
@@ -67,6 +73,7 @@ export class QuayApiError extends QuayGitopsError {
     this.body = init.body;
     this.retryAfterMs = init.retryAfterMs;
     this.attempts = init.attempts;
+    this.unansweredForMs = init.unansweredForMs;
   }
 }
 
@@ -83,6 +90,11 @@ export class QuayConnectionError extends QuayGitopsError {
   readonly causeCode: string | undefined;
   readonly attempts: number;
   readonly mayHaveLanded: boolean;
+  /**
+   * Set when the call gave up because Quay had not answered for the whole unreachable timeout:
+   * how long it had had no answer (docs/client.md).
+   */
+  readonly unansweredForMs: number | undefined;
 
   constructor(
     init: {
@@ -93,6 +105,7 @@ export class QuayConnectionError extends QuayGitopsError {
       attempts: number;
       mayHaveLanded: boolean;
       hint?: string | undefined;
+      unansweredForMs?: number | undefined;
     },
     options?: { cause?: unknown },
   ) {
@@ -110,6 +123,7 @@ export class QuayConnectionError extends QuayGitopsError {
     this.causeCode = init.causeCode;
     this.attempts = init.attempts;
     this.mayHaveLanded = init.mayHaveLanded;
+    this.unansweredForMs = init.unansweredForMs;
   }
 }
 

@@ -94,6 +94,8 @@ export interface ErrorContext {
   readonly retryAfterMs: number | undefined;
   /** Redacted from anything Quay's text might echo. */
   readonly token: string;
+  /** The call gave up waiting out an outage (outage.ts): how long, and what to say about it. */
+  readonly gaveUp?: { readonly unansweredForMs: number; readonly note: string } | undefined;
 }
 
 /** Turns a response the caller did not accept into a {@link QuayApiError}. */
@@ -131,6 +133,7 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
   } else if (status === 500 && nonJson) {
     hint = "Quay failed with an unhandled exception; QUAY-API §21 lists requests that do this";
   }
+  if (ctx.gaveUp) hint = hint ? `${hint}; ${ctx.gaveUp.note}` : ctx.gaveUp.note;
   const redact = (s: string) => (ctx.token.length >= 4 ? s.split(ctx.token).join("[token]") : s);
   const body = redactDeep(typeof data === "string" && nonJson ? data.slice(0, 2048) : data, redact);
   return new QuayApiError({
@@ -147,6 +150,7 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
     body,
     retryAfterMs: ctx.retryAfterMs,
     attempts: ctx.attempts,
+    unansweredForMs: ctx.gaveUp?.unansweredForMs,
   });
 }
 

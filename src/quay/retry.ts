@@ -10,7 +10,10 @@
  * - a non-idempotent call is re-sent without asking only when the failure proves it was not
  *   processed (429, or no connection was ever made); otherwise only after the caller's
  *   `landed()` check says the first attempt did not land;
- * - the delay is exponential backoff with full jitter, or the server's Retry-After (capped).
+ * - the delay is exponential backoff with full jitter, or the server's Retry-After (capped);
+ * - while Quay gives no answer at all (refused, reset, timeouts, a proxy's 502/503/504), a call is
+ *   not bound by `maxAttempts` but by the client's unreachable timeout (`RetryPlan.outage`,
+ *   outage.ts), so a Quay restart is waited out.
  */
 import { isTlsVerificationCode } from "./transport/tls";
 
@@ -187,6 +190,27 @@ export interface RetryPlan<R> {
   readonly signal?: AbortSignal | undefined;
   /** Called just before each landed() check (for the request counter). */
   readonly onLandedCheck?: (() => void) | undefined;
+  /** Waiting out a Quay that does not answer; absent: `maxAttempts` bounds those failures too. */
+  readonly outage?: OutageWait<R> | undefined;
+}
+
+/** The client's side of an outage (outage.ts `Reachability`), as the retry loop needs it. */
+export interface OutageWait<R> {
+  /** Whether the outcome is "no answer from Quay", as opposed to an answer. */
+  readonly unanswered: (outcome: AttemptOutcome<R>) => boolean;
+  /** Since when a call whose own unanswered attempts began at `callSince` has had no answer. */
+  readonly since: (callSince: number) => number;
+  /** How long after `since` a call keeps trying. */
+  readonly timeoutMs: number;
+  /** Sleeps, waking early when Quay answers again. */
+  readonly pause: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  readonly now: () => number;
+}
+
+/** Set on a failure when the call stopped because Quay had given no answer for the whole timeout. */
+export interface GaveUp {
+  /** Since when the call had had no answer (epoch milliseconds, see {@link OutageWait.since}). */
+  readonly unansweredSince: number;
 }
 
 export type RetryResult<R> =
@@ -196,6 +220,7 @@ export type RetryResult<R> =
       readonly retryAfterMs: number | undefined;
       readonly attempts: number;
       readonly landedCheckError?: unknown;
+      readonly gaveUp?: GaveUp;
     }
   | { readonly kind: "landed"; readonly last: AttemptOutcome<R>; readonly attempts: number }
   | {
@@ -205,6 +230,7 @@ export type RetryResult<R> =
       /** A non-idempotent request may have been processed and was not re-sent. */
       readonly mayHaveLanded: boolean;
       readonly landedCheckError?: unknown;
+      readonly gaveUp?: GaveUp;
     };
 
 /**
@@ -217,10 +243,24 @@ export async function runWithRetry<R>(
   opts: RetryOptions,
 ): Promise<RetryResult<R>> {
   const max = Math.max(1, Math.floor(opts.maxAttempts));
+  // A call allowed a single attempt does not wait for Quay either.
+  const outage = max > 1 ? plan.outage : undefined;
+  let callSince: number | undefined;
   for (let n = 1; ; n++) {
     const outcome = await attempt(n);
+    // While Quay gives no answer, the call runs until a deadline shared with the client's outage.
+    let wait: { since: number; deadline: number; outage: OutageWait<R> } | undefined;
+    if (outage?.unanswered(outcome)) {
+      callSince ??= outage.now();
+      const since = outage.since(callSince);
+      wait = { since, deadline: since + outage.timeoutMs, outage };
+    } else callSince = undefined;
+    const pastDeadline = () => wait !== undefined && wait.outage.now() >= wait.deadline;
     const final = (landedCheckError?: unknown): RetryResult<R> => {
-      const extra = landedCheckError === undefined ? {} : { landedCheckError };
+      const extra = {
+        ...(landedCheckError === undefined ? {} : { landedCheckError }),
+        ...(wait && pastDeadline() ? { gaveUp: { unansweredSince: wait.since } } : {}),
+      };
       if (outcome.ok) {
         return {
           kind: "response",
@@ -246,14 +286,27 @@ export async function runWithRetry<R>(
     // nothing: both are safe to re-send whatever the method. Anything else may have landed.
     const provenUnprocessed = outcome.ok ? outcome.status === 429 : provablyNotSent(outcome.error);
     const mustCheck = !plan.idempotent && !provenUnprocessed;
+    const mayResend = wait ? !pastDeadline() : n < max;
     if (mustCheck && !plan.landed) return final();
-    if (n >= max && !mustCheck) return final();
+    if (!mayResend && !mustCheck) return final();
 
-    await sleep(retryDelay(n, outcome.ok ? outcome.retryAfterMs : undefined, opts), plan.signal);
+    const retryAfterMs = outcome.ok ? outcome.retryAfterMs : undefined;
+    let delay = retryDelay(n, retryAfterMs, opts);
+    if (wait) {
+      // The last attempt goes out at the deadline, not after it.
+      delay = Math.min(delay, Math.max(0, wait.deadline - wait.outage.now()));
+      // A backoff ends early when Quay answers another request; a Retry-After is the server's
+      // wish and is not cut short.
+      if (retryAfterMs === undefined) await wait.outage.pause(delay, plan.signal);
+      else await sleep(delay, plan.signal);
+    } else {
+      await sleep(delay, plan.signal);
+    }
 
     if (mustCheck && plan.landed) {
       // Asked after the last attempt too: the caller then learns that its call took effect
-      // instead of getting a failure for something that is done.
+      // instead of getting a failure for something that is done. During an outage the check's own
+      // request waits for Quay like any other, within the same deadline.
       plan.onLandedCheck?.();
       let landed: boolean;
       try {
@@ -262,7 +315,7 @@ export async function runWithRetry<R>(
         return final(e);
       }
       if (landed) return { kind: "landed", last: outcome, attempts: n };
-      if (n >= max) return final();
+      if (!mayResend) return final();
     }
   }
 }

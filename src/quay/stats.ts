@@ -29,7 +29,11 @@ export interface RequestStatsSnapshot {
   readonly byRoute: Readonly<Record<string, number>>;
   /** Key: status code, or `error` for a transport error. */
   readonly byStatus: Readonly<Record<string, number>>;
+  /** Times of at least a second when Quay gave no answer, and that are over (outage.ts). */
+  readonly outages: readonly Outage[];
 }
+
+import type { Outage } from "./outage";
 
 const READ_METHODS = new Set(["GET", "HEAD"]);
 
@@ -44,6 +48,7 @@ export class RequestStats {
   #byMethod = new Map<string, number>();
   #byRoute = new Map<string, number>();
   #byStatus = new Map<string, number>();
+  #outages: Outage[] = [];
 
   /** One `request()` call. */
   recordCall(): void {
@@ -75,6 +80,10 @@ export class RequestStats {
     this.#landedChecks++;
   }
 
+  recordOutage(outage: Outage): void {
+    this.#outages.push(outage);
+  }
+
   snapshot(): RequestStatsSnapshot {
     return {
       total: this.#total,
@@ -87,6 +96,7 @@ export class RequestStats {
       byMethod: Object.fromEntries(this.#byMethod),
       byRoute: Object.fromEntries([...this.#byRoute].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       byStatus: Object.fromEntries(this.#byStatus),
+      outages: [...this.#outages],
     };
   }
 
@@ -103,6 +113,7 @@ export class RequestStats {
     this.#byMethod = new Map();
     this.#byRoute = new Map();
     this.#byStatus = new Map();
+    this.#outages = [];
     return snap;
   }
 }

@@ -50,6 +50,7 @@ function summary(r: Applied): string {
     `applied stack ${r.report.stack} from ${r.branch} at ${r.commit.slice(0, 12)} (plan ${r.report.checksum})`,
     `  ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete} deleted, ${c.same} unchanged` +
       (r.durationSeconds !== undefined ? ` in ${r.durationSeconds.toFixed(1)} s` : ""),
+    ...r.unreachable.map((n) => `  ${n}`),
   ];
   // The plan above lists every object; here the count per tenant of what was done.
   const byTenant = new Map<string, Map<string, number>>();

@@ -80,9 +80,12 @@ async function drift(args: string[]): Promise<number> {
   const plan = await import("../../plan/index.js");
   let drifted: boolean;
   try {
-    const { report, secrets } = await runDrift(ctx, { attribution: values["no-attribution"] !== true });
+    const { report, secrets, unreachable } = await runDrift(ctx, {
+      attribution: values["no-attribution"] !== true,
+    });
     addSecrets(secrets);
     out(plan.renderDriftText(report));
+    for (const n of unreachable) out(`${n}\n`);
     if (values.markdown) writeReport(values.markdown, plan.renderDriftMarkdown(report));
     if (values.json) writeReport(values.json, plan.renderDriftJson(report));
     drifted = plan.hasDrift(report);

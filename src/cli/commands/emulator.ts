@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, UsageError } from "../../errors";
 import type { Command } from "../command";
 
-const USAGE = `usage: quay-gitops emulator [--host 127.0.0.1] [--port 8787|0] [--state FILE] [--config FILE]
+const USAGE = `usage: quay-gitops emulator [--host 127.0.0.1] [--port 8787|0] [--state FILE] [--config FILE] [--cost quay]
 
 Runs the Quay-compatible emulator (docs/emulator.md) until SIGINT/SIGTERM. When ready it prints one
 JSON line: {"url":"http://HOST:PORT","token":"...","user":"admin"}.
@@ -11,6 +11,9 @@ JSON line: {"url":"http://HOST:PORT","token":"...","user":"admin"}.
   --port PORT     port to listen on, 0 for a free one (default 8787)
   --state FILE    load the state from FILE at start (if it exists) and write it back on exit
   --config FILE   Quay config.yaml keys (YAML or JSON): FEATURE_* flags, SUPER_USERS, ...
+  --cost quay     make every request take as long as on a real Quay 3.18.0 on 2 cores (2 workers;
+                  a token request holds one for 256 ms, a session request 19 ms); it is the fault
+                  configuration the emulator starts with (POST /_emulator/faults replaces it)
 
 Environment: QUAY_EMULATOR_TOKEN sets the value of the admin token.`;
 
@@ -18,7 +21,14 @@ export const command: Command = {
   name: "emulator",
   summary: "run the Quay-compatible emulator (a local Quay API for trials and tests)",
   async run(args: string[]): Promise<number> {
-    let values: { host?: string; port?: string; state?: string; config?: string; help?: boolean };
+    let values: {
+      host?: string;
+      port?: string;
+      state?: string;
+      config?: string;
+      cost?: string;
+      help?: boolean;
+    };
     try {
       ({ values } = parseArgs({
         args,
@@ -27,6 +37,7 @@ export const command: Command = {
           port: { type: "string" },
           state: { type: "string" },
           config: { type: "string" },
+          cost: { type: "string" },
           help: { type: "boolean", short: "h" },
         },
         strict: true,
@@ -52,6 +63,7 @@ export const command: Command = {
         port,
         stateFile: values.state,
         config: values.config,
+        cost: values.cost,
       });
     } catch (e) {
       // A bad --config or --state file (EmulatorError QG_EMU_*) or a port in use: a config problem.

@@ -78,6 +78,7 @@ export const command: Command = {
       }
       addSecrets(result.secrets);
       out(plan.renderPreviewText(result.report));
+      for (const n of result.unreachable) out(`${n}\n`);
       if (values.markdown) writeReport(values.markdown, plan.renderPreviewMarkdown(result.report));
       if (values.json) writeReport(values.json, plan.renderPreviewJson(result.report));
       return 0;

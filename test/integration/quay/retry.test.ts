@@ -51,9 +51,10 @@ describe("retryable statuses", () => {
     });
   });
 
-  it("gives up after maxAttempts with the last status", async () => {
+  it("gives up after maxAttempts with the last status (unreachable timeout off)", async () => {
     const { server, client } = await setup((_req, res) => json(res, 503, { message: "down" }), {
       retry: { ...FAST, maxAttempts: 3 },
+      unreachableTimeoutMs: 0,
     });
     const e = await failure(client.get("/api/v1/user/"));
     expect(e).toBeInstanceOf(QuayApiError);
@@ -170,7 +171,7 @@ describe("connection failures", () => {
     expect(client.stats.snapshot()).toMatchObject({ transportErrors: 2, retries: 2 });
   });
 
-  it("reports a refused connection as QuayConnectionError after the retries", async () => {
+  it("reports a refused connection as QuayConnectionError after the retries (unreachable timeout off)", async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
     const port = (probe.address() as net.AddressInfo).port;
@@ -180,6 +181,7 @@ describe("connection failures", () => {
       token: "t0ken-abcdef",
       env: {},
       retry: { ...FAST, maxAttempts: 3 },
+      unreachableTimeoutMs: 0,
     });
     const e = await failure(client.request("POST", "/api/v1/organization/", { body: { name: "a" } }));
     expect(e).toBeInstanceOf(QuayConnectionError);
@@ -210,8 +212,12 @@ describe("connection failures", () => {
     expect(server.received).toHaveLength(2);
   });
 
-  it("reports UND_ERR_HEADERS_TIMEOUT when every attempt times out", async () => {
-    const { client } = await setup(() => undefined, { timeoutMs: 150, retry: { ...FAST, maxAttempts: 2 } });
+  it("reports UND_ERR_HEADERS_TIMEOUT when every attempt times out (unreachable timeout off)", async () => {
+    const { client } = await setup(() => undefined, {
+      timeoutMs: 150,
+      retry: { ...FAST, maxAttempts: 2 },
+      unreachableTimeoutMs: 0,
+    });
     expect(await failure(client.get("/slow"))).toMatchObject({
       causeCode: "UND_ERR_HEADERS_TIMEOUT",
       attempts: 2,

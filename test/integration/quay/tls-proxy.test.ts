@@ -126,6 +126,7 @@ describe("HTTP(S) proxy from the environment", () => {
       url: http.url,
       env: { HTTP_PROXY: url },
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+      unreachableTimeoutMs: 0,
     });
     const e = await c.get("/x").catch((x: unknown) => x);
     expect(e).toBeInstanceOf(QuayConnectionError);
