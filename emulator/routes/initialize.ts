@@ -3,6 +3,7 @@ import { ALL_SCOPES, mintToken } from "../auth";
 import type { Ctx, Reply } from "../context";
 import { AbortError, DataModelError, HtmlError, internalError, MessageError } from "../errors";
 import { createNamespace, fakeBcrypt } from "../namespaces";
+import { hashPassword } from "../passwords";
 import type { RouteDef } from "../router";
 import { isJsonContentType, parseJson, validPassword, INVALID_PASSWORD_MESSAGE } from "../validation";
 import type { Handler } from "../context";
@@ -45,7 +46,7 @@ function initialize(ctx: Ctx): Reply {
     if (e instanceof DataModelError) throw new MessageError(400, `Failed to initialize user: ${e.message}`);
     throw e;
   }
-  user.passwordHash = fakeBcrypt();
+  user.passwordHash = hashPassword(password);
   user.verified = true;
   const result: Record<string, unknown> = {
     username,

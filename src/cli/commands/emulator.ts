@@ -5,14 +5,16 @@ import type { Command } from "../command";
 const USAGE = `usage: quay-gitops emulator [--host 127.0.0.1] [--port 8787|0] [--state FILE] [--config FILE]
 
 Runs the Quay-compatible emulator (docs/emulator.md) until SIGINT/SIGTERM. When ready it prints one
-JSON line: {"url":"http://HOST:PORT","token":"...","user":"admin"}.
+JSON line: {"url":"http://HOST:PORT","token":"...","user":"admin","password":"..."}: the admin's
+token, and its password for a session sign-in (QUAY_USERNAME/QUAY_PASSWORD).
 
   --host HOST     address to listen on (default 127.0.0.1)
   --port PORT     port to listen on, 0 for a free one (default 8787)
   --state FILE    load the state from FILE at start (if it exists) and write it back on exit
   --config FILE   Quay config.yaml keys (YAML or JSON): FEATURE_* flags, SUPER_USERS, ...
 
-Environment: QUAY_EMULATOR_TOKEN sets the value of the admin token.`;
+Environment: QUAY_EMULATOR_TOKEN sets the value of the admin token, QUAY_EMULATOR_PASSWORD the admin's
+password (default: derived from the token, so a restart on the same --state keeps both).`;
 
 export const command: Command = {
   name: "emulator",
@@ -65,7 +67,7 @@ export const command: Command = {
       throw e;
     }
     process.stdout.write(
-      `${JSON.stringify({ url: emulator.url, token: emulator.token, user: emulator.user })}\n`,
+      `${JSON.stringify({ url: emulator.url, token: emulator.token, user: emulator.user, password: emulator.password })}\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
