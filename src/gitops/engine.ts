@@ -58,6 +58,13 @@ function collect() {
   return { events, messages, onEvent };
 }
 
+/** Credentials are kept out of every output even when someone stored them without `--secret`. */
+const CREDENTIAL_KEYS = new Set(["quay-gitops:token", "quay-gitops:password"]);
+
+function isSecretConfig(key: string, value: { secret?: boolean }): boolean {
+  return value.secret === true || CREDENTIAL_KEYS.has(key);
+}
+
 async function open(t: EngineTarget): Promise<Stack> {
   try {
     return await openStack({
@@ -111,8 +118,8 @@ export async function enginePreview(t: EngineTarget, opts: { refresh: boolean })
       color: "never",
       suppressProgress: true,
     });
-    for (const v of Object.values(await stack.getAllConfig()))
-      if (v.secret && v.value) secretConfig.push(v.value);
+    for (const [k, v] of Object.entries(await stack.getAllConfig()))
+      if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
@@ -268,7 +275,7 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
       lastApply = { start: new Date(last.startTime), end: new Date(last.endTime ?? last.startTime) };
     for (const [k, v] of Object.entries(await stack.getAllConfig())) {
       config[k] = v.value;
-      if (v.secret && v.value) secretConfig.push(v.value);
+      if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
     }
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });

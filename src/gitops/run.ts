@@ -10,7 +10,7 @@
  * Nothing here reads argv, writes stdout or exits: the caller passes the environment and a `log` for
  * progress lines, and renders what comes back.
  */
-import { ConfigError } from "../errors";
+import { ConfigError, isQuayGitopsError } from "../errors";
 import type { DesiredState } from "../model/types";
 import { attribute, type AuditEntry, logSourcesFor, sourceKey } from "../plan/attribution";
 import { normalizeChecksum } from "../plan/checksum";
@@ -19,7 +19,7 @@ import { ChecksumMismatchError, UnsafePlanError } from "../plan/errors";
 import { buildPreviewReport, type ChangedFile, type PreviewReport } from "../plan/report";
 import { publicAllowance } from "../plan/safety";
 import type { ChangeOp, PlannedChange } from "../plan/types";
-import { QuayClient } from "../quay/client";
+import { CONNECTION_HELP, connectionSource, findConnection, type QuayConnection } from "../quay/connection";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
 import type { LoadResult } from "../tenant";
 import type { AppliedChange, EngineMessage, EngineTarget, PreviewOutcome } from "./engine";
@@ -339,27 +339,16 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
   if (last) report = { ...report, since: last.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
   if (report.objects.length === 0 || !opts.attribution) return { report, secrets };
 
-  const url = outcome.config["quay-gitops:url"] ?? ctx.env.QUAY_URL;
-  const token = outcome.config["quay-gitops:token"] ?? ctx.env.QUAY_TOKEN;
-  if (!url || !token) {
-    return {
-      report: {
-        ...report,
-        attributionNote:
-          "no Quay connection to read the audit logs (quay-gitops:url/token in the stack config, or QUAY_URL/QUAY_TOKEN)",
-      },
-      secrets,
-    };
+  let connection: QuayConnection | undefined;
+  let problem = `no Quay connection to read the audit logs: ${CONNECTION_HELP}`;
+  try {
+    connection = findConnection(connectionSource((k) => outcome.config[k], ctx.env));
+  } catch (e) {
+    if (!isQuayGitopsError(e)) throw e;
+    problem = `no Quay connection to read the audit logs: ${e.message}`;
   }
-  const client = new QuayClient({
-    url,
-    token,
-    caFile: outcome.config["quay-gitops:caFile"] ?? ctx.env.QUAY_CA_FILE,
-    insecureSkipTlsVerify:
-      (outcome.config["quay-gitops:insecureSkipTlsVerify"] ?? ctx.env.QUAY_INSECURE_SKIP_TLS_VERIFY) ===
-      "true",
-    userAgent: "quay-gitops drift",
-  });
+  if (!connection) return { report: { ...report, attributionNote: problem }, secrets };
+  const client = connection.client({ userAgent: "quay-gitops drift" });
   try {
     ctx.log("reading Quay's audit logs to find who changed what ...");
     const since = new Date(

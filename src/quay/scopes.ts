@@ -209,6 +209,10 @@ const ROWS: readonly Row[] = [
   ["GET|POST", "/organization/{orgname}/applications", ["org:admin"], "§2.2"],
   ["GET|POST", "/organization/{orgname}/applications/{client_id}/tokens", ["org:admin"], "§2.2"],
   ["DELETE", "/organization/{orgname}/applications/{client_id}/tokens/{token_uuid}", ["org:admin"], "§2.2"],
+  // Session sign-in (§1.3b): for a session, not a token; verify needs an admin of the user itself.
+  ["POST", "/signin", [], "§1.3b"],
+  ["POST", "/signin/verify", ["user:admin"], "§1.3b"],
+  ["POST", "/signout", [], "§1.3b"],
   // Discovery and helpers (§16.3)
   ["GET", "/discovery", [], "§16.3"],
   ["GET", "/entities/{prefix}", [], "§16.3"],
