@@ -8,7 +8,7 @@ import type { OAuthToken, Store } from "./state";
  * The bootstrap superuser. The emulator starts with user `admin` (listed in SUPER_USERS by the
  * default config) and one never-expiring token carrying every scope, as if an operator had run
  * `POST /api/v1/user/initialize` and minted a long-lived token. It also has a password, for the
- * session sign-in (QUAY-API.md §1.3b).
+ * session sign-in (routes/signin.ts).
  */
 
 export const ADMIN_USER = "admin";

@@ -14,7 +14,7 @@ import type { Account } from "../state";
 import { apiRoute } from "./shared";
 
 /**
- * Signing in with a password, as the web UI does (QUAY-API.md §1.3b; `endpoints/api/user.py`
+ * Signing in with a password, as the web UI does (`endpoints/api/user.py`
  * Signin, VerifyUser, Signout and `endpoints/web.py` csrf_token at v3.18.0): a CSRF token first,
  * then `POST /api/v1/signin`, which puts the user in the session cookie and rotates the CSRF
  * token (`X-Next-CSRF-Token`). The session is session.ts; the CSRF check of every API write is

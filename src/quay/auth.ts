@@ -2,10 +2,10 @@
  * The two ways the client authenticates (docs/client.md "Authentication"):
  *
  * - a **token** (`TokenAuth`): `Authorization: Bearer` on every request. Quay checks it with bcrypt
- *   on every request, ~300 ms of its CPU each (QUAY-API §1.5b);
+ *   on every request (`data/model/oauth.py` validate_access_token at v3.18.0), ~300 ms of its CPU each;
  * - a **session** (`SessionAuth`): the web UI's sign-in with a username and password, then a cookie
  *   and a CSRF token. One bcrypt at sign-in, none afterwards: 13 times more requests per second on
- *   the same Quay (§1.3b).
+ *   the same Quay (measured on 3.18.0, docs/client.md).
  *
  * Each is two attempt wrappers (wrappers.ts): `credentials`, the innermost, adds what the attempt
  * carries when it is really sent; `guard`, the outermost (before a concurrency slot is taken, so a
@@ -87,7 +87,7 @@ export function signInThrottleWait(attempt: number, retryAfterMs: number | undef
 type Trouble = "fresh" | "signin" | "resend";
 
 /**
- * A session from a username and password (QUAY-API §1.3b, `endpoints/api/user.py` Signin and
+ * A session from a username and password (`endpoints/api/user.py` Signin and
  * VerifyUser, `endpoints/csrf.py` at v3.18.0):
  *
  * - lazily, once per client: `GET /csrf_token` (the CSRF token and the session cookie), then

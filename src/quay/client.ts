@@ -39,7 +39,7 @@ export interface QuayClientOptions {
    * or a `username` and `password` (docs/client.md "Authentication").
    */
   readonly token?: string | undefined;
-  /** Signs in with a session instead of a token (QUAY-API §1.3b). */
+  /** Signs in with a session instead of a token (docs/client.md "Authentication"). */
   readonly username?: string | undefined;
   /** The account's password: held in a private field, sent only to `POST /api/v1/signin(/verify)`. */
   readonly password?: string | undefined;

@@ -23,7 +23,7 @@ import type { ProxyEnv } from "./transport/proxy";
  * Each setting: the stack config first, then the environment (an empty value counts as unset).
  * With a username and a password the client signs in with a session, even when a token is given
  * too: Quay checks a token with bcrypt on every request and a session only once, at sign-in, so
- * the same work costs Quay a thirteenth of the CPU (QUAY-API §1.5b, §1.3b); and a password pair is
+ * the same work costs Quay a thirteenth of the CPU (docs/client.md); and a password pair is
  * only ever set on purpose, while a token is often left in the environment. A username without a
  * password (or the reverse) is an error, never silently ignored.
  *

@@ -80,7 +80,7 @@ export function errorTypeOf(data: unknown): string | undefined {
 
 /**
  * True for the CSRF refusal a write gets when Quay ran it without a valid token or session, or
- * with a session whose CSRF token it does not hold (QUAY-API §1.3, §1.3b).
+ * with a session whose CSRF token it does not hold (`endpoints/csrf.py` at v3.18.0).
  */
 export function isCsrfRefusal(data: unknown): boolean {
   if (!data || typeof data !== "object") return false;
@@ -161,15 +161,15 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
 /** A session request that failed even after the client signed in again (docs/client.md). */
 function sessionHint(status: number, errorType: string | undefined, csrf: boolean): string {
   if (csrf) {
-    return "Quay refused the session's CSRF token even after a fresh sign-in (QUAY-API §1.3b)";
+    return "Quay refused the session's CSRF token even after a fresh sign-in";
   }
   if (errorType === "fresh_login_required") {
-    return "Quay still wants a fresh login after signin/verify (FRESH_LOGIN_TIMEOUT, QUAY-API §1.3b)";
+    return "Quay still wants a fresh login after signin/verify (FRESH_LOGIN_TIMEOUT)";
   }
   if (status === 401) {
-    return "the session does not authenticate even after a fresh sign-in: is the account disabled? (QUAY-API §1.3b)";
+    return "the session does not authenticate even after a fresh sign-in: is the account disabled?";
   }
-  return "the signed-in account lacks the role: a session caps nothing, so the account itself needs it (a superuser in SUPER_USERS for users, quotas and the superuser API; QUAY-API §1.3)";
+  return "the signed-in account lacks the role: a session caps nothing, so the account itself needs it (a superuser in SUPER_USERS for users, quotas and the superuser API)";
 }
 
 /** `text` with every secret value (at least 4 characters) replaced by `[label]`. */

@@ -178,7 +178,7 @@ describe("CLI: quay-gitops emulator (built dist/)", () => {
         user: "admin",
         password: expect.stringMatching(/^\S{8,}$/),
       });
-      // The password signs in (QUAY-API.md §1.3b).
+      // The password signs in.
       const csrf = await fetch(`${ready.url}/csrf_token`);
       const signin = await fetch(`${ready.url}/api/v1/signin`, {
         method: "POST",

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../../emulator/index";
 import { expectApiException, expectHtml, type Harness, type Res, useEmulator } from "./helpers";
 
-// Session sign-in as Quay 3.18.0 does it (QUAY-API.md §1.3b; endpoints/api/user.py, endpoints/csrf.py,
+// Session sign-in as Quay 3.18.0 does it (endpoints/api/user.py, endpoints/csrf.py,
 // endpoints/common.py, data/model/user.py verify_user at v3.18.0).
 
 const CSRF_ERROR = { error: "CSRF token was invalid or missing." };
@@ -55,7 +55,7 @@ async function createUser(h: Harness, name: string): Promise<string> {
   return r.json.password as string;
 }
 
-describe("session sign-in (§1.3b)", () => {
+describe("session sign-in", () => {
   const h = useEmulator();
   const browser = () => new Browser(h.emu);
 
@@ -298,7 +298,7 @@ describe("session sign-in (§1.3b)", () => {
   });
 });
 
-describe("fresh login (§1.3b point 8): FRESH_LOGIN_TIMEOUT 1s", () => {
+describe("fresh login (@require_fresh_login): FRESH_LOGIN_TIMEOUT 1s", () => {
   const h = useEmulator({ config: { FRESH_LOGIN_TIMEOUT: "1s" } });
   const browser = () => new Browser(h.emu);
 

@@ -1,5 +1,5 @@
 /**
- * The client's session authentication (docs/client.md "Authentication", QUAY-API §1.3b) over real
+ * The client's session authentication (docs/client.md "Authentication") over real
  * HTTP against the emulator: one lazy sign-in shared by concurrent requests, the CSRF token and
  * its rotation, a lost session signed in again once, a stale login renewed with signin/verify, the
  * login throttle waited out, clear errors, and a password that never shows.
