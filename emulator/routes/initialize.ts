@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { ALL_SCOPES, mintToken } from "../auth";
 import type { Ctx, Reply } from "../context";
 import { AbortError, DataModelError, HtmlError, internalError, MessageError } from "../errors";
 import { createNamespace, fakeBcrypt } from "../namespaces";
 import { hashPassword } from "../passwords";
+import { commonLogin } from "../session";
 import type { RouteDef } from "../router";
 import { isJsonContentType, parseJson, validPassword, INVALID_PASSWORD_MESSAGE } from "../validation";
 import type { Handler } from "../context";
@@ -62,11 +62,9 @@ function initialize(ctx: Ctx): Reply {
     });
     result.access_token = token.token;
   }
-  return {
-    status: 200,
-    body: result,
-    headers: { "X-Next-CSRF-Token": randomBytes(48).toString("base64url") },
-  };
+  // common_login: the caller's session is now signed in as the new user (endpoints/web.py).
+  const headers = commonLogin(ctx.session, user, config, Date.now()) ?? {};
+  return { status: 200, body: result, headers };
 }
 
 export const initializeRoutes: RouteDef<Handler>[] = [

@@ -288,6 +288,19 @@ describe("session sign-in", () => {
     expect((await b.req("GET", "/api/v1/user/")).status).toBe(200);
   });
 
+  it("user/initialize signs the caller's session in as the new user (common_login), with its password", async () => {
+    h.emu().reset({ empty: true });
+    const b = browser();
+    const r = await b.req("POST", "/api/v1/user/initialize", {
+      body: { username: "first", password: "first-password", email: "first@example.com" },
+      csrf: null,
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("x-next-csrf-token")).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    expect((await b.req("GET", "/api/v1/user/")).json.username).toBe("first");
+    expect((await browser().signIn("first", "first-password")).status).toBe(200);
+  });
+
   it("signin, verify and signout are internal: left out of discovery unless ?internal=true", async () => {
     const plain = (await h.get("/api/v1/discovery")).json.paths;
     expect(plain["/api/v1/signin"]).toBeUndefined();
