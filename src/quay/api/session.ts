@@ -103,7 +103,7 @@ export class QuaySession {
     for (const [key, entry] of this.#cache) if (entry.scope === scope) this.#cache.delete(key);
   }
 
-  /** The token's user (`GET /api/v1/user/`, once per run): Quay gives it implicit grants (§19). */
+  /** The token's or session's user (`GET /api/v1/user/`, once per run): Quay gives it implicit grants (§19). */
   me(): Promise<Me> {
     this.#me ??= this.client
       .request<{ username: string; super_user?: boolean }>("GET", "/api/v1/user/")
