@@ -388,18 +388,18 @@ describe("fresh login (@require_fresh_login): FRESH_LOGIN_TIMEOUT 1s", () => {
   });
 });
 
-describe("session expiry: SESSION_TIMEOUT 2s (PERMANENT_SESSION_LIFETIME)", () => {
-  const h = useEmulator({ config: { SESSION_TIMEOUT: "2s" } });
+describe("session expiry: SESSION_TIMEOUT 3s (PERMANENT_SESSION_LIFETIME)", () => {
+  const h = useEmulator({ config: { SESSION_TIMEOUT: "3s" } });
 
   it("a used session lives on; an idle one expires: GETs 401, writes 403 (no CSRF token any more)", async () => {
     const b = new Browser(h.emu);
     await b.signIn("admin", h.emu().password);
-    await sleep(1200);
+    await sleep(1500);
     expect((await b.req("GET", "/api/v1/user/")).status).toBe(200);
-    await sleep(1200);
-    // Refreshed by the previous answer's cookie.
+    await sleep(1500);
+    // Refreshed by the previous answer's cookie: 3 s after the sign-in, still valid.
     expect((await b.req("GET", "/api/v1/user/")).status).toBe(200);
-    await sleep(3100);
+    await sleep(4100);
     expectApiException(await b.req("GET", "/api/v1/user/"), 401, "invalid_token");
     expect((await b.req("POST", "/api/v1/organization/", { body: { name: "late" } })).json).toEqual(
       CSRF_ERROR,
