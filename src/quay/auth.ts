@@ -138,11 +138,6 @@ export class SessionAuth implements Authenticator {
     return { password: this.#password };
   }
 
-  /** Whether a session is established (for tests and diagnostics). */
-  get signedIn(): boolean {
-    return this.#signedIn;
-  }
-
   readonly credentials: Wrapper = (next: Send) => async (req: AttemptRequest) => {
     const extra: Record<string, string> = {};
     const cookie = this.#jar.header();
@@ -155,8 +150,8 @@ export class SessionAuth implements Authenticator {
       req.ticket.csrf = csrf;
     }
     const res = await next(withHeaders(req, extra));
-    const next_ = res.headers["x-next-csrf-token"];
-    const rotated = Array.isArray(next_) ? next_[0] : next_;
+    const announced = res.headers["x-next-csrf-token"];
+    const rotated = Array.isArray(announced) ? announced[0] : announced;
     if (rotated) {
       this.#epoch++;
       this.#csrf = rotated;
