@@ -69,19 +69,42 @@ export function mintToken(
 }
 
 /**
- * process_oauth: a bearer token that is unknown, expired or whose user is disabled is not rejected;
- * the request simply proceeds as anonymous (§1.3).
+ * process_oauth (`auth/decorators.py` at v3.18.0): the bearer handler first, then the session cookie.
+ * A bearer token that is unknown, expired or whose user is disabled is not rejected: the request
+ * proceeds as anonymous (§1.3), and the cookie is not tried either. Only a missing or non-bearer
+ * Authorization header lets the session speak.
  */
-export function resolveCaller(store: Store, authorization: string | undefined, now = Date.now()): Caller {
-  if (!authorization) return ANONYMOUS;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!m) return ANONYMOUS;
-  const token = store.tokens.get(m[1] as string);
+export function resolveCaller(
+  store: Store,
+  authorization: string | undefined,
+  now = Date.now(),
+  sessionUserId?: string,
+): Caller {
+  const parts = (authorization ?? "").split(" ").filter((p) => p !== "");
+  if (parts.length !== 2 || parts[0]?.toLowerCase() !== "bearer") {
+    return sessionUserId === undefined ? ANONYMOUS : sessionCaller(store, sessionUserId);
+  }
+  const token = store.tokens.get(parts[1] as string);
   if (!token) return ANONYMOUS;
   if (token.expiresAtMs !== null && token.expiresAtMs <= now) return ANONYMOUS;
   const user = store.accounts.get(token.userId);
   if (!user?.enabled || user.kind !== "user") return ANONYMOUS;
   return { user, token, scopes: new Set(token.scopes.filter(isScope)) };
+}
+
+/**
+ * auth/cookie.py validate_session_cookie: the user whose `uuid` the session names, if it still has
+ * it (a sign-out elsewhere or a password change gave it a new one), is enabled and is not an
+ * organization. A session carries the `direct_user_login` scope, which caps no role
+ * (`auth/permissions.py`): every scope here, superuser included for SUPER_USERS.
+ */
+function sessionCaller(store: Store, userId: string): Caller {
+  for (const user of store.accounts.values()) {
+    if (user.uuid !== userId) continue;
+    if (!user.enabled || user.kind !== "user") return ANONYMOUS;
+    return { user, token: null, scopes: new Set(ALL_SCOPES) };
+  }
+  return ANONYMOUS;
 }
 
 function cap(roleIndex: number, scopes: ReadonlySet<Scope>, table: Partial<Record<Scope, number>>): number {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { EmulatorError } from "./errors";
@@ -18,6 +19,13 @@ export interface EmulatorConfig {
   SSRF_ALLOWED_HOSTS?: string[];
   ROBOTS_DISALLOW?: boolean;
   PUBLIC_NAMESPACES?: string[];
+  FRESH_LOGIN_TIMEOUT?: string;
+  SESSION_TIMEOUT?: string;
+  SECRET_KEY?: string;
+  PREFERRED_URL_SCHEME?: string;
+  FORCE_NONSECURE_SESSION_COOKIE?: boolean;
+  ACTION_LOG_AUDIT_LOGINS?: boolean;
+  ACTION_LOG_AUDIT_LOGIN_FAILURES?: boolean;
   /** Switches: see docs/emulator.md "Unconfirmed behaviours and switches". */
   EMULATOR_BODY_LIMIT_BYTES?: number;
   EMULATOR_QUOTA_BACKFILL_STATUS?: "" | "waiting" | "running" | "complete";
@@ -48,6 +56,8 @@ export const QUAY_FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
   FEATURE_ORG_SHARED_EMAIL: false,
   FEATURE_SPARSE_INDEX: false,
   FEATURE_USER_LAST_ACCESSED: true,
+  FEATURE_DIRECT_LOGIN: true,
+  FEATURE_PERMANENT_SESSIONS: true,
 };
 
 /** The lab's configuration (QUAY-API.md §0): the emulator's defaults. */
@@ -85,6 +95,17 @@ export interface ResolvedConfig {
   readonly initializeTokenTtlS: number;
   /** Unconfirmed in QUAY-API.md §16.1: whether extended action-log columns appear in log views. */
   readonly extendedLogFieldsInView: boolean;
+  /** FRESH_LOGIN_TIMEOUT in seconds (Quay: "10m"): how long a sign-in satisfies @require_fresh_login. */
+  readonly freshLoginTimeoutS: number;
+  /** SESSION_TIMEOUT in seconds (Quay: "31d"): Flask's PERMANENT_SESSION_LIFETIME, the cookie's max age. */
+  readonly sessionTimeoutS: number;
+  /** SECRET_KEY signs the session cookie; without one Quay (and the emulator) makes one per start. */
+  readonly secretKey: string;
+  /** The session cookie's `Secure` attribute (PREFERRED_URL_SCHEME https, unless FORCE_NONSECURE_SESSION_COOKIE). */
+  readonly secureSessionCookie: boolean;
+  /** ACTION_LOG_AUDIT_LOGINS (Quay: true) and ACTION_LOG_AUDIT_LOGIN_FAILURES (Quay: false). */
+  readonly auditLogins: boolean;
+  readonly auditLoginFailures: boolean;
 }
 
 /**
@@ -152,6 +173,13 @@ export function resolveConfig(input: EmulatorConfig = {}): ResolvedConfig {
       "EMULATOR_INITIALIZE_TOKEN_TTL_S must be a positive number of seconds",
     );
   }
+  const duration = (key: "FRESH_LOGIN_TIMEOUT" | "SESSION_TIMEOUT", fallback: string): number => {
+    const value = raw[key] ?? fallback;
+    const seconds = typeof value === "string" ? timedeltaSeconds(value) : undefined;
+    if (seconds === undefined)
+      throw new EmulatorError("QG_EMU_CONFIG", `${key}: invalid value '${String(value)}' (e.g. 10m, 31d)`);
+    return seconds;
+  };
   const registryState = raw.REGISTRY_STATE ?? "normal";
   const features = raw as Record<string, unknown>;
   return {
@@ -178,6 +206,15 @@ export function resolveConfig(input: EmulatorConfig = {}): ResolvedConfig {
     resolveUpstreamHosts: raw.EMULATOR_RESOLVE_UPSTREAM_HOSTS === true,
     initializeTokenTtlS: raw.EMULATOR_INITIALIZE_TOKEN_TTL_S ?? 9000,
     extendedLogFieldsInView: raw.EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW === true,
+    freshLoginTimeoutS: duration("FRESH_LOGIN_TIMEOUT", "10m"),
+    sessionTimeoutS: duration("SESSION_TIMEOUT", "31d"),
+    secretKey:
+      typeof raw.SECRET_KEY === "string" && raw.SECRET_KEY !== ""
+        ? raw.SECRET_KEY
+        : randomBytes(32).toString("hex"),
+    secureSessionCookie: raw.PREFERRED_URL_SCHEME === "https" && raw.FORCE_NONSECURE_SESSION_COOKIE !== true,
+    auditLogins: raw.ACTION_LOG_AUDIT_LOGINS !== false,
+    auditLoginFailures: raw.ACTION_LOG_AUDIT_LOGIN_FAILURES === true,
   };
 }
 

@@ -3,6 +3,7 @@ import { type LogContext, logAction } from "./audit";
 import type { Caller, Permissions } from "./auth";
 import type { ResolvedConfig } from "./config";
 import { MessageError } from "./errors";
+import type { RequestSession } from "./session";
 import type { Repository, Store } from "./state";
 import { optionalJsonBody, requireJsonBody } from "./validation";
 
@@ -17,6 +18,8 @@ export interface Ctx extends LogContext {
   readonly config: ResolvedConfig;
   readonly perms: Permissions;
   readonly caller: Caller;
+  /** The web session of the cookie (empty without one); the sign-in routes change it. */
+  readonly session: RequestSession;
   /** `http://host:port` as the client addressed us; Quay builds absolute URLs from it. */
   readonly baseUrl: string;
 }

@@ -9,6 +9,7 @@
  *  4. Flask abort       {message}
  *  5. ad-hoc dicts       {detail} (mirror, changestate) or {message}
  *  6/7. HTML pages      unrouted URLs (404/405) and unhandled exceptions (500)
+ *  plain text           the login throttle's 429 (session.ts TextError)
  */
 
 export type QuayErrorCode =
@@ -17,7 +18,8 @@ export type QuayErrorCode =
   | "QUAY_ABORT_ERROR"
   | "QUAY_FLASK_MESSAGE"
   | "QUAY_DETAIL"
-  | "QUAY_HTML";
+  | "QUAY_HTML"
+  | "QUAY_TEXT";
 
 export type ApiErrorType =
   | "invalid_request"

@@ -1,9 +1,10 @@
-import { type Scope, isScope, mintToken } from "./auth";
-import { ADMIN_USER, bootstrapAdmin, existingBootstrapToken } from "./bootstrap";
+import { type Scope, isScope, mintToken, newAccessToken } from "./auth";
+import { ADMIN_USER, bootstrapAdmin, defaultAdminPassword, existingBootstrapToken } from "./bootstrap";
 import { type EmulatorConfig, loadConfigFile, type ResolvedConfig, resolveConfig } from "./config";
 import { type CostSpec, parseCost, Workers } from "./cost";
 import { EmulatorError } from "./errors";
 import { type FaultSpec, Faults } from "./faults";
+import { hashPassword } from "./passwords";
 import { createControlHandler } from "./routes/control";
 import { allRoutes } from "./routes/index";
 import { EmulatorServer } from "./server";
@@ -32,6 +33,8 @@ export interface StartEmulatorOptions {
   config?: EmulatorConfig | string;
   /** The bootstrap admin token's value; default: QUAY_EMULATOR_TOKEN, the state file's, or random. */
   token?: string;
+  /** The bootstrap admin's password; default: QUAY_EMULATOR_PASSWORD, else derived from the token. */
+  password?: string;
   /** The library never writes to the console; kept for callers that pass it through. */
   quiet?: boolean;
   /**
@@ -55,6 +58,8 @@ export interface RunningEmulator {
   readonly port: number;
   /** The bootstrap superuser's token (every scope, never expires). */
   readonly token: string;
+  /** The bootstrap superuser's password (for `POST /api/v1/signin`). */
+  readonly password: string;
   readonly user: "admin";
   readonly config: ResolvedConfig;
   /** Direct access to the data, for assertions; mutate only through HTTP in tests. */
@@ -85,8 +90,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     options.token ??
     (process.env.QUAY_EMULATOR_TOKEN || undefined) ??
     existingBootstrapToken(store) ??
-    undefined;
-  const adminToken = bootstrapAdmin(store, config, tokenValue).token;
+    newAccessToken();
+  const adminPassword =
+    options.password ?? (process.env.QUAY_EMULATOR_PASSWORD || undefined) ?? defaultAdminPassword(tokenValue);
+  const adminHash = hashPassword(adminPassword);
+  const adminToken = bootstrapAdmin(store, config, adminHash, tokenValue).token;
 
   const stats = new Stats();
   const faults = new Faults();
@@ -105,7 +113,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   };
   const reset = (opts: { empty?: boolean } = {}) => {
     store.clear();
-    if (!opts.empty) bootstrapAdmin(store, config, adminToken);
+    if (!opts.empty) bootstrapAdmin(store, config, adminHash, adminToken);
   };
   const control = createControlHandler({
     store,
@@ -138,6 +146,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     host: address.address,
     port: address.port,
     token: adminToken,
+    password: adminPassword,
     user: ADMIN_USER,
     config,
     store,

@@ -24,6 +24,10 @@ export interface RouteDef<H> {
   readonly methods: Readonly<Partial<Record<string, H>>>;
   /** `@anon_allowed`: still served to anonymous callers when FEATURE_ANONYMOUS_ACCESS is off. */
   readonly anonAllowed?: boolean;
+  /** `@readonly_call_allowed`: a write still served when REGISTRY_STATE is readonly. */
+  readonly readonlyAllowed?: boolean;
+  /** `@internal_only`: left out of the discovery document unless `?internal=true`. */
+  readonly internal?: boolean;
 }
 
 interface Compiled<H> {

@@ -15,6 +15,7 @@ import {
 } from "./errors";
 import type { Faults } from "./faults";
 import { decodePath, type RouteDef, Router } from "./router";
+import { csrfValid, readSession, sessionCookieHeader } from "./session";
 import type { Store } from "./state";
 import type { Stats } from "./stats";
 
@@ -226,7 +227,8 @@ export class EmulatorServer {
 
     const { store, config } = this.deps;
     const now = Date.now();
-    const caller = resolveCaller(store, req.headers.authorization, now);
+    const session = readSession(req.headers.cookie, config, now);
+    const caller = resolveCaller(store, req.headers.authorization, now, session.data._user_id);
     const ctx: Ctx = {
       method,
       path,
@@ -237,6 +239,7 @@ export class EmulatorServer {
       store,
       config,
       caller,
+      session,
       perms: new Permissions(store, config, caller),
       baseUrl,
       ip: req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "",
@@ -247,7 +250,11 @@ export class EmulatorServer {
             extendedLog: {
               request_url: `${baseUrl}${rawUrl}`,
               http_method: method,
-              auth_type: caller.token ? "oauth" : "anonymous",
+              auth_type: caller.token
+                ? "oauth"
+                : session.data.login_time !== undefined
+                  ? "session"
+                  : "anonymous",
               user_agent: req.headers["user-agent"] ?? null,
               performer_kind: caller.user ? "user" : "anonymous",
               request_id: req.headers["x-request-id"] ?? null,
@@ -259,13 +266,19 @@ export class EmulatorServer {
     const errorUrl = (type: ApiErrorType) => `${baseUrl}/api/v1/error/${type}`;
     try {
       if (match.def.kind === "api") {
-        // Blueprint decorators, outermost first: CSRF (a valid OAuth token exempts), then
-        // check_anon_protection, then check_readonly.
-        if (!READ_METHODS.has(method) && caller.token === null) throw csrfError();
+        // Blueprint decorators, outermost first: CSRF (a valid OAuth token exempts; a session or an
+        // anonymous caller needs its session's token), then check_anon_protection, then check_readonly.
+        if (
+          !READ_METHODS.has(method) &&
+          caller.token === null &&
+          !csrfValid(session, ctx.query, req.headers, body)
+        ) {
+          throw csrfError();
+        }
         if (caller.user === null && !config.feature("FEATURE_ANONYMOUS_ACCESS") && !match.def.anonAllowed) {
           throw new AbortError(401, "Anonymous access is not allowed");
         }
-        if (method !== "GET" && method !== "HEAD" && config.readOnly) {
+        if (method !== "GET" && method !== "HEAD" && config.readOnly && !match.def.readonlyAllowed) {
           throw new MessageError(
             503,
             "System is currently read-only. Pulls will succeed but all write operations are currently suspended.",
@@ -274,6 +287,7 @@ export class EmulatorServer {
         }
       }
       const reply: Reply = await match.handler(ctx);
+      const cookie = sessionCookieHeader(session, config, Date.now());
       if (lostAs !== undefined) {
         // Processed and stored; only the answer is lost on its way back (faults.ts lostResponses).
         stats.fault(`lost-${lostAs}`);
@@ -285,20 +299,19 @@ export class EmulatorServer {
         return;
       }
       stats.status(reply.status);
-      if (reply.status === 204) this.send(res, method, 204, "", undefined, reply.headers ?? {});
-      else
-        this.sendJson(
-          res,
-          method,
-          reply.status,
-          reply.body === undefined ? null : reply.body,
-          reply.headers ?? {},
-        );
+      const headers = { ...reply.headers, ...(cookie ? { "Set-Cookie": cookie, Vary: "Cookie" } : {}) };
+      if (reply.status === 204) this.send(res, method, 204, "", undefined, headers);
+      else this.sendJson(res, method, reply.status, reply.body === undefined ? null : reply.body, headers);
     } catch (e) {
       if (e instanceof QuayError) {
         stats.status(e.status);
-        if (e.code === "QUAY_HTML") this.sendHtml(res, method, e.status, e.headers);
-        else this.sendJson(res, method, e.status, e.body(errorUrl), e.headers);
+        // Flask saves the session after an error response too.
+        const cookie = sessionCookieHeader(session, config, Date.now());
+        const headers = { ...e.headers, ...(cookie ? { "Set-Cookie": cookie, Vary: "Cookie" } : {}) };
+        if (e.code === "QUAY_HTML") this.sendHtml(res, method, e.status, headers);
+        else if (e.code === "QUAY_TEXT")
+          this.send(res, method, e.status, String(e.body(errorUrl)), "text/html; charset=utf-8", headers);
+        else this.sendJson(res, method, e.status, e.body(errorUrl), headers);
         return;
       }
       this.deps.onInternalError(e, method, path);

@@ -37,6 +37,14 @@ export interface Account {
   federation?: { issuer: string; subject: string }[];
   /** Set when the namespace is marked for deletion: the name it had (it is reserved until GC). */
   deletedName?: string;
+  /**
+   * `User.uuid`, what a session cookie names (`_user_id`). Given at the first sign-in; a new one
+   * (sign-out, password change: `invalidate_all_sessions`) ends every session of the user.
+   */
+  uuid?: string;
+  /** The login throttle's counters (`User.invalid_login_attempts`, `last_invalid_login`). */
+  invalidLoginAttempts?: number;
+  lastInvalidLoginMs?: number;
 }
 
 export interface Team {

@@ -1,10 +1,15 @@
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ErrorCode, isQuayGitopsError, QuayGitopsError } from "../src/errors";
-import { QuayClient } from "../src/quay/client";
+import {
+  CONNECTION_HELP,
+  connectionSource,
+  findConnection,
+  type QuayConnection,
+} from "../src/quay/connection";
 import { isQuayApiError } from "../src/quay/errors";
 import { journalFromEnv } from "../src/quay/api/journal";
-import { describeOutage, unreachableTimeoutMs } from "../src/quay/outage";
+import { describeOutage } from "../src/quay/outage";
 import { QuaySession } from "../src/quay/api/session";
 import type { AnyKind, Context, Log, ProviderSettings } from "./base";
 import { kindByName } from "./registry";
@@ -22,14 +27,9 @@ interface DynamicConfig {
   get(key: string): string | undefined;
 }
 
-let settings:
-  | (ProviderSettings & {
-      token: string;
-      caFile?: string;
-      insecure: boolean;
-      maxConcurrency: number;
-      unreachableTimeout: string | undefined;
-    })
+/** What `configure` resolved: the connection (or why there is none) and the run's flags. */
+let configured:
+  | { connection: QuayConnection | undefined; problem: unknown; forceDelete: boolean }
   | undefined;
 let context: Context | undefined;
 
@@ -40,52 +40,51 @@ const log: Log = {
 };
 
 /**
- * Connection settings from stack config, with env fallbacks. They are read here, never stored as
- * resource inputs: rotating the token or moving the URL changes no resource.
+ * The Quay connection from the stack config the engine hands over (secrets decrypted), with the
+ * environment as fallback (src/quay/connection.ts). It is read here at every run and never stored
+ * as resource inputs: rotating the token or password, or moving the URL, changes no resource and
+ * puts no credential in the state.
  */
 export function configure(config: DynamicConfig): void {
-  const get = (k: string) => config.get(`quay-gitops:${k}`);
-  const url = get("url") ?? process.env.QUAY_URL;
-  const token = get("token") ?? process.env.QUAY_TOKEN;
-  const maxConcurrency = Number(get("maxConcurrency") ?? process.env.QUAY_MAX_CONCURRENCY ?? 8);
-  const next = {
-    url: url ?? "",
-    token: token ?? "",
-    caFile: get("caFile") ?? process.env.QUAY_CA_FILE,
-    insecure: (get("insecureSkipTlsVerify") ?? process.env.QUAY_INSECURE_SKIP_TLS_VERIFY) === "true",
-    maxConcurrency: Number.isFinite(maxConcurrency) && maxConcurrency > 0 ? maxConcurrency : 8,
-    // Parsed where the client is made: a bad value is reported as the run's error, not configure's.
-    unreachableTimeout: get("unreachableTimeoutSeconds") ?? process.env.QUAY_UNREACHABLE_TIMEOUT_SECONDS,
-    forceDelete: process.env.QUAY_GITOPS_FORCE_DELETE === "1",
-  };
+  let connection: QuayConnection | undefined;
+  let problem: unknown;
+  try {
+    connection = findConnection(connectionSource((k) => config.get(k), process.env));
+  } catch (e) {
+    problem = e;
+  }
+  const forceDelete = process.env.QUAY_GITOPS_FORCE_DELETE === "1";
   // Called once per kind (one provider text each, PULUMI-NOTES A2); all kinds share one session,
-  // so one cache and one connection pool serve the whole run.
-  if (settings && JSON.stringify(settings) === JSON.stringify(next)) return;
-  settings = next;
+  // so one cache, one connection pool and one sign-in serve the whole run.
+  if (
+    configured &&
+    configured.problem === undefined &&
+    problem === undefined &&
+    configured.forceDelete === forceDelete &&
+    (configured.connection === connection ||
+      (configured.connection !== undefined &&
+        connection !== undefined &&
+        configured.connection.sameAs(connection)))
+  ) {
+    return;
+  }
+  configured = { connection, problem, forceDelete };
   context = undefined;
 }
 
 function ctx(): Context {
   if (context) return context;
-  if (!settings) configure({ get: () => undefined });
-  const s = settings!;
-  if (!s.url || !s.token) {
-    throw new ConfigError(
-      "no Quay connection: set stack config quay-gitops:url and quay-gitops:token (secret), or QUAY_URL and QUAY_TOKEN",
-    );
-  }
-  const client = new QuayClient({
-    url: s.url,
-    token: s.token,
-    caFile: s.caFile,
-    insecureSkipTlsVerify: s.insecure,
-    maxConcurrency: s.maxConcurrency,
+  if (!configured) configure({ get: () => undefined });
+  const c = configured!;
+  if (c.problem !== undefined) throw c.problem;
+  if (!c.connection) throw new ConfigError(`no Quay connection: ${CONNECTION_HELP}`);
+  const client = c.connection.client({
     userAgent: "quay-gitops",
-    unreachableTimeoutMs: unreachableTimeoutMs(s.unreachableTimeout),
     // The engine shows it among the run's messages; the CLI's summary repeats it.
     onOutage: (o) => log.info(describeOutage(o)),
   });
-  context = { session: new QuaySession(client, journalFromEnv(process.env)), settings: s, log };
+  const settings: ProviderSettings = { url: c.connection.url, forceDelete: c.forceDelete };
+  context = { session: new QuaySession(client, journalFromEnv(process.env)), settings, log };
   return context;
 }
 

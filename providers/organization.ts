@@ -27,7 +27,7 @@ function liveOf(view: OrgView, want: OrganizationInputs): OrganizationState {
   if (!view.is_admin) {
     throw new QuayGitopsError(
       "QG_ERR_QUAY_RESPONSE",
-      `the token cannot administer organization ${want.name}: use a superuser token (FEATURE_SUPERUSERS_FULL_ACCESS) or an org admin's token with org:admin`,
+      `quay-gitops' Quay account cannot administer organization ${want.name}: use a superuser (FEATURE_SUPERUSERS_FULL_ACCESS) or an org admin, signed in or with a token that has org:admin`,
     );
   }
   return {

@@ -1,6 +1,7 @@
 import type { Handler } from "../context";
 import { ok } from "../context";
 import type { RouteDef } from "../router";
+import { truthyBool } from "../validation";
 import { apiRoute } from "./shared";
 
 /**
@@ -17,8 +18,10 @@ export function discoveryRoute(routes: () => readonly RouteDef<Handler>[]): Rout
     {
       GET: (ctx) => {
         const paths: Record<string, Record<string, { operationId: string }>> = {};
+        const internal = truthyBool(ctx.query.get("internal"), false);
         for (const r of routes()) {
           if (r.kind !== "api" || (r.enabled && !r.enabled(ctx.config))) continue;
+          if (r.internal && !internal) continue;
           // Swagger names parameters without Werkzeug's converter (`{repository:repo}` → `{repository}`).
           const p = r.template.replace(/\{([a-z_]+):[a-z]+\}/gi, "{$1}");
           paths[p] ??= {};

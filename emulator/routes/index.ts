@@ -14,6 +14,7 @@ import { proxyCacheRoutes } from "./proxycache";
 import { quotaRoutes } from "./quotas";
 import { repositoryRoutes } from "./repositories";
 import { robotRoutes } from "./robots";
+import { signinRoutes } from "./signin";
 import { teamRoutes } from "./teams";
 import { userRoutes } from "./users";
 
@@ -34,5 +35,6 @@ export const allRoutes: readonly RouteDef<Handler>[] = [
   ...logRoutes,
   ...errorTypeRoutes,
   ...initializeRoutes,
+  ...signinRoutes,
   discoveryRoute(() => allRoutes),
 ];

@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { ALL_SCOPES, mintToken } from "../auth";
 import type { Ctx, Reply } from "../context";
 import { AbortError, DataModelError, HtmlError, internalError, MessageError } from "../errors";
 import { createNamespace, fakeBcrypt } from "../namespaces";
+import { hashPassword } from "../passwords";
+import { commonLogin } from "../session";
 import type { RouteDef } from "../router";
 import { isJsonContentType, parseJson, validPassword, INVALID_PASSWORD_MESSAGE } from "../validation";
 import type { Handler } from "../context";
@@ -45,7 +46,7 @@ function initialize(ctx: Ctx): Reply {
     if (e instanceof DataModelError) throw new MessageError(400, `Failed to initialize user: ${e.message}`);
     throw e;
   }
-  user.passwordHash = fakeBcrypt();
+  user.passwordHash = hashPassword(password);
   user.verified = true;
   const result: Record<string, unknown> = {
     username,
@@ -61,11 +62,9 @@ function initialize(ctx: Ctx): Reply {
     });
     result.access_token = token.token;
   }
-  return {
-    status: 200,
-    body: result,
-    headers: { "X-Next-CSRF-Token": randomBytes(48).toString("base64url") },
-  };
+  // common_login: the caller's session is now signed in as the new user (endpoints/web.py).
+  const headers = commonLogin(ctx.session, user, config, Date.now()) ?? {};
+  return { status: 200, body: result, headers };
 }
 
 export const initializeRoutes: RouteDef<Handler>[] = [

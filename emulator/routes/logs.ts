@@ -1,5 +1,6 @@
 import { type Ctx, ok, param, type Reply } from "../context";
 import { DataModelError, internalError, MessageError, notFound, unauthorized, WERKZEUG } from "../errors";
+import { requireFreshLogin } from "../session";
 import type { Account, LogEntry } from "../state";
 import { formatDate, orgAvatar, userAvatar } from "../views";
 import { requireRepo } from "./repositories";
@@ -189,7 +190,7 @@ function self(ctx: Ctx): Account {
 }
 
 function superuserRead(ctx: Ctx): void {
-  if (!ctx.perms.authenticated) throw unauthorized(false);
+  requireFreshLogin(ctx);
   if (!ctx.perms.anySuperuser()) throw unauthorized(true);
 }
 

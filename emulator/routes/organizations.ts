@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { body, type Ctx, created, log, noContent, ok, param, type Reply } from "../context";
 import { DataModelError, invalidRequest, notFound, unauthorized } from "../errors";
 import { createNamespace, markForDeletion } from "../namespaces";
+import { requireFreshLogin } from "../session";
 import type { Account } from "../state";
 import { validEmail } from "../validation";
 import { teamAvatar, userAvatar } from "../views";
@@ -183,6 +184,8 @@ function updateOrg(ctx: Ctx): Reply {
 }
 
 function deleteOrg(ctx: Ctx): Reply {
+  // @require_fresh_login: a session must have signed in (or verified) within FRESH_LOGIN_TIMEOUT.
+  requireFreshLogin(ctx);
   const orgname = param(ctx, "orgname");
   const { perms, store } = ctx;
   if (!perms.orgAdmin(orgname)) throw unauthorized(perms.authenticated);

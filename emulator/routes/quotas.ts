@@ -1,5 +1,6 @@
 import { body, type Ctx, created, log, noContent, ok, param, type Reply } from "../context";
 import { DataModelError, internalError, invalidRequest, notFound, unauthorized } from "../errors";
+import { requireFreshLogin } from "../session";
 import type { Account, Quota, QuotaLimit } from "../state";
 import { humanBytes, parseHumanSize } from "../views";
 import { apiRoute, fullQuotaView, gates, limitView } from "./shared";
@@ -310,6 +311,7 @@ const userLimitGet = (ctx: Ctx): Reply => {
 };
 
 // --- superuser panel (§11.5): no audit logs, no FULL_ACCESS needed ---------------------------------
+// @require_fresh_login on list, create and update, not on delete (`endpoints/api/superuser.py` v3.18.0).
 
 /** get_user_or_org: users and organizations, not robots. */
 function namespaceAccount(ctx: Ctx): Account | undefined {
@@ -318,6 +320,7 @@ function namespaceAccount(ctx: Ctx): Account | undefined {
 }
 
 const suQuotaList = (ctx: Ctx): Reply => {
+  requireFreshLogin(ctx);
   if (!ctx.perms.anySuperuser()) throw unauthorized(ctx.perms.authenticated);
   const ns = namespaceAccount(ctx);
   if (!ns) throw notFound();
@@ -326,6 +329,7 @@ const suQuotaList = (ctx: Ctx): Reply => {
 };
 
 const suQuotaCreate = (ctx: Ctx): Reply => {
+  requireFreshLogin(ctx);
   const data = body<Record<string, unknown>>(ctx, NEW_QUOTA);
   if (!ctx.perms.isSuperuser()) throw unauthorized(ctx.perms.authenticated);
   const limitBytes = limitBytesOf(data, "Invalid limit format") as number;
@@ -338,6 +342,7 @@ const suQuotaCreate = (ctx: Ctx): Reply => {
 };
 
 const suQuotaUpdate = (ctx: Ctx): Reply => {
+  requireFreshLogin(ctx);
   const data = body<Record<string, unknown>>(ctx, UPDATE_QUOTA);
   if (!ctx.perms.isSuperuser()) throw unauthorized(ctx.perms.authenticated);
   const ns = namespaceAccount(ctx);

@@ -11,6 +11,8 @@ import {
   WERKZEUG,
 } from "../errors";
 import { createNamespace, fakeBcrypt, markForDeletion } from "../namespaces";
+import { hashPassword } from "../passwords";
+import { invalidateAllSessions, requireFreshLogin } from "../session";
 import type { Account } from "../state";
 import {
   assertSchema,
@@ -123,10 +125,9 @@ function getUser(ctx: Ctx): Reply {
 
 // --- superuser panel --------------------------------------------------------------------------------
 
-/** @require_fresh_login: satisfied by any OAuth token, but an anonymous caller is refused. */
-function freshLogin(ctx: Ctx): void {
-  if (!ctx.perms.authenticated) throw unauthorized(false);
-}
+// Every superuser-panel method here carries @require_fresh_login, checked before anything else
+// (`endpoints/api/superuser.py` at v3.18.0): session.ts requireFreshLogin.
+const freshLogin = requireFreshLogin;
 
 function requireAnySuperuser(ctx: Ctx): void {
   freshLogin(ctx);
@@ -228,7 +229,7 @@ function createUser(ctx: Ctx): Reply {
     () => "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[randomInt(36)],
   ).join("");
   const user = createNamespace(store, config, username, email, { emailRequired: mailing, kind: "user" });
-  user.passwordHash = fakeBcrypt();
+  user.passwordHash = hashPassword(password);
   // Auto-verified when mailing is off (§5.4).
   user.verified = !mailing;
   log(ctx, "user_create", username, { email: email ?? null, username, superuser: ctx.caller.user?.username });
@@ -264,7 +265,10 @@ function updateManagedUser(ctx: Ctx): Reply {
     // Logged before the password is checked, as Quay does.
     log(ctx, "user_change_password", username, { username, superuser: authed });
     if (!validPassword(data.password)) throw new DataModelError(INVALID_PASSWORD_MESSAGE);
-    user.passwordHash = fakeBcrypt();
+    // data/model/user.py change_password: clears the login throttle and ends every session.
+    user.passwordHash = hashPassword(data.password as string);
+    user.invalidLoginAttempts = 0;
+    invalidateAllSessions(user);
   }
   if ("email" in data) {
     if (config.authenticationType !== "Database" && config.authenticationType !== "AppToken") {

@@ -25,8 +25,10 @@ export const COMMON_HELP = `  --stack S          the stack (default: $QUAY_GITOP
                      quay-gitops:registryFile) are relative to it; the Pulumi project stays quay-gitops.
   --backend URL      state backend: file:///abs/path, postgres://..., s3://... (default: $PULUMI_BACKEND_URL,
                      else the local file backend in .state/; docs/state.md)
-Quay connection as the providers read it: stack config quay-gitops:url / quay-gitops:token, else QUAY_URL /
-QUAY_TOKEN. Secrets passphrase: PULUMI_CONFIG_PASSPHRASE or _FILE (the local stack has a development one).`;
+Quay connection as the providers read it (each setting: stack config, else environment): quay-gitops:url /
+QUAY_URL, and either quay-gitops:token / QUAY_TOKEN or quay-gitops:username + quay-gitops:password /
+QUAY_USERNAME + QUAY_PASSWORD (a session: used when both are set; docs/client.md). Secrets passphrase:
+PULUMI_CONFIG_PASSPHRASE or _FILE (the local stack has a development one).`;
 
 /** Plaintext secrets known so far; every write is filtered through them. */
 const secrets = new Set<string>();
@@ -95,7 +97,7 @@ export function runContext(values: CommonValues): RunContext {
   const stack = values.stack ?? env.QUAY_GITOPS_STACK;
   if (!stack) throw new UsageError("--stack is required (or set QUAY_GITOPS_STACK)");
   addSecrets(
-    ["QUAY_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "PGPASSWORD", "AWS_SECRET_ACCESS_KEY"]
+    ["QUAY_TOKEN", "QUAY_PASSWORD", "PULUMI_CONFIG_PASSPHRASE", "PGPASSWORD", "AWS_SECRET_ACCESS_KEY"]
       .map((k) => env[k])
       .filter((v): v is string => !!v),
   );

@@ -10,7 +10,7 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../engine/automation";
 import { mapEngineError } from "../engine/lock";
-import { StackLockedError } from "../errors";
+import { ConfigError, StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
 import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";
 import { type LastApply, lastApplyOf } from "../plan/selection";
@@ -69,6 +69,33 @@ function collect() {
   return { events, messages, onEvent };
 }
 
+/** Credentials are kept out of every output even when someone stored them without `--secret`. */
+const CREDENTIAL_KEYS = new Set(["quay-gitops:token", "quay-gitops:password"]);
+
+function isSecretConfig(key: string, value: { secret?: boolean }): boolean {
+  return value.secret === true || CREDENTIAL_KEYS.has(key);
+}
+
+/**
+ * The engine copies the whole stack config into the state, as the inputs of the dynamic
+ * providers' default provider (`pulumi:providers:pulumi-nodejs`): secret values as ciphertext,
+ * others in clear. A token or password set without `--secret` would sit in clear in the stack
+ * file and in every checkpoint, so a run refuses it before anything is written.
+ */
+export function assertCredentialsEncrypted(
+  config: Record<string, { value: string; secret?: boolean }>,
+  stack: string,
+): void {
+  for (const key of CREDENTIAL_KEYS) {
+    const v = config[key];
+    if (v && v.value !== "" && v.secret !== true) {
+      throw new ConfigError(
+        `${key} is in stack ${stack}'s config in clear text, and the engine would copy it into the state: set it with \`pulumi config set --secret ${key}\` (or use the environment variable instead)`,
+      );
+    }
+  }
+}
+
 async function open(t: EngineTarget): Promise<Stack> {
   try {
     return await openStack({
@@ -119,6 +146,9 @@ export async function enginePreview(
   );
   const secretConfig: string[] = [];
   try {
+    const all = await stack.getAllConfig();
+    assertCredentialsEncrypted(all, t.stack);
+    for (const [k, v] of Object.entries(all)) if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
     await stack.preview({
       refresh: opts.refresh,
       ...(opts.targets ? { target: opts.targets } : {}),
@@ -126,8 +156,6 @@ export async function enginePreview(
       color: "never",
       suppressProgress: true,
     });
-    for (const v of Object.values(await stack.getAllConfig()))
-      if (v.secret && v.value) secretConfig.push(v.value);
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
@@ -275,15 +303,17 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
   const config: Record<string, string> = {};
   const secretConfig: string[] = [];
   try {
+    const all = await stack.getAllConfig();
+    assertCredentialsEncrypted(all, t.stack);
+    for (const [k, v] of Object.entries(all)) {
+      config[k] = v.value;
+      if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
+    }
     await stack.previewRefresh({ onEvent: c.onEvent, color: "never", suppressProgress: true });
     const history = await stack.history(20, 1);
     const last = history.find((h) => h.kind === "update" && h.result === "succeeded");
     if (last?.startTime)
       lastApply = { start: new Date(last.startTime), end: new Date(last.endTime ?? last.startTime) };
-    for (const [k, v] of Object.entries(await stack.getAllConfig())) {
-      config[k] = v.value;
-      if (v.secret && v.value) secretConfig.push(v.value);
-    }
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }

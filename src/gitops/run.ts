@@ -10,7 +10,7 @@
  * Nothing here reads argv, writes stdout or exits: the caller passes the environment and a `log` for
  * progress lines, and renders what comes back.
  */
-import { ConfigError, QuayGitopsError } from "../errors";
+import { ConfigError, isQuayGitopsError, QuayGitopsError } from "../errors";
 import type { DesiredState } from "../model/types";
 import { attribute, type AuditEntry, logSourcesFor, sourceKey } from "../plan/attribution";
 import { normalizeChecksum } from "../plan/checksum";
@@ -21,8 +21,8 @@ import { buildPreviewReport, type ChangedFile, type PreviewReport } from "../pla
 import { applyMessage, newObjectTarget, type Selection } from "../plan/selection";
 import { publicAllowance } from "../plan/safety";
 import { type ChangeOp, emptyCounts, type Plan, type PlannedChange } from "../plan/types";
-import { QuayClient } from "../quay/client";
 import { createRunJournal } from "../quay/api/journal";
+import { CONNECTION_HELP, connectionSource, findConnection, type QuayConnection } from "../quay/connection";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
 import { describeOutage, unreachableTimeoutMs } from "../quay/outage";
 import type { LoadResult } from "../tenant";
@@ -468,30 +468,17 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
   if (last) report = { ...report, since: last.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
   if (report.objects.length === 0 || !opts.attribution) return { report, secrets, unreachable };
 
-  const url = outcome.config["quay-gitops:url"] ?? ctx.env.QUAY_URL;
-  const token = outcome.config["quay-gitops:token"] ?? ctx.env.QUAY_TOKEN;
-  if (!url || !token) {
-    return {
-      report: {
-        ...report,
-        attributionNote:
-          "no Quay connection to read the audit logs (quay-gitops:url/token in the stack config, or QUAY_URL/QUAY_TOKEN)",
-      },
-      secrets,
-      unreachable,
-    };
+  let connection: QuayConnection | undefined;
+  let problem = `no Quay connection to read the audit logs: ${CONNECTION_HELP}`;
+  try {
+    connection = findConnection(connectionSource((k) => outcome.config[k], ctx.env));
+  } catch (e) {
+    if (!isQuayGitopsError(e)) throw e;
+    problem = `no Quay connection to read the audit logs: ${e.message}`;
   }
-  const client = new QuayClient({
-    url,
-    token,
-    caFile: outcome.config["quay-gitops:caFile"] ?? ctx.env.QUAY_CA_FILE,
-    insecureSkipTlsVerify:
-      (outcome.config["quay-gitops:insecureSkipTlsVerify"] ?? ctx.env.QUAY_INSECURE_SKIP_TLS_VERIFY) ===
-      "true",
+  if (!connection) return { report: { ...report, attributionNote: problem }, secrets, unreachable };
+  const client = connection.client({
     userAgent: "quay-gitops drift",
-    unreachableTimeoutMs: unreachableTimeoutMs(
-      outcome.config["quay-gitops:unreachableTimeoutSeconds"] ?? ctx.env.QUAY_UNREACHABLE_TIMEOUT_SECONDS,
-    ),
     onOutage: (o) => unreachable.push(describeOutage(o)),
   });
   try {

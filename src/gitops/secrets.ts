@@ -3,6 +3,7 @@ import type { DesiredState } from "../model/types";
 /** Environment variables that hold credentials of the run itself. */
 const CREDENTIAL_VARS = [
   "QUAY_TOKEN",
+  "QUAY_PASSWORD",
   "PULUMI_CONFIG_PASSPHRASE",
   "PGPASSWORD",
   "AWS_SECRET_ACCESS_KEY",

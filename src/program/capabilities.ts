@@ -3,8 +3,8 @@ import type { DesiredState } from "../model/types";
 import { type Feature, probeCapabilities } from "../quay/api/capabilities";
 import { journalFromEnv } from "../quay/api/journal";
 import { QuaySession } from "../quay/api/session";
-import { QuayClient } from "../quay/client";
-import { describeOutage, unreachableTimeoutMs } from "../quay/outage";
+import { connectionSource, findConnection } from "../quay/connection";
+import { describeOutage } from "../quay/outage";
 
 /** Which features the desired state uses, and where: feature → tenant file → what in it. */
 export function neededFeatures(state: DesiredState): Map<Feature, Map<string, Set<string>>> {
@@ -41,21 +41,11 @@ const where = (files: Map<string, Set<string>>) =>
 export async function checkCapabilities(state: DesiredState): Promise<void> {
   const needs = neededFeatures(state);
   if (needs.size === 0) return;
-  const url = pulumi.runtime.getConfig("quay-gitops:url") ?? process.env.QUAY_URL;
-  const token = pulumi.runtime.getConfig("quay-gitops:token") ?? process.env.QUAY_TOKEN;
-  if (!url || !token) return; // the providers report the missing connection with its fix
-  const client = new QuayClient({
-    url,
-    token,
-    caFile: pulumi.runtime.getConfig("quay-gitops:caFile") ?? process.env.QUAY_CA_FILE,
-    insecureSkipTlsVerify:
-      (pulumi.runtime.getConfig("quay-gitops:insecureSkipTlsVerify") ??
-        process.env.QUAY_INSECURE_SKIP_TLS_VERIFY) === "true",
+  const connection = findConnection(connectionSource((k) => pulumi.runtime.getConfig(k), process.env));
+  if (!connection) return; // the providers report the missing connection with its fix
+  const url = connection.url;
+  const client = connection.client({
     userAgent: "quay-gitops",
-    unreachableTimeoutMs: unreachableTimeoutMs(
-      pulumi.runtime.getConfig("quay-gitops:unreachableTimeoutSeconds") ??
-        process.env.QUAY_UNREACHABLE_TIMEOUT_SECONDS,
-    ),
     onOutage: (o) => pulumi.log.info(describeOutage(o)),
   });
   try {

@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
-import { ConfigError } from "../errors";
+import { ConfigError, isQuayGitopsError } from "../errors";
+import { type Authenticator, SessionAuth, type SignInAnswer, signInThrottleWait, TokenAuth } from "./auth";
 import { type QuayApiError, QuayConnectionError } from "./errors";
 import { Limiter } from "./limiter";
 import {
@@ -10,7 +11,7 @@ import {
   withReachability,
 } from "./outage";
 import { type QueryValue, stripQuery, withQuery } from "./paths";
-import { isPermanent503, parseBody, type RawResponse, toApiError } from "./response";
+import { isPermanent503, parseBody, type RawResponse, redactSecrets, toApiError } from "./response";
 import {
   type AttemptOutcome,
   DEFAULT_RETRY,
@@ -19,6 +20,7 @@ import {
   isIdempotent,
   parseRetryAfter,
   type RetryOptions,
+  type RetryResult,
   runWithRetry,
 } from "./retry";
 import { type HttpMethod, matchRoute, type RouteSpec, scopeForRoute } from "./scopes";
@@ -29,9 +31,9 @@ import { redactProxy } from "./transport/proxy";
 import { isTlsVerificationCode } from "./transport/tls";
 import {
   type AttemptRequest,
+  type CallState,
   compose,
   type Send,
-  withAuth,
   withJson,
   withLimit,
   withStats,
@@ -40,8 +42,15 @@ import {
 export interface QuayClientOptions {
   /** Base URL of the registry, e.g. `https://quay.lab.example` (a path prefix is kept). */
   readonly url: string;
-  /** OAuth access token; sent as `Authorization: Bearer`, never shown anywhere. */
-  readonly token: string;
+  /**
+   * OAuth access token; sent as `Authorization: Bearer`, never shown anywhere. Give either a token
+   * or a `username` and `password` (docs/client.md "Authentication").
+   */
+  readonly token?: string | undefined;
+  /** Signs in with a session instead of a token (docs/client.md "Authentication"). */
+  readonly username?: string | undefined;
+  /** The account's password: held in a private field, sent only to `POST /api/v1/signin(/verify)`. */
+  readonly password?: string | undefined;
   /** PEM bundle of extra trusted CAs (added to Node's roots). */
   readonly caFile?: string | undefined;
   /** Skip certificate verification. Off by default; only for throwaway labs. */
@@ -125,6 +134,45 @@ export interface QuayLanded {
 
 const METHODS = new Set<string>(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
 
+/** Where an error happened: the request, as errors show it. */
+interface ErrorSite {
+  readonly method: string;
+  readonly path: string;
+  readonly route: RouteSpec | undefined;
+  /** The call gave up waiting out an outage (outage.ts): how long, and what to say about it. */
+  readonly gaveUp?: { readonly unansweredForMs: number; readonly note: string } | undefined;
+}
+
+/** A token, or a username and password: exactly one of the two (resolveConnection picks). */
+function authenticator(options: QuayClientOptions): Authenticator {
+  const { token, username, password } = options;
+  const hasToken = token !== undefined;
+  const hasLogin = username !== undefined || password !== undefined;
+  if (hasToken && hasLogin) {
+    throw new ConfigError("give the Quay client a token or a username and password, not both");
+  }
+  if (hasLogin) {
+    if (typeof username !== "string" || username.trim() === "") {
+      throw new ConfigError(
+        "a Quay password was given without a username (quay-gitops:username or QUAY_USERNAME)",
+      );
+    }
+    if (typeof password !== "string" || password === "") {
+      throw new ConfigError(
+        `a Quay username (${JSON.stringify(username)}) was given without a password (quay-gitops:password or QUAY_PASSWORD)`,
+      );
+    }
+    return new SessionAuth(username.trim(), password);
+  }
+  if (typeof token !== "string" || token.trim() === "") {
+    throw new ConfigError(
+      "a Quay token or a username and password is required (quay-gitops:token or QUAY_TOKEN; quay-gitops:username and quay-gitops:password, or QUAY_USERNAME and QUAY_PASSWORD)",
+    );
+  }
+  if (/[\r\n]/.test(token)) throw new ConfigError("the Quay token contains a line break");
+  return new TokenAuth(token.trim());
+}
+
 function resolveTimeouts(t: QuayClientOptions["timeoutMs"]): Timeouts {
   if (t === undefined) return DEFAULT_TIMEOUTS;
   if (typeof t === "number") return { connectMs: t, headersMs: t, bodyMs: t };
@@ -146,7 +194,9 @@ function parseBaseUrl(raw: string): URL {
     throw new ConfigError(`the Quay URL must be http:// or https://, got ${url.protocol}`);
   }
   if (url.username || url.password) {
-    throw new ConfigError("the Quay URL must not carry credentials: the token is the only credential");
+    throw new ConfigError(
+      "the Quay URL must not carry credentials: give a token, or a username and password, on their own",
+    );
   }
   if (url.search || url.hash) {
     throw new ConfigError("the Quay URL must not have a query or fragment");
@@ -165,7 +215,11 @@ export class QuayClient {
   readonly maxConcurrency: number;
   /** The proxy in use, as `scheme://host:port` (no credentials), or undefined. */
   readonly proxy: string | undefined;
-  readonly #token: string;
+  /** `token` (a bearer token) or `session` (signed in with a username and password). */
+  readonly auth: "token" | "session";
+  /** The signed-in account, for a session (not a secret). */
+  readonly username: string | undefined;
+  readonly #auth: Authenticator;
   readonly #origin: string;
   readonly #prefix: string;
   readonly #retry: RetryOptions;
@@ -174,21 +228,19 @@ export class QuayClient {
   readonly #reachability: Reachability;
   readonly #dispatcher: Dispatcher;
   readonly #send: Send;
+  /** The pipeline below the auth guard: what a session's own sign-in requests go through. */
+  readonly #inner: Send;
   #closed = false;
 
   constructor(options: QuayClientOptions) {
     const base = parseBaseUrl(options.url);
-    if (typeof options.token !== "string" || options.token.trim() === "") {
-      throw new ConfigError("a Quay token is required (stack config quay-gitops:token or QUAY_TOKEN)");
-    }
-    if (/[\r\n]/.test(options.token)) {
-      throw new ConfigError("the Quay token contains a line break");
-    }
+    this.#auth = authenticator(options);
+    this.auth = this.#auth.mode;
+    this.username = this.#auth instanceof SessionAuth ? this.#auth.username : undefined;
     const maxConcurrency = options.maxConcurrency ?? 8;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       throw new ConfigError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
     }
-    this.#token = options.token.trim();
     this.#origin = base.origin;
     this.#prefix = base.pathname.replace(/\/+$/, "");
     this.url = `${base.origin}${this.#prefix}`;
@@ -219,15 +271,20 @@ export class QuayClient {
     this.#dispatcher = transport.dispatcher;
     this.proxy = transport.proxy ? redactProxy(transport.proxy) : undefined;
     const userAgent = options.userAgent ?? `quay-gitops (node ${process.versions.node})`;
-    // The attempt pipeline, outermost first: wait for a slot, count, add headers, send.
-    this.#send = compose(
+    // The attempt pipeline, outermost first: (a session's sign-in and repair,) wait for a slot,
+    // count, add headers and credentials, send.
+    this.#inner = compose(
       (req) => this.#dispatch(req),
       withLimit(this.#limiter),
       withStats(this.stats),
       withReachability(this.#reachability),
       withJson(userAgent),
-      withAuth(this.#token),
+      this.#auth.credentials,
     );
+    this.#send = this.#auth.guard ? this.#auth.guard(this.#inner) : this.#inner;
+    if (this.#auth instanceof SessionAuth) {
+      this.#auth.attach((method, path, body) => this.#signInRequest(method, path, body));
+    }
   }
 
   /** Requests in flight and waiting, and the highest in-flight count seen. */
@@ -270,59 +327,8 @@ export class QuayClient {
     if (!METHODS.has(m)) throw new TypeError(`unsupported HTTP method ${method}`);
     if (!path.startsWith("/")) throw new TypeError(`API path must start with "/": ${JSON.stringify(path)}`);
     if (this.#closed) throw new TypeError("QuayClient is closed");
-
-    const fullPath = withQuery(path, options.query);
-    const shownPath = stripQuery(path);
-    const route = this.#routeFor(m, fullPath, options.route);
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const retryOpt = options.retry;
-    const landed = retryOpt ? retryOpt.landed : undefined;
-    const retry: RetryOptions =
-      retryOpt === false
-        ? { ...this.#retry, maxAttempts: 1 }
-        : retryOpt?.maxAttempts !== undefined
-          ? { ...this.#retry, maxAttempts: retryOpt.maxAttempts }
-          : this.#retry;
-    const idempotent = options.idempotent ?? (landed ? false : isIdempotent(m));
-    const signal = options.signal;
     this.stats.recordCall();
-
-    const attempt = async (n: number): Promise<AttemptOutcome<RawResponse>> => {
-      const req: AttemptRequest = {
-        method: m,
-        path: fullPath,
-        route: route?.template ?? shownPath,
-        headers: {},
-        body,
-        signal,
-        attempt: n,
-      };
-      try {
-        const res = await this.#send(req);
-        const retryAfterMs = parseRetryAfter(res.headers["retry-after"], Date.now());
-        return { ok: true, response: res, status: res.status, retryAfterMs };
-      } catch (e) {
-        if (signal?.aborted) throw signal.reason ?? e;
-        return { ok: false, error: e };
-      }
-    };
-
-    const result = await runWithRetry(
-      attempt,
-      {
-        idempotent,
-        landed,
-        signal,
-        onLandedCheck: () => this.stats.recordLandedCheck(),
-        retryableResponse: (res, status) =>
-          retry.statuses.includes(status) && !(status === 503 && isPermanent503(res.data)),
-        outage: this.#reachability.timeoutMs > 0 ? this.#reachability : undefined,
-      },
-      retry,
-    );
-
-    const gaveUp = result.kind === "landed" ? undefined : this.#gaveUp(result.gaveUp);
-    const ctx = { method: m, path: shownPath, route, gaveUp };
+    const { result, ctx } = await this.#exchange(m, path, options, this.#send);
     switch (result.kind) {
       case "landed":
         return {
@@ -339,7 +345,7 @@ export class QuayClient {
           result.attempts,
           result.mayHaveLanded,
           result.landedCheckError,
-          gaveUp,
+          ctx.gaveUp,
         );
       case "response": {
         const res = result.response;
@@ -361,6 +367,108 @@ export class QuayClient {
     }
   }
 
+  /** One call through `send` with its retries; the outcome, not yet turned into a result or error. */
+  async #exchange(
+    m: string,
+    path: string,
+    options: RequestOptions | CheckedRequestOptions,
+    send: Send,
+    signIn?: {
+      /** Retry settings that replace the client's. */
+      readonly retry: RetryOptions;
+      /** The wait after a 429, from the attempt number and its Retry-After. */
+      readonly throttle: (attempt: number, retryAfterMs: number | undefined) => number;
+    },
+  ): Promise<{ result: RetryResult<RawResponse>; ctx: ErrorSite }> {
+    const fullPath = withQuery(path, options.query);
+    const shownPath = stripQuery(path);
+    const route = this.#routeFor(m, fullPath, options.route);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const retryOpt = options.retry;
+    const landed = retryOpt ? retryOpt.landed : undefined;
+    const retry: RetryOptions =
+      signIn?.retry ??
+      (retryOpt === false
+        ? { ...this.#retry, maxAttempts: 1 }
+        : retryOpt?.maxAttempts !== undefined
+          ? { ...this.#retry, maxAttempts: retryOpt.maxAttempts }
+          : this.#retry);
+    const idempotent = options.idempotent ?? (landed ? false : isIdempotent(m));
+    const signal = options.signal;
+    const call: CallState = { sessionRepaired: false };
+
+    const attempt = async (n: number): Promise<AttemptOutcome<RawResponse>> => {
+      const req: AttemptRequest = {
+        method: m,
+        path: fullPath,
+        route: route?.template ?? shownPath,
+        headers: {},
+        body,
+        signal,
+        attempt: n,
+        call,
+      };
+      try {
+        const res = await send(req);
+        const header = parseRetryAfter(res.headers["retry-after"], Date.now());
+        const retryAfterMs = signIn && res.status === 429 ? signIn.throttle(n, header) : header;
+        return { ok: true, response: res, status: res.status, retryAfterMs };
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason ?? e;
+        // A failed sign-in (or its own connection failure, already retried) ends the call as it is.
+        if (isQuayGitopsError(e)) throw e;
+        return { ok: false, error: e };
+      }
+    };
+
+    const result = await runWithRetry(
+      attempt,
+      {
+        idempotent,
+        landed,
+        signal,
+        onLandedCheck: () => this.stats.recordLandedCheck(),
+        retryableResponse: (res, status) =>
+          retry.statuses.includes(status) && !(status === 503 && isPermanent503(res.data)),
+        outage: this.#reachability.timeoutMs > 0 ? this.#reachability : undefined,
+      },
+      retry,
+    );
+    const gaveUp = result.kind === "landed" ? undefined : this.#gaveUp(result.gaveUp);
+    return { result, ctx: { method: m, path: shownPath, route, gaveUp } };
+  }
+
+  /**
+   * A session's own request (CSRF token, sign-in, verify): below the guard, retried like an
+   * idempotent call — a repeated sign-in creates nothing — with at least 6 attempts and the login
+   * throttle's full waits for 429 (auth.ts signInThrottleWait), whatever the caller's retry
+   * settings: without a session no call can go anywhere. Any final status is answered; only a
+   * transport failure throws.
+   */
+  async #signInRequest(method: "GET" | "POST", path: string, body?: unknown): Promise<SignInAnswer> {
+    const retry: RetryOptions = {
+      ...this.#retry,
+      maxAttempts: Math.max(6, this.#retry.maxAttempts),
+      maxRetryAfterMs: Math.max(30_000, this.#retry.maxRetryAfterMs),
+    };
+    const { result, ctx } = await this.#exchange(method, path, { body, idempotent: true }, this.#inner, {
+      retry,
+      throttle: signInThrottleWait,
+    });
+    if (result.kind !== "response") {
+      const error = result.kind === "error" ? result.error : undefined;
+      throw this.#connectionError(error, ctx, result.attempts, false);
+    }
+    const res = result.response;
+    return {
+      status: res.status,
+      data: res.data,
+      nonJson: res.nonJson,
+      headers: res.headers,
+      error: () => this.#apiError(res, ctx, result.attempts, result.retryAfterMs),
+    };
+  }
+
   /** `request("GET", path, options)`. */
   get<T = unknown>(
     path: string,
@@ -376,9 +484,21 @@ export class QuayClient {
     await this.#dispatcher.close();
   }
 
-  /** Never shows the token (it is a private field, invisible to util.inspect and JSON). */
-  toJSON(): { url: string; maxConcurrency: number; proxy: string | undefined } {
-    return { url: this.url, maxConcurrency: this.maxConcurrency, proxy: this.proxy };
+  /** Never shows the token or password (private fields, invisible to util.inspect and JSON). */
+  toJSON(): {
+    url: string;
+    auth: "token" | "session";
+    username: string | undefined;
+    maxConcurrency: number;
+    proxy: string | undefined;
+  } {
+    return {
+      url: this.url,
+      auth: this.auth,
+      username: this.username,
+      maxConcurrency: this.maxConcurrency,
+      proxy: this.proxy,
+    };
   }
 
   #routeFor(method: string, path: string, override: string | undefined): RouteSpec | undefined {
@@ -420,16 +540,17 @@ export class QuayClient {
 
   #apiError(
     res: RawResponse,
-    ctx: {
-      method: string;
-      path: string;
-      route: RouteSpec | undefined;
-      gaveUp?: { unansweredForMs: number; note: string } | undefined;
-    },
+    ctx: ErrorSite,
     attempts: number,
     retryAfterMs: number | undefined,
   ): QuayApiError {
-    return toApiError(res, { ...ctx, attempts, retryAfterMs, token: this.#token });
+    return toApiError(res, {
+      ...ctx,
+      attempts,
+      retryAfterMs,
+      secrets: this.#auth.secrets(),
+      auth: this.auth,
+    });
   }
 
   #connectionError(
@@ -442,7 +563,7 @@ export class QuayClient {
   ): QuayConnectionError {
     const code = errorCode(error);
     const raw = error instanceof Error ? error.message : String(error);
-    const detail = this.#token.length >= 4 ? raw.split(this.#token).join("[token]") : raw;
+    const detail = redactSecrets(raw, this.#auth.secrets());
     let hint: string | undefined;
     if (isTlsVerificationCode(code)) {
       hint =

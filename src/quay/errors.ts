@@ -134,3 +134,58 @@ export function isQuayApiError(e: unknown): e is QuayApiError {
 export function isQuayConnectionError(e: unknown): e is QuayConnectionError {
   return e instanceof QuayConnectionError;
 }
+
+/** Why a session sign-in failed (branch on this, never on the message). */
+export type SignInFailure =
+  /** Quay refused the username with that password (403 `invalidCredentials`). */
+  | "rejected"
+  /** The account may not sign in until its e-mail address is verified (403 `needsEmailVerification`). */
+  | "unverified"
+  /**
+   * This Quay has no password sign-in: the route is not registered (FEATURE_DIRECT_LOGIN off, e.g.
+   * external OIDC login only) or its auth backend refuses every password (AppToken).
+   */
+  | "unavailable"
+  /** The login throttle kept answering 429 after the allowed waits. */
+  | "throttled";
+
+/**
+ * Signing in with the username and password did not give a session (docs/client.md
+ * "Authentication"). A rejected password or an unavailable sign-in is not tried again in the same
+ * process: each failed attempt grows Quay's login throttle. The password never appears here.
+ */
+export class QuaySignInError extends QuayGitopsError {
+  override readonly code = "QG_ERR_QUAY_SIGNIN" as const;
+  readonly reason: SignInFailure;
+  readonly username: string;
+  /** The status of Quay's last answer, when there was one. */
+  readonly status: number | undefined;
+
+  constructor(
+    init: { reason: SignInFailure; username: string; status?: number | undefined; detail: string },
+    options?: { cause?: unknown },
+  ) {
+    super("QG_ERR_QUAY_SIGNIN", signInMessage(init.reason, init.username, init.detail), options);
+    this.reason = init.reason;
+    this.username = init.username;
+    this.status = init.status;
+  }
+}
+
+function signInMessage(reason: SignInFailure, username: string, detail: string): string {
+  const who = JSON.stringify(username);
+  switch (reason) {
+    case "rejected":
+      return `Quay rejected the username ${who} with that password (${detail}): check the password (quay-gitops:password or QUAY_PASSWORD) and the username`;
+    case "unverified":
+      return `Quay will not sign in ${who} (${detail}): the account's e-mail address is not verified`;
+    case "unavailable":
+      return `this Quay does not allow signing in with a password (${detail}); use a token instead (quay-gitops:token or QUAY_TOKEN, and no username/password)`;
+    case "throttled":
+      return `Quay's login throttle kept refusing ${who} (${detail}): an earlier sign-in with a wrong password locked it for a while; wait and run again, and find what else signs in as ${who} with a wrong password`;
+  }
+}
+
+export function isQuaySignInError(e: unknown): e is QuaySignInError {
+  return e instanceof QuaySignInError;
+}

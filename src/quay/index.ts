@@ -8,7 +8,25 @@ export {
   type QuayResponse,
   type RequestOptions,
 } from "./client";
-export { isQuayApiError, isQuayConnectionError, QuayApiError, QuayConnectionError } from "./errors";
+export { type AuthMode, signInThrottleWait } from "./auth";
+export {
+  CONNECTION_HELP,
+  type ConnectionSource,
+  connectionSource,
+  findConnection,
+  QuayConnection,
+  resolveConnection,
+} from "./connection";
+export { CookieJar } from "./cookies";
+export {
+  isQuayApiError,
+  isQuayConnectionError,
+  isQuaySignInError,
+  QuayApiError,
+  QuayConnectionError,
+  QuaySignInError,
+  type SignInFailure,
+} from "./errors";
 export { Limiter } from "./limiter";
 export {
   apiPath,

@@ -70,7 +70,7 @@ function oneLine(s: string): string {
   return first.length > 300 ? `${first.slice(0, 297)}...` : first;
 }
 
-function errorTypeOf(data: unknown): string | undefined {
+export function errorTypeOf(data: unknown): string | undefined {
   if (data && typeof data === "object" && !Array.isArray(data)) {
     const t = (data as Record<string, unknown>).error_type;
     if (typeof t === "string" && t !== "") return t;
@@ -78,8 +78,11 @@ function errorTypeOf(data: unknown): string | undefined {
   return undefined;
 }
 
-/** True for the CSRF refusal an anonymous (token not accepted) write gets (QUAY-API §1.3). */
-function isCsrfRefusal(data: unknown): boolean {
+/**
+ * True for the CSRF refusal a write gets when Quay ran it without a valid token or session, or
+ * with a session whose CSRF token it does not hold (`endpoints/csrf.py` at v3.18.0).
+ */
+export function isCsrfRefusal(data: unknown): boolean {
   if (!data || typeof data !== "object") return false;
   const e = (data as Record<string, unknown>).error;
   return typeof e === "string" && /CSRF token/i.test(e);
@@ -92,8 +95,10 @@ export interface ErrorContext {
   readonly route: RouteSpec | undefined;
   readonly attempts: number;
   readonly retryAfterMs: number | undefined;
-  /** Redacted from anything Quay's text might echo. */
-  readonly token: string;
+  /** Credentials to cut out of anything Quay's text might echo, by label: `{ token: "..." }` → `[token]`. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** How the client authenticates (the hints differ); default `token`. */
+  readonly auth?: "token" | "session" | undefined;
   /** The call gave up waiting out an outage (outage.ts): how long, and what to say about it. */
   readonly gaveUp?: { readonly unansweredForMs: number; readonly note: string } | undefined;
 }
@@ -105,7 +110,10 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
   const unrouted = nonJson && (status === 404 || status === 405);
   const scopes = ctx.route && ctx.route.scopes.length > 0 ? ctx.route.scopes : undefined;
   let hint: string | undefined;
-  if (tokenRejected) {
+  const session = ctx.auth === "session";
+  if (session && (tokenRejected || status === 401 || status === 403)) {
+    hint = sessionHint(status, errorTypeOf(data), tokenRejected);
+  } else if (tokenRejected) {
     hint =
       "Quay did not accept the token (invalid or expired), ran the request as anonymous, and its CSRF check refuses anonymous writes (QUAY-API §1.3)";
   } else if (status === 401) {
@@ -134,7 +142,7 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
     hint = "Quay failed with an unhandled exception; QUAY-API §21 lists requests that do this";
   }
   if (ctx.gaveUp) hint = hint ? `${hint}; ${ctx.gaveUp.note}` : ctx.gaveUp.note;
-  const redact = (s: string) => (ctx.token.length >= 4 ? s.split(ctx.token).join("[token]") : s);
+  const redact = (s: string) => redactSecrets(s, ctx.secrets);
   const body = redactDeep(typeof data === "string" && nonJson ? data.slice(0, 2048) : data, redact);
   return new QuayApiError({
     status,
@@ -152,6 +160,29 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
     attempts: ctx.attempts,
     unansweredForMs: ctx.gaveUp?.unansweredForMs,
   });
+}
+
+/** A session request that failed even after the client signed in again (docs/client.md). */
+function sessionHint(status: number, errorType: string | undefined, csrf: boolean): string {
+  if (csrf) {
+    return "Quay refused the session's CSRF token even after a fresh sign-in";
+  }
+  if (errorType === "fresh_login_required") {
+    return "Quay still wants a fresh login after signin/verify (FRESH_LOGIN_TIMEOUT)";
+  }
+  if (status === 401) {
+    return "the session does not authenticate even after a fresh sign-in: is the account disabled?";
+  }
+  return "the signed-in account lacks the role: a session caps nothing, so the account itself needs it (a superuser in SUPER_USERS for users, quotas and the superuser API)";
+}
+
+/** `text` with every secret value (at least 4 characters) replaced by `[label]`. */
+export function redactSecrets(text: string, secrets: Readonly<Record<string, string>>): string {
+  let out = text;
+  for (const [label, value] of Object.entries(secrets)) {
+    if (value.length >= 4) out = out.split(value).join(`[${label}]`);
+  }
+  return out;
 }
 
 /** A copy of a JSON value with `redact` applied to every string (keys included). */

@@ -209,6 +209,10 @@ const ROWS: readonly Row[] = [
   ["GET|POST", "/organization/{orgname}/applications", ["org:admin"], "§2.2"],
   ["GET|POST", "/organization/{orgname}/applications/{client_id}/tokens", ["org:admin"], "§2.2"],
   ["DELETE", "/organization/{orgname}/applications/{client_id}/tokens/{token_uuid}", ["org:admin"], "§2.2"],
+  // Session sign-in (docs/client.md): for a session, not a token; verify needs user:admin of a token.
+  ["POST", "/signin", [], "§1.3"],
+  ["POST", "/signin/verify", ["user:admin"], "§1.3"],
+  ["POST", "/signout", [], "§1.3"],
   // Discovery and helpers (§16.3)
   ["GET", "/discovery", [], "§16.3"],
   ["GET", "/entities/{prefix}", [], "§16.3"],

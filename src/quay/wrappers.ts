@@ -19,6 +19,22 @@ export interface AttemptRequest {
   readonly signal: AbortSignal | undefined;
   /** 1 for the first attempt of a call. */
   readonly attempt: number;
+  /** State of the whole call, shared by its attempts. */
+  readonly call: CallState;
+  /** Filled in by a session's credentials wrapper: what the attempt was sent with (auth.ts). */
+  readonly ticket?: SessionTicket | undefined;
+}
+
+export interface CallState {
+  /** The call already had its one re-send after a session repair (auth.ts). */
+  sessionRepaired: boolean;
+}
+
+export interface SessionTicket {
+  /** The session's epoch when the attempt was sent; -1 until then. */
+  epoch: number;
+  /** The CSRF token it carried. */
+  csrf: string | undefined;
 }
 
 export type Send = (req: AttemptRequest) => Promise<RawResponse>;
@@ -29,7 +45,7 @@ export function compose(send: Send, ...wrappers: readonly Wrapper[]): Send {
   return wrappers.reduceRight<Send>((next, w) => w(next), send);
 }
 
-function withHeaders(req: AttemptRequest, extra: Record<string, string>): AttemptRequest {
+export function withHeaders(req: AttemptRequest, extra: Record<string, string>): AttemptRequest {
   return { ...req, headers: { ...req.headers, ...extra } };
 }
 

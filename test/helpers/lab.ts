@@ -14,6 +14,8 @@ import { LOCAL_DEV_PASSPHRASE, projectRoot } from "../../src/engine/env";
 export interface Lab {
   url: string;
   token: string;
+  /** The emulator admin's password (what a session lab signs in with). */
+  password: string;
   stack: Stack;
   tenantsDir: string;
   backendDir: string;
@@ -35,7 +37,13 @@ export const SAMPLE_SECRETS: Record<string, string> = {
 };
 
 export async function startLab(
-  opts: { tenants?: string; stack?: string; emulatorConfig?: EmulatorConfig } = {},
+  opts: {
+    tenants?: string;
+    stack?: string;
+    emulatorConfig?: EmulatorConfig;
+    /** How the engine's Quay clients authenticate: the admin token (default) or a session sign-in. */
+    auth?: "token" | "session";
+  } = {},
 ): Promise<Lab> {
   const emu = await startEmulator({
     port: 0,
@@ -71,9 +79,13 @@ export async function startLab(
     email: "automation@lab.example",
   });
 
+  const credentials: Record<string, string> =
+    opts.auth === "session"
+      ? { QUAY_USERNAME: emu.user, QUAY_PASSWORD: emu.password, QUAY_TOKEN: "" }
+      : { QUAY_TOKEN: emu.token };
   const env: Record<string, string> = {
     QUAY_URL: emu.url,
-    QUAY_TOKEN: emu.token,
+    ...credentials,
     QUAY_GITOPS_TENANTS_DIR: tenantsDir,
     PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
     ...SAMPLE_SECRETS,
@@ -83,6 +95,7 @@ export async function startLab(
   return {
     url: emu.url,
     token: emu.token,
+    password: emu.password,
     stack,
     tenantsDir,
     backendDir,

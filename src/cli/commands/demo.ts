@@ -80,6 +80,7 @@ Look around:
   curl -H 'Authorization: Bearer ${emu.token}' ${emu.url}/api/v1/organization/acme
   curl ${emu.url}/_emulator/stats
   source scripts/env && QUAY_URL=${emu.url} QUAY_TOKEN=${emu.token} pulumi stack output --stack local
+  (or with a session instead of the token: QUAY_USERNAME=admin QUAY_PASSWORD=${emu.password})
   (robot tokens: pulumi stack output robotTokens --show-secrets --stack local)`);
       if (values.keep) {
         say("\nThe emulator keeps running; Ctrl-C stops it.");

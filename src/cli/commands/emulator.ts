@@ -5,7 +5,8 @@ import type { Command } from "../command";
 const USAGE = `usage: quay-gitops emulator [--host 127.0.0.1] [--port 8787|0] [--state FILE] [--config FILE] [--cost quay]
 
 Runs the Quay-compatible emulator (docs/emulator.md) until SIGINT/SIGTERM. When ready it prints one
-JSON line: {"url":"http://HOST:PORT","token":"...","user":"admin"}.
+JSON line: {"url":"http://HOST:PORT","token":"...","user":"admin","password":"..."}: the admin's
+token, and its password for a session sign-in (QUAY_USERNAME/QUAY_PASSWORD).
 
   --host HOST     address to listen on (default 127.0.0.1)
   --port PORT     port to listen on, 0 for a free one (default 8787)
@@ -15,7 +16,8 @@ JSON line: {"url":"http://HOST:PORT","token":"...","user":"admin"}.
                   a token request holds one for 256 ms, a session request 19 ms); it is the fault
                   configuration the emulator starts with (POST /_emulator/faults replaces it)
 
-Environment: QUAY_EMULATOR_TOKEN sets the value of the admin token.`;
+Environment: QUAY_EMULATOR_TOKEN sets the value of the admin token, QUAY_EMULATOR_PASSWORD the admin's
+password (default: derived from the token, so a restart on the same --state keeps both).`;
 
 export const command: Command = {
   name: "emulator",
@@ -77,7 +79,7 @@ export const command: Command = {
       throw e;
     }
     process.stdout.write(
-      `${JSON.stringify({ url: emulator.url, token: emulator.token, user: emulator.user })}\n`,
+      `${JSON.stringify({ url: emulator.url, token: emulator.token, user: emulator.user, password: emulator.password })}\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

@@ -36,7 +36,7 @@ const shape = (p: string) => p.replace(/\{[^}]*\}/g, "{}");
 
 /**
  * Checks the features `needs` lists with two requests: the discovery document and who the token
- * belongs to (`GET /api/v1/user/`, §5.3: users and quotas need a superuser). FULL_ACCESS is not
+ * or session belongs to (`GET /api/v1/user/`, §5.3: users and quotas need a superuser). FULL_ACCESS is not
  * visible through the API; a quota write without it fails with the client's scope hint.
  */
 export async function probeCapabilities(
@@ -48,7 +48,10 @@ export async function probeCapabilities(
   if (needs.has("FEATURE_SUPER_USERS") && !me.superUser) {
     missing.push({
       feature: "FEATURE_SUPER_USERS",
-      reason: `the token's user ${me.username} is not a superuser (SUPER_USERS in Quay's config.yaml, and a token with super:user): managing users and quotas needs one`,
+      reason:
+        s.client.auth === "session"
+          ? `the signed-in account ${me.username} is not a superuser (SUPER_USERS in Quay's config.yaml): managing users and quotas needs one`
+          : `the token's user ${me.username} is not a superuser (SUPER_USERS in Quay's config.yaml, and a token with super:user): managing users and quotas needs one`,
     });
   }
   if (registered) {

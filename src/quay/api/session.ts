@@ -116,7 +116,7 @@ export class QuaySession {
     for (const [key, entry] of this.#cache) if (entry.scope === scope) this.#cache.delete(key);
   }
 
-  /** The token's user (`GET /api/v1/user/`, once per run): Quay gives it implicit grants (§19). */
+  /** The token's or session's user (`GET /api/v1/user/`, once per run): Quay gives it implicit grants (§19). */
   me(): Promise<Me> {
     // Through the cache, so that the reads an earlier engine operation recorded answer it too.
     this.#me ??= this.get<{ username: string; super_user?: boolean }>("/api/v1/user/", { scope: ME_SCOPE })

@@ -171,12 +171,25 @@ describe("CLI: quay-gitops emulator (built dist/)", () => {
         child.on("exit", (code) => reject(new Error(`exited early with ${code}`)));
       });
       expect(line.split("\n").filter(Boolean)).toHaveLength(1);
-      const ready = JSON.parse(line) as { url: string; token: string; user: string };
+      const ready = JSON.parse(line) as { url: string; token: string; user: string; password: string };
       expect(ready).toEqual({
         url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
         token: "cli-token",
         user: "admin",
+        password: expect.stringMatching(/^\S{8,}$/),
       });
+      // The password signs in.
+      const csrf = await fetch(`${ready.url}/csrf_token`);
+      const signin = await fetch(`${ready.url}/api/v1/signin`, {
+        method: "POST",
+        headers: {
+          Cookie: (csrf.headers.get("set-cookie") ?? "").split(";")[0] as string,
+          "X-CSRF-Token": ((await csrf.json()) as { csrf_token: string }).csrf_token,
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify({ username: "admin", password: ready.password }),
+      });
+      expect(signin.status).toBe(200);
       const res = await fetch(`${ready.url}/api/v1/organization/`, {
         method: "POST",
         headers: { Authorization: "Bearer cli-token", "Content-Type": "application/json" },
@@ -186,8 +199,11 @@ describe("CLI: quay-gitops emulator (built dist/)", () => {
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
-      const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+      const text = fs.readFileSync(stateFile, "utf8");
+      const state = JSON.parse(text);
       expect(state.accounts.map((a: { username: string }) => a.username)).toContain("fromcli");
+      // Only a hash of the password is kept.
+      expect(text).not.toContain(ready.password);
     } finally {
       child.kill("SIGKILL");
       fs.rmSync(dir, { recursive: true, force: true });

@@ -50,6 +50,26 @@ describe("capability check", () => {
     expect(r.missing[0]?.reason).toMatch(/off in Quay's config.yaml/);
   });
 
+  it("with a session: a signed-in account that is no superuser is named as such", async () => {
+    emu = await startEmulator({ port: 0 });
+    const created = await fetch(`${emu.url}/api/v1/superuser/users/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${emu.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ username: "plain", email: "plain@example.com" }),
+    });
+    const { password } = (await created.json()) as { password: string };
+    const client = new QuayClient({ url: emu.url, username: "plain", password, env: {} });
+    try {
+      const r = await probeCapabilities(new QuaySession(client), new Set(["FEATURE_SUPER_USERS"] as const));
+      expect(r.superUser).toBe(false);
+      expect(r.missing[0]?.reason).toBe(
+        "the signed-in account plain is not a superuser (SUPER_USERS in Quay's config.yaml): managing users and quotas needs one",
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it("sees quota management off", async () => {
     const r = await probe({ FEATURE_QUOTA_MANAGEMENT: false });
     expect(r.missing.map((m) => m.feature)).toEqual(["FEATURE_QUOTA_MANAGEMENT"]);

@@ -56,7 +56,7 @@ describe("toApiError", () => {
     route: matchRoute(method, path),
     attempts: 1,
     retryAfterMs: undefined,
-    token: "TOKEN-123456",
+    secrets: { token: "TOKEN-123456" },
   });
   it("names the scope on 403", () => {
     const e = toApiError(
