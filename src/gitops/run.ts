@@ -24,7 +24,7 @@ import { type ChangeOp, emptyCounts, type Plan, type PlannedChange } from "../pl
 import { createRunJournal } from "../quay/api/journal";
 import { CONNECTION_HELP, connectionSource, findConnection, type QuayConnection } from "../quay/connection";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
-import { describeOutage, unreachableTimeoutMs } from "../quay/outage";
+import { describeOutage } from "../quay/outage";
 import type { LoadResult } from "../tenant";
 import { toolVersion } from "../project";
 import type { AppliedChange, EngineMessage, EngineTarget, PreviewOutcome } from "./engine";

@@ -329,6 +329,7 @@ describe("session sign-in errors", () => {
       password,
       env: {},
       retry: { maxAttempts: 1, baseDelayMs: 1 },
+      unreachableTimeoutMs: 0,
     });
     const connError = await failure(dead.get("/api/v1/user/"));
     expect(connError).toBeInstanceOf(QuayConnectionError);
