@@ -17,7 +17,8 @@ export interface OpenStackOptions extends EngineEnvOptions {
 export async function pulumiCommand(): Promise<PulumiCommand> {
   const bin = await pulumiBinDir();
   // PulumiCommand.get({ root }) runs <root>/bin/pulumi (PULUMI-NOTES.md C2).
-  return PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: false });
+  // scripts/ensure-pulumi (pulumiBinDir) has just checked the version; asking again is a process start.
+  return PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
 }
 
 /**

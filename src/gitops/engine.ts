@@ -7,7 +7,7 @@
  * secret inputs in plaintext (seen on CLI v3.259.0 with a mirror password). Everything else the
  * engine reports is blinded already (`[secret]`).
  */
-import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import type { ConfigMap, EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../engine/automation";
 import { mapEngineError } from "../engine/lock";
 import { ConfigError, StackLockedError } from "../errors";
@@ -96,17 +96,56 @@ export function assertCredentialsEncrypted(
   }
 }
 
+interface Opened {
+  stack: Stack;
+  /** The workspace's environment as opened, before a run's own variables. */
+  base: Record<string, string>;
+  config?: Promise<ConfigMap>;
+}
+
+/**
+ * Stacks this process opened. Opening runs `pulumi stack select` (a process start, ~0.2 s); a command
+ * runs up to four engine operations on one stack, so it opens it once and gives each operation its
+ * own variables (selection, read journal, commit) by resetting the workspace's environment.
+ */
+const opened = new Map<string, Promise<Opened>>();
+
 async function open(t: EngineTarget): Promise<Stack> {
-  try {
-    return await openStack({
+  return (await openRecord(t)).stack;
+}
+
+async function openRecord(t: EngineTarget): Promise<Opened> {
+  const key = JSON.stringify([t.stack, t.backendUrl ?? "", t.create ?? true]);
+  let p = opened.get(key);
+  if (!p) {
+    p = openStack({
       stack: t.stack,
       ...(t.backendUrl !== undefined ? { backendUrl: t.backendUrl } : {}),
-      env: t.env,
       create: t.create ?? true,
+    }).then((stack) => ({ stack, base: { ...(stack.workspace as LocalWorkspace).envVars } }));
+    opened.set(key, p);
+    p.catch(() => {
+      if (opened.get(key) === p) opened.delete(key);
     });
+  }
+  let record: Opened;
+  try {
+    record = await p;
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
+  (record.stack.workspace as LocalWorkspace).envVars = { ...record.base, ...t.env };
+  return record;
+}
+
+/** The stack's config (secrets decrypted), read once per command (`pulumi config` is a process start). */
+async function stackConfig(t: EngineTarget): Promise<ConfigMap> {
+  const record = await openRecord(t);
+  record.config ??= record.stack.getAllConfig();
+  record.config.catch(() => {
+    record.config = undefined;
+  });
+  return record.config;
 }
 
 export interface PreviewOutcome {
@@ -146,7 +185,7 @@ export async function enginePreview(
   );
   const secretConfig: string[] = [];
   try {
-    const all = await stack.getAllConfig();
+    const all = await stackConfig(t);
     assertCredentialsEncrypted(all, t.stack);
     for (const [k, v] of Object.entries(all)) if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
     await stack.preview({
@@ -232,14 +271,17 @@ export async function engineUp(
   // Targets of objects the state does not hold yet are globs (src/plan/selection.ts), which the
   // engine's check of literal targets against the state before its refresh lets through.
   const run = () =>
-    stack.up({
-      refresh: true,
-      onEvent,
-      color: "never",
-      suppressProgress: true,
-      ...(opts.targets ? { target: opts.targets } : {}),
-      ...(opts.message ? { message: opts.message } : {}),
-    });
+    withoutResultReads(stack, () =>
+      stack.up({
+        refresh: true,
+        onEvent,
+        color: "never",
+        suppressProgress: true,
+        ...(opts.targets ? { target: opts.targets } : {}),
+        ...(opts.message ? { message: opts.message } : {}),
+      }),
+    );
+  const started = Date.now();
   try {
     let r: Awaited<ReturnType<typeof run>>;
     try {
@@ -250,13 +292,29 @@ export async function engineUp(
       await recoverKilledRun(stack, mapped, t);
       r = await run();
     }
-    const start = r.summary.startTime ? new Date(r.summary.startTime).getTime() : Number.NaN;
-    const end = r.summary.endTime ? new Date(r.summary.endTime).getTime() : Number.NaN;
-    if (Number.isFinite(start) && Number.isFinite(end)) duration = Math.max(0, (end - start) / 1000);
+    duration = (Date.now() - started) / 1000;
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
   return { counts, applied, messages: c.messages, durationSeconds: duration };
+}
+
+/**
+ * The Automation API's `up` reads the stack's outputs (twice: plain and with secrets) and its last
+ * history entry after the update, for a result we do not use: three process starts, about a second
+ * per apply. While `run` runs, those two reads answer nothing.
+ */
+async function withoutResultReads<T>(stack: Stack, run: () => Promise<T>): Promise<T> {
+  const s = stack as unknown as { outputs: Stack["outputs"]; info: Stack["info"] };
+  const { outputs, info } = s;
+  s.outputs = async () => ({});
+  s.info = async () => undefined;
+  try {
+    return await run();
+  } finally {
+    s.outputs = outputs;
+    s.info = info;
+  }
 }
 
 /**
@@ -296,14 +354,15 @@ export interface DriftOutcome {
 
 /** `pulumi refresh --preview-only`: reads every object and compares it with the state; writes nothing. */
 export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
-  const stack = await open({ ...t, create: false });
+  const target = { ...t, create: false };
+  const stack = await open(target);
   const c = collect();
   t.log?.(`reading every object of stack ${t.stack} from Quay (refresh preview; nothing is written) ...`);
   let lastApply: DriftOutcome["lastApply"];
   const config: Record<string, string> = {};
   const secretConfig: string[] = [];
   try {
-    const all = await stack.getAllConfig();
+    const all = await stackConfig(target);
     assertCredentialsEncrypted(all, t.stack);
     for (const [k, v] of Object.entries(all)) {
       config[k] = v.value;
@@ -354,7 +413,7 @@ export async function engineStackFacts(t: EngineTarget): Promise<StackFacts> {
     const [history, exported, config] = await Promise.all([
       stack.history(HISTORY_DEPTH, 1),
       stack.exportStack(),
-      stack.getAllConfig(),
+      stackConfig(t),
     ]);
     const { last, unknown } = lastApplyOf(history);
     const raw = ((exported.deployment as { resources?: unknown[] } | undefined)?.resources ?? []) as {

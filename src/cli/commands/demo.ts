@@ -81,7 +81,7 @@ Look around:
   curl ${emu.url}/_emulator/stats
   source scripts/env && QUAY_URL=${emu.url} QUAY_TOKEN=${emu.token} pulumi stack output --stack local
   (or with a session instead of the token: QUAY_USERNAME=admin QUAY_PASSWORD=${emu.password})
-  (robot tokens: pulumi stack output robotTokens --show-secrets --stack local)`);
+  (robot tokens: npx quay-gitops tokens --stack local)`);
       if (values.keep) {
         say("\nThe emulator keeps running; Ctrl-C stops it.");
         await new Promise<void>((resolve) => {
