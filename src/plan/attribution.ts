@@ -39,6 +39,11 @@ interface Matcher {
 const str = (v: PlanValue | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 const md = (e: AuditEntry, k: string): unknown => e.metadata?.[k];
 const set = (...xs: string[]): ReadonlySet<string> => new Set(xs);
+/** The namespace an entry is about: its metadata's (kept after a deletion), else the log's view of it. */
+const namespaceOf = (e: AuditEntry): string | undefined => {
+  const n = md(e, "namespace");
+  return typeof n === "string" ? n : e.namespace?.name;
+};
 
 const TEAM_FIELDS: Record<string, ReadonlySet<string>> = {
   description: set("org_set_team_description", "org_create_team"),
@@ -95,8 +100,9 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
         set("org_change_email", "org_change_tag_expiration", "org_change_name", "org_delete"),
         () => true,
       );
-      // A deleted organization's own log is gone with it.
-      direct({ superuser: true }, set("org_delete"), (e) => e.namespace?.name === name);
+      // A deleted organization's own log is gone with it, and its name with it: Quay renames a deleted
+      // namespace to a UUID at once, so the superuser log's entries name it only in their metadata.
+      direct({ superuser: true }, set("org_delete"), (e) => namespaceOf(e) === name);
       break;
     }
     case "User": {
@@ -105,7 +111,7 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
       direct(
         { superuser: true },
         set("user_change_email", "user_delete", "user_disable", "user_enable", "user_change_password"),
-        (e) => e.namespace?.name === name || md(e, "username") === name,
+        (e) => namespaceOf(e) === name || md(e, "username") === name,
       );
       break;
     }
@@ -293,7 +299,7 @@ function relatedMatchers(
         via: "related",
         source: { superuser: true },
         kinds: set("org_delete"),
-        test: (e) => e.namespace?.name === org,
+        test: (e) => namespaceOf(e) === org,
       });
   }
   for (const s of subjects) {
@@ -320,7 +326,7 @@ function relatedMatchers(
         ...base,
         source: { superuser: true },
         kinds: set("user_delete"),
-        test: (e) => e.namespace?.name === s.name || md(e, "username") === s.name,
+        test: (e) => namespaceOf(e) === s.name || md(e, "username") === s.name,
       });
     }
   }

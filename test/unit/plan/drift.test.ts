@@ -323,6 +323,23 @@ describe("drift from a refresh preview", () => {
     );
   });
 
+  it("finds a deleted organization's deletion by the name in its metadata (Quay renames the namespace)", () => {
+    const r = driftFromEvents(STACK, [
+      refreshed({ op: "delete", kind: "Organization", name: "acme", tenant: "acme", old: { name: "acme" } }),
+    ]);
+    expect(logSourcesFor(r)).toEqual([{ org: "acme" }, { superuser: true }]);
+    const deleted: AuditEntry = {
+      ...entry("org_delete", "oscar", "Fri, 27 Nov 2026 19:47:02 -0000", { namespace: "acme" }),
+      // As Quay 3.18.0 shows it once deleted: a random UUID instead of the name.
+      namespace: { kind: "org", name: "a05d7db4-6b1f-4931-943c-d4a6d4f56a7e" },
+    };
+    const a = attribute(r, {
+      logs: new Map([["superuser", [deleted]]]),
+      unavailable: new Map([["org:acme", "the audit log of organization acme does not exist any more"]]),
+    });
+    expect(a.objects[0]!.attribution).toMatchObject({ actor: "oscar", action: "org_delete", via: "direct" });
+  });
+
   it("falls back to the object's entries only for kinds no other field claims", () => {
     // A changed mirror robot has no entry of its own; a description edit must not explain it.
     const r = driftFromEvents(STACK, [
