@@ -10,7 +10,11 @@ import { projectRoot } from "../../src/engine/env";
  * test/fixtures/quay-3.18.0/audit-log.json; the emulator must log exactly those.
  */
 
-export type ScenarioApi = (method: string, apiPath: string, body?: unknown) => Promise<{ status: number; data: unknown }>
+export type ScenarioApi = (
+  method: string,
+  apiPath: string,
+  body?: unknown,
+) => Promise<{ status: number; data: unknown }>;
 
 export interface ScenarioNames {
   /** The organization most steps write in. */
@@ -19,6 +23,8 @@ export interface ScenarioNames {
   proxyOrg: string;
   /** A user created and deleted through the superuser API. */
   user: string;
+  /** An organization changed by hand: in a signed-in session, as in the web UI. */
+  sessionOrg: string;
 }
 
 /** The User-Agent of every scenario request: mirror entries record it. */
@@ -39,6 +45,8 @@ export interface ScenarioResult {
   proxyOrg: NormalizedEntry[];
   /** The superuser log's entries about the scenario's names, newest first. */
   superuser: NormalizedEntry[];
+  /** The log of the organization changed in a session (absent when no session was given). */
+  session?: NormalizedEntry[];
 }
 
 /** Values that differ from run to run (ids Quay hands out, tokens); kept as their type only. */
@@ -57,10 +65,12 @@ function placeholder(names: ScenarioNames, me: string, v: unknown): unknown {
   if (typeof v === "string") {
     const swaps: [string, string][] = [
       [names.proxyOrg, "<proxy-org>"],
+      [names.sessionOrg, "<session-org>"],
       [names.org, "<org>"],
       [names.user, "<user>"],
-      [me, "<me>"],
     ];
+    // The token's user is a plain word (`admin`, also a role): only the whole value is a name.
+    if (v === me) return "<me>";
     let out = v;
     for (const [from, to] of swaps) out = out.split(from).join(to);
     return out;
@@ -132,15 +142,16 @@ async function readLog(
 }
 
 /**
- * Runs the writes, reads both logs and removes what it created (also when a step fails). `me` is the
- * token's user.
+ * Runs the writes, reads the logs and removes what it created (also when a step fails). `me` is the
+ * token's user; `session`, when given, is the same user signed in with a password.
  */
 export async function runAuditScenario(
   api: ScenarioApi,
   names: ScenarioNames,
   me: string,
+  session?: ScenarioApi,
 ): Promise<ScenarioResult> {
-  const { org, proxyOrg, user } = names;
+  const { org, proxyOrg, user, sessionOrg } = names;
   // Quay's log times are whole seconds: a second back, so the first entry is not cut off.
   const start = new Date(Date.now() - 2_000);
   const ok = async (method: string, p: string, body?: unknown) => {
@@ -236,12 +247,44 @@ export async function runAuditScenario(
     await ok("POST", `/api/v1/organization/${proxyOrg}/proxycache`, { upstream_registry: "quay.io" });
     await ok("DELETE", `/api/v1/organization/${proxyOrg}/proxycache`);
 
+    let sessionLog: RawEntry[] | undefined;
+    if (session) {
+      const by = async (method: string, p: string, body?: unknown) => {
+        const r = await session(method, p, body);
+        if (r.status >= 300) throw new Error(`session ${method} ${p}: ${r.status} ${JSON.stringify(r.data)}`);
+      };
+      await ok("POST", "/api/v1/organization/", { name: sessionOrg, email: `${sessionOrg}@audit.example` });
+      await ok("PUT", `/api/v1/organization/${sessionOrg}/team/dev`, { role: "member", description: "" });
+      await ok("PUT", `/api/v1/organization/${sessionOrg}/robots/ci`, { description: "" });
+      await ok("POST", "/api/v1/repository", {
+        namespace: sessionOrg,
+        repository: "app",
+        visibility: "private",
+        description: "",
+        repo_kind: "image",
+      });
+      await ok("PUT", `/api/v1/repository/${sessionOrg}/app/permissions/team/dev`, { role: "read" });
+      await ok("PUT", `/api/v1/repository/${sessionOrg}/app/permissions/user/${sessionOrg}+ci`, {
+        role: "read",
+      });
+      await by("PUT", `/api/v1/repository/${sessionOrg}/app`, { description: "by hand" });
+      await by("DELETE", `/api/v1/repository/${sessionOrg}/app/permissions/team/dev`);
+      await by("DELETE", `/api/v1/repository/${sessionOrg}/app/permissions/user/${sessionOrg}+ci`);
+      await by("PUT", `/api/v1/organization/${sessionOrg}/team/dev`, {
+        role: "admin",
+        description: "by hand",
+      });
+      await by("PUT", `/api/v1/organization/${sessionOrg}/team/dev/members/${sessionOrg}+ci`, {});
+      await by("DELETE", `/api/v1/organization/${sessionOrg}/robots/ci`);
+      sessionLog = await readLog(api, `/api/v1/organization/${sessionOrg}/logs`, start, () => false);
+      await ok("DELETE", `/api/v1/organization/${sessionOrg}`);
+    }
     const orgLog = await readLog(api, `/api/v1/organization/${org}/logs`, start, () => false);
     const proxyLog = await readLog(api, `/api/v1/organization/${proxyOrg}/logs`, start, () => false);
     await ok("DELETE", `/api/v1/organization/${proxyOrg}`);
     await ok("DELETE", `/api/v1/organization/${org}`);
     await ok("DELETE", `/api/v1/superuser/users/${user}`);
-    const ours = new Set([org, proxyOrg, user]);
+    const ours = new Set([org, proxyOrg, user, ...(session ? [sessionOrg] : [])]);
     const superLog = await readLog(
       api,
       "/api/v1/superuser/logs",
@@ -251,6 +294,7 @@ export async function runAuditScenario(
     return {
       org: orgLog.map((e) => normalizeEntry(e, names, me)),
       proxyOrg: proxyLog.map((e) => normalizeEntry(e, names, me)),
+      ...(sessionLog ? { session: sessionLog.map((e) => normalizeEntry(e, names, me)) } : {}),
       // The entries the organization's log does not hold: the users', and the organizations' deletion.
       // A deleted namespace is renamed at once, so its entries are found by their metadata.
       superuser: superLog
@@ -263,6 +307,7 @@ export async function runAuditScenario(
     };
   } finally {
     for (const [m, p] of [
+      ["DELETE", `/api/v1/organization/${sessionOrg}`],
       ["DELETE", `/api/v1/organization/${proxyOrg}`],
       ["DELETE", `/api/v1/organization/${org}`],
       ["DELETE", `/api/v1/superuser/users/${user}`],
