@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { runCli } from "../helpers/git";
+import * as path from "node:path";
+import { projectRoot } from "../../src/engine/env";
 export { type Api, sessionApi, tokenApi } from "../helpers/quay-api";
 
 /**
@@ -44,7 +46,7 @@ export interface CredentialSet {
  * The credential sets the environment holds, each for every scenario. The session variant needs a
  * quay-gitops that signs in with a username and password (its help names QUAY_PASSWORD).
  */
-export async function credentialSets(q: RealQuay): Promise<CredentialSet[]> {
+export function credentialSets(q: RealQuay): CredentialSet[] {
   const sets: CredentialSet[] = [
     { name: "token", env: { QUAY_TOKEN: q.token, QUAY_USERNAME: "", QUAY_PASSWORD: "" } },
   ];
@@ -55,10 +57,15 @@ export async function credentialSets(q: RealQuay): Promise<CredentialSet[]> {
   if (!q.username || !q.password)
     session.skip = "skipped: QUAY_USERNAME and QUAY_PASSWORD are not set (only a token)";
   else {
-    const help = await runCli(["apply", "--help"], {});
+    const help = spawnSync(
+      process.execPath,
+      [path.join(projectRoot, "bin", "quay-gitops.js"), "apply", "--help"],
+      {
+        encoding: "utf8",
+      },
+    );
     if (!help.stdout.includes("QUAY_PASSWORD"))
-      session.skip =
-        "skipped: this quay-gitops cannot sign in with a username and password yet (only a token)";
+      session.skip = "skipped: this quay-gitops cannot sign in with a username and password (only a token)";
   }
   sets.push(session);
   return sets;

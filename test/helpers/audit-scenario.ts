@@ -81,7 +81,7 @@ function placeholder(names: ScenarioNames, me: string, v: unknown): unknown {
   return v;
 }
 
-interface RawEntry {
+export interface RawEntry {
   kind: string;
   metadata?: Record<string, unknown> | null;
   datetime: string;
@@ -115,7 +115,7 @@ const logDay = (d: Date) =>
   `${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}/${d.getUTCFullYear()}`;
 
 /** Pages of a log, newest first, until `stop` says an entry is older than what is wanted. */
-async function readLog(
+export async function readLog(
   api: ScenarioApi,
   base: string,
   since: Date,
