@@ -37,6 +37,8 @@ const sets: CredentialSet[] = quay
       { name: "session", skip: SKIP_NO_QUAY, env: {} },
     ];
 
+for (const c of sets) if (c.skip) console.warn(`acceptance tier, ${c.name} variant: ${c.skip}`);
+
 type DriftJson = {
   objects: {
     kind: string;
@@ -116,8 +118,12 @@ function scenarios(cred: CredentialSet, adminApi: () => Api, serviceAccount: str
     const messages = fs
       .readdirSync(history)
       .filter((f) => f.endsWith(".history.json"))
-      .map((f) => (JSON.parse(fs.readFileSync(path.join(history, f), "utf8")) as { message: string }).message);
-    expect(messages).toEqual([expect.stringMatching(new RegExp(` quay-clock [+-]\\d+ms auth ${cred.name}$`))]);
+      .map(
+        (f) => (JSON.parse(fs.readFileSync(path.join(history, f), "utf8")) as { message: string }).message,
+      );
+    expect(messages).toEqual([
+      expect.stringMatching(new RegExp(` quay-clock [+-]\\d+ms auth ${cred.name}$`)),
+    ]);
     applied = new Date();
   });
 
