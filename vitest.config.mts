@@ -35,6 +35,19 @@ export default defineConfig({
         },
       },
       {
+        // Not part of `npm test`: `npm run test:acceptance` against the real Quay named by QUAY_URL
+        // (docs/acceptance.md); skipped as a whole when QUAY_URL is not set.
+        test: {
+          name: "acceptance",
+          include: ["test/acceptance/**/*.test.ts"],
+          environment: "node",
+          // One Quay, slow per request: one file at a time.
+          fileParallelism: false,
+          testTimeout: 1_800_000,
+          hookTimeout: 1_800_000,
+        },
+      },
+      {
         // Not part of `npm test`: `npm run test:soak` (docs/reliability.md).
         test: {
           name: "soak",

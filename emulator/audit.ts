@@ -60,6 +60,20 @@ export function logAction(
   return write(ctx, kind, ctx.store.account(namespace), repo, md);
 }
 
+/**
+ * What util/audit.track_and_log adds from ipresolver.resolve_ip(request IP): Quay's bundled AWS ranges
+ * (util/ipresolver/aws-ip-ranges.json, syncToken 1645662201 in 3.18.0) and its GeoIP database say
+ * nothing about a private or loopback address, so the answer is "internet" with no country or region.
+ */
+export const RESOLVED_IP = {
+  provider: "internet",
+  service: null,
+  sync_token: "1645662201",
+  country_iso_code: null,
+  aws_region: null,
+  continent: null,
+} as const;
+
 export function trackAndLog(
   ctx: LogContext,
   kind: string,
@@ -70,12 +84,15 @@ export function trackAndLog(
   const md: Record<string, unknown> = { repo: repo.name, namespace, "user-agent": ctx.userAgent, ...extra };
   const token = ctx.caller.token;
   const user = ctx.caller.user;
+  // The auth context's public metadata (auth/context_entity.py): an OAuth token's id, client id,
+  // application and user; a signed-in user's name alone.
   if (token && user) {
     md.oauth_token_id = token.id;
     md.oauth_token_application_id = token.clientId;
     md.oauth_token_application = token.appName;
     md.username = user.username;
-  }
+  } else if (user) md.username = user.username;
+  md.resolved_ip = { ...RESOLVED_IP };
   return write(ctx, kind, ctx.store.account(namespace), repo, md);
 }
 

@@ -13,7 +13,7 @@ import { mapEngineError } from "../engine/lock";
 import { ConfigError, StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
 import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";
-import { type LastApply, lastApplyOf } from "../plan/selection";
+import { type HistoryEntry, type LastApply, lastApplyOf } from "../plan/selection";
 import { secretPlaintext } from "../plan/values";
 import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
 import { isOutageNotice } from "../quay/outage";
@@ -153,6 +153,8 @@ export interface PreviewOutcome {
   messages: EngineMessage[];
   /** The stack config's secret values (decrypted), so no output can show them (values.ts `redactText`). */
   secretConfig: string[];
+  /** The stack config (secrets decrypted): the Quay connection when it is kept there. */
+  config: Record<string, string>;
   /** URNs that `up --target` needs besides the changes: the stack itself and the Tenant components. */
   structure: { stackUrn: string | undefined; tenants: { name: string; urn: string; op: string }[] };
 }
@@ -184,10 +186,14 @@ export async function enginePreview(
     `previewing stack ${t.stack}${opts.refresh ? ", reading every object from Quay first" : " against the last recorded state"} ...`,
   );
   const secretConfig: string[] = [];
+  const config: Record<string, string> = {};
   try {
     const all = await stackConfig(t);
     assertCredentialsEncrypted(all, t.stack);
-    for (const [k, v] of Object.entries(all)) if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
+    for (const [k, v] of Object.entries(all)) {
+      config[k] = v.value;
+      if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
+    }
     await stack.preview({
       refresh: opts.refresh,
       ...(opts.targets ? { target: opts.targets } : {}),
@@ -202,6 +208,7 @@ export async function enginePreview(
     plan: planFromEvents(t.stack, c.events),
     messages: c.messages,
     secretConfig,
+    config,
     structure: structureOf(c.events),
   };
 }
@@ -343,8 +350,8 @@ async function recoverKilledRun(stack: Stack, lock: StackLockedError, t: EngineT
 
 export interface DriftOutcome {
   report: DriftReport;
-  /** When the last successful `up` ran: the window of the audit logs starts there. */
-  lastApply: { start: Date; end: Date } | undefined;
+  /** The stack's newest updates, newest first: when quay-gitops wrote to Quay (src/plan/runs.ts). */
+  history: HistoryEntry[];
   /** The stack's config (secrets decrypted): the Quay connection when it is kept there. */
   config: Record<string, string>;
   /** Its secret values, to keep out of every output. */
@@ -352,13 +359,16 @@ export interface DriftOutcome {
   messages: EngineMessage[];
 }
 
+/** Updates read for drift attribution: the last successful one and the failed ones after it. */
+const DRIFT_HISTORY_DEPTH = 20;
+
 /** `pulumi refresh --preview-only`: reads every object and compares it with the state; writes nothing. */
 export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
   const target = { ...t, create: false };
   const stack = await open(target);
   const c = collect();
   t.log?.(`reading every object of stack ${t.stack} from Quay (refresh preview; nothing is written) ...`);
-  let lastApply: DriftOutcome["lastApply"];
+  let history: HistoryEntry[] = [];
   const config: Record<string, string> = {};
   const secretConfig: string[] = [];
   try {
@@ -369,16 +379,19 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
       if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
     }
     await stack.previewRefresh({ onEvent: c.onEvent, color: "never", suppressProgress: true });
-    const history = await stack.history(20, 1);
-    const last = history.find((h) => h.kind === "update" && h.result === "succeeded");
-    if (last?.startTime)
-      lastApply = { start: new Date(last.startTime), end: new Date(last.endTime ?? last.startTime) };
+    history = (await stack.history(DRIFT_HISTORY_DEPTH, 1)).map((h) => ({
+      kind: h.kind,
+      result: h.result,
+      ...(h.message !== undefined ? { message: h.message } : {}),
+      ...(h.startTime !== undefined ? { startTime: h.startTime } : {}),
+      ...(h.endTime !== undefined ? { endTime: h.endTime } : {}),
+    }));
   } catch (e) {
     throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
   }
   return {
     report: driftFromEvents(t.stack, c.events),
-    lastApply,
+    history,
     config,
     secretConfig,
     messages: c.messages,

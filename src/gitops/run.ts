@@ -19,11 +19,14 @@ import { ChecksumMismatchError, UnsafePlanError } from "../plan/errors";
 import { planFromEvents } from "../plan/events";
 import { buildPreviewReport, type ChangedFile, type PreviewReport } from "../plan/report";
 import { applyMessage, newObjectTarget, type Selection } from "../plan/selection";
+import { ownRunWindows, type RunAuth } from "../plan/runs";
 import { publicAllowance } from "../plan/safety";
 import { type ChangeOp, emptyCounts, type Plan, type PlannedChange } from "../plan/types";
 import { createRunJournal } from "../quay/api/journal";
 import { CONNECTION_HELP, connectionSource, findConnection, type QuayConnection } from "../quay/connection";
+import { readQuayClock } from "../quay/api/clock";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
+import { isQuayApiError, isQuayConnectionError, isQuaySignInError } from "../quay/errors";
 import { describeOutage } from "../quay/outage";
 import type { LoadResult } from "../tenant";
 import { toolVersion } from "../project";
@@ -162,7 +165,13 @@ async function plan(
   const nothing = !scope.selection.all && scope.selection.tenants.length === 0;
   const e = await engine();
   const preview: PreviewOutcome = nothing
-    ? { plan: planFromEvents(ctx.stack, []), messages: [], secretConfig: [], structure: EMPTY_STRUCTURE }
+    ? {
+        plan: planFromEvents(ctx.stack, []),
+        messages: [],
+        secretConfig: [],
+        config: {},
+        structure: EMPTY_STRUCTURE,
+      }
     : await e.enginePreview(target(ctx, { ...programEnv(source), ...scope.env, ...opts.env }), {
         refresh: opts.refresh,
         targets: scope.targets,
@@ -405,6 +414,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     // Deleting organizations and repositories that still hold images needs the same --force.
     if (opts.force) env.QUAY_GITOPS_FORCE_DELETE = "1";
     const e = await engine();
+    const clock = await quayClockForRun(planned.preview.config, ctx.env);
     const up = await e.engineUp(target(ctx, env), {
       targets,
       message: applyMessage({
@@ -414,6 +424,7 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
         checksum: report.checksum,
         // Deletes left for later: this commit is not fully applied, the next run compares with the last one that was.
         partial: deferred.length > 0,
+        clock,
       }),
     });
     const planKey = (c: { kind: string; name: string; op: string }) =>
@@ -455,8 +466,43 @@ export interface Drifted {
 
 /** How far back the audit logs are read when the stack has no recorded apply. */
 const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
-/** Runner and Quay clocks may differ: read a little before the last apply started. */
-const CLOCK_SLACK_MS = 5 * 60_000;
+
+/** The connection the providers use, or undefined when there is none (they report it themselves). */
+function connectionOf(
+  config: Readonly<Record<string, string>>,
+  env: RunContext["env"],
+): QuayConnection | undefined {
+  try {
+    return findConnection(connectionSource((k) => config[k], env));
+  } catch (e) {
+    if (isQuayGitopsError(e)) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Quay's clock against this machine's and how the run authenticates, for the apply's update message:
+ * drift attribution tells this run's own audit log entries from changes made by hand with the same
+ * account by them (src/plan/runs.ts). One request; a Quay that does not answer it records only the
+ * authentication (the engine then reports the connection problem itself).
+ */
+async function quayClockForRun(
+  config: Readonly<Record<string, string>>,
+  env: RunContext["env"],
+): Promise<{ offsetMs?: number | undefined; auth: RunAuth } | undefined> {
+  const connection = connectionOf(config, env);
+  if (!connection) return undefined;
+  const client = connection.client({ userAgent: "quay-gitops apply" });
+  try {
+    return { offsetMs: (await readQuayClock(client)).offsetMs, auth: connection.auth };
+  } catch (e) {
+    if (isQuayApiError(e) || isQuayConnectionError(e) || isQuaySignInError(e))
+      return { auth: connection.auth };
+    throw e;
+  } finally {
+    await client.close();
+  }
+}
 
 export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Drifted> {
   const e = await engine();
@@ -464,8 +510,10 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
   let report = outcome.report;
   const secrets = knownSecrets({ env: ctx.env, extra: outcome.secretConfig });
   const unreachable = e.outageNotices(outcome.messages);
-  const last = outcome.lastApply;
-  if (last) report = { ...report, since: last.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
+  // Placed with this machine's clock for the report; on Quay's once it has been read (below).
+  const local = ownRunWindows(outcome.history, 0);
+  if (local.lastApply)
+    report = { ...report, since: local.lastApply.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
   if (report.objects.length === 0 || !opts.attribution) return { report, secrets, unreachable };
 
   let connection: QuayConnection | undefined;
@@ -483,13 +531,23 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
   });
   try {
     ctx.log("reading Quay's audit logs to find who changed what ...");
-    const since = new Date(
-      (last?.start.getTime() ?? ctx.now.getTime() - DEFAULT_LOOKBACK_MS) - CLOCK_SLACK_MS,
-    );
-    const window = { since, until: ctx.now };
+    const notes: string[] = [];
+    let me: string | undefined;
+    let offsetMs = 0;
+    try {
+      const clock = await readQuayClock(client);
+      me = clock.username;
+      if (clock.offsetMs === undefined) notes.push("could not read Quay's clock (no Date header)");
+      else offsetMs = clock.offsetMs;
+    } catch (e) {
+      if (!isQuayApiError(e) && !isQuayConnectionError(e) && !isQuaySignInError(e)) throw e;
+      notes.push("could not tell quay-gitops' own account (GET /api/v1/user/ failed)");
+    }
+    const windows = ownRunWindows(outcome.history, offsetMs);
+    const since = windows.since ?? new Date(ctx.now.getTime() + offsetMs - DEFAULT_LOOKBACK_MS);
+    const window = { since, until: new Date(ctx.now.getTime() + offsetMs) };
     const logs = new Map<string, AuditEntry[]>();
     const unavailable = new Map<string, string>();
-    const notes: string[] = [];
     for (const s of logSourcesFor(report)) {
       const key = sourceKey(s);
       const r =
@@ -501,14 +559,7 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
         if (r.truncated) notes.push(`the ${key} audit log was read only in part (too many entries)`);
       } else unavailable.set(key, r.reason);
     }
-    let me: string | undefined;
-    try {
-      me = (await client.request<{ username: string }>("GET", "/api/v1/user/")).data.username;
-    } catch {
-      notes.push("could not tell quay-gitops' own account (GET /api/v1/user/ failed)");
-    }
-    const ownRun = last ? { from: since, to: new Date(last.end.getTime() + CLOCK_SLACK_MS) } : undefined;
-    report = attribute(report, { logs, unavailable, me, since, ownRun });
+    report = attribute(report, { logs, unavailable, me, since, ownRuns: windows.runs });
     if (notes.length > 0) report = { ...report, attributionNote: notes.join("; ") };
     return { report, secrets, unreachable };
   } finally {

@@ -10,6 +10,7 @@
  */
 import type { Attribution, DriftedObject, DriftReport } from "./drift";
 import { listDelta } from "./format";
+import type { OwnRun, RunAuth } from "./runs";
 import type { PlanValue } from "./values";
 
 /** One audit log entry as Quay returns it (§16.1). */
@@ -38,6 +39,11 @@ interface Matcher {
 const str = (v: PlanValue | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 const md = (e: AuditEntry, k: string): unknown => e.metadata?.[k];
 const set = (...xs: string[]): ReadonlySet<string> => new Set(xs);
+/** The namespace an entry is about: its metadata's (kept after a deletion), else the log's view of it. */
+const namespaceOf = (e: AuditEntry): string | undefined => {
+  const n = md(e, "namespace");
+  return typeof n === "string" ? n : e.namespace?.name;
+};
 
 const TEAM_FIELDS: Record<string, ReadonlySet<string>> = {
   description: set("org_set_team_description", "org_create_team"),
@@ -72,9 +78,16 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
     source: LogSource,
     map: Record<string, ReadonlySet<string>>,
     test: (e: AuditEntry) => boolean,
+    /** For list fields: the entry must be about one of the members that changed. */
+    subjects?: { field: string; about: (e: AuditEntry) => string[] },
   ) => {
-    for (const [field, kinds] of Object.entries(map))
-      out.unshift({ source, kinds, test, via: "direct", fields: set(field) });
+    for (const [field, kinds] of Object.entries(map)) {
+      const names = subjects?.field === field ? changedNames(o, field) : undefined;
+      const about = subjects?.about;
+      const fieldTest =
+        names && about ? (e: AuditEntry) => test(e) && about(e).some((n) => names.has(n)) : test;
+      out.unshift({ source, kinds, test: fieldTest, via: "direct", fields: set(field) });
+    }
   };
   const org = str(id.organization) ?? str(id.namespace);
   switch (o.kind) {
@@ -87,8 +100,9 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
         set("org_change_email", "org_change_tag_expiration", "org_change_name", "org_delete"),
         () => true,
       );
-      // A deleted organization's own log is gone with it.
-      direct({ superuser: true }, set("org_delete"), (e) => e.namespace?.name === name);
+      // A deleted organization's own log is gone with it, and its name with it: Quay renames a deleted
+      // namespace to a UUID at once, so the superuser log's entries name it only in their metadata.
+      direct({ superuser: true }, set("org_delete"), (e) => namespaceOf(e) === name);
       break;
     }
     case "User": {
@@ -97,7 +111,7 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
       direct(
         { superuser: true },
         set("user_change_email", "user_delete", "user_disable", "user_enable", "user_change_password"),
-        (e) => e.namespace?.name === name || md(e, "username") === name,
+        (e) => namespaceOf(e) === name || md(e, "username") === name,
       );
       break;
     }
@@ -115,7 +129,8 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
       const team = str(id.name);
       if (!org || !team) break;
       const test = (e: AuditEntry) => md(e, "team") === team;
-      perField({ org }, TEAM_FIELDS, test);
+      // org_add_team_member and org_remove_team_member name the member (a robot by its full name).
+      perField({ org }, TEAM_FIELDS, test, { field: "members", about: (e) => strings(e, "member", "user") });
       direct(
         { org },
         set(
@@ -133,7 +148,12 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
       const repo = str(id.name);
       if (!org || !repo) break;
       const test = (e: AuditEntry) => md(e, "repo") === repo;
-      perField({ org }, REPO_FIELDS, test);
+      // change_repo_permission and delete_repo_permission name a team grant's team and a user or
+      // robot grant's account (`username`, a robot by its full name); endpoints/api/permission.py.
+      perField({ org }, REPO_FIELDS, test, {
+        field: "permissions",
+        about: (e) => strings(e, "team", "username"),
+      });
       direct(
         { org },
         set("create_repo", "delete_repo", ...Object.values(REPO_FIELDS).flatMap((s) => [...s])),
@@ -219,6 +239,23 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
 
 const isDeletion = (kind: string): boolean => /(^|_)delete(_|$)/.test(kind);
 
+const strings = (e: AuditEntry, ...keys: string[]): string[] =>
+  keys.map((k) => md(e, k)).filter((v): v is string => typeof v === "string");
+
+/**
+ * The names of a list field's members that differ between the last apply and Quay (added, removed, or
+ * with another role); undefined when the field is not a list of named members.
+ */
+function changedNames(o: Pick<DriftedObject, "fields">, field: string): Set<string> | undefined {
+  const f = o.fields.find((x) => x.field === field);
+  if (!f || !Array.isArray(f.desired) || !Array.isArray(f.live)) return undefined;
+  const d = listDelta(f.desired, f.live);
+  const names = new Set<string>();
+  for (const x of [...d.added, ...d.removed])
+    if (x && typeof x === "object" && !Array.isArray(x) && typeof x.name === "string") names.add(x.name);
+  return names;
+}
+
 /**
  * Subjects the object lost (members, grants, a default permission's delegate) whose own deletion may
  * explain the drift: Quay removes them everywhere without logging each removal.
@@ -262,7 +299,7 @@ function relatedMatchers(
         via: "related",
         source: { superuser: true },
         kinds: set("org_delete"),
-        test: (e) => e.namespace?.name === org,
+        test: (e) => namespaceOf(e) === org,
       });
   }
   for (const s of subjects) {
@@ -289,7 +326,7 @@ function relatedMatchers(
         ...base,
         source: { superuser: true },
         kinds: set("user_delete"),
-        test: (e) => e.namespace?.name === s.name || md(e, "username") === s.name,
+        test: (e) => namespaceOf(e) === s.name || md(e, "username") === s.name,
       });
     }
   }
@@ -315,43 +352,97 @@ export interface AttributionInput {
   logs: ReadonlyMap<string, readonly AuditEntry[]>;
   /** Why a log could not be read, per source key. */
   unavailable?: ReadonlyMap<string, string>;
-  /** quay-gitops' own Quay user (the token's), to recognize its own changes. */
+  /** quay-gitops' own Quay user (the account its runs write as). */
   me?: string | undefined;
-  /** Entries before this instant are ignored (the last apply's start). */
+  /** Entries before this instant (Quay's clock) are ignored: the last apply's start. */
   since?: Date | undefined;
   /**
-   * When quay-gitops' last apply ran: its own entries in that window are the apply's writes, not drift.
-   * Its account's entries outside it are someone else using its token, and are shown as such.
+   * quay-gitops' own runs, in Quay's clock (runs.ts). An entry of its account inside one of them,
+   * authenticated the way that run was, is the run's own write and explains nothing. Every other entry
+   * of its account is someone using that account: by hand in the UI, or with a token.
    */
-  ownRun?: { from: Date; to: Date } | undefined;
+  ownRuns?: readonly OwnRun[] | undefined;
 }
 
-function toAttribution(e: AuditEntry, me: string | undefined, via: "direct" | "related"): Attribution {
-  const actor = e.performer?.name ?? null;
-  const t = entryTime(e);
+const OAUTH_KEYS = ["oauth_token_id", "oauth_token_application_id", "oauth_token_application"] as const;
+
+/**
+ * How the request that wrote the entry authenticated: every API write made with an OAuth token carries
+ * the token's id and application (endpoints/api/__init__.py `log_action`, Quay 3.18.0); a signed-in
+ * session (the web UI) carries none. Entries without a performer were written by Quay's workers.
+ */
+export function entryAuth(e: AuditEntry): RunAuth | undefined {
+  if (OAUTH_KEYS.some((k) => e.metadata?.[k] !== undefined && e.metadata?.[k] !== null)) return "token";
+  return e.performer ? "session" : undefined;
+}
+
+const applicationId = (e: AuditEntry): string | undefined => {
+  const v = md(e, "oauth_token_application_id");
+  return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+};
+
+interface Judge {
+  /** The entry is one of quay-gitops' own writes: skip it. */
+  own(e: AuditEntry): boolean;
+  attribution(e: AuditEntry, via: "direct" | "related"): Attribution;
+}
+
+function judge(input: AttributionInput): Judge {
+  const runs = (input.ownRuns ?? []).map((r) => ({
+    from: r.from.getTime(),
+    to: r.to.getTime(),
+    auth: r.auth,
+  }));
+  const own = (e: AuditEntry): boolean => {
+    if (input.me === undefined || e.performer?.name !== input.me) return false;
+    const t = entryTime(e);
+    const auth = entryAuth(e);
+    return runs.some((r) => t >= r.from && t <= r.to && (r.auth === undefined || r.auth === auth));
+  };
+  // The OAuth applications the runs wrote with: the same token used outside a run is still ours.
+  const ownApplications = new Set<string>();
+  for (const entries of input.logs.values())
+    for (const e of entries) {
+      const app = applicationId(e);
+      if (app !== undefined && own(e)) ownApplications.add(app);
+    }
   return {
-    actor,
-    robot: e.performer?.is_robot === true,
-    ours: actor !== null && actor === me,
-    at: Number.isNaN(t) ? e.datetime : new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    action: e.kind,
-    via,
+    own,
+    attribution(e, via) {
+      const actor = e.performer?.name ?? null;
+      const t = entryTime(e);
+      const auth = entryAuth(e);
+      const automationAccount = actor !== null && actor === input.me;
+      const app = applicationId(e);
+      const application = md(e, "oauth_token_application");
+      const a: Attribution = {
+        actor,
+        robot: e.performer?.is_robot === true,
+        automationAccount,
+        ours: automationAccount && auth === "token" && app !== undefined && ownApplications.has(app),
+        at: Number.isNaN(t) ? e.datetime : new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        action: e.kind,
+        via,
+      };
+      if (auth) a.auth = auth;
+      if (auth === "token" && typeof application === "string" && application !== "")
+        a.application = application;
+      return a;
+    },
   };
 }
 
-function newest(m: Matcher, input: AttributionInput): AuditEntry | undefined {
+function newest(m: Matcher, input: AttributionInput, j: Judge): AuditEntry | undefined {
   const entries = input.logs.get(sourceKey(m.source));
   if (!entries) return undefined;
   const since = input.since?.getTime();
-  const own = input.ownRun ? { from: input.ownRun.from.getTime(), to: input.ownRun.to.getTime() } : undefined;
   let best: AuditEntry | undefined;
   let bestT = -Infinity;
   for (const e of entries) {
     if (!m.kinds.has(e.kind) || !m.test(e)) continue;
     const t = entryTime(e);
     if (since !== undefined && !(t >= since)) continue;
-    if (own && input.me !== undefined && e.performer?.name === input.me && t >= own.from && t <= own.to)
-      continue;
+    if (j.own(e)) continue;
     // Entries come newest first; on equal seconds keep the first, which is the newest.
     if (t > bestT) {
       best = e;
@@ -361,44 +452,77 @@ function newest(m: Matcher, input: AttributionInput): AuditEntry | undefined {
   return best;
 }
 
+const NO_ENTRY = "no matching audit log entry since the last apply";
+
 /** The report with each object and field attributed to its newest matching log entry. */
 export function attribute(report: DriftReport, input: AttributionInput): DriftReport {
+  const j = judge(input);
   const objects = report.objects.map((o) => {
     const matchers = matchersFor(o);
-    const pick = (filter: (m: Matcher) => boolean): Attribution | undefined => {
+    const pick = (candidates: readonly Matcher[]): Attribution | undefined => {
       for (const via of ["direct", "related"] as const) {
         let best: AuditEntry | undefined;
-        for (const m of matchers.filter((x) => x.via === via && filter(x))) {
-          const e = newest(m, input);
+        for (const m of candidates.filter((x) => x.via === via)) {
+          const e = newest(m, input, j);
           if (e && (!best || entryTime(e) > entryTime(best))) best = e;
         }
-        if (best) return toAttribution(best, input.me, via);
+        if (best) return j.attribution(best, via);
       }
       return undefined;
     };
-    const objectAttribution = pick((m) => m.fields === undefined);
+    const whyNot = (candidates: readonly Matcher[]): string => {
+      const missing = [...new Set(candidates.map((m) => sourceKey(m.source)))]
+        .map((k) => input.unavailable?.get(k))
+        .filter((x): x is string => x !== undefined);
+      if (missing.length > 0) return missing.join("; ");
+      return candidates.length === 0 ? "Quay keeps no audit log for this kind of change" : NO_ENTRY;
+    };
+    const objectLevel = matchers.filter((m) => m.fields === undefined);
     const fields = o.fields.map((f) => {
-      const a = pick((m) => m.fields?.has(f.field) === true) ?? objectAttribution;
-      return a ? { ...f, attribution: a } : { ...f };
+      const own = matchers.filter((m) => m.fields?.has(f.field) === true);
+      // A field with entries of its own is explained by them or not at all: another field's entry
+      // of the same object (a description edit) says nothing about who removed a grant.
+      const candidates = own.length > 0 ? own : withoutOtherFields(objectLevel, matchers, f.field);
+      const a = pick(candidates);
+      const { attributionNote: _stale, ...rest } = f;
+      return a ? { ...rest, attribution: a } : { ...rest, attributionNote: whyNot(candidates) };
     });
-    const first = fields.find((f) => f.attribution)?.attribution;
-    const attribution = objectAttribution ?? first;
+    // A changed object is attributed through its fields; only a deleted one (or a secret's change,
+    // which has no field to show) through the object's own entries.
+    const attribution =
+      o.fields.length > 0
+        ? fields
+            .map((f) => f.attribution)
+            .filter((a): a is Attribution => a !== undefined)
+            .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))[0]
+        : pick(objectLevel);
     const next: DriftedObject = { ...o, fields };
     if (attribution) {
       next.attribution = attribution;
       delete next.attributionNote;
     } else {
-      const missing = [...new Set(matchers.map((m) => sourceKey(m.source)))]
-        .map((k) => input.unavailable?.get(k))
-        .filter((x): x is string => x !== undefined);
-      next.attributionNote =
-        missing.length > 0
-          ? missing.join("; ")
-          : matchers.length === 0
-            ? "Quay keeps no audit log for this kind of change"
-            : "no matching audit log entry since the last apply";
+      delete next.attribution;
+      next.attributionNote = whyNot(o.fields.length > 0 ? matchers : objectLevel);
     }
     return next;
   });
   return { ...report, objects };
+}
+
+/**
+ * The object-level matchers that may explain `field`: without the kinds that other fields' own
+ * matchers claim (a `set_repo_description` entry never explains a changed visibility).
+ */
+function withoutOtherFields(
+  objectLevel: readonly Matcher[],
+  all: readonly Matcher[],
+  field: string,
+): Matcher[] {
+  const claimed = new Set<string>();
+  for (const m of all)
+    if (m.via === "direct" && m.fields && !m.fields.has(field)) for (const k of m.kinds) claimed.add(k);
+  return objectLevel.flatMap((m) => {
+    const kinds = [...m.kinds].filter((k) => !claimed.has(k));
+    return kinds.length > 0 ? [{ ...m, kinds: new Set(kinds) }] : [];
+  });
 }

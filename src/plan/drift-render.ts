@@ -8,12 +8,23 @@ import { code, describeChange, mdText, valueText } from "./format";
 
 export const driftMarker = (stack: string): string => `<!-- quay-gitops:drift stack=${stack} -->`;
 
-export function actorText(a: Attribution | undefined): string {
-  if (!a) return "unknown";
-  const who = a.actor === null ? "Quay itself (no user)" : `${a.actor}${a.robot ? " (robot)" : ""}`;
-  const ours = a.ours ? " — quay-gitops' own account" : "";
+/** How the automation's own account was used, when it was not by one of quay-gitops' runs. */
+function automationUse(a: Attribution): string {
+  if (a.auth === "session") return "the automation's account, by hand in the UI";
+  if (a.ours) return "the automation's account, with quay-gitops' own token outside its runs";
+  if (a.auth === "token")
+    return `the automation's account, with ${a.application ? `a token of the OAuth application ${a.application}` : "another token"}`;
+  return "the automation's account";
+}
+
+export function actorText(a: Attribution | undefined, note?: string): string {
+  if (!a) return note ? `unknown (${note})` : "unknown";
+  const who =
+    a.actor === null
+      ? "Quay itself (no user)"
+      : `${a.actor}${a.robot ? " (robot)" : ""}${a.automationAccount ? ` (${automationUse(a)})` : ""}`;
   const related = a.via === "related" ? ", as a side effect" : "";
-  return `${who}${ours} at ${a.at.replace("T", " ").replace("Z", " UTC")} (${a.action}${related})`;
+  return `${who} at ${a.at.replace("T", " ").replace("Z", " UTC")} (${a.action}${related})`;
 }
 
 function summaryLine(r: DriftReport): string {
@@ -45,8 +56,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
     );
     for (const o of r.objects) {
       const label = `${o.kind} ${code(o.name)}`;
-      const who = (a: Attribution | undefined) =>
-        a ? mdText(actorText(a)) : mdText(o.attributionNote ? `unknown: ${o.attributionNote}` : "unknown");
+      const who = (a: Attribution | undefined, note = o.attributionNote) => mdText(actorText(a, note));
       if (o.status === "deleted") {
         lines.push(
           `| ${mdText(o.tenant)} | ${label} | *(object)* | exists | **deleted** | ${who(o.attribution)} |`,
@@ -65,7 +75,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
           ? mdText(describeChange({ field: f.field, old: f.desired!, new: f.live! }))
           : code(valueText(f.live));
         lines.push(
-          `| ${mdText(o.tenant)} | ${label} | ${code(f.field)} | ${desired} | ${live} | ${who(f.attribution)} |`,
+          `| ${mdText(o.tenant)} | ${label} | ${code(f.field)} | ${desired} | ${live} | ${who(f.attribution, f.attributionNote)} |`,
         );
       }
     }
@@ -90,7 +100,7 @@ export function renderDriftText(r: DriftReport): string {
   const out = [summaryLine(r)];
   for (const o of r.objects) {
     out.push(`  ${o.tenant}: ${objectLabel(o)}${o.status === "deleted" ? " was DELETED in Quay" : ""}`);
-    if (o.status === "deleted") out.push(`      by ${actorText(o.attribution)}`);
+    if (o.status === "deleted") out.push(`      by ${actorText(o.attribution, o.attributionNote)}`);
     if (o.status === "changed" && o.fields.length === 0) out.push("      a secret value changed");
     for (const f of o.fields) {
       const lists = Array.isArray(f.desired) && Array.isArray(f.live);
@@ -99,9 +109,10 @@ export function renderDriftText(r: DriftReport): string {
           ? `      ${f.field}: ${describeChange({ field: f.field, old: f.desired!, new: f.live! })} in Quay`
           : `      ${f.field}: last applied ${valueText(f.desired)}, live ${valueText(f.live)}`,
       );
-      out.push(`        by ${actorText(f.attribution)}`);
+      out.push(`        by ${actorText(f.attribution, f.attributionNote)}`);
     }
-    if (!o.attribution && o.attributionNote) out.push(`      (no attribution: ${o.attributionNote})`);
+    if (o.status === "changed" && o.fields.length === 0)
+      out.push(`        by ${actorText(o.attribution, o.attributionNote)}`);
   }
   if (r.attributionNote) out.push(`note: ${r.attributionNote}`);
   return `${out.join("\n")}\n`;

@@ -16,8 +16,17 @@ export interface Attribution {
   /** Who made the change (Quay user or robot); null when the entry has no performer (a Quay worker). */
   actor: string | null;
   robot: boolean;
-  /** The change was made with quay-gitops' own account (the token's user). */
+  /** The actor is the Quay account quay-gitops runs as, used outside quay-gitops' own runs. */
+  automationAccount: boolean;
+  /**
+   * Made with quay-gitops' own OAuth token (the application its runs write with), outside its runs:
+   * someone or something else holds its token. Never set for a change made by hand in the UI.
+   */
   ours: boolean;
+  /** How the change was authenticated: a signed-in session (the web UI) or an OAuth token. */
+  auth?: "session" | "token";
+  /** The OAuth application of the token (`token` only). */
+  application?: string;
   /** When, as ISO 8601 (UTC, seconds). */
   at: string;
   /** The audit log kind, e.g. `org_set_team_description`. */
@@ -33,6 +42,8 @@ export interface DriftField {
   /** What Quay holds now; absent when not set. */
   live?: PlanValue;
   attribution?: Attribution;
+  /** Why the field has no attribution (no entry of its own in the logs, a log that could not be read). */
+  attributionNote?: string;
 }
 
 export interface DriftedObject {

@@ -13,6 +13,7 @@
  * Pure: the caller loads both sides and reads the state.
  */
 import type { TenantModel } from "../model/types";
+import { clockSuffix, type RunAuth } from "./runs";
 import { canonicalJson, secretPlaintext } from "./values";
 
 /** Why a tenant is in the run. */
@@ -252,6 +253,7 @@ export interface LastApply {
 /**
  * The update message of an apply: the commit and the version that applied it, so the next run knows
  * what is applied (selection.ts). `partial` (deletes left for later) does not count as applied.
+ * `clock` places the run on Quay's clock for drift attribution (runs.ts).
  */
 export function applyMessage(a: {
   commit: string;
@@ -259,8 +261,9 @@ export function applyMessage(a: {
   version: string;
   checksum?: string | undefined;
   partial: boolean;
+  clock?: { offsetMs?: number | undefined; auth?: RunAuth | undefined } | undefined;
 }): string {
-  return `quay-gitops apply ${a.commit} (${a.branch}) quay-gitops/${a.version}${a.partial ? " partial" : ""}${a.checksum ? ` plan ${a.checksum.slice(0, 19)}` : ""}`;
+  return `quay-gitops apply ${a.commit} (${a.branch}) quay-gitops/${a.version}${a.partial ? " partial" : ""}${a.checksum ? ` plan ${a.checksum.slice(0, 19)}` : ""}${a.clock ? clockSuffix(a.clock) : ""}`;
 }
 
 const APPLY_MESSAGE = /^quay-gitops apply ([0-9a-f]{40}) \(([^)]*)\) quay-gitops\/(\S+)( partial)?/;

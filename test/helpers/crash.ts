@@ -8,6 +8,14 @@ import { LOCAL_DEV_PASSPHRASE, projectRoot } from "../../src/engine/env";
 import { fingerprint } from "./fingerprint";
 import { createGitRepo, type GitRepo, runCli } from "./git";
 import { SAMPLE_SECRETS } from "./lab";
+import {
+  killMarked,
+  leftAfter,
+  type MarkedProcess,
+  markedProcesses,
+  newProcessMark,
+  PROCESS_MARK_ENV,
+} from "./processes";
 
 // Issue 7, crashes: the whole apply (our CLI, the Pulumi engine, the language host and the provider
 // processes) is killed with SIGKILL at many points; each time the next `quay-gitops apply` converges
@@ -24,6 +32,7 @@ export function crashSuite(points: number): void {
     let work: string;
     let expected: string[];
     let total = 0;
+    const orphans: MarkedProcess[] = [];
     const api = async <T>(method: string, p: string, body?: unknown) => {
       const res = await fetch(`${emu.url}${p}`, {
         method,
@@ -75,6 +84,10 @@ export function crashSuite(points: number): void {
     });
 
     afterAll(async () => {
+      if (orphans.length > 0)
+        console.info(
+          `killed ${orphans.length} processes the SIGKILLed applies left: ${[...new Set(orphans.map((o) => o.command.split(" ").slice(0, 2).join(" ")))].join("; ")}`,
+        );
       await emu?.close();
       repo?.dispose();
       if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -90,11 +103,12 @@ export function crashSuite(points: number): void {
         emu.setFaults({ seed: n, latencyMs: 15, jitterMs: 10 });
         emu.resetStats();
         const backend = path.join(work, `kill-${n}`);
+        const killedRun = newProcessMark();
         const child = spawn(
           process.execPath,
           [path.join(projectRoot, "bin", "quay-gitops.js"), ...args(backend)],
           {
-            env: { ...process.env, ...env() },
+            env: { ...process.env, ...env(), [PROCESS_MARK_ENV]: killedRun },
             stdio: "ignore",
             detached: true,
           },
@@ -110,10 +124,17 @@ export function crashSuite(points: number): void {
         }
         await exited;
         expect(killed, "the apply finished before the kill point").toBe(true);
+        // The engine's plugins run in process groups of their own and outlive the kill: the killed
+        // run's dynamic providers would keep running (and holding memory) after the test.
+        orphans.push(...(await killMarked(killedRun)));
+        expect(markedProcesses(killedRun)).toEqual([]);
         emu.clearFaults();
-        const next = await runCli(args(backend), env());
+        const nextRun = newProcessMark();
+        const next = await runCli(args(backend), { ...env(), [PROCESS_MARK_ENV]: nextRun });
         expect(next.code, `${next.stdout}\n${next.stderr}`).toBe(0);
         expect(await fingerprint({ api })).toEqual(expected);
+        // A run that ends by itself leaves nothing behind.
+        expect(await leftAfter(nextRun)).toEqual([]);
       },
     );
   });

@@ -5,7 +5,11 @@ import type { Lab } from "./lab";
  * names and settings only (no ids, tokens or worker-written dates), so two registries built the
  * same way compare equal and a duplicated or missing object shows as a line diff.
  */
-export async function fingerprint(lab: Pick<Lab, "api">): Promise<string[]> {
+export async function fingerprint(
+  lab: Pick<Lab, "api">,
+  /** Only the users and organizations whose names it accepts (a shared Quay holds others'). */
+  only: (name: string) => boolean = () => true,
+): Promise<string[]> {
   const get = async <T>(p: string): Promise<T> => {
     const r = await lab.api<T>("GET", p);
     if (r.status !== 200) throw new Error(`GET ${p}: ${r.status}`);
@@ -13,9 +17,9 @@ export async function fingerprint(lab: Pick<Lab, "api">): Promise<string[]> {
   };
   const lines: string[] = [];
   const users = await get<{ users: { username: string; email: string }[] }>("/api/v1/superuser/users/");
-  for (const u of users.users) lines.push(`user ${u.username} ${u.email}`);
+  for (const u of users.users) if (only(u.username)) lines.push(`user ${u.username} ${u.email}`);
   const orgs = await get<{ organizations: { name: string }[] }>("/api/v1/superuser/organizations/");
-  for (const { name: org } of orgs.organizations) {
+  for (const { name: org } of orgs.organizations.filter((o) => only(o.name))) {
     const view = await get<{
       email: string;
       tag_expiration_s: number;

@@ -4,10 +4,12 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/index";
 import { LOCAL_DEV_PASSPHRASE } from "../../../src/engine/env";
+import { RECORDED_TOLERANCE_MS } from "../../../src/plan/runs";
 import { names } from "../../../src/program/desired";
 import { loadDesiredState } from "../../../src/tenant";
 import { type CliResult, createGitRepo, type GitRepo, runCli } from "../../helpers/git";
 import { SAMPLE_SECRETS } from "../../helpers/lab";
+import { sessionApi } from "../../helpers/quay-api";
 
 // Issue 6 "Must show", with the real CLI (bin/quay-gitops.js on dist/) on a temporary Git repository
 // (tenants/ and stacks/local.registry.yaml, pointed at with --repo) and the emulator:
@@ -31,7 +33,14 @@ type DriftJson = {
       field: string;
       desired?: unknown;
       live?: unknown;
-      attribution?: { actor: string | null; ours: boolean };
+      attribution?: {
+        actor: string | null;
+        ours: boolean;
+        automationAccount: boolean;
+        auth?: string;
+        application?: string;
+        action: string;
+      };
     }[];
   }[];
 };
@@ -101,6 +110,9 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
     env = {
       QUAY_URL: emu.url,
       QUAY_TOKEN: emu.token,
+      // A token run: a session in the caller's environment would win over it.
+      QUAY_USERNAME: "",
+      QUAY_PASSWORD: "",
       PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
       ...SAMPLE_SECRETS,
       // The run must not depend on where the test runs (CI sets these).
@@ -270,8 +282,100 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
     expect(after.code, after.stdout).toBe(0);
   });
 
+  it("drift names who changed each field: another user, the automation's account by hand, and with tokens", async () => {
+    // Right after the remediation's apply: Alice, with her token, edits a description; the admin,
+    // signed in to the UI with the automation's own account, removes the developers' grant of the same
+    // repository.
+    const alice = await api<{ token: string }>("POST", "/_emulator/tokens", {
+      user: "acme-alice",
+      scopes: ["repo:read", "repo:write"],
+    });
+    expect(
+      (
+        await api(
+          "PUT",
+          "/api/v1/repository/acme/operator",
+          { description: "Alice's words" },
+          alice.data.token,
+        )
+      ).status,
+    ).toBe(200);
+    const ui = await sessionApi(emu.url, "admin", emu.password);
+    expect((await ui("DELETE", "/api/v1/repository/acme/operator/permissions/team/developers")).status).toBe(
+      204,
+    );
+    // The same account with a token: quay-gitops' own (its runs' OAuth application) and another one.
+    // Both clocks tick in whole seconds: a few seconds after the run, or it is taken for the run's own write.
+    await new Promise((r) => setTimeout(r, RECORDED_TOLERANCE_MS + 3_000));
+    expect((await api("PUT", "/api/v1/organization/acme", { email: "changed@acme.example" })).status).toBe(
+      200,
+    );
+    const other = await api<{ token: string }>("POST", "/_emulator/tokens", {
+      user: "admin",
+      scopes: ["org:admin"],
+    });
+    expect(
+      (
+        await api(
+          "PUT",
+          "/api/v1/organization/acme/team/release-managers",
+          { role: "admin", description: "" },
+          other.data.token,
+        )
+      ).status,
+    ).toBe(200);
+
+    const r = await cli("drift", "--json", file("drift2.json"));
+    expect(r.code, r.stderr).toBe(2);
+    const report = JSON.parse(fs.readFileSync(file("drift2.json"), "utf8")) as DriftJson;
+    const field = (name: string, f: string) =>
+      report.objects.find((o) => o.name === name)!.fields.find((x) => x.field === f)!;
+    expect(field("acme/operator", "description").attribution).toMatchObject({
+      actor: "acme-alice",
+      automationAccount: false,
+      action: "set_repo_description",
+    });
+    expect(field("acme/operator", "permissions")).toMatchObject({
+      live: expect.not.arrayContaining([expect.objectContaining({ kind: "team", name: "developers" })]),
+      attribution: {
+        actor: "admin",
+        automationAccount: true,
+        ours: false,
+        auth: "session",
+        action: "delete_repo_permission",
+      },
+    });
+    expect(field("acme", "email").attribution).toMatchObject({
+      actor: "admin",
+      automationAccount: true,
+      ours: true,
+      auth: "token",
+      action: "org_change_email",
+    });
+    expect(field("acme/release-managers", "role").attribution).toMatchObject({
+      actor: "admin",
+      ours: false,
+      auth: "token",
+      application: "emulator",
+      action: "org_set_team_role",
+    });
+    expect(r.stdout).toContain(
+      "permissions: removed team:developers write in Quay\n        by admin (the automation's account, by hand in the UI) at",
+    );
+    expect(r.stdout).toMatch(
+      /description: last applied "Acme operator images", live "Alice's words"\n {8}by acme-alice at/,
+    );
+    expect(r.stdout).toContain(
+      "by admin (the automation's account, with quay-gitops' own token outside its runs) at",
+    );
+    expect(r.stdout).toContain(
+      "by admin (the automation's account, with a token of the OAuth application emulator) at",
+    );
+    expect(r.stdout).not.toContain("by unknown");
+  });
+
   it("no output holds a secret", () => {
-    const files = ["preview.md", "preview.json", "drift.md", "drift.json"].map((f) =>
+    const files = ["preview.md", "preview.json", "drift.md", "drift.json", "drift2.json"].map((f) =>
       fs.readFileSync(file(f), "utf8"),
     );
     const all = [...outputs, ...files].join("\n");
