@@ -114,7 +114,14 @@ describe("apply and preview look at what changed since the last apply", () => {
     await reset();
     const drift = await cli("drift");
     expect(drift.code, drift.stdout).toBe(0);
-    expect(reads(applied)).toEqual(reads(await stats()));
+    // Besides the objects, the apply asks who it is once to place its run on Quay's clock (src/quay/api/clock.ts).
+    const who = "GET /api/v1/user/";
+    const driftReads = reads(await stats());
+    const applyReads = reads(applied);
+    expect(applyReads[who]).toBeLessThanOrEqual((driftReads[who] ?? 0) + 1);
+    delete applyReads[who];
+    delete driftReads[who];
+    expect(applyReads).toEqual(driftReads);
   });
 
   it("a merge that changes one tenant reads and applies only that tenant", async () => {
