@@ -384,7 +384,12 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     }
 
     const scope = planned.scope;
-    if (!scope.selection.all && scope.selection.tenants.length === 0) {
+    // Nothing to change: an `up` would only record the run, and costs the engine's start-up (seconds,
+    // and more at lab scale). It still runs when recording moves the base of the next selection.
+    const nothingToDo =
+      (!scope.selection.all && scope.selection.tenants.length === 0) ||
+      (report.plan.changes.length === 0 && (opts.all === true || scope.selection.base === git.commit));
+    if (nothingToDo) {
       return {
         kind: "applied",
         report,

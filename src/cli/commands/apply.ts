@@ -44,8 +44,12 @@ Exit status: 0 applied, 1 refused, invalid or failed, 2 usage error, 4 the stack
 
 function summary(r: Applied): string {
   const c = r.counts;
-  if (!r.ran)
-    return `nothing to apply on stack ${r.report.stack}: no tenant changed since the last apply (${r.report.source.selection?.base?.slice(0, 12) ?? "unknown"}); --all looks at every tenant\n`;
+  const sel = r.report.source.selection;
+  if (!r.ran) {
+    if (sel && !sel.all && sel.tenants.length === 0)
+      return `nothing to apply on stack ${r.report.stack}: no tenant changed since the last apply (${sel.base?.slice(0, 12) ?? "unknown"}); --all looks at every tenant\n`;
+    return `nothing to apply on stack ${r.report.stack}: Quay already matches the tenant files of the tenants looked at; nothing was written or recorded\n`;
+  }
   const lines = [
     `applied stack ${r.report.stack} from ${r.branch} at ${r.commit.slice(0, 12)} (plan ${r.report.checksum})`,
     `  ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete} deleted, ${c.same} unchanged` +
@@ -88,7 +92,6 @@ function summary(r: Applied): string {
     lines.push("messages from the providers:");
     for (const m of said) lines.push(`    ${m.object}: ${m.message}`);
   }
-  const sel = r.report.source.selection;
   if (sel)
     lines.push(
       sel.all
