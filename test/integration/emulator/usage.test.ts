@@ -21,6 +21,7 @@ beforeEach(async () => {
 async function superuserOrg(name: string) {
   const list = (await h.get("/api/v1/superuser/organizations/")).json.organizations as {
     name: string;
+    quota_report: unknown;
   }[];
   return list.find((o) => o.name === name);
 }
