@@ -74,7 +74,8 @@ function mirrorsCell(t: TenantReport): string {
 }
 
 function robotLine(r: RobotReport): string {
-  const used = r.lastUsed ? `last used ${day(r.lastUsed)} (${r.idleDays} days ago)` : "never used";
+  const ago = r.idleDays === 0 ? "today" : r.idleDays === 1 ? "1 day ago" : `${r.idleDays} days ago`;
+  const used = r.lastUsed ? `last used ${day(r.lastUsed)} (${ago})` : "never used";
   const cls = r.stale ? "bad" : r.status === "never" ? "warn" : "good";
   const word = r.stale ? "Stale" : r.status === "never" ? "Never used" : "In use";
   return `<li><span class="tag ${cls}">${word}</span> <code>${esc(r.name)}</code>: ${used}${r.declared ? "" : ' <span class="muted">(not in the tenant file)</span>'}</li>`;
