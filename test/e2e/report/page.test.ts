@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's innerText() is the text as rendered, what a person reads; textContent would include hidden text
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
