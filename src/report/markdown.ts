@@ -26,6 +26,8 @@ const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " 
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 
 const BAR_CELLS = 20;
+/** The bars of the Mermaid chart: one colour for all (the status is in the labels). */
+const BAR_COLOR = "#0969da";
 
 /**
  * The bar in text: █ used, ░ free, with ╎ at the warning line and ┃ at the reject line, on the same
@@ -88,30 +90,27 @@ function notesText(t: TenantReport): string {
   return own.length ? own.map((f) => f.text).join("<br>") : "";
 }
 
-/** Mermaid xychart: one bar series per status (they overlap, so each tenant shows one bar in its colour). */
+/**
+ * Mermaid xychart: the share of quota as bars, the warning and reject lines as lines. Mermaid colours
+ * a series, not a bar (and draws a zero bar of a later series over the bottom of every bar), so the
+ * status is in each tenant's axis label instead, as the same symbol the table uses.
+ */
 export function mermaidChart(r: LabReport): string | undefined {
   const order = usageOrder(r);
   const byName = new Map(r.tenants.map((t) => [t.tenant, t]));
   const charted = order.map((n) => byName.get(n) as TenantReport).filter((t) => t.quota.percent !== null);
   if (charted.length === 0) return undefined;
   const scaleMax = scaleMaxOf(charted.map((t) => t.quota));
-  const value = (t: TenantReport, status: QuotaStatus) =>
-    t.quota.status === status ? Math.round(Math.min(t.quota.percent ?? 0, scaleMax)) : 0;
-  const statuses = ["ok", "warning", "rejecting"] as const;
   const reject = (t: TenantReport) => t.quota.rejectPercent ?? 100;
-  const palette = [
-    ...statuses.map((s) => STATUS_COLOR[s]),
-    STATUS_COLOR.warning,
-    STATUS_COLOR.rejecting,
-  ].join(", ");
+  const palette = [BAR_COLOR, STATUS_COLOR.warning, STATUS_COLOR.rejecting].join(", ");
   return [
     "```mermaid",
     `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`,
     "xychart-beta",
     `  title "Quota used, % of each tenant's quota (lines: warning, reject)"`,
-    `  x-axis [${charted.map((t) => `"${t.tenant}"`).join(", ")}]`,
+    `  x-axis [${charted.map((t) => `"${ICON[t.quota.status]} ${t.tenant}"`).join(", ")}]`,
     `  y-axis "% of quota" 0 --> ${scaleMax}`,
-    ...statuses.map((s) => `  bar [${charted.map((t) => value(t, s)).join(", ")}]`),
+    `  bar [${charted.map((t) => Math.round(Math.min(t.quota.percent ?? 0, scaleMax))).join(", ")}]`,
     `  line [${charted.map((t) => t.quota.warningPercent ?? reject(t)).join(", ")}]`,
     `  line [${charted.map(reject).join(", ")}]`,
     "```",

@@ -285,8 +285,8 @@ describe("quay-gitops report: the page in a browser", () => {
   it("the Markdown and the SVG carry the same picture", async () => {
     const md = fs.readFileSync(file("report.md"), "utf8");
     expect(md.split("\n")[0]).toBe("<!-- quay-gitops:report stack=local -->");
-    expect(md).toContain('x-axis ["globex", "acme", "platform", "initech"]');
-    expect(md).toContain("  bar [0, 0, 44, 5]\n  bar [0, 84, 0, 0]\n  bar [98, 0, 0, 0]");
+    expect(md).toContain('x-axis ["🔴 globex", "🟠 acme", "🟢 platform", "🟢 initech"]');
+    expect(md).toContain("  bar [98, 84, 44, 5]\n  line [75, 80, 85, 90]\n  line [95, 100, 100, 100]");
     expect(md).toContain("| globex | `███████████████╎███┃` 1000 GiB of 1 TiB (98%) | 🔴 Rejecting pushes |");
     // The standalone SVG, drawn by the browser: four bars with their words.
     const page = await browser.context.newPage();
