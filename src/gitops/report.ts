@@ -290,7 +290,9 @@ export async function runReport(ctx: ReportContext, opts: ReportOptions): Promis
     onOutage: (o) => unreachable.push(describeOutage(o)),
   });
   try {
-    ctx.log(`reading ${state.tenants.length} tenants' usage, mirrors and robots from ${connection.url} ...`);
+    ctx.log(
+      `reading ${state.tenants.length} ${state.tenants.length === 1 ? "tenant's" : "tenants'"} usage, mirrors and robots from ${connection.url} ...`,
+    );
     const live = await readLab(new QuaySession(client), state, ctx.now);
     const report = buildLabReport(state, live, {
       stack: ctx.stack ?? null,
