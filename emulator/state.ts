@@ -45,6 +45,21 @@ export interface Account {
   /** The login throttle's counters (`User.invalid_login_attempts`, `last_invalid_login`). */
   invalidLoginAttempts?: number;
   lastInvalidLoginMs?: number;
+  /**
+   * `User.last_accessed`: set when the account's credentials are checked by the registry (a robot's
+   * `docker login`, verify_robot in data/model/user.py at v3.18.0); absent = never (NULL).
+   */
+  lastAccessedMs?: number;
+  /** The namespace's `QuotaNamespaceSize` row (data/model/quota.py); absent = no row yet. */
+  quotaSize?: NamespaceSize;
+}
+
+/** `QuotaNamespaceSize`: the namespace's usage as the quota code keeps it (data/database.py at v3.18.0). */
+export interface NamespaceSize {
+  sizeBytes: number;
+  /** `backfill_start_ms`: null until the quota total worker started on the namespace. */
+  backfillStartMs: number | null;
+  backfillComplete: boolean;
 }
 
 export interface Team {
@@ -76,6 +91,8 @@ export interface Repository {
   kind: "image";
   badgeToken: string;
   createdMs: number;
+  /** The repository's `QuotaRepositorySize.size_bytes`; absent = no row (reported as 0). */
+  sizeBytes?: number;
 }
 
 export interface RepoPermission {
@@ -335,6 +352,11 @@ export class Store {
   }
 
   deleteRepo(repo: Repository): void {
+    // Quay's GC subtracts the blobs of a deleted repository from the namespace total and drops the
+    // repository's size row (data/model/gc.py at v3.18.0); the emulator deletes at once, so it does both now.
+    const ns = this.accounts.get(repo.namespaceId);
+    if (repo.sizeBytes !== undefined && ns?.quotaSize?.backfillComplete)
+      ns.quotaSize.sizeBytes = Math.max(0, ns.quotaSize.sizeBytes - repo.sizeBytes);
     this.repos.delete(repo.id);
     for (const p of [...this.permissions.values()]) if (p.repoId === repo.id) this.permissions.delete(p.id);
     for (const m of [...this.mirrors.values()]) if (m.repoId === repo.id) this.mirrors.delete(m.id);

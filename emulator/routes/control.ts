@@ -7,11 +7,13 @@ import { collectGarbage } from "../namespaces";
 import type { ControlResult } from "../server";
 import type { Store } from "../state";
 import type { Stats } from "../stats";
+import { NotFoundError, setLastAccessed, setUsage, type UsageRequest } from "../usage";
 import { parseJson } from "../validation";
 
 /**
  * The control API under `/_emulator/` (outside Quay's `/api`): reset, state dump, statistics, fault
- * injection, token minting and the workers Quay runs in the background (mirror sync, namespace GC).
+ * injection, token minting, the workers Quay runs in the background (mirror sync, namespace GC) and
+ * what its registry side records (repository sizes, credentials last used: usage.ts).
  * Bodies are JSON; errors are `{"error": "..."}`. Documented in docs/emulator.md.
  */
 
@@ -99,6 +101,12 @@ const routes: Record<string, Partial<Record<string, Route>>> = {
   "/_emulator/mirror/sync": {
     POST: (s, body) => json(200, { synced: runMirrorWorker(s.store, body as SyncRequest) }),
   },
+  "/_emulator/usage": {
+    POST: (s, body) => json(200, setUsage(s.store, body as UsageRequest)),
+  },
+  "/_emulator/last-accessed": {
+    POST: (s, body) => json(200, setLastAccessed(s.store, body)),
+  },
   "/_emulator/gc": {
     POST: (s) => json(200, { purged: collectGarbage(s.store) }),
   },
@@ -125,6 +133,7 @@ export function createControlHandler(services: ControlServices) {
     try {
       return handler(services, objectBody(raw), query);
     } catch (e) {
+      if (e instanceof NotFoundError) return error(404, e.message);
       if (e instanceof EmulatorError) return error(400, e.message);
       throw e;
     }

@@ -211,7 +211,11 @@ function listRepos(ctx: Ctx): Reply {
     if (popularity) item.popularity = 0;
     if (user) item.is_starred = false;
     if (gates.quotaViews(config)) {
-      item.quota_report = { quota_bytes: 0, configured_quota: configuredQuota(store, config, ns) };
+      // add_quota_view: the size row's bytes, 0 without one (repository_models_pre_oci.py at v3.18.0).
+      item.quota_report = {
+        quota_bytes: r.sizeBytes ?? 0,
+        configured_quota: configuredQuota(store, config, ns),
+      };
     }
     return item;
   });

@@ -46,7 +46,14 @@ const CREATE_FEDERATION = {
 
 const ROBOT_MAX_SIZE = 1024 * 1024;
 
+/** `User.last_accessed`, shown only with FEATURE_USER_LAST_ACCESSED (robot_models_pre_oci.py at v3.18.0). */
+function lastAccessed(ctx: Ctx, r: Account): string | null {
+  if (!ctx.config.feature("FEATURE_USER_LAST_ACCESSED") || r.lastAccessedMs === undefined) return null;
+  return formatDate(r.lastAccessedMs);
+}
+
 function robotView(
+  ctx: Ctx,
   r: Account,
   options: { token: boolean; metadata: boolean },
   metadataOverride?: unknown,
@@ -54,13 +61,22 @@ function robotView(
   const view: Record<string, unknown> = {
     name: r.username,
     created: formatDate(r.createdMs),
-    last_accessed: null,
+    last_accessed: lastAccessed(ctx, r),
     description: r.description ?? "",
   };
   if (options.token) view.token = r.robotToken;
   if (options.metadata)
     view.unstructured_metadata = metadataOverride !== undefined ? metadataOverride : (r.metadata ?? {});
   return view;
+}
+
+function byLastAccessedDesc(a: Account, b: Account): number {
+  const x = a.lastAccessedMs;
+  const y = b.lastAccessedMs;
+  if (x === y) return a.id - b.id;
+  if (x === undefined) return -1;
+  if (y === undefined) return 1;
+  return y - x;
 }
 
 function findRobot(ctx: Ctx, fullName: string): Account {
@@ -107,7 +123,7 @@ function createRobot(ctx: Ctx, parent: Account, shortname: string, data: Record<
     unstructured_metadata: metadata ?? null,
   });
   // Create echoes the metadata as sent (null when omitted); later GETs show {} (§6.2, §19).
-  return created(robotView(robot, { token: true, metadata: true }, metadata ?? null));
+  return created(robotView(ctx, robot, { token: true, metadata: true }, metadata ?? null));
 }
 
 /** max_json_size + validate_json_request(optional=True): text, malformed or null bodies are fine (§21). */
@@ -128,10 +144,12 @@ function listRobots(ctx: Ctx, owner: string, includeToken: boolean, includePermi
   const { store } = ctx;
   const limit = intQuery(ctx, "limit");
   const ns = store.account(owner);
-  let robots = ns ? store.robotsOf(ns).sort((a, b) => a.id - b.id) : [];
+  // list_entity_robot_permission_teams orders by last_accessed DESC (data/model/user.py at v3.18.0);
+  // on PostgreSQL, Quay's production database, NULLs (never used) come first. Ties keep creation order.
+  let robots = ns ? store.robotsOf(ns).sort(byLastAccessedDesc) : [];
   if (limit !== undefined) robots = robots.slice(0, Math.max(0, limit));
   const views = robots.map((r) => {
-    if (!includePermissions) return robotView(r, { token: includeToken, metadata: false });
+    if (!includePermissions) return robotView(ctx, r, { token: includeToken, metadata: false });
     const teams = [...store.teams.values()]
       .filter((t) => t.memberIds.includes(r.id))
       .sort((a, b) => a.id - b.id)
@@ -145,7 +163,7 @@ function listRobots(ctx: Ctx, owner: string, includeToken: boolean, includePermi
     const view: Record<string, unknown> = {
       name: r.username,
       created: formatDate(r.createdMs),
-      last_accessed: null,
+      last_accessed: lastAccessed(ctx, r),
       teams,
       repositories,
       description: r.description ?? "",
@@ -214,7 +232,7 @@ const orgRobotGet = (ctx: Ctx): Reply => {
   requireOrgModel(ctx, orgname);
   const robot = findRobot(ctx, `${orgname}+${param(ctx, "robot_shortname")}`);
   const token = ctx.perms.orgAdmin(orgname) || ctx.perms.fullAccess();
-  return ok(robotView(robot, { token, metadata: true }));
+  return ok(robotView(ctx, robot, { token, metadata: true }));
 };
 
 const orgRobotCreate = (ctx: Ctx): Reply => {
@@ -244,7 +262,7 @@ const orgRobotRegenerate = (ctx: Ctx): Reply => {
   const robot = findRobot(ctx, `${orgname}+${short}`);
   robot.robotToken = randomUpperAlnum(64);
   log(ctx, "regenerate_robot_token", orgname, { robot: short });
-  return ok(robotView(robot, { token: true, metadata: false }));
+  return ok(robotView(ctx, robot, { token: true, metadata: false }));
 };
 
 const orgRobotPermissions = (ctx: Ctx): Reply => {
@@ -309,7 +327,7 @@ const userRobotList = (ctx: Ctx): Reply => {
 const userRobotGet = (ctx: Ctx): Reply => {
   const user = selfAdmin(ctx);
   return ok(
-    robotView(findRobot(ctx, `${user.username}+${param(ctx, "robot_shortname")}`), {
+    robotView(ctx, findRobot(ctx, `${user.username}+${param(ctx, "robot_shortname")}`), {
       token: true,
       metadata: true,
     }),
@@ -338,7 +356,7 @@ const userRobotRegenerate = (ctx: Ctx): Reply => {
   const robot = findRobot(ctx, `${user.username}+${short}`);
   robot.robotToken = randomUpperAlnum(64);
   log(ctx, "regenerate_robot_token", user.username, { robot: short });
-  return ok(robotView(robot, { token: true, metadata: false }));
+  return ok(robotView(ctx, robot, { token: true, metadata: false }));
 };
 
 const userRobotPermissions = (ctx: Ctx): Reply => {

@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "../config";
 import type { Handler } from "../context";
 import type { RouteDef } from "../router";
-import type { Account, Quota, QuotaLimit, Store } from "../state";
+import type { Account, NamespaceSize, Quota, QuotaLimit, Store } from "../state";
 import { humanBytes } from "../views";
 
 /** Helpers shared by several route modules: route definitions, feature gates, quota views. */
@@ -61,14 +61,25 @@ export function configuredQuota(store: Store, config: ResolvedConfig, ns: Accoun
 }
 
 /**
- * get_quota_for_view. The emulator stores no blobs, so usage is 0; the backfill status of a namespace
- * without a size row is a switch (EMULATOR_QUOTA_BACKFILL_STATUS, default "waiting").
+ * get_quota_for_view (data/model/namespacequota.py at v3.18.0): the namespace's size row, or 0 and
+ * a switch for a namespace without one (EMULATOR_QUOTA_BACKFILL_STATUS, default "waiting" as Quay says).
  */
 export function quotaReport(store: Store, config: ResolvedConfig, ns: Account): unknown {
+  const row = ns.quotaSize;
+  const status = row ? backfillStatus(row) : config.quotaBackfillStatus;
   return {
-    quota_bytes: 0,
+    quota_bytes: row ? row.sizeBytes : 0,
     configured_quota: configuredQuota(store, config, ns),
-    running_backfill: config.quotaBackfillStatus,
-    backfill_status: config.quotaBackfillStatus,
+    running_backfill: status,
+    backfill_status: status,
   };
+}
+
+/** The same function's four cases; a row marked complete that never started reports "". */
+function backfillStatus(row: NamespaceSize): string {
+  const started = row.backfillStartMs !== null;
+  if (!started && !row.backfillComplete) return "waiting";
+  if (started && !row.backfillComplete) return "running";
+  if (started && row.backfillComplete) return "complete";
+  return "";
 }

@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   apply: async () => (await import("./commands/apply.js")).command,
   drift: async () => (await import("./commands/drift.js")).command,
   tokens: async () => (await import("./commands/tokens.js")).command,
+  report: async () => (await import("./commands/report.js")).command,
 };
 
 function usage(): string {

@@ -398,6 +398,29 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
   };
 }
 
+/**
+ * The stack's config, secrets decrypted, and its secret values: what `quay-gitops report` needs of a
+ * stack whose Quay credentials are kept there (one `pulumi config`, no program run, no lock).
+ */
+export async function engineStackConfig(
+  t: EngineTarget,
+): Promise<{ config: Record<string, string>; secretConfig: string[] }> {
+  const target = { ...t, create: false };
+  const config: Record<string, string> = {};
+  const secretConfig: string[] = [];
+  try {
+    const all = await stackConfig(target);
+    assertCredentialsEncrypted(all, t.stack);
+    for (const [k, v] of Object.entries(all)) {
+      config[k] = v.value;
+      if (isSecretConfig(k, v) && v.value) secretConfig.push(v.value);
+    }
+  } catch (e) {
+    throw mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
+  }
+  return { config, secretConfig };
+}
+
 /** One resource of the stack's state, as far as a run limited to some tenants needs it. */
 export interface StateResource {
   urn: string;

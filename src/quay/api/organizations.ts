@@ -1,5 +1,5 @@
 import { apiPath } from "../paths";
-import { isNotFound, orgScope, type QuaySession } from "./session";
+import { isNotFound, orgScope, type QuaySession, USERS_SCOPE } from "./session";
 
 /** `GET /api/v1/organization/<org>` as an org admin or FULL_ACCESS superuser sees it (QUAY-API §4.3, §21). */
 export interface OrgView {
@@ -16,7 +16,38 @@ export interface OrgView {
     limit_bytes: number;
     limits: { id: number; type: string; limit_percent: number }[];
   }[];
-  quota_report?: { quota_bytes: number; configured_quota: number | null };
+  quota_report?: QuotaReportView;
+}
+
+/** `quota_report` (QUAY-API §11.4): the namespace's usage as Quay counts it. */
+export interface QuotaReportView {
+  quota_bytes: number;
+  configured_quota: number | null;
+  running_backfill?: string;
+  backfill_status?: string;
+}
+
+/** An item of the superuser organization list (§4.6): the short quota view and the usage report. */
+export interface SuperuserOrgView {
+  name: string;
+  quotas?: {
+    id: number;
+    limit_bytes: number;
+    limits: { id: number; type: string; limit_percent: number }[];
+  }[];
+  quota_report?: QuotaReportView;
+}
+
+/**
+ * Every organization of the registry with its quota and usage in one request: the superuser list is
+ * unpaginated without `limit` (§1.6, §4.6), and each item carries `quotas` and `quota_report`
+ * (endpoints/api/superuser_models_interface.py at v3.18.0). Needs a superuser; a 403 is the caller's.
+ */
+export async function listSuperuserOrganizations(s: QuaySession): Promise<SuperuserOrgView[]> {
+  const r = await s.get<{ organizations: SuperuserOrgView[] }>("/api/v1/superuser/organizations/", {
+    scope: USERS_SCOPE,
+  });
+  return r?.organizations ?? [];
 }
 
 export interface TeamSummary {

@@ -12,6 +12,8 @@ export interface RepoListItem {
   kind: string;
   state: "NORMAL" | "READ_ONLY" | "MIRROR" | "ORG_MIRROR" | "MARKED_FOR_DELETION";
   last_modified?: number | null;
+  /** With quota management: the repository's size (§8.4, §11.4). */
+  quota_report?: { quota_bytes: number; configured_quota: number | null };
 }
 
 export interface UserPermissionView {

@@ -30,6 +30,31 @@ export async function listRobots(s: QuaySession, org: string): Promise<Map<strin
   return new Map((r?.robots ?? []).map((b) => [b.name, b]));
 }
 
+/** What the lab report keeps of a robot: never its token. */
+export interface RobotActivity {
+  name: string;
+  created: string | null;
+  /** RFC 2822; null when Quay has no record (never used, or FEATURE_USER_LAST_ACCESSED off). */
+  last_accessed: string | null;
+}
+
+/**
+ * The robots of an organization with when each was last used (§6.4): `token=false`, so Quay does not
+ * even send the tokens (the list includes them by default), and only the fields above are kept.
+ */
+export async function listRobotActivity(s: QuaySession, org: string): Promise<RobotActivity[] | undefined> {
+  const r = await s.get<{ robots: RobotView[] }>(apiPath`/api/v1/organization/${org}/robots`, {
+    scope: orgScope(org),
+    query: { token: false },
+    notFound: "undefined",
+  });
+  return r?.robots.map((b) => ({
+    name: b.name,
+    created: b.created ?? null,
+    last_accessed: b.last_accessed ?? null,
+  }));
+}
+
 export async function getRobot(s: QuaySession, org: string, short: string): Promise<RobotView | undefined> {
   return (await listRobots(s, org)).get(`${org}+${short}`);
 }
