@@ -290,14 +290,13 @@ export async function engineUp(
     );
   const started = Date.now();
   try {
-    let r: Awaited<ReturnType<typeof run>>;
     try {
-      r = await run();
+      await run();
     } catch (e) {
       const mapped = mapEngineError(e, { stack: t.stack, backendUrl: t.backendUrl });
       if (!isStaleLock(mapped)) throw mapped;
       await recoverKilledRun(stack, mapped, t);
-      r = await run();
+      await run();
     }
     duration = (Date.now() - started) / 1000;
   } catch (e) {
