@@ -20,7 +20,7 @@ import {
   visit,
 } from "yaml";
 import type { DiagnosticBag, Position } from "./diagnostics";
-import { parseSimpleYaml } from "./simple-yaml";
+import { parseFastYaml } from "./fast-yaml";
 
 /** Tenant files are small (the largest sample is a few KiB); 1 MiB leaves room and bounds memory. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -196,9 +196,10 @@ function parseDocuments(text: string, lineCounter: LineCounter): Document.Parsed
 }
 
 export function parseYaml(file: string, text: string, bag: DiagnosticBag): YamlFile | undefined {
-  // Most files are plain YAML: read them fast; everything else (and every error) takes the full parser.
-  const simple = parseSimpleYaml(text);
-  if (simple) return { file, value: simple.value, locator: new Locator(text) };
+  // Most files are read by js-yaml (fast-yaml.ts); what it declines, and every error, takes the
+  // `yaml` package, which knows positions.
+  const fast = parseFastYaml(text);
+  if (fast) return { file, value: fast.value, locator: new Locator(text) };
   const lineCounter = new LineCounter();
   const docs = parseDocuments(text, lineCounter);
   const pos = (offset: number): Position => {
