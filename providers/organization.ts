@@ -1,3 +1,4 @@
+import { organization as descriptor } from "../src/kinds/organization";
 import {
   createOrganization,
   deleteOrganization,
@@ -51,7 +52,8 @@ async function converge(c: Context, view: OrgView, d: OrganizationInputs): Promi
 }
 
 export const organization: Kind<OrganizationInputs, OrganizationState> = {
-  kind: "Organization",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["name", "email", "tagExpirationSeconds", "deletionPolicy"],
   replaceOn: {
     name: "Quay renames organizations only through the superuser panel; a new name is a new organization",

@@ -1,3 +1,4 @@
+import { quota as descriptor } from "../src/kinds/quota";
 import type { QuotaLimitModel } from "../src/model/types";
 import {
   createQuota,
@@ -68,10 +69,10 @@ async function converge(c: Context, q: QuotaShortView, d: QuotaInputs): Promise<
 }
 
 export const quota: Kind<QuotaInputs, QuotaState> = {
-  kind: "Quota",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["organization", "limitBytes", "limits"],
   replaceOn: { organization: "a quota belongs to one organization" },
-  feature: "FEATURE_QUOTA_MANAGEMENT (with FEATURE_EDIT_QUOTA and FEATURE_SUPER_USERS)",
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "organization", d.organization);

@@ -1,3 +1,4 @@
+import { repository as descriptor } from "../src/kinds/repository";
 import type { RepoPermissionModel } from "../src/model/types";
 import {
   createRepository,
@@ -145,7 +146,8 @@ async function converge(c: Context, r: RepoListItem, d: RepositoryInputs): Promi
 }
 
 export const repository: Kind<RepositoryInputs, RepositoryState> = {
-  kind: "Repository",
+  info: descriptor,
+  kind: descriptor.name,
   fields: [
     "namespace",
     "name",

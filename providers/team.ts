@@ -1,3 +1,4 @@
+import { team as descriptor } from "../src/kinds/team";
 import type { Member } from "../src/model/types";
 import { getOrganization } from "../src/quay/api/organizations";
 import {
@@ -63,7 +64,8 @@ async function liveMembers(c: Context, d: TeamInputs): Promise<Member[] | undefi
 }
 
 export const team: Kind<TeamInputs, TeamState> = {
-  kind: "Team",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["organization", "name", "role", "description", "members"],
   replaceOn: {
     organization: "a team belongs to one organization",
