@@ -10,7 +10,7 @@ import {
   removeTeamMember,
   type TeamMemberView,
 } from "../src/quay/api/teams";
-import { QuayGitopsError } from "../src/errors";
+import { ObjectGoneError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf, robotIn, sortByKindName } from "./validate";
 
@@ -119,11 +119,7 @@ export const team: Kind<TeamInputs, TeamState> = {
     }
     if (changed.has("members")) {
       const live = await liveMembers(c, d);
-      if (!live)
-        throw new QuayGitopsError(
-          "QG_ERR_QUAY_RESPONSE",
-          `team ${d.organization}/${d.name} no longer exists; run with --refresh`,
-        );
+      if (!live) throw new ObjectGoneError(`team ${d.organization}/${d.name}`);
       await convergeMembers(c, d, live);
     }
     return { ...state, ...d };
