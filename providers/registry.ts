@@ -1,7 +1,9 @@
 import { autoPrune } from "./auto-prune";
 import type { AnyKind } from "./base";
 import { defaultPermission } from "./default-permission";
+import { immutabilityPolicy } from "./immutability-policy";
 import { mirror } from "./mirror";
+import { notification } from "./notification";
 import { organization } from "./organization";
 import { proxyCache } from "./proxy-cache";
 import { quota } from "./quota";
@@ -22,6 +24,8 @@ const KINDS: readonly AnyKind[] = [
   mirror,
   proxyCache,
   autoPrune,
+  notification,
+  immutabilityPolicy,
 ];
 
 const byName = new Map<string, AnyKind>();

@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AutoPruneInputs } from "./auto-prune";
 import type { DefaultPermissionInputs } from "./default-permission";
 import { providerText } from "./dynamic";
+import type { ImmutabilityPolicyInputs } from "./immutability-policy";
 import type { MirrorInputs } from "./mirror";
+import type { NotificationInputs } from "./notification";
 import type { OrganizationInputs } from "./organization";
 import type { ProxyCacheInputs } from "./proxy-cache";
 import type { QuotaInputs } from "./quota";
@@ -149,5 +151,18 @@ export class ProxyCache extends QuayResource {
 export class AutoPrunePolicy extends QuayResource {
   constructor(name: string, args: Args<AutoPruneInputs>, opts?: pulumi.CustomResourceOptions) {
     super("AutoPrunePolicy", name, props(args), opts);
+  }
+}
+
+export class RepositoryNotification extends QuayResource {
+  constructor(name: string, args: Args<NotificationInputs>, opts?: pulumi.CustomResourceOptions) {
+    // A webhook or Slack URL with its token: encrypted in the state like a password (A5).
+    super("RepositoryNotification", name, props(args), { ...opts, additionalSecretOutputs: ["url"] });
+  }
+}
+
+export class ImmutabilityPolicy extends QuayResource {
+  constructor(name: string, args: Args<ImmutabilityPolicyInputs>, opts?: pulumi.CustomResourceOptions) {
+    super("ImmutabilityPolicy", name, props(args), opts);
   }
 }
