@@ -1,3 +1,4 @@
+import { mirror as descriptor } from "../src/kinds/mirror";
 import {
   createMirror,
   getMirror,
@@ -7,7 +8,7 @@ import {
   updateMirror,
 } from "../src/quay/api/mirrors";
 import { getRepository, setState } from "../src/quay/api/repositories";
-import { QuayGitopsError } from "../src/errors";
+import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, positiveInt, repositoryName, robotIn } from "./validate";
 
@@ -160,7 +161,8 @@ async function converge(
 }
 
 export const mirror: Kind<MirrorInputs, MirrorState> = {
-  kind: "RepositoryMirror",
+  info: descriptor,
+  kind: descriptor.name,
   fields: [
     "namespace",
     "repository",
@@ -183,7 +185,6 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
     repository: "a mirror belongs to one repository",
   },
   secretFields: ["password"],
-  feature: "FEATURE_REPO_MIRROR",
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "namespace", d.namespace);
@@ -258,11 +259,7 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
       getMirror(c.session, d.namespace, d.repository),
       getRepository(c.session, d.namespace, d.repository),
     ]);
-    if (!view)
-      throw new QuayGitopsError(
-        "QG_ERR_QUAY_RESPONSE",
-        `mirror of ${d.namespace}/${d.repository} no longer exists; run with --refresh`,
-      );
+    if (!view) throw new ObjectGoneError(`mirror of ${d.namespace}/${d.repository}`);
     await converge(c, mirrorOf(view, repo?.state, state), d, view);
     return { ...d, syncStartDate: state.syncStartDate };
   },

@@ -1,3 +1,4 @@
+import { quota as descriptor } from "../src/kinds/quota";
 import type { QuotaLimitModel } from "../src/model/types";
 import {
   createQuota,
@@ -9,7 +10,7 @@ import {
   setQuotaLimit,
   updateQuotaLimit,
 } from "../src/quay/api/quotas";
-import { QuayGitopsError } from "../src/errors";
+import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { cmp, type Failures, namespaceName, positiveInt } from "./validate";
 
@@ -68,10 +69,10 @@ async function converge(c: Context, q: QuotaShortView, d: QuotaInputs): Promise<
 }
 
 export const quota: Kind<QuotaInputs, QuotaState> = {
-  kind: "Quota",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["organization", "limitBytes", "limits"],
   replaceOn: { organization: "a quota belongs to one organization" },
-  feature: "FEATURE_QUOTA_MANAGEMENT (with FEATURE_EDIT_QUOTA and FEATURE_SUPER_USERS)",
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "organization", d.organization);
@@ -107,11 +108,7 @@ export const quota: Kind<QuotaInputs, QuotaState> = {
 
   async update(c, _id, _state, d) {
     const q = await getQuota(c.session, d.organization);
-    if (!q)
-      throw new QuayGitopsError(
-        "QG_ERR_QUAY_RESPONSE",
-        `the quota of ${d.organization} no longer exists; run with --refresh`,
-      );
+    if (!q) throw new ObjectGoneError(`the quota of ${d.organization}`);
     return converge(c, q, d);
   },
 

@@ -1,3 +1,4 @@
+import { repository as descriptor } from "../src/kinds/repository";
 import type { RepoPermissionModel } from "../src/model/types";
 import {
   createRepository,
@@ -18,7 +19,7 @@ import {
 } from "../src/quay/api/repositories";
 import { orgScope } from "../src/quay/api/session";
 import { isQuayApiError } from "../src/quay/errors";
-import { QuayGitopsError } from "../src/errors";
+import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf, repositoryName, robotIn, sortByKindName } from "./validate";
 
@@ -145,7 +146,8 @@ async function converge(c: Context, r: RepoListItem, d: RepositoryInputs): Promi
 }
 
 export const repository: Kind<RepositoryInputs, RepositoryState> = {
-  kind: "Repository",
+  info: descriptor,
+  kind: descriptor.name,
   fields: [
     "namespace",
     "name",
@@ -209,11 +211,7 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
 
   async update(c, _id, state, d, changed) {
     const r = await getRepository(c.session, d.namespace, d.name);
-    if (!r)
-      throw new QuayGitopsError(
-        "QG_ERR_QUAY_RESPONSE",
-        `repository ${d.namespace}/${d.name} no longer exists; run with --refresh`,
-      );
+    if (!r) throw new ObjectGoneError(`repository ${d.namespace}/${d.name}`);
     if (changed.has("description") && (r.description ?? "") !== d.description) {
       await setDescription(c.session, d.namespace, d.name, d.description);
     }

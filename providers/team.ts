@@ -1,3 +1,4 @@
+import { team as descriptor } from "../src/kinds/team";
 import type { Member } from "../src/model/types";
 import { getOrganization } from "../src/quay/api/organizations";
 import {
@@ -9,7 +10,7 @@ import {
   removeTeamMember,
   type TeamMemberView,
 } from "../src/quay/api/teams";
-import { QuayGitopsError } from "../src/errors";
+import { ObjectGoneError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf, robotIn, sortByKindName } from "./validate";
 
@@ -63,7 +64,8 @@ async function liveMembers(c: Context, d: TeamInputs): Promise<Member[] | undefi
 }
 
 export const team: Kind<TeamInputs, TeamState> = {
-  kind: "Team",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["organization", "name", "role", "description", "members"],
   replaceOn: {
     organization: "a team belongs to one organization",
@@ -117,11 +119,7 @@ export const team: Kind<TeamInputs, TeamState> = {
     }
     if (changed.has("members")) {
       const live = await liveMembers(c, d);
-      if (!live)
-        throw new QuayGitopsError(
-          "QG_ERR_QUAY_RESPONSE",
-          `team ${d.organization}/${d.name} no longer exists; run with --refresh`,
-        );
+      if (!live) throw new ObjectGoneError(`team ${d.organization}/${d.name}`);
       await convergeMembers(c, d, live);
     }
     return { ...state, ...d };
