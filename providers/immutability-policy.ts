@@ -1,3 +1,4 @@
+import { immutabilityPolicy as descriptor } from "../src/kinds/immutability-policy";
 import {
   createImmutabilityPolicy,
   deleteImmutabilityPolicy,
@@ -48,13 +49,13 @@ const write = (d: ImmutabilityPolicyInputs) => ({
 });
 
 export const immutabilityPolicy: Kind<ImmutabilityPolicyInputs, ImmutabilityPolicyState> = {
-  kind: "ImmutabilityPolicy",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["namespace", "repository", "tagPattern", "tagPatternMatches"],
   replaceOn: {
     namespace: "a policy belongs to one organization or repository",
     repository: "a policy belongs to one organization or repository",
   },
-  feature: "FEATURE_IMMUTABLE_TAGS",
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "namespace", d.namespace);

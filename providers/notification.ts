@@ -1,4 +1,5 @@
 import { QuayGitopsError } from "../src/errors";
+import { notification as descriptor } from "../src/kinds/notification";
 import { QUAY_NOTIFICATION_EVENTS } from "../src/model/notifications";
 import {
   createNotification,
@@ -140,7 +141,8 @@ async function ensureEmailAuthorized(c: Context, d: NotificationInputs): Promise
 }
 
 export const notification: Kind<NotificationInputs, NotificationState> = {
-  kind: "RepositoryNotification",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["namespace", "repository", "event", "method", "config", "eventConfig", "title", "url", "urlRef"],
   replaceOn: {
     namespace: "a notification belongs to one repository",
