@@ -453,6 +453,13 @@ repositories:
       ]);
     });
 
+    it("needs features.immutableTags: FEATURE_IMMUTABLE_TAGS is off in Quay by default", () => {
+      const r = load({ acme: "repositories: [{ name: app, immutability: [{ tagPattern: v.* }] }]\n" });
+      expect(lines(r)).toEqual([
+        "QG_TENANT_FEATURE tenants/acme.yaml:6:31 spec.repositories[0].immutability: an immutability policy needs FEATURE_IMMUTABLE_TAGS in Quay, which is off in this registry (features.immutableTags in stacks/test.registry.yaml); remove it or ask the lab admins to turn the feature on",
+      ]);
+    });
+
     it("refused in an organization that is a proxy cache, as Quay refuses the proxy cache", () => {
       const r = load(
         {
