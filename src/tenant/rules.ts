@@ -738,6 +738,9 @@ const METHOD_SETTINGS: Record<string, readonly string[]> = {
   quay_notification: ["user", "team"],
 };
 
+/** What the schema allows in a notification's config; other keys are the schema's to report. */
+const CONFIG_KEYS = new Set([...Object.values(METHOD_SETTINGS).flat(), "robot"]);
+
 /** A webhook template's placeholder without a path (util/jsontemplate.py refuses it). */
 const EMPTY_PLACEHOLDER = "$" + "{}";
 
@@ -796,7 +799,7 @@ function checkNotifications(
             [...configPath, k],
             'Quay notifies users and teams, not robots (it refuses a robot as "Unknown user": a robot cannot sign in to read it); name a user or a team',
           );
-        } else if (!settings.includes(k)) {
+        } else if (!settings.includes(k) && CONFIG_KEYS.has(k)) {
           bad(
             [...configPath, k],
             `${k} is not a setting of the ${method} method, which takes ${settings.join(", ")}`,
