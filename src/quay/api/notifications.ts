@@ -98,7 +98,7 @@ export async function requestEmailAuthorization(
 ): Promise<{ confirmed: boolean; requestedNow: boolean } | undefined> {
   const path = apiPath`/api/v1/repository/${repo(namespace, name)}/authorizedemail/${email}`;
   try {
-    const known = await s.fresh<{ confirmed: boolean }>(path, {
+    const known = await s.get<{ confirmed: boolean }>(path, {
       scope: orgScope(namespace),
       notFound: "undefined",
     });
