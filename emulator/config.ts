@@ -17,6 +17,7 @@ export interface EmulatorConfig {
   REGISTRY_STATE?: "normal" | "readonly";
   DEFAULT_SYSTEM_REJECT_QUOTA_BYTES?: number;
   SSRF_ALLOWED_HOSTS?: string[];
+  WEBHOOK_HOSTNAME_BLACKLIST?: string[];
   ROBOTS_DISALLOW?: boolean;
   PUBLIC_NAMESPACES?: string[];
   FRESH_LOGIN_TIMEOUT?: string;
@@ -46,6 +47,7 @@ export const QUAY_FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
   FEATURE_REPO_MIRROR: false,
   FEATURE_PROXY_CACHE: false,
   FEATURE_AUTO_PRUNE: false,
+  FEATURE_IMMUTABLE_TAGS: false,
   FEATURE_MAILING: true,
   FEATURE_REQUIRE_TEAM_INVITE: true,
   FEATURE_USER_INITIALIZE: false,
@@ -87,6 +89,8 @@ export interface ResolvedConfig {
   readonly readOnly: boolean;
   readonly defaultSystemRejectQuotaBytes: number;
   readonly ssrfAllowedHosts: readonly string[];
+  /** Webhook notification hosts refused besides `localhost` and `127.0.0.1` (notificationmethod.py). */
+  readonly webhookHostnameBlacklist: readonly string[];
   readonly robotsDisallow: boolean;
   readonly publicNamespaces: readonly string[];
   readonly bodyLimitBytes: number;
@@ -199,6 +203,7 @@ export function resolveConfig(input: EmulatorConfig = {}): ResolvedConfig {
     defaultSystemRejectQuotaBytes:
       typeof raw.DEFAULT_SYSTEM_REJECT_QUOTA_BYTES === "number" ? raw.DEFAULT_SYSTEM_REJECT_QUOTA_BYTES : 0,
     ssrfAllowedHosts: stringList(raw.SSRF_ALLOWED_HOSTS, "SSRF_ALLOWED_HOSTS") ?? [],
+    webhookHostnameBlacklist: stringList(raw.WEBHOOK_HOSTNAME_BLACKLIST, "WEBHOOK_HOSTNAME_BLACKLIST") ?? [],
     robotsDisallow: raw.ROBOTS_DISALLOW === true,
     publicNamespaces: stringList(raw.PUBLIC_NAMESPACES, "PUBLIC_NAMESPACES") ?? [],
     bodyLimitBytes: bodyLimit,

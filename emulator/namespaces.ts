@@ -87,6 +87,8 @@ function deleteNamespaceContents(store: Store, ns: Account): void {
   const quota = store.quotaOf(ns.id);
   if (quota) store.deleteQuota(quota);
   for (const p of [...store.autoprune.values()]) if (p.namespaceId === ns.id) store.autoprune.delete(p.id);
+  for (const p of [...store.immutability.values()])
+    if (p.namespaceId === ns.id) store.immutability.delete(p.id);
   store.proxyCaches.delete(ns.id);
 }
 

@@ -180,6 +180,25 @@ export interface RepoNotification {
   failures: number;
 }
 
+/** `RepositoryImmutabilityPolicy` / `NamespaceImmutabilityPolicy` (repoId null), data/model/immutability.py. */
+export interface ImmutabilityPolicy {
+  id: number;
+  uuid: string;
+  namespaceId: number;
+  repoId: number | null;
+  tagPattern: string;
+  tagPatternMatches: unknown;
+}
+
+/** `RepositoryAuthorizedEmail`: an address confirmed (or asked) for a repository's e-mail notifications. */
+export interface AuthorizedEmail {
+  id: number;
+  repoId: number;
+  email: string;
+  confirmed: boolean;
+  code: string;
+}
+
 export interface LogEntry {
   id: number;
   kind: string;
@@ -217,6 +236,9 @@ interface Tables {
   proxyCaches: ProxyCacheConfig[];
   autoprune: AutoPrunePolicy[];
   notifications: RepoNotification[];
+  /** Added after version 1 files were first written: absent in older state files. */
+  immutability?: ImmutabilityPolicy[];
+  authorizedEmails?: AuthorizedEmail[];
   logs: LogEntry[];
   tokens: OAuthToken[];
 }
@@ -243,6 +265,8 @@ export class Store {
   proxyCaches = new Map<number, ProxyCacheConfig>();
   autoprune = new Map<number, AutoPrunePolicy>();
   notifications = new Map<number, RepoNotification>();
+  immutability = new Map<number, ImmutabilityPolicy>();
+  authorizedEmails = new Map<number, AuthorizedEmail>();
   logs: LogEntry[] = [];
   tokens = new Map<string, OAuthToken>();
   /** `POST /superuser/registrysize/` queued a calculation that no worker ever runs here. */
@@ -363,6 +387,9 @@ export class Store {
     for (const n of [...this.notifications.values()])
       if (n.repoId === repo.id) this.notifications.delete(n.id);
     for (const a of [...this.autoprune.values()]) if (a.repoId === repo.id) this.autoprune.delete(a.id);
+    for (const p of [...this.immutability.values()]) if (p.repoId === repo.id) this.immutability.delete(p.id);
+    for (const e of [...this.authorizedEmails.values()])
+      if (e.repoId === repo.id) this.authorizedEmails.delete(e.id);
   }
 
   repoPermissions(repoId: number): RepoPermission[] {
@@ -449,6 +476,8 @@ export class Store {
     this.proxyCaches.clear();
     this.autoprune.clear();
     this.notifications.clear();
+    this.immutability.clear();
+    this.authorizedEmails.clear();
     this.logs = [];
     this.tokens.clear();
     this.registrySizeQueued = false;
@@ -485,6 +514,10 @@ export class Store {
       ),
       autoprune: [...this.autoprune.values()].map((x) => ({ ...x })),
       notifications: [...this.notifications.values()].map((x) => ({ ...x })),
+      immutability: [...this.immutability.values()].map((x) => ({ ...x })),
+      authorizedEmails: [...this.authorizedEmails.values()].map((x) =>
+        r ? { ...x, code: SECRET } : { ...x },
+      ),
       logs: this.logs.map((x) => ({ ...x })),
       tokens: [...this.tokens.values()].map((t) => (r ? { ...t, token: SECRET } : { ...t })),
     };
@@ -507,6 +540,8 @@ export class Store {
     for (const x of snapshot.proxyCaches) this.proxyCaches.set(x.orgId, x);
     for (const x of snapshot.autoprune) this.autoprune.set(x.id, x);
     for (const x of snapshot.notifications) this.notifications.set(x.id, x);
+    for (const x of snapshot.immutability ?? []) this.immutability.set(x.id, x);
+    for (const x of snapshot.authorizedEmails ?? []) this.authorizedEmails.set(x.id, x);
     this.logs = snapshot.logs;
     for (const t of snapshot.tokens) this.tokens.set(t.token, t);
     this.nextId = snapshot.nextId;

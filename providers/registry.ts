@@ -2,7 +2,9 @@ import type { KindName } from "../src/kinds";
 import { autoPrune } from "./auto-prune";
 import type { AnyKind } from "./base";
 import { defaultPermission } from "./default-permission";
+import { immutabilityPolicy } from "./immutability-policy";
 import { mirror } from "./mirror";
+import { notification } from "./notification";
 import { organization } from "./organization";
 import { proxyCache } from "./proxy-cache";
 import { quota } from "./quota";
@@ -26,6 +28,8 @@ const PROVIDERS = {
   RepositoryMirror: mirror,
   ProxyCache: proxyCache,
   AutoPrunePolicy: autoPrune,
+  RepositoryNotification: notification,
+  ImmutabilityPolicy: immutabilityPolicy,
 } satisfies Record<KindName, AnyKind>;
 
 /** Each kind's inputs and outputs, for the typed resource classes (providers/resources.ts). */

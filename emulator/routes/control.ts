@@ -107,6 +107,23 @@ const routes: Record<string, Partial<Record<string, Route>>> = {
   "/_emulator/last-accessed": {
     POST: (s, body) => json(200, setLastAccessed(s.store, body)),
   },
+  "/_emulator/email/confirm": {
+    // What following the link of Quay's authorization mail does (endpoints/web.py confirm_repo_email).
+    POST: (s, body) => {
+      const [namespace, ...rest] = typeof body.repository === "string" ? body.repository.split("/") : [];
+      const repo = namespace && rest.length ? s.store.repo(namespace, rest.join("/")) : undefined;
+      if (!repo) return error(404, `no repository ${String(body.repository)}`);
+      for (const e of s.store.authorizedEmails.values()) {
+        if (e.repoId !== repo.id || e.email !== body.email) continue;
+        e.confirmed = true;
+        return json(200, { email: e.email, confirmed: true });
+      }
+      return error(
+        404,
+        `no authorization was requested for ${String(body.email)} on ${String(body.repository)}`,
+      );
+    },
+  },
   "/_emulator/gc": {
     POST: (s) => json(200, { purged: collectGarbage(s.store) }),
   },

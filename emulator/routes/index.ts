@@ -3,6 +3,7 @@ import type { RouteDef } from "../router";
 import { autopruneRoutes } from "./autoprune";
 import { discoveryRoute } from "./discovery";
 import { errorTypeRoutes } from "./errortypes";
+import { immutabilityRoutes } from "./immutability";
 import { initializeRoutes } from "./initialize";
 import { logRoutes } from "./logs";
 import { mirrorRoutes } from "./mirrors";
@@ -31,6 +32,7 @@ export const allRoutes: readonly RouteDef<Handler>[] = [
   ...mirrorRoutes,
   ...proxyCacheRoutes,
   ...autopruneRoutes,
+  ...immutabilityRoutes,
   ...notificationRoutes,
   ...logRoutes,
   ...errorTypeRoutes,

@@ -26,6 +26,7 @@ export const gates = {
   mirror: (c: ResolvedConfig) => c.feature("FEATURE_REPO_MIRROR"),
   proxyCache: (c: ResolvedConfig) => c.feature("FEATURE_PROXY_CACHE"),
   autoPrune: (c: ResolvedConfig) => c.feature("FEATURE_AUTO_PRUNE"),
+  immutableTags: (c: ResolvedConfig) => c.feature("FEATURE_IMMUTABLE_TAGS"),
   mailing: (c: ResolvedConfig) => c.feature("FEATURE_MAILING"),
   aggregatedLogs: (c: ResolvedConfig) => c.feature("FEATURE_AGGREGATED_LOG_COUNT_RETRIEVAL"),
 };

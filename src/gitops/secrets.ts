@@ -15,7 +15,8 @@ const CREDENTIAL_VARS = [
 /**
  * Plaintext secrets this run knows, so every text the CLI writes can be checked against them
  * (values.ts `redactText`): the run's credentials and the values of the environment variables that tenant
- * files name in `passwordFrom: { env: ... }`, plus any secret stack config values the caller read.
+ * files name in `passwordFrom: { env: ... }` or `urlFrom: { env: ... }`, plus any secret stack config
+ * values the caller read.
  */
 export function knownSecrets(input: {
   state?: Pick<DesiredState, "tenants"> | undefined;
@@ -31,6 +32,7 @@ export function knownSecrets(input: {
     const refs = [
       t.proxyCache?.credentials?.passwordFrom,
       ...t.repositories.map((r) => r.mirror?.credentials?.passwordFrom),
+      ...t.repositories.flatMap((r) => r.notifications.map((n) => n.urlFrom)),
     ];
     for (const ref of refs) if (ref && "env" in ref) add(input.env[ref.env]);
   }

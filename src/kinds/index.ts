@@ -7,7 +7,9 @@
  */
 import { autoPrune } from "./auto-prune";
 import { defaultPermission } from "./default-permission";
+import { immutabilityPolicy } from "./immutability-policy";
 import { mirror } from "./mirror";
+import { notification } from "./notification";
 import { organization } from "./organization";
 import { proxyCache } from "./proxy-cache";
 import { quota } from "./quota";
@@ -28,6 +30,8 @@ export const KINDS = [
   mirror,
   proxyCache,
   autoPrune,
+  notification,
+  immutabilityPolicy,
 ] as const;
 
 /** The name of a registered kind (`Organization`, `RepositoryMirror`, ...). */

@@ -7,6 +7,8 @@
  * Names follow Quay's words. Robot references are full names (`org+short`) from this point on.
  */
 
+import type { NotificationEvent, NotificationMethod } from "./notifications";
+
 /** Where a value came from, for messages ("tenants/acme.yaml:14:3"). */
 export interface SourceRef {
   file: string;
@@ -21,6 +23,7 @@ export type TeamRole = "member" | "creator" | "admin";
 export type RepoRole = "read" | "write" | "admin";
 export type Visibility = "private" | "public";
 export type DeletionPolicy = "retain" | "delete";
+export type { NotificationEvent, NotificationMethod };
 
 export interface DesiredState {
   registry: RegistrySettings;
@@ -72,6 +75,8 @@ export interface TenantModel {
   repositories: RepositoryModel[];
   /** Organization-level auto-prune policies. */
   autoPrune: AutoPrunePolicyModel[];
+  /** Organization-level immutability policies (every repository of the organization), by pattern. */
+  immutability: ImmutabilityPolicyModel[];
   proxyCache?: ProxyCacheModel;
 }
 
@@ -146,6 +151,13 @@ export interface RepositoryModel {
   /** Authoritative permission set (users, robots, teams), sorted by kind then name. */
   permissions: RepoPermissionModel[];
   autoPrune: AutoPrunePolicyModel[];
+  /** Repository-level immutability policies, by pattern. */
+  immutability: ImmutabilityPolicyModel[];
+  /**
+   * The repository's notifications: the tenant's `spec.notifications` (every repository) and its own,
+   * sorted by event, method and title (what names them; unique per repository).
+   */
+  notifications: NotificationModel[];
   mirror?: MirrorModel;
   deletionPolicy: DeletionPolicy;
   /** The tenant acknowledged that this repository is public (change budget). */
@@ -158,6 +170,34 @@ export interface AutoPrunePolicyModel {
   value: number | string;
   tagPattern?: string;
   tagPatternMatches: boolean;
+}
+
+/** Tags whose whole name matches `tagPattern` (or does not, with `tagPatternMatches: false`) become immutable. */
+export interface ImmutabilityPolicyModel {
+  /** A regular expression, matched against the whole tag name (Quay's `fullmatch`). */
+  tagPattern: string;
+  tagPatternMatches: boolean;
+}
+
+/** Who a `quay_notification` notifies: a user, or the members of a team of the organization. */
+export type NotificationTarget = { kind: "user"; name: string } | { kind: "team"; name: string };
+
+/** A repository notification (Quay's words: event, method, config, eventConfig, title). */
+export interface NotificationModel {
+  event: NotificationEvent;
+  method: NotificationMethod;
+  title?: string;
+  /**
+   * Quay's method config, without a secret URL: webhook `{url?, template?}`, slack `{}`, email
+   * `{email}`, quay_notification `{target}`.
+   */
+  config: { url?: string; template?: string; email?: string; target?: NotificationTarget };
+  /** Quay's event config: `level` (severity index) for vulnerability_found, `days` for repo_image_expiry. */
+  eventConfig: { level?: number; days?: number };
+  /** The webhook or Slack URL holds a token: resolved like a password, never in the file. */
+  urlFrom?: SecretRef;
+  /** `tenant`: from spec.notifications (every repository); `repository`: the repository's own. */
+  scope: "tenant" | "repository";
 }
 
 export interface Credentials {

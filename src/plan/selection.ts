@@ -216,10 +216,16 @@ export function selectionTargets(opts: {
 /** The target of an object the state does not hold yet: a glob that only its URN can match (see above). */
 export const newObjectTarget = (urn: string): string => urn.replace(/^urn:pulumi:/, "urn:pulumi:**");
 
+/** A secret input and the input naming where it comes from: passwords, and a notification's URL. */
+const SECRET_INPUTS: readonly (readonly [ref: string, value: string])[] = [
+  ["passwordRef", "password"],
+  ["urlRef", "url"],
+];
+
 /**
- * Tenants whose secrets (a mirror's or a proxy cache's password, by reference `env:NAME` or
- * `config:key`) have another value now than the state holds: a rotated password must reach Quay
- * although no file changed. `resolve` answers the current value, or undefined when it is not set (the
+ * Tenants whose secrets (a mirror's or a proxy cache's password, a notification's webhook or Slack
+ * URL, by reference `env:NAME` or `config:key`) have another value now than the state holds: a
+ * rotated secret must reach Quay although no file changed. `resolve` answers the current value, or undefined when it is not set (the
  * program then fails with the fix, if the tenant is in the run).
  */
 export function changedSecrets(
@@ -228,15 +234,18 @@ export function changedSecrets(
 ): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of state) {
-    const ref = r.inputs.passwordRef;
-    if (typeof ref !== "string" || !r.parent) continue;
+    if (!r.parent) continue;
     const tenant = r.parent.split("::")[2] === TENANT_COMPONENT ? nameOf(r.parent) : undefined;
     if (!tenant) continue;
-    const now = resolve(ref);
-    if (now === undefined) continue;
-    if (secretPlaintext(r.inputs.password) !== now) {
-      const what = ref.replace(/^env:/, "env ").replace(/^config:/, "config ");
-      out.set(tenant, out.has(tenant) ? `${out.get(tenant)}, ${what}` : what);
+    for (const [refKey, valueKey] of SECRET_INPUTS) {
+      const ref = r.inputs[refKey];
+      if (typeof ref !== "string") continue;
+      const now = resolve(ref);
+      if (now === undefined) continue;
+      if (secretPlaintext(r.inputs[valueKey]) !== now) {
+        const what = ref.replace(/^env:/, "env ").replace(/^config:/, "config ");
+        out.set(tenant, out.has(tenant) ? `${out.get(tenant)}, ${what}` : what);
+      }
     }
   }
   return out;

@@ -47,7 +47,7 @@ async function program(): Promise<Record<string, unknown>> {
         const v = process.env[ref.env];
         if (v === undefined || v === "") {
           throw new pulumi.RunError(
-            `${where}: environment variable ${ref.env} is not set (passwordFrom: { env: ${ref.env} }); set it in the environment that runs quay-gitops (in CI: from the secret store)`,
+            `${where}: environment variable ${ref.env} is not set ({ env: ${ref.env} }); set it in the environment that runs quay-gitops (in CI: from the secret store)`,
           );
         }
         return pulumi.secret(v);

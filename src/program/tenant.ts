@@ -17,9 +17,9 @@ export interface TenantArgs {
 
 /**
  * One tenant's objects under one component, so previews and stack outputs group by tenant.
- * Dependencies follow Quay's order (QUAY-API §18): users → organization → robots and teams →
- * default permissions → repositories → mirrors and prune policies; quota and proxy cache after the
- * organization.
+ * Dependencies follow Quay's order (docs/quay-api.md#ordering): users → organization → robots and
+ * teams → default permissions → repositories → mirrors, prune and immutability policies and
+ * notifications; quota, proxy cache and the organization's policies after the organization.
  */
 export class Tenant extends pulumi.ComponentResource {
   readonly model: TenantModel;
@@ -173,6 +173,15 @@ export class Tenant extends pulumi.ComponentResource {
       );
     }
 
+    for (const p of t.immutability) {
+      new QuayResource(
+        "ImmutabilityPolicy",
+        kinds.ImmutabilityPolicy.resourceName(org, undefined, p),
+        { namespace: org, tagPattern: p.tagPattern, tagPatternMatches: p.tagPatternMatches },
+        child([organization]),
+      );
+    }
+
     for (const repo of t.repositories) {
       const permissions = effectivePermissions(repo, t.defaultPermissions);
       const repository = new QuayResource(
@@ -231,6 +240,46 @@ export class Tenant extends pulumi.ComponentResource {
             tagPatternMatches: p.tagPatternMatches,
           },
           child([repository]),
+        );
+      }
+      for (const p of repo.immutability) {
+        new QuayResource(
+          "ImmutabilityPolicy",
+          kinds.ImmutabilityPolicy.resourceName(org, repo.name, p),
+          {
+            namespace: org,
+            repository: repo.name,
+            tagPattern: p.tagPattern,
+            tagPatternMatches: p.tagPatternMatches,
+          },
+          child([repository]),
+        );
+      }
+      for (const n of repo.notifications) {
+        const target = n.config.target;
+        new QuayResource(
+          "RepositoryNotification",
+          kinds.RepositoryNotification.resourceName(org, repo.name, n),
+          {
+            namespace: org,
+            repository: repo.name,
+            event: n.event,
+            method: n.method,
+            config: n.config,
+            eventConfig: n.eventConfig,
+            ...(n.title !== undefined ? { title: n.title } : {}),
+            ...(n.urlFrom
+              ? {
+                  url: args.secrets.resolve(
+                    n.urlFrom,
+                    `${t.file}: ${n.scope === "tenant" ? "notifications" : `repositories ${repo.name} notifications`} ${n.event} ${n.method}`,
+                  ),
+                  urlRef: refName(n.urlFrom),
+                }
+              : {}),
+          },
+          // Quay checks a quay_notification's user or team when the notification is created.
+          child([repository, ...(target ? subjectDeps([target]) : [])]),
         );
       }
     }

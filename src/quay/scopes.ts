@@ -186,6 +186,28 @@ const ROWS: readonly Row[] = [
   ],
   ["GET|POST", "/user/autoprunepolicy/", ["user:admin"], "§14.1"],
   ["GET|PUT|DELETE", "/user/autoprunepolicy/{policy_uuid}", ["user:admin"], "§14.1"],
+  // Immutability policies (docs/quay-api.md#immutability)
+  ["GET|POST", "/organization/{orgname}/immutabilitypolicy/", ["org:admin"], "#immutability"],
+  [
+    "GET|PUT|DELETE",
+    "/organization/{orgname}/immutabilitypolicy/{policy_uuid}",
+    ["org:admin"],
+    "#immutability",
+  ],
+  [
+    "GET|POST",
+    "/repository/{repository:repo}/immutabilitypolicy/",
+    ["repo:admin"],
+    "#immutability",
+    REPO_ADMIN_NOTE,
+  ],
+  [
+    "GET|PUT|DELETE",
+    "/repository/{repository:repo}/immutabilitypolicy/{policy_uuid}",
+    ["repo:admin"],
+    "#immutability",
+    REPO_ADMIN_NOTE,
+  ],
   // Notifications (§15)
   ["GET|POST", "/repository/{repository:repo}/notification/", ["repo:admin"], "§15", REPO_ADMIN_NOTE],
   [
@@ -196,6 +218,13 @@ const ROWS: readonly Row[] = [
     REPO_ADMIN_NOTE,
   ],
   ["POST", "/repository/{repository:repo}/notification/{uuid}/test", ["repo:admin"], "§15", REPO_ADMIN_NOTE],
+  [
+    "GET|POST",
+    "/repository/{repository:repo}/authorizedemail/{email}",
+    ["repo:admin"],
+    "#notifications",
+    REPO_ADMIN_NOTE,
+  ],
   // Audit logs (§16)
   ["GET", "/organization/{orgname}/logs", ["org:admin"], "§16.1"],
   ["GET", "/organization/{orgname}/aggregatelogs", ["org:admin"], "§16.1"],

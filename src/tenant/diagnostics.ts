@@ -59,6 +59,16 @@ export const DIAGNOSTIC_CODES = {
   QG_TENANT_EXTERNAL_USERS: "users are external",
   /** A tenant declares what the registry baseline already adds (same team name). */
   QG_TENANT_BASELINE_CONFLICT: "conflicts with the registry baseline",
+  /**
+   * A notification whose settings do not fit its method or event (a Slack notification without
+   * urlFrom, days on a push event, a robot as the one to notify), or that can never fire (warning).
+   */
+  QG_TENANT_NOTIFICATION: "notification settings do not fit",
+  /**
+   * An immutability policy Quay would refuse (a pattern that is no regular expression, over 256
+   * characters), or one in an organization that is also a proxy cache.
+   */
+  QG_TENANT_IMMUTABILITY: "immutability policy refused",
   /** A public repository without `allowPublic: true`: apply will refuse it (warning). */
   QG_TENANT_PUBLIC: "public repository not acknowledged",
   /** Notice: an `expires` entry in the past was dropped. */

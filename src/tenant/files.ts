@@ -31,6 +31,8 @@ export interface TenantSpec {
   defaultPermissions?: DefaultPermissionSpec[];
   repositories?: RepositorySpec[];
   autoPrune?: AutoPruneSpec[];
+  immutability?: ImmutabilitySpec[];
+  notifications?: NotificationSpec[];
   proxyCache?: ProxyCacheSpec;
 }
 
@@ -97,6 +99,8 @@ export interface RepositorySpec {
   deletionPolicy?: DeletionPolicySpec;
   permissions?: PermissionSpec[];
   autoPrune?: AutoPruneSpec[];
+  immutability?: ImmutabilitySpec[];
+  notifications?: NotificationSpec[];
   mirror?: MirrorSpec;
 }
 
@@ -106,6 +110,38 @@ export interface AutoPruneSpec {
   olderThan?: string;
   tagPattern?: string;
   tagPatternMatches?: boolean;
+}
+
+export interface ImmutabilitySpec {
+  tagPattern: string;
+  tagPatternMatches?: boolean;
+}
+
+export interface NotificationSpec {
+  event:
+    | "repo_push"
+    | "repo_mirror_sync_started"
+    | "repo_mirror_sync_success"
+    | "repo_mirror_sync_failed"
+    | "vulnerability_found"
+    | "repo_image_expiry";
+  method: "webhook" | "slack" | "email" | "quay_notification";
+  title?: string;
+  /** The method's settings; which ones apply depends on the method (the tenant rules check). */
+  config?: NotificationConfigSpec;
+  eventConfig?: { level?: SeveritySpec; days?: number };
+}
+
+export type SeveritySpec = "Critical" | "High" | "Medium" | "Low" | "Negligible" | "Unknown";
+
+export interface NotificationConfigSpec {
+  url?: string;
+  urlFrom?: { env: string } | { config: string };
+  template?: string;
+  email?: string;
+  user?: string;
+  team?: string;
+  robot?: string;
 }
 
 export interface MirrorSpec {
@@ -164,6 +200,7 @@ export interface FeaturesSpec {
   quotaManagement?: boolean;
   sparseIndex?: boolean;
   extendedRepositoryNames?: boolean;
+  immutableTags?: boolean;
 }
 
 export interface BaselineSpec {

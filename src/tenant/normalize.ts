@@ -4,13 +4,16 @@
  * exact values the providers compare with what Quay returns: full robot names, sorted lists,
  * bytes and seconds, defaults written out, and Quay's own side effects anticipated.
  */
+import { SEVERITY_LEVELS } from "../model/notifications";
 import type {
   AutoPrunePolicyModel,
   Credentials,
   DefaultPermissionModel,
   Delegate,
+  ImmutabilityPolicyModel,
   Member,
   MirrorModel,
+  NotificationModel,
   ProxyCacheModel,
   QuotaLimitModel,
   QuotaModel,
@@ -25,7 +28,9 @@ import type {
   AutoPruneSpec,
   CredentialsSpec,
   DefaultPermissionSpec,
+  ImmutabilitySpec,
   MirrorSpec,
+  NotificationSpec,
   PermissionSpec,
   ProxyCacheSpec,
   QuotaSpec,
@@ -100,6 +105,7 @@ export function normalizeTenant(
       cmp(a.activatingUser ?? "", b.activatingUser ?? ""),
   );
 
+  const tenantNotifications = (spec.notifications ?? []).map((n) => normalizeNotification(n, "tenant"));
   const quota = spec.quota ?? registry.defaultQuota;
   const model: TenantModel = {
     name: doc.metadata.name,
@@ -124,9 +130,10 @@ export function normalizeTenant(
     teams,
     defaultPermissions,
     repositories: (spec.repositories ?? [])
-      .map((r) => normalizeRepository(r, orgDeletion, registry, live, robotName))
+      .map((r) => normalizeRepository(r, orgDeletion, registry, live, robotName, tenantNotifications))
       .sort((a, b) => cmp(a.name, b.name)),
     autoPrune: normalizeAutoPrune(spec.autoPrune),
+    immutability: normalizeImmutability(spec.immutability),
     ...(spec.proxyCache === undefined ? {} : { proxyCache: normalizeProxyCache(spec.proxyCache) }),
   };
   return model;
@@ -173,6 +180,7 @@ function normalizeRepository(
   registry: RegistryConfig,
   live: <T extends { expires?: string }>(items: readonly T[] | undefined) => T[],
   robotName: (ref: string) => string,
+  tenantNotifications: readonly NotificationModel[],
 ): RepositoryModel {
   const permissions: RepoPermissionModel[] = live(r.permissions).map((p) => {
     const d = delegateOf(p, robotName);
@@ -200,6 +208,11 @@ function normalizeRepository(
     description: r.description ?? "",
     permissions: permissions.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.name, b.name)),
     autoPrune: normalizeAutoPrune(r.autoPrune),
+    immutability: normalizeImmutability(r.immutability),
+    notifications: sortNotifications([
+      ...tenantNotifications,
+      ...(r.notifications ?? []).map((n) => normalizeNotification(n, "repository")),
+    ]),
     ...(mirror === undefined ? {} : { mirror }),
     deletionPolicy: r.deletionPolicy ?? orgDeletion,
     allowPublic: r.allowPublic ?? false,
@@ -236,6 +249,57 @@ export function normalizeAutoPrune(list: readonly AutoPruneSpec[] | undefined): 
         cmp(a.tagPattern ?? "", b.tagPattern ?? "") ||
         Number(b.tagPatternMatches) - Number(a.tagPatternMatches),
     );
+}
+
+export function normalizeImmutability(
+  list: readonly ImmutabilitySpec[] | undefined,
+): ImmutabilityPolicyModel[] {
+  return (list ?? [])
+    .map((p) => ({ tagPattern: p.tagPattern, tagPatternMatches: p.tagPatternMatches ?? true }))
+    .sort((a, b) => cmp(a.tagPattern, b.tagPattern));
+}
+
+/**
+ * A notification in Quay's words: the method's config as Quay stores it (a quay_notification's
+ * `target`), the event's config as Quay reads it (the severity's index as `level`), and where a secret
+ * URL comes from.
+ */
+export function normalizeNotification(
+  n: NotificationSpec,
+  scope: NotificationModel["scope"],
+): NotificationModel {
+  const c = n.config ?? {};
+  const config: NotificationModel["config"] = {};
+  if (n.method === "webhook" && c.url !== undefined) config.url = c.url;
+  if (n.method === "webhook" && c.template !== undefined) config.template = c.template;
+  if (n.method === "email" && c.email !== undefined) config.email = c.email;
+  if (n.method === "quay_notification")
+    config.target =
+      c.team !== undefined ? { kind: "team", name: splitTeam(c.team).name } : { kind: "user", name: c.user! };
+  const eventConfig: NotificationModel["eventConfig"] = {};
+  if (n.event === "vulnerability_found" && n.eventConfig?.level !== undefined)
+    eventConfig.level = SEVERITY_LEVELS[n.eventConfig.level];
+  if (n.event === "repo_image_expiry" && n.eventConfig?.days !== undefined)
+    eventConfig.days = n.eventConfig.days;
+  const from = c.urlFrom;
+  return {
+    event: n.event,
+    method: n.method,
+    ...(n.title === undefined ? {} : { title: n.title }),
+    config,
+    eventConfig,
+    ...(from === undefined || (n.method !== "webhook" && n.method !== "slack")
+      ? {}
+      : { urlFrom: "env" in from ? { env: from.env } : { config: from.config } }),
+    scope,
+  };
+}
+
+/** By what names a notification: event, method, title (unique per repository). */
+function sortNotifications(list: NotificationModel[]): NotificationModel[] {
+  return list.sort(
+    (a, b) => cmp(a.event, b.event) || cmp(a.method, b.method) || cmp(a.title ?? "", b.title ?? ""),
+  );
 }
 
 export function normalizeMirror(m: MirrorSpec, robotName: (ref: string) => string): MirrorModel {

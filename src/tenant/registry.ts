@@ -20,7 +20,10 @@ import { parseDuration, parseSize, SIZE_PATTERN } from "./units";
 /** Quay's default TAG_EXPIRATION_OPTIONS (QUAY-API.md §4.4). */
 export const DEFAULT_TAG_EXPIRATION_OPTIONS: readonly string[] = ["0s", "1d", "1w", "2w", "4w"];
 
-/** What a lab running quay-gitops has on; FEATURE_SPARSE_INDEX is off unless the admins say so. */
+/**
+ * What a lab running quay-gitops has on; FEATURE_SPARSE_INDEX and FEATURE_IMMUTABLE_TAGS (both off in
+ * Quay by default) only when the admins say so.
+ */
 export const DEFAULT_FEATURES: Readonly<Required<FeaturesSpec>> = {
   repoMirror: true,
   proxyCache: true,
@@ -28,6 +31,7 @@ export const DEFAULT_FEATURES: Readonly<Required<FeaturesSpec>> = {
   quotaManagement: true,
   sparseIndex: false,
   extendedRepositoryNames: true,
+  immutableTags: false,
 };
 
 export const DEFAULT_BUDGETS: Readonly<ChangeBudgets> = {

@@ -14,6 +14,7 @@ import {
 import { allKindInfos } from "../kinds";
 import { isNamespaceName, splitRobot, splitTeam } from "./names";
 import { arr, checkQuota, type FileScope, get, obj, type Path, str } from "./scope";
+import { pythonRegexError } from "./regex";
 import { didYouMean } from "./suggest";
 import { formatBytes, parseDuration, parseExpiry, parsePruneAge } from "./units";
 
@@ -412,6 +413,9 @@ function checkTenant(input: RuleInput, t: TenantState, known: Known): void {
 
   // ---- references
   const ref = new References(input, t, known.users, baselineTeams, external);
+  const proxyCachePath: Path | undefined = spec.proxyCache !== undefined ? ["spec", "proxyCache"] : undefined;
+  checkImmutability(scope, spec.immutability, ["spec", "immutability"], proxyCachePath);
+  const tenantNotifications = checkNotifications(scope, ref, spec.notifications, ["spec", "notifications"]);
 
   arr(spec.teams).forEach((team, i) => {
     const teamName = str(get(team, "name")) ?? `#${i + 1}`;
@@ -444,6 +448,12 @@ function checkTenant(input: RuleInput, t: TenantState, known: Known): void {
       ref.once(seen, key, path, `repository ${repoName}`);
     });
     checkAutoPrune(scope, get(repo, "autoPrune"), [...repoPath, "autoPrune"]);
+    checkImmutability(scope, get(repo, "immutability"), [...repoPath, "immutability"], proxyCachePath);
+    checkNotifications(scope, ref, get(repo, "notifications"), [...repoPath, "notifications"], {
+      repository: repoName,
+      mirrored: get(repo, "mirror") !== undefined,
+      tenantWide: tenantNotifications,
+    });
     const mirror = obj(get(repo, "mirror"));
     if (mirror) {
       const robot = str(mirror.robot);
@@ -681,4 +691,202 @@ function checkAutoPrune(scope: FileScope, list: unknown, path: Path): void {
       );
     } else seen.set(key, itemPath);
   });
+}
+
+/**
+ * Immutability policies (docs/quay-api.md#immutability): patterns Quay compiles, one per pattern and
+ * scope (Quay refuses a second whatever tagPatternMatches says), and none in a proxy-cache
+ * organization: Quay refuses to create a proxy cache while the organization holds an immutable tag,
+ * and the proxy never refreshes an immutable cached tag from upstream.
+ */
+function checkImmutability(scope: FileScope, list: unknown, path: Path, proxyCache: Path | undefined): void {
+  const seen = new Map<string, Path>();
+  arr(list).forEach((p, i) => {
+    const itemPath: Path = [...path, i];
+    const pattern = str(get(p, "tagPattern"));
+    if (proxyCache)
+      scope.error(
+        "QG_TENANT_IMMUTABILITY",
+        itemPath,
+        `an immutability policy in an organization that is a proxy cache (line ${scope.line(proxyCache)}): Quay refuses a proxy cache while immutable tags exist ("Cannot convert organization to proxy cache: immutable tags exist") and never refreshes an immutable cached tag from upstream; remove one of the two`,
+      );
+    if (pattern === undefined || pattern.trim() === "") return;
+    const error = pythonRegexError(pattern.trim());
+    if (error !== undefined)
+      scope.error(
+        "QG_TENANT_IMMUTABILITY",
+        [...itemPath, "tagPattern"],
+        `${JSON.stringify(pattern)} is not a regular expression Quay compiles: ${error}`,
+      );
+    const key = pattern.trim();
+    const first = seen.get(key);
+    if (first)
+      scope.error(
+        "QG_TENANT_DUPLICATE",
+        [...itemPath, "tagPattern"],
+        `the pattern ${JSON.stringify(key)} is already used at line ${scope.line(first)}; Quay keeps one immutability policy per pattern, whatever tagPatternMatches says`,
+      );
+    else seen.set(key, [...itemPath, "tagPattern"]);
+  });
+}
+
+/** Which settings of `config` each notification method takes (docs/quay-api.md#notifications). */
+const METHOD_SETTINGS: Record<string, readonly string[]> = {
+  webhook: ["url", "urlFrom", "template"],
+  slack: ["urlFrom"],
+  email: ["email"],
+  quay_notification: ["user", "team"],
+};
+
+/** What the schema allows in a notification's config; other keys are the schema's to report. */
+const CONFIG_KEYS = new Set([...Object.values(METHOD_SETTINGS).flat(), "robot"]);
+
+/** A webhook template's placeholder without a path (util/jsontemplate.py refuses it). */
+const EMPTY_PLACEHOLDER = "$" + "{}";
+
+/** Query parameters and user info that make a URL a secret. */
+const SECRET_QUERY = /^(?:.*[_-])?(?:token|key|apikey|secret|sig|signature|password|passwd|pass|auth|code)$/i;
+
+function urlSecret(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.username || u.password) return "a user name or password before the host";
+  for (const k of u.searchParams.keys()) if (SECRET_QUERY.test(k)) return `the query parameter ${k}`;
+  return undefined;
+}
+
+interface NotificationKey {
+  key: string;
+  path: Path;
+}
+
+/**
+ * Notifications: each method's settings, secrets referenced and never written, event settings on their
+ * events, the user or team notified declared, and no two of one repository with the same event,
+ * method and title (which name them). Returns the keys of the list, for a repository's own check.
+ */
+function checkNotifications(
+  scope: FileScope,
+  ref: References,
+  list: unknown,
+  path: Path,
+  repo?: { repository: string; mirrored: boolean; tenantWide: readonly NotificationKey[] },
+): NotificationKey[] {
+  const keys: NotificationKey[] = [];
+  const seen = new Map<string, Path>(repo ? repo.tenantWide.map((k) => [k.key, k.path]) : []);
+  arr(list).forEach((n, i) => {
+    const itemPath: Path = [...path, i];
+    const event = str(get(n, "event"));
+    const method = str(get(n, "method"));
+    const config = obj(get(n, "config")) ?? {};
+    const configPath: Path = [...itemPath, "config"];
+    const settings = method === undefined ? undefined : METHOD_SETTINGS[method];
+    const bad = (at: Path, message: string) => scope.error("QG_TENANT_NOTIFICATION", at, message);
+    if (settings) {
+      for (const k of Object.keys(config)) {
+        if (k === "url" && method === "slack") {
+          scope.error(
+            "QG_TENANT_INLINE_SECRET",
+            [...configPath, k],
+            "a Slack webhook URL is its own secret (the token is its path): never write it here; reference it with urlFrom: {env: NAME} or urlFrom: {config: key}",
+          );
+        } else if (k === "robot" && method === "quay_notification") {
+          bad(
+            [...configPath, k],
+            'Quay notifies users and teams, not robots (it refuses a robot as "Unknown user": a robot cannot sign in to read it); name a user or a team',
+          );
+        } else if (!settings.includes(k) && CONFIG_KEYS.has(k)) {
+          bad(
+            [...configPath, k],
+            `${k} is not a setting of the ${method} method, which takes ${settings.join(", ")}`,
+          );
+        }
+      }
+      const has = (k: string) => config[k] !== undefined;
+      if (method === "webhook" && has("url") === has("urlFrom"))
+        bad(
+          has("url") ? configPath : [...itemPath, "method"],
+          "a webhook needs exactly one of config.url or config.urlFrom (urlFrom when the URL holds a token)",
+        );
+      if (method === "slack" && !has("urlFrom") && !has("url"))
+        bad(
+          [...itemPath, "method"],
+          "a Slack notification needs config.urlFrom: {env: NAME} or {config: key}",
+        );
+      if (method === "email" && !has("email"))
+        bad([...itemPath, "method"], "an e-mail notification needs config.email");
+      if (method === "quay_notification" && !has("robot") && has("user") === has("team"))
+        bad(
+          has("user") ? configPath : [...itemPath, "method"],
+          "a quay_notification needs exactly one of config.user or config.team",
+        );
+      const url = str(config.url);
+      const secret = method === "webhook" && url !== undefined ? urlSecret(url) : undefined;
+      if (secret)
+        scope.error(
+          "QG_TENANT_INLINE_SECRET",
+          [...configPath, "url"],
+          `this URL carries a secret (${secret}): never write it here; reference the whole URL with urlFrom: {env: NAME} or urlFrom: {config: key}`,
+        );
+      const template = config.template;
+      if (method === "webhook" && typeof template === "string") {
+        try {
+          const body = JSON.parse(template) as unknown;
+          if (JSON.stringify(body).includes(EMPTY_PLACEHOLDER))
+            bad(
+              [...configPath, "template"],
+              `an empty ${EMPTY_PLACEHOLDER} placeholder: Quay refuses it ("Empty expression found")`,
+            );
+        } catch (e) {
+          bad(
+            [...configPath, "template"],
+            `not JSON text, which Quay requires of a template: ${(e as Error).message}`,
+          );
+        }
+      }
+      const user = str(config.user);
+      if (method === "quay_notification" && user !== undefined)
+        ref.user(user, [...configPath, "user"], "notified user");
+      const team = str(config.team);
+      if (method === "quay_notification" && team !== undefined) ref.team(team, [...configPath, "team"]);
+    }
+    const eventConfig = obj(get(n, "eventConfig")) ?? {};
+    if (eventConfig.level !== undefined && event !== "vulnerability_found")
+      bad(
+        [...itemPath, "eventConfig", "level"],
+        `level is a setting of vulnerability_found, not of ${event}`,
+      );
+    if (eventConfig.days !== undefined && event !== "repo_image_expiry")
+      bad([...itemPath, "eventConfig", "days"], `days is a setting of repo_image_expiry, not of ${event}`);
+    if (event === "repo_image_expiry" && eventConfig.days === undefined)
+      bad(
+        [...itemPath, "event"],
+        "repo_image_expiry needs eventConfig.days: how many days before a tag expires",
+      );
+    if (repo && !repo.mirrored && event?.startsWith("repo_mirror_sync_"))
+      scope.warning(
+        "QG_TENANT_NOTIFICATION",
+        [...itemPath, "event"],
+        `${event} never fires: repository ${repo.repository} has no mirror`,
+      );
+    if (event === undefined || method === undefined) return;
+    const title = str(get(n, "title"));
+    const key = `${event} ${method}${title === undefined ? "" : ` "${title}"`}`;
+    const first = seen.get(key);
+    if (first)
+      scope.error(
+        "QG_TENANT_DUPLICATE",
+        itemPath,
+        `a second ${key} notification${repo ? ` of repository ${repo.repository}` : ""} (first at line ${scope.line(first)}${repo?.tenantWide.some((k) => k.path === first) ? ", in spec.notifications, which every repository gets" : ""}); give one a title of its own`,
+      );
+    else {
+      seen.set(key, itemPath);
+      keys.push({ key, path: itemPath });
+    }
+  });
+  return keys;
 }

@@ -74,6 +74,9 @@ const SECRET_KEYS = new Set([
   "accesstoken",
 ]);
 
+/** Fields that reference a secret (`{env}` / `{config}`): a value there may be the secret itself. */
+const SECRET_REFS = new Set(["passwordFrom", "urlFrom"]);
+
 function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
   const path = pointerToPath(e.instancePath);
   // Generated with ajv's verbose option: the failed schema node, where our annotations live.
@@ -82,7 +85,7 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
   const at = (p: readonly PathSegment[], target: "key" | "value" = "value") => f.locator.at(p, target);
   const where = (p: readonly PathSegment[]) => (p.length ? `${readablePath(p)}: ` : "");
   const params = e.params as Record<string, unknown>;
-  const secretField = path[path.length - 1] === "passwordFrom";
+  const secretField = SECRET_REFS.has(String(path[path.length - 1]));
 
   switch (e.keyword) {
     case "additionalProperties": {
@@ -90,11 +93,13 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
       const full = [...path, prop];
       const folded = prop.toLowerCase().replace(/[-_]/g, "");
       if (SECRET_KEYS.has(folded)) {
+        // A notification's secret is its URL; everything else's is a password.
+        const ref = path.includes("notifications") ? "urlFrom" : "passwordFrom";
         bag.error(
           "QG_TENANT_INLINE_SECRET",
           f.file,
           at(full, "key"),
-          `${readablePath(full)}: secrets are never written in tenant files (they would sit in Git forever); remove "${prop}" and reference the secret with passwordFrom: {env: NAME} or passwordFrom: {config: key}`,
+          `${readablePath(full)}: secrets are never written in tenant files (they would sit in Git forever); remove "${prop}" and reference the secret with ${ref}: {env: NAME} or ${ref}: {config: key}`,
         );
         return;
       }
@@ -202,8 +207,8 @@ function report(e: ErrorObject, f: YamlFile, bag: DiagnosticBag): void {
     }
     default: {
       const code: DiagnosticCode = parent["x-code"] ?? "QG_TENANT_SCHEMA";
-      // A value under passwordFrom may be a pasted password: never echo it.
-      const value = path.includes("passwordFrom") ? "the value" : show(data);
+      // A value under passwordFrom or urlFrom may be a pasted secret: never echo it.
+      const value = path.some((p) => SECRET_REFS.has(String(p))) ? "the value" : show(data);
       const text =
         parent.patternErrorMessage && ["pattern", "minLength", "maxLength"].includes(e.keyword)
           ? `${value} is not ${parent.patternErrorMessage}`

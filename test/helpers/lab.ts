@@ -43,6 +43,8 @@ export async function startLab(
     emulatorConfig?: EmulatorConfig;
     /** How the engine's Quay clients authenticate: the admin token (default) or a session sign-in. */
     auth?: "token" | "session";
+    /** More environment for the engine (a registry file, secrets a tenant references). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Lab> {
   const emu = await startEmulator({
@@ -89,6 +91,7 @@ export async function startLab(
     QUAY_GITOPS_TENANTS_DIR: tenantsDir,
     PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
     ...SAMPLE_SECRETS,
+    ...opts.env,
   };
   const stack = await openStack({ stack: opts.stack ?? "local", backendUrl: `file://${backendDir}`, env });
 

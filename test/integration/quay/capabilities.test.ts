@@ -70,6 +70,22 @@ describe("capability check", () => {
     }
   });
 
+  it("immutability policies: FEATURE_IMMUTABLE_TAGS, off by default, found when on", async () => {
+    const check = async (config: EmulatorConfig) => {
+      emu = await startEmulator({ port: 0, config });
+      const client = new QuayClient({ url: emu.url, token: emu.token });
+      try {
+        return await probeCapabilities(new QuaySession(client), new Set(["FEATURE_IMMUTABLE_TAGS"] as const));
+      } finally {
+        await client.close();
+        await emu.close();
+        emu = undefined;
+      }
+    };
+    expect((await check({})).missing.map((m) => m.feature)).toEqual(["FEATURE_IMMUTABLE_TAGS"]);
+    expect((await check({ FEATURE_IMMUTABLE_TAGS: true })).missing).toEqual([]);
+  });
+
   it("sees quota management off", async () => {
     const r = await probe({ FEATURE_QUOTA_MANAGEMENT: false });
     expect(r.missing.map((m) => m.feature)).toEqual(["FEATURE_QUOTA_MANAGEMENT"]);

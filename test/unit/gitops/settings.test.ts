@@ -81,14 +81,17 @@ describe("--no-deletes targets", () => {
 });
 
 describe("secrets in output", () => {
-  it("knows the run's credentials and the passwords tenant files reference", () => {
+  it("knows the run's credentials and the passwords and notification URLs tenant files reference", () => {
     const state = {
       tenants: [
         {
           proxyCache: { credentials: { username: "u", passwordFrom: { env: "PROXY_PW" } } },
           repositories: [
-            { mirror: { credentials: { username: "u", passwordFrom: { env: "MIRROR_PW" } } } },
-            {},
+            {
+              mirror: { credentials: { username: "u", passwordFrom: { env: "MIRROR_PW" } } },
+              notifications: [{ urlFrom: { env: "SLACK_URL" } }, {}],
+            },
+            { notifications: [] },
           ],
         },
       ],
@@ -99,10 +102,16 @@ describe("secrets in output", () => {
         QUAY_TOKEN: "tok-123456",
         PROXY_PW: "proxy-pw-1",
         MIRROR_PW: "mirror-pw-1",
+        SLACK_URL: "https://hooks.slack.com/services/T/B/x",
         OTHER: "not-a-secret",
       },
     });
-    expect(secrets.sort()).toEqual(["mirror-pw-1", "proxy-pw-1", "tok-123456"]);
+    expect(secrets.sort()).toEqual([
+      "https://hooks.slack.com/services/T/B/x",
+      "mirror-pw-1",
+      "proxy-pw-1",
+      "tok-123456",
+    ]);
     expect(redactText("token tok-123456 and mirror-pw-1 but not-a-secret", secrets)).toBe(
       "token [secret] and [secret] but not-a-secret",
     );

@@ -36,6 +36,11 @@ const IDENTITIES = {
   RepositoryMirror: [{ namespace: "acme", repository: "app" }],
   ProxyCache: [{ organization: "acme" }],
   AutoPrunePolicy: [{ namespace: "acme" }, { namespace: "acme", repository: "app" }],
+  RepositoryNotification: [{ namespace: "acme", repository: "app", event: "repo_push", method: "slack" }],
+  ImmutabilityPolicy: [
+    { namespace: "acme", tagPattern: "v.*" },
+    { namespace: "acme", repository: "app", tagPattern: "v.*" },
+  ],
 } satisfies Record<KindName, Identity[]>;
 
 const each = allKindInfos().map((k) => [k.name, k] as const);
@@ -143,7 +148,8 @@ describe("every registered kind has all its pieces", () => {
       const shape = (p: string) => p.replace(/\{[^}]*\}/g, "{}");
       const route = (await routesOf(k.emulator)).find((r) => shape(r.template) === gate.probe);
       expect(route, `emulator/routes/${k.emulator}.ts has no route ${gate.probe}`).toBeDefined();
-      expect(route!.enabled?.(resolveConfig()) ?? true).toBe(true);
+      // On with the flag (the emulator's lab defaults need not have it: Quay's default is off for some).
+      expect(route!.enabled?.(resolveConfig({ [gate.flag]: true })) ?? true).toBe(true);
       expect(route!.enabled?.(resolveConfig({ [gate.flag]: false }))).toBe(false);
       expect(Object.keys(DEFAULT_FEATURES)).toContain(gate.registry);
       const registrySchema = read("schemas/registry.schema.json");

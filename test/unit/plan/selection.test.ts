@@ -241,4 +241,22 @@ describe("rotated secrets", () => {
     ]);
     expect(JSON.stringify([...changed])).not.toMatch(/new|v2/);
   });
+
+  it("a notification's webhook or Slack URL is such a secret too", () => {
+    const notification = (tenant: string, ref: string, value: string): StateEntry => ({
+      urn: `${P}$pulumi-nodejs:dynamic/quay:RepositoryNotification::${tenant}/app/notification/repo_push/slack`,
+      type: "pulumi-nodejs:dynamic/quay:RepositoryNotification",
+      parent: `urn:pulumi:local::quay-gitops::quay-gitops:index:Tenant::${tenant}`,
+      inputs: { urlRef: ref, url: secret(value) },
+    });
+    const now: Record<string, string> = { "env:ACME_SLACK": "https://hooks/new", "env:GLOBEX_SLACK": "same" };
+    const changed = changedSecrets(
+      [
+        notification("acme", "env:ACME_SLACK", "https://hooks/old"),
+        notification("globex", "env:GLOBEX_SLACK", "same"),
+      ],
+      (ref) => now[ref],
+    );
+    expect([...changed]).toEqual([["acme", "env ACME_SLACK"]]);
+  });
 });

@@ -192,6 +192,8 @@ repositories:
           { kind: "user", name: "acme-ann", role: "admin" },
         ],
         autoPrune: [],
+        immutability: [],
+        notifications: [],
         deletionPolicy: "delete",
         allowPublic: false,
       },
@@ -201,10 +203,93 @@ repositories:
         description: "",
         permissions: [{ kind: "team", name: "lab-automation", role: "read" }],
         autoPrune: [],
+        immutability: [],
+        notifications: [],
         deletionPolicy: "retain",
         allowPublic: true,
       },
     ]);
+  });
+
+  it("notifications: spec.notifications go to every repository, in Quay's words, sorted by what names them", () => {
+    const m = model(`users: [{ name: acme-ann }]
+teams: [{ name: devs }]
+notifications:
+  - event: vulnerability_found
+    method: slack
+    eventConfig: { level: High }
+    config: { urlFrom: { env: ACME_SLACK } }
+repositories:
+  - name: app
+    notifications:
+      - event: repo_image_expiry
+        method: email
+        eventConfig: { days: 7 }
+        config: { email: ops@acme.example }
+      - event: repo_push
+        method: quay_notification
+        title: pushes
+        config: { team: devs }
+      - event: repo_push
+        method: webhook
+        config: { url: "https://ci.acme.example/hook", template: '{"r": 1}' }
+  - name: lib
+`);
+    const slack = {
+      event: "vulnerability_found",
+      method: "slack",
+      config: {},
+      eventConfig: { level: 1 },
+      urlFrom: { env: "ACME_SLACK" },
+      scope: "tenant",
+    };
+    expect(m.repositories.map((r) => r.notifications)).toEqual([
+      [
+        {
+          event: "repo_image_expiry",
+          method: "email",
+          config: { email: "ops@acme.example" },
+          eventConfig: { days: 7 },
+          scope: "repository",
+        },
+        {
+          event: "repo_push",
+          method: "quay_notification",
+          title: "pushes",
+          config: { target: { kind: "team", name: "devs" } },
+          eventConfig: {},
+          scope: "repository",
+        },
+        {
+          event: "repo_push",
+          method: "webhook",
+          config: { url: "https://ci.acme.example/hook", template: '{"r": 1}' },
+          eventConfig: {},
+          scope: "repository",
+        },
+        slack,
+      ],
+      [slack],
+    ]);
+  });
+
+  it("immutability: organization and repository policies, tagPatternMatches defaulting to true", () => {
+    const m = model(
+      `immutability:
+  - tagPattern: "v[0-9]+"
+  - tagPattern: latest
+    tagPatternMatches: false
+repositories:
+  - name: app
+    immutability: [{ tagPattern: "release-.*" }]
+`,
+      { registry: `${DEFAULT_REGISTRY_SPEC}features: { immutableTags: true }\n` },
+    );
+    expect(m.immutability).toEqual([
+      { tagPattern: "latest", tagPatternMatches: false },
+      { tagPattern: "v[0-9]+", tagPatternMatches: true },
+    ]);
+    expect(m.repositories[0]!.immutability).toEqual([{ tagPattern: "release-.*", tagPatternMatches: true }]);
   });
 
   it("a tenant's own permission for the baseline team wins on that repository", () => {

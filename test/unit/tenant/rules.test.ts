@@ -293,3 +293,186 @@ describe("reporting", () => {
     expect(REGISTRY_PATH).toBe("stacks/test.registry.yaml");
   });
 });
+
+describe("notifications", () => {
+  const IMMUTABLE = `features: { immutableTags: true }\n`;
+
+  it("each method's settings, with file:line:col and a stable code", () => {
+    const r = load({
+      acme: `teams: [{ name: devs }]
+robots: [{ name: ci }]
+repositories:
+  - name: app
+    notifications:
+      - event: repo_push
+        method: slack
+        config: { urlFrom: { env: SLACK }, email: a@acme.example }
+      - event: repo_push
+        method: webhook
+        title: both
+        config: { url: "https://ci.acme.example/hook", urlFrom: { env: HOOK } }
+      - event: repo_push
+        method: email
+        title: none
+      - event: repo_push
+        method: quay_notification
+        title: robot
+        config: { robot: ci }
+      - event: repo_push
+        method: quay_notification
+        title: ghost
+        config: { team: ghosts }
+`,
+    });
+    expect(lines(r)).toEqual([
+      "QG_TENANT_NOTIFICATION tenants/acme.yaml:13:53 spec.repositories[0].notifications[0].config.email: email is not a setting of the slack method, which takes urlFrom",
+      "QG_TENANT_NOTIFICATION tenants/acme.yaml:17:19 spec.repositories[0].notifications[1].config: a webhook needs exactly one of config.url or config.urlFrom (urlFrom when the URL holds a token)",
+      "QG_TENANT_NOTIFICATION tenants/acme.yaml:19:19 spec.repositories[0].notifications[2].method: an e-mail notification needs config.email",
+      'QG_TENANT_NOTIFICATION tenants/acme.yaml:24:28 spec.repositories[0].notifications[3].config.robot: Quay notifies users and teams, not robots (it refuses a robot as "Unknown user": a robot cannot sign in to read it); name a user or a team',
+      'QG_TENANT_REFERENCE tenants/acme.yaml:28:27 spec.repositories[0].notifications[4].config.team: team "ghosts" is not a team of this tenant; declare it under spec.teams (teams: devs, lab-automation, owners)',
+    ]);
+  });
+
+  it("a Slack URL or a webhook URL with a token is a secret: refused in the file, never echoed", () => {
+    const r = load({
+      acme: `notifications:
+  - event: repo_push
+    method: slack
+    config: { url: "https://hooks.slack.com/services/T0/B0/hunter2" }
+  - event: repo_push
+    method: webhook
+    config: { url: "https://ci.acme.example/hook?token=hunter3" }
+  - event: repo_push
+    method: webhook
+    title: basic
+    config: { url: "https://bot:hunter4@ci.acme.example/hook" }
+  - event: repo_push
+    method: webhook
+    title: ok
+    config: { url: "https://ci.acme.example/hook?branch=main" }
+`,
+    });
+    expect(codes(r)).toEqual([
+      "QG_TENANT_INLINE_SECRET",
+      "QG_TENANT_INLINE_SECRET",
+      "QG_TENANT_INLINE_SECRET",
+    ]);
+    for (const d of r.diagnostics) expect(d.message).not.toMatch(/hunter/);
+    expect(lines(r)[0]).toContain("a Slack webhook URL is its own secret");
+    expect(lines(r)[1]).toContain("this URL carries a secret (the query parameter token)");
+    expect(lines(r)[2]).toContain("this URL carries a secret (a user name or password before the host)");
+  });
+
+  it("event settings belong to their events; repo_image_expiry needs days", () => {
+    const r = load({
+      acme: `notifications:
+  - event: repo_push
+    method: email
+    config: { email: ops@acme.example }
+    eventConfig: { level: High, days: 3 }
+  - event: repo_image_expiry
+    method: email
+    config: { email: ops@acme.example }
+  - event: vulnerability_found
+    method: email
+    config: { email: ops@acme.example }
+    eventConfig: { level: Severe }
+`,
+    });
+    expect(lines(r)).toEqual([
+      "QG_TENANT_NOTIFICATION tenants/acme.yaml:10:29 spec.notifications[0].eventConfig.level: level is a setting of vulnerability_found, not of repo_push",
+      "QG_TENANT_NOTIFICATION tenants/acme.yaml:10:41 spec.notifications[0].eventConfig.days: days is a setting of repo_image_expiry, not of repo_push",
+      "QG_TENANT_NOTIFICATION tenants/acme.yaml:11:14 spec.notifications[1].event: repo_image_expiry needs eventConfig.days: how many days before a tag expires",
+      'QG_TENANT_SCHEMA tenants/acme.yaml:17:29 spec.notifications[2].eventConfig.level: "Severe" is not one of Critical, High, Medium, Low, Negligible, Unknown',
+    ]);
+  });
+
+  it("a webhook template must be JSON text without an empty placeholder", () => {
+    const r = load({
+      acme: `notifications:
+  - event: repo_push
+    method: webhook
+    config: { url: "https://ci.acme.example/hook", template: "{text: x}" }
+`,
+    });
+    expect(codes(r)).toEqual(["QG_TENANT_NOTIFICATION"]);
+    expect(lines(r)[0]).toContain("not JSON text, which Quay requires of a template");
+  });
+
+  it("one notification per event, method and title in a repository, spec.notifications included", () => {
+    const r = load({
+      acme: `notifications:
+  - { event: repo_push, method: email, config: { email: a@acme.example } }
+repositories:
+  - name: app
+    notifications:
+      - { event: repo_push, method: email, config: { email: b@acme.example } }
+      - { event: repo_push, method: email, title: second, config: { email: b@acme.example } }
+`,
+    });
+    expect(lines(r)).toEqual([
+      "QG_TENANT_DUPLICATE tenants/acme.yaml:11:11 spec.repositories[0].notifications[0]: a second repo_push email notification of repository app (first at line 7, in spec.notifications, which every repository gets); give one a title of its own",
+    ]);
+  });
+
+  it("a mirror event on a repository without a mirror never fires (warning)", () => {
+    const r = load({
+      acme: `repositories:
+  - name: app
+    notifications:
+      - { event: repo_mirror_sync_failed, method: email, config: { email: a@acme.example } }
+`,
+    });
+    expect(lines(r)).toEqual([]);
+    expect(lines(r, "warning")).toEqual([
+      "QG_TENANT_NOTIFICATION tenants/acme.yaml:9:20 spec.repositories[0].notifications[0].event: repo_mirror_sync_failed never fires: repository app has no mirror",
+    ]);
+  });
+
+  describe("immutability", () => {
+    it("patterns Quay compiles, one per pattern and scope whatever tagPatternMatches says", () => {
+      const r = load(
+        {
+          acme: `immutability:
+  - tagPattern: "v[0-9"
+  - tagPattern: "(?P<major>[0-9]+)\\\\.(?P=major)"
+  - tagPattern: latest
+  - tagPattern: latest
+    tagPatternMatches: false
+repositories:
+  - name: app
+    immutability: [{ tagPattern: latest }, { tagPattern: " padded" }]
+`,
+        },
+        { registry: IMMUTABLE },
+      );
+      expect(lines(r)).toEqual([
+        'QG_TENANT_IMMUTABILITY tenants/acme.yaml:7:19 spec.immutability[0].tagPattern: "v[0-9" is not a regular expression Quay compiles: /v[0-9/: Unterminated character class',
+        'QG_TENANT_DUPLICATE tenants/acme.yaml:10:19 spec.immutability[3].tagPattern: the pattern "latest" is already used at line 9; Quay keeps one immutability policy per pattern, whatever tagPatternMatches says',
+        'QG_TENANT_IMMUTABILITY tenants/acme.yaml:14:60 spec.repositories[0].immutability[1].tagPattern: " padded" is not a regular expression without white space at either end (Quay strips it), at most 256 characters',
+      ]);
+    });
+
+    it("needs features.immutableTags: FEATURE_IMMUTABLE_TAGS is off in Quay by default", () => {
+      const r = load({ acme: "repositories: [{ name: app, immutability: [{ tagPattern: v.* }] }]\n" });
+      expect(lines(r)).toEqual([
+        "QG_TENANT_FEATURE tenants/acme.yaml:6:31 spec.repositories[0].immutability: an immutability policy needs FEATURE_IMMUTABLE_TAGS in Quay, which is off in this registry (features.immutableTags in stacks/test.registry.yaml); remove it or ask the lab admins to turn the feature on",
+      ]);
+    });
+
+    it("refused in an organization that is a proxy cache, as Quay refuses the proxy cache", () => {
+      const r = load(
+        {
+          acme: `proxyCache: { upstream: quay.io/acme }
+immutability: [{ tagPattern: "v.*" }]
+`,
+        },
+        { registry: IMMUTABLE },
+      );
+      expect(codes(r)).toEqual(["QG_TENANT_IMMUTABILITY"]);
+      expect(lines(r)[0]).toMatch(
+        /^QG_TENANT_IMMUTABILITY tenants\/acme.yaml:7:18 spec.immutability\[0\]: an immutability policy in an organization that is a proxy cache \(line 6\): Quay refuses a proxy cache while immutable tags exist/,
+      );
+    });
+  });
+});

@@ -22,12 +22,47 @@ type Complete<T> = T extends (infer U)[]
  * Fields that exclude each other (exactly one of user / robot / team...) cannot all be set in one
  * valid object; those lists hold one complete object per alternative instead (the union below).
  */
+type NotificationFile = NonNullable<TenantFile["spec"]["notifications"]>[number];
+
+/*
+ * One notification per method (their settings exclude each other); a robot as the one notified is
+ * refused by the rules, so `config.robot` is left out (the property name is covered elsewhere).
+ */
+const notifications: unknown[] = [
+  {
+    event: "repo_push",
+    method: "webhook",
+    title: "CI",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Quay's template placeholder syntax
+    config: { url: "https://ci.acme.example/hook", template: '{"repo": "${repository}"}' },
+    eventConfig: {},
+  },
+  { event: "repo_mirror_sync_failed", method: "slack", config: { urlFrom: { env: "ACME_SLACK" } } },
+  {
+    event: "repo_image_expiry",
+    method: "email",
+    config: { email: "ops@acme.example" },
+    eventConfig: { days: 7 },
+  },
+  {
+    event: "vulnerability_found",
+    method: "quay_notification",
+    config: { user: "acme-ann" },
+    eventConfig: { level: "High" },
+  },
+  { event: "vulnerability_found", method: "quay_notification", title: "devs", config: { team: "devs" } },
+] satisfies NotificationFile[];
+
 const fullTenant: Complete<Omit<TenantFile, "spec">> & {
-  spec: Omit<Complete<TenantFile["spec"]>, "teams" | "defaultPermissions" | "repositories" | "autoPrune"> & {
+  spec: Omit<
+    Complete<TenantFile["spec"]>,
+    "teams" | "defaultPermissions" | "repositories" | "autoPrune" | "immutability" | "notifications"
+  > & {
     teams: unknown[];
     defaultPermissions: unknown[];
     repositories: unknown[];
     autoPrune: unknown[];
+    notifications: unknown[];
   };
 } = {
   apiVersion: "quay-gitops/v1",
@@ -72,6 +107,7 @@ const fullTenant: Complete<Omit<TenantFile, "spec">> & {
           { team: "devs", role: "admin", expires: "2030-01-01" },
         ],
         autoPrune: [{ keepTags: 3, tagPattern: "x", tagPatternMatches: true }],
+        notifications,
         mirror: {
           from: "quay.io/x/y",
           tags: ["1.*"],
@@ -91,6 +127,19 @@ const fullTenant: Complete<Omit<TenantFile, "spec">> & {
       { keepTags: 5, tagPattern: "^pr-", tagPatternMatches: false },
       { olderThan: "90d", tagPattern: "^pr-", tagPatternMatches: false },
     ],
+    notifications: [
+      { event: "repo_push", method: "webhook", title: "all", config: { urlFrom: { config: "hook" } } },
+    ],
+  },
+};
+
+/** Immutability policies cannot share a tenant with a proxy cache: a second tenant has them. */
+const immutableTenant: { spec: Pick<Complete<TenantFile["spec"]>, "immutability" | "repositories"> } = {
+  spec: {
+    immutability: [{ tagPattern: "v[0-9]+", tagPatternMatches: true }],
+    repositories: [
+      { name: "release", immutability: [{ tagPattern: "stable", tagPatternMatches: false }] },
+    ] as never,
   },
 };
 
@@ -112,6 +161,7 @@ const fullRegistry: Complete<Omit<RegistryFile, "spec">> & {
       quotaManagement: true,
       sparseIndex: true,
       extendedRepositoryNames: true,
+      immutableTags: true,
     },
     baseline: {
       teams: [{ name: "auto", role: "member", description: "d", members: [{ user: "lab-bot" }] }],
@@ -161,13 +211,17 @@ function keysOf(value: unknown, out = new Set<string>()): Set<string> {
 
 describe("schemas and src/tenant/files.ts agree", () => {
   it("the complete tenant and registry fixtures are valid", () => {
-    const r = load({ acme: stringify(fullTenant.spec) }, { registry: stringify(fullRegistry.spec) });
+    const r = load(
+      { acme: stringify(fullTenant.spec), beta: stringify(immutableTenant.spec) },
+      { registry: stringify(fullRegistry.spec) },
+    );
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(tenantYaml("acme", "{}")).toContain("kind: Tenant");
   });
 
   it("every tenant schema property appears in the complete fixture", () => {
-    expect([...schemaProperties(tenantSchema)].filter((p) => !keysOf(fullTenant).has(p))).toEqual([]);
+    const keys = keysOf([fullTenant, immutableTenant]);
+    expect([...schemaProperties(tenantSchema)].filter((p) => !keys.has(p))).toEqual([]);
   });
 
   it("every registry schema property appears in the complete fixture", () => {

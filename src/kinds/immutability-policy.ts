@@ -1,0 +1,75 @@
+import type { ImmutabilityPolicyModel } from "../model/types";
+import { fieldOf, list, md, plural, str } from "./support";
+import type { AuditEntry, KindInfo } from "./types";
+
+/** A policy is named by its pattern: Quay keeps one per pattern in an organization or repository. */
+const resourceName = (
+  org: string,
+  repo: string | undefined,
+  p: Pick<ImmutabilityPolicyModel, "tagPattern">,
+) => `${org}${repo ? `/${repo}` : ""}/immutable/${p.tagPattern}`;
+
+const KINDS = ["create_immutability_policy", "update_immutability_policy", "delete_immutability_policy"];
+
+/** Tags of an organization or repository that cannot be overwritten or deleted (docs/quay-api.md#immutability). */
+export const immutabilityPolicy = {
+  name: "ImmutabilityPolicy",
+  words: { one: "immutability policy", many: "immutability policies" },
+  schema: ["spec.immutability[]", "spec.repositories[].immutability[]"],
+  emulator: "immutability",
+  feature: {
+    flag: "FEATURE_IMMUTABLE_TAGS",
+    probe: "/api/v1/organization/{}/immutabilitypolicy/",
+    registry: "immutableTags",
+    what: "an immutability policy",
+  },
+  resourceName,
+  objects(t) {
+    const org = t.organization.name;
+    return [
+      ...t.immutability.map((p) => resourceName(org, undefined, p)),
+      ...t.repositories.flatMap((r) => r.immutability.map((p) => resourceName(org, r.name, p))),
+    ];
+  },
+  audit(log, id, org) {
+    if (!org) return;
+    const repo = str(id.repository);
+    const pattern = str(id.tagPattern);
+    // One set of kinds for both scopes: a repository policy's entries carry `repo`. A delete names
+    // the policy's uuid only, which the state's inputs do not hold.
+    log.object(
+      { org },
+      KINDS,
+      (e: AuditEntry) =>
+        md(e, "repo") === repo &&
+        (e.kind === "delete_immutability_policy" ||
+          pattern === undefined ||
+          md(e, "tag_pattern") === pattern),
+    );
+  },
+  warnings: {
+    delete: () => ({
+      code: "IMMUTABILITY_REMOVED",
+      grouped: true,
+      message: (n) =>
+        `${plural(n, "immutability policy", "immutability policies")} ${list(n)} will be removed: new tags are no longer protected, and the tags ${plural(n, "it", "they")} made immutable stay immutable (a repository admin unsets them one by one)`,
+    }),
+    change(c) {
+      const widens =
+        c.op === "create" ||
+        c.op === "replace" ||
+        fieldOf(c, "tagPattern", "old") !== fieldOf(c, "tagPattern", "new") ||
+        fieldOf(c, "tagPatternMatches", "old") !== fieldOf(c, "tagPatternMatches", "new");
+      return widens
+        ? [
+            {
+              code: "TAGS_BECOME_IMMUTABLE",
+              grouped: true,
+              message: (n) =>
+                `${plural(n, "immutability policy", "immutability policies")} ${list(n)}: existing tags that match become immutable at once, and only a repository admin can make a tag mutable again, one by one`,
+            },
+          ]
+        : [];
+    },
+  },
+} satisfies KindInfo<"ImmutabilityPolicy">;
