@@ -42,6 +42,8 @@ export const notification = {
         `${plural(n, "notification", "notifications")} ${list(n)} will be deleted and created anew${why}: Quay cannot change a notification, the new one gets a new id and a zero failure count`,
     }),
   },
+  replaceLosesNothing:
+    "a notification holds no data: the new one differs only in its id and its failure count, which starts again at 0",
   // A webhook or Slack URL with its token: an input, stored encrypted, never read back from Quay.
   secretOutputs: ["url"],
 } satisfies KindInfo<"RepositoryNotification">;

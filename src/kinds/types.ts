@@ -138,4 +138,11 @@ export interface KindInfo<N extends string = string> {
   readonly outputs?: readonly string[];
   /** Outputs the engine must store encrypted (tokens, passwords). Absent: none is secret. */
   readonly secretOutputs?: readonly string[];
+  /**
+   * Why re-creating an object of this kind loses nothing a partner relies on. Present: its
+   * replacements do not count against the maxDeletes budget (a deletion still does), so that a
+   * change to `spec.notifications` of a tenant with many repositories needs no `--force`.
+   * Absent: a replacement counts as the deletion it starts with.
+   */
+  readonly replaceLosesNothing?: string;
 }

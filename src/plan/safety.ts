@@ -122,11 +122,14 @@ export function publicAllowance(state: Pick<DesiredState, "tenants">): PublicAll
   return (org, repo) => allowed.has(`${org}/${repo}`);
 }
 
+const plural = (n: number): string => (n === 1 ? "object" : "objects");
+
 const pct = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
 
 /**
  * The change budgets (ChangeBudgets in src/model/types.ts):
- * - maxDeletes: deletions in one run; a replacement counts, since it deletes the object first;
+ * - maxDeletes: deletions in one run; a replacement counts, since it deletes the object first, unless
+ *   its kind says a replacement loses nothing (KindInfo.replaceLosesNothing: notifications);
  * - maxTenantChangePercent: per tenant with at least minObjectsForPercent objects in the state, the
  *   share of them updated, replaced or deleted; exactly the limit is allowed;
  * - requireAllowPublic: a repository created public or turned public needs `allowPublic: true`.
@@ -138,9 +141,17 @@ export function checkBudgets(
 ): BudgetStatus {
   const checks: BudgetCheck[] = [];
   const deletes = plan.changes.filter((c) => c.op === "delete").length;
-  const replacements = plan.changes.filter((c) => c.op === "replace").length;
+  // Replacements of kinds that lose nothing by one (notifications) are no deletion to guard against.
+  const harmless = plan.changes.filter((c) => c.op === "replace" && kindInfo(c.kind)?.replaceLosesNothing);
+  const harmlessByTenant = new Map<string, number>();
+  for (const c of harmless) harmlessByTenant.set(c.tenant, (harmlessByTenant.get(c.tenant) ?? 0) + 1);
+  const replacements = plan.changes.filter((c) => c.op === "replace").length - harmless.length;
   const deletions = deletes + replacements;
-  const detail = `${deletes} delete${deletes === 1 ? "" : "s"}, ${replacements} replacement${replacements === 1 ? "" : "s"}`;
+  const detail =
+    `${deletes} delete${deletes === 1 ? "" : "s"}, ${replacements} replacement${replacements === 1 ? "" : "s"}` +
+    (harmless.length > 0
+      ? `; not counted: ${harmless.length} re-created ${plural(harmless.length)} that lose nothing`
+      : "");
   checks.push(
     deletions > budgets.maxDeletes
       ? {
@@ -159,7 +170,8 @@ export function checkBudgets(
   const over: string[] = [];
   for (const t of plan.tenants) {
     if (t.existing === 0) continue;
-    const changed = t.counts.update + t.counts.replace + t.counts.delete;
+    const changed =
+      t.counts.update + t.counts.replace + t.counts.delete - (harmlessByTenant.get(t.name) ?? 0);
     const percent = (changed * 100) / t.existing;
     if (changed > 0 && t.existing >= budgets.minObjectsForPercent && (!largest || percent > largest.percent))
       largest = { tenant: t.name, changed, existing: t.existing, percent };

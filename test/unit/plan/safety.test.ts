@@ -120,6 +120,41 @@ describe("change budgets", () => {
     });
   });
 
+  it("replacements that lose nothing (notifications) count against neither budget; their deletion does", () => {
+    const notification = (i: number, op: "replace" | "delete"): PlannedChange => ({
+      tenant: "t",
+      kind: "RepositoryNotification",
+      name: `t/r${i}/notification/repo_push/slack`,
+      op,
+      urn: `n${i}`,
+      fields: [],
+    });
+    const replaced = Array.from({ length: 12 }, (_, i) => notification(i, "replace"));
+    const plan = planWith({ name: "t", existing: 20, counts: { replace: 12, same: 8 } as never });
+    const ok = checkBudgets({ ...plan, changes: replaced }, BUDGETS, nobodyPublic);
+    expect(ok.ok).toBe(true);
+    expect(ok.checks[0]).toEqual({
+      budget: "maxDeletes",
+      ok: true,
+      message:
+        "0 deletions (0 deletes, 0 replacements; not counted: 12 re-created objects that lose nothing), at most 10",
+    });
+    const deleted = Array.from({ length: 12 }, (_, i) => notification(i, "delete"));
+    const over = checkBudgets(
+      {
+        ...planWith({ name: "t", existing: 20, counts: { delete: 12, same: 8 } as never }),
+        changes: deleted,
+      },
+      BUDGETS,
+      nobodyPublic,
+    );
+    expect(over.ok).toBe(false);
+    expect(over.checks.filter((c) => !c.ok).map((c) => c.budget)).toEqual([
+      "maxDeletes",
+      "maxTenantChangePercent",
+    ]);
+  });
+
   it("maxTenantChangePercent: 30% of 10 objects passes, 4 of 10 is refused", () => {
     const ok = checkBudgets(
       planWith({ name: "t", existing: 10, counts: { update: 3, same: 7 } as never }),
