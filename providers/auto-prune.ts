@@ -1,3 +1,4 @@
+import { autoPrune as descriptor } from "../src/kinds/auto-prune";
 import {
   createPrunePolicy,
   deletePrunePolicy,
@@ -51,13 +52,13 @@ const liveOf = (p: PrunePolicyView, state: AutoPruneInputs): AutoPruneState => (
 });
 
 export const autoPrune: Kind<AutoPruneInputs, AutoPruneState> = {
-  kind: "AutoPrunePolicy",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["namespace", "repository", "method", "value", "tagPattern", "tagPatternMatches"],
   replaceOn: {
     namespace: "a policy belongs to one organization or repository",
     repository: "a policy belongs to one organization or repository",
   },
-  feature: "FEATURE_AUTO_PRUNE",
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "namespace", d.namespace);

@@ -1,9 +1,13 @@
+import type { KindInfo, KindName } from "../src/kinds";
 import type { QuaySession } from "../src/quay/api/session";
 
 /**
- * The contract every Quay object kind meets (one file per kind in providers/, listed in
- * providers/registry.ts). `host.ts` adapts a Kind to Pulumi's dynamic-provider interface; a kind
- * only fills in what is particular to its Quay endpoints.
+ * The contract every Quay object kind meets: the I/O half of a kind (one file per kind in
+ * providers/, one entry in providers/registry.ts). The pure half (audit-log matchers, warnings,
+ * feature, resource names, schema paths) is the kind's descriptor in src/kinds/, which the planner
+ * and the tenant loader read without loading the Quay client; `info` links the two. `host.ts` adapts
+ * a Kind to Pulumi's dynamic-provider interface; a kind only fills in what is particular to its Quay
+ * endpoints.
  *
  * Inputs (`D`, the desired state) are plain data from the normalized model. Outputs (`L`, the live
  * state) carry every input field with its live value plus computed fields (ids, tokens), so `diff`
@@ -29,8 +33,10 @@ import type { QuaySession } from "../src/quay/api/session";
  * - touch another organization than the one in its inputs.
  */
 export interface Kind<D extends object, L extends D> {
-  /** Pulumi type `pulumi-nodejs:dynamic/quay:<kind>`. */
-  readonly kind: string;
+  /** The kind's descriptor (src/kinds/<kind>.ts): its name, feature flag, words, resource names. */
+  readonly info: KindInfo<KindName>;
+  /** Pulumi type `pulumi-nodejs:dynamic/quay:<kind>`: `info.name`. */
+  readonly kind: KindName;
   /** Input fields that `diff` compares (every field of D that matters). */
   readonly fields: readonly (keyof D & string)[];
   /** Fields Quay cannot change in place, with the reason (shown in docs and errors). */
@@ -42,8 +48,6 @@ export interface Kind<D extends object, L extends D> {
    * leaves them out of the inputs it reports.
    */
   readonly secretFields?: readonly (keyof D & string)[];
-  /** Quay feature flag behind this kind's endpoints, named in capability errors. */
-  readonly feature?: string;
   /** Problems with the inputs, as `[property, reason]`. Unknown values are not passed in. */
   validate(d: D): [string, string][];
   /** Canonical form of the inputs (sorted lists, defaults): `check` returns it. */

@@ -1,3 +1,5 @@
+import { QuayGitopsError } from "../src/errors";
+import { defaultPermission as descriptor } from "../src/kinds/default-permission";
 import type { Delegate } from "../src/model/types";
 import {
   createPrototype,
@@ -8,7 +10,6 @@ import {
   samePrototype,
   setPrototypeRole,
 } from "../src/quay/api/prototypes";
-import { QuayGitopsError } from "../src/errors";
 import type { Kind } from "./base";
 import { type Failures, namespaceName, oneOf, robotIn } from "./validate";
 
@@ -50,7 +51,8 @@ function liveOf(p: PrototypeView, d: DefaultPermissionInputs): DefaultPermission
 const IMMUTABLE = "Quay can only change a default permission's role (QUAY-API §10.2)";
 
 export const defaultPermission: Kind<DefaultPermissionInputs, DefaultPermissionState> = {
-  kind: "DefaultPermission",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["organization", "delegate", "activatingUser", "role"],
   replaceOn: { organization: IMMUTABLE, delegate: IMMUTABLE, activatingUser: IMMUTABLE },
   validate(d) {

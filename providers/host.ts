@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ErrorCode, isQuayGitopsError, QuayGitopsError } from "../src/errors";
+import { journalFromEnv } from "../src/quay/api/journal";
+import { QuaySession } from "../src/quay/api/session";
 import {
   CONNECTION_HELP,
   connectionSource,
@@ -8,9 +10,7 @@ import {
   type QuayConnection,
 } from "../src/quay/connection";
 import { isQuayApiError } from "../src/quay/errors";
-import { journalFromEnv } from "../src/quay/api/journal";
 import { describeOutage } from "../src/quay/outage";
-import { QuaySession } from "../src/quay/api/session";
 import type { AnyKind, Context, Log, ProviderSettings } from "./base";
 import { kindByName } from "./registry";
 
@@ -131,10 +131,12 @@ export class ProviderError extends QuayGitopsError {
 
 /** Errors carry Quay's answer and, for an endpoint that is not there, the feature flag to check. */
 function explain(k: AnyKind, id: string, e: unknown): Error {
-  if (isQuayApiError(e) && e.unrouted && k.feature) {
+  const gate = k.info.feature;
+  const feature = gate && `${gate.flag}${gate.also ? ` (with ${gate.also.join(" and ")})` : ""}`;
+  if (isQuayApiError(e) && e.unrouted && feature) {
     return new ProviderError(
       "QG_ERR_CAPABILITY",
-      `${k.kind} ${id}: the registry does not offer ${e.method} ${e.path}; ${k.feature} looks disabled in Quay's config.yaml`,
+      `${k.kind} ${id}: the registry does not offer ${e.method} ${e.path}; ${feature} looks disabled in Quay's config.yaml`,
       e,
     );
   }

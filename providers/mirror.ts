@@ -1,3 +1,5 @@
+import { QuayGitopsError } from "../src/errors";
+import { mirror as descriptor } from "../src/kinds/mirror";
 import {
   createMirror,
   getMirror,
@@ -7,7 +9,6 @@ import {
   updateMirror,
 } from "../src/quay/api/mirrors";
 import { getRepository, setState } from "../src/quay/api/repositories";
-import { QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, positiveInt, repositoryName, robotIn } from "./validate";
 
@@ -160,7 +161,8 @@ async function converge(
 }
 
 export const mirror: Kind<MirrorInputs, MirrorState> = {
-  kind: "RepositoryMirror",
+  info: descriptor,
+  kind: descriptor.name,
   fields: [
     "namespace",
     "repository",
@@ -183,7 +185,6 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
     repository: "a mirror belongs to one repository",
   },
   secretFields: ["password"],
-  feature: "FEATURE_REPO_MIRROR",
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "namespace", d.namespace);

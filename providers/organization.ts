@@ -1,3 +1,5 @@
+import { QuayGitopsError } from "../src/errors";
+import { organization as descriptor } from "../src/kinds/organization";
 import {
   createOrganization,
   deleteOrganization,
@@ -8,7 +10,6 @@ import {
 import { listRepositories, tagCount } from "../src/quay/api/repositories";
 import { orgScope } from "../src/quay/api/session";
 import { isQuayApiError } from "../src/quay/errors";
-import { QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf } from "./validate";
 
@@ -51,7 +52,8 @@ async function converge(c: Context, view: OrgView, d: OrganizationInputs): Promi
 }
 
 export const organization: Kind<OrganizationInputs, OrganizationState> = {
-  kind: "Organization",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["name", "email", "tagExpirationSeconds", "deletionPolicy"],
   replaceOn: {
     name: "Quay renames organizations only through the superuser panel; a new name is a new organization",

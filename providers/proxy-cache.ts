@@ -1,3 +1,4 @@
+import { proxyCache as descriptor } from "../src/kinds/proxy-cache";
 import {
   createProxyCache,
   deleteProxyCache,
@@ -39,7 +40,8 @@ const sameConfig = (v: ProxyCacheView, d: ProxyCacheInputs) =>
   v.upstream_registry === d.upstream && v.expiration_s === d.expirationSeconds && v.insecure === d.insecure;
 
 export const proxyCache: Kind<ProxyCacheInputs, ProxyCacheState> = {
-  kind: "ProxyCache",
+  info: descriptor,
+  kind: descriptor.name,
   fields: [
     "organization",
     "upstream",
@@ -61,7 +63,6 @@ export const proxyCache: Kind<ProxyCacheInputs, ProxyCacheState> = {
   // One configuration per organization: the old one must go before the new one is created.
   deleteBeforeReplace: true,
   secretFields: ["password"],
-  feature: "FEATURE_PROXY_CACHE",
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "organization", d.organization);

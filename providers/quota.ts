@@ -1,3 +1,5 @@
+import { QuayGitopsError } from "../src/errors";
+import { quota as descriptor } from "../src/kinds/quota";
 import type { QuotaLimitModel } from "../src/model/types";
 import {
   createQuota,
@@ -9,7 +11,6 @@ import {
   setQuotaLimit,
   updateQuotaLimit,
 } from "../src/quay/api/quotas";
-import { QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { cmp, type Failures, namespaceName, positiveInt } from "./validate";
 
@@ -68,10 +69,10 @@ async function converge(c: Context, q: QuotaShortView, d: QuotaInputs): Promise<
 }
 
 export const quota: Kind<QuotaInputs, QuotaState> = {
-  kind: "Quota",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["organization", "limitBytes", "limits"],
   replaceOn: { organization: "a quota belongs to one organization" },
-  feature: "FEATURE_QUOTA_MANAGEMENT (with FEATURE_EDIT_QUOTA and FEATURE_SUPER_USERS)",
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "organization", d.organization);

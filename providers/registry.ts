@@ -1,3 +1,4 @@
+import type { KindName } from "../src/kinds";
 import { autoPrune } from "./auto-prune";
 import type { AnyKind } from "./base";
 import { defaultPermission } from "./default-permission";
@@ -10,25 +11,31 @@ import { robot } from "./robot";
 import { team } from "./team";
 import { user } from "./user";
 
-/** Every Quay object kind. Adding a kind: one file in providers/ and one entry here. */
-const KINDS: readonly AnyKind[] = [
-  organization,
-  user,
-  robot,
-  team,
-  repository,
-  defaultPermission,
-  quota,
-  mirror,
-  proxyCache,
-  autoPrune,
-];
+/**
+ * The provider of every kind src/kinds/index.ts registers: a registered kind without its provider
+ * here fails the type check.
+ */
+const PROVIDERS = {
+  Organization: organization,
+  User: user,
+  Robot: robot,
+  Team: team,
+  Repository: repository,
+  DefaultPermission: defaultPermission,
+  Quota: quota,
+  RepositoryMirror: mirror,
+  ProxyCache: proxyCache,
+  AutoPrunePolicy: autoPrune,
+} satisfies Record<KindName, AnyKind>;
 
-const byName = new Map<string, AnyKind>();
-for (const k of KINDS) {
-  if (byName.has(k.kind)) throw new Error(`duplicate Quay object kind ${k.kind}`);
-  byName.set(k.kind, k);
-}
+/** Each kind's inputs and outputs, for the typed resource classes (providers/resources.ts). */
+export type Providers = typeof PROVIDERS;
 
-export const kindByName = (name: string): AnyKind | undefined => byName.get(name);
+const KINDS: readonly AnyKind[] = Object.values(PROVIDERS);
+for (const [name, k] of Object.entries(PROVIDERS))
+  if (k.kind !== name || k.info.name !== name)
+    throw new Error(`providers/registry.ts: the provider under ${name} is of kind ${k.kind}`);
+
+export const kindByName = (name: string): AnyKind | undefined =>
+  Object.hasOwn(PROVIDERS, name) ? PROVIDERS[name as KindName] : undefined;
 export const allKinds = (): readonly AnyKind[] => KINDS;

@@ -1,3 +1,5 @@
+import { QuayGitopsError } from "../src/errors";
+import { repository as descriptor } from "../src/kinds/repository";
 import type { RepoPermissionModel } from "../src/model/types";
 import {
   createRepository,
@@ -12,13 +14,12 @@ import {
   setDescription,
   setState,
   setVisibility,
-  tagCount,
   type TeamPermissionView,
+  tagCount,
   type UserPermissionView,
 } from "../src/quay/api/repositories";
 import { orgScope } from "../src/quay/api/session";
 import { isQuayApiError } from "../src/quay/errors";
-import { QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf, repositoryName, robotIn, sortByKindName } from "./validate";
 
@@ -145,7 +146,8 @@ async function converge(c: Context, r: RepoListItem, d: RepositoryInputs): Promi
 }
 
 export const repository: Kind<RepositoryInputs, RepositoryState> = {
-  kind: "Repository",
+  info: descriptor,
+  kind: descriptor.name,
   fields: [
     "namespace",
     "name",

@@ -1,22 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AutoPruneInputs } from "./auto-prune";
-import type { DefaultPermissionInputs } from "./default-permission";
+import { type KindName, kindInfo } from "../src/kinds";
 import { providerText } from "./dynamic";
-import type { MirrorInputs } from "./mirror";
-import type { OrganizationInputs } from "./organization";
-import type { ProxyCacheInputs } from "./proxy-cache";
-import type { QuotaInputs } from "./quota";
-import type { RepositoryInputs } from "./repository";
-import type { RobotInputs } from "./robot";
-import type { TeamInputs } from "./team";
-import type { UserInputs } from "./user";
+import type { Providers } from "./registry";
 
 /**
- * The resource classes the program registers, one per kind, all of type
+ * The resources the program registers, one class for every kind, of type
  * `pulumi-nodejs:dynamic/quay:<Kind>`: dynamic resources, served by Pulumi's dynamic-provider host
- * from the `__provider` text of providers/dynamic.ts.
+ * from the `__provider` text of providers/dynamic.ts. A kind's inputs and outputs are its provider's
+ * (providers/registry.ts); its computed and secret outputs are declared by its descriptor.
  */
 type Args<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+/** The inputs of a kind: what its provider's `validate` takes. */
+export type InputsOf<K extends KindName> = Parameters<Providers[K]["validate"]>[0];
+/** The outputs of a kind: what its provider's `create` answers. */
+export type OutputsOf<K extends KindName> = Awaited<ReturnType<Providers[K]["create"]>>;
 
 /**
  * Cheap stack traces for the Pulumi SDK's bookkeeping in the program process. The SDK formats a
@@ -46,29 +43,38 @@ function cheapSdkStacks(): void {
 cheapSdkStacks();
 
 /**
- * Every Quay resource class registers through this one. While the constructor registers the
- * resource, the promises the SDK makes capture no frames at all (see cheapSdkStacks).
+ * A Quay object of kind K. While the constructor registers the resource, the promises the SDK makes
+ * capture no frames at all (see cheapSdkStacks).
  */
-abstract class QuayResource extends pulumi.CustomResource {
-  /** `props` gets `__provider`: always pass a fresh object (PULUMI-NOTES A4). */
-  constructor(
-    kind: string,
-    name: string,
-    props: Record<string, unknown>,
-    opts: pulumi.CustomResourceOptions | undefined,
-  ) {
+export class QuayResource<K extends KindName> extends pulumi.CustomResource {
+  constructor(kind: K, name: string, args: Args<InputsOf<K>>, opts?: pulumi.CustomResourceOptions) {
+    const info = kindInfo(kind);
+    if (!info) throw new Error(`unknown Quay object kind ${kind}`);
+    // Computed outputs are declared up front (undefined), so the engine knows their keys; `props`
+    // gets `__provider`: always a fresh object (docs/pulumi-engine.md#inputs-and-outputs).
+    const props: Record<string, unknown> = {
+      ...Object.fromEntries((info.outputs ?? []).map((o) => [o, undefined])),
+      ...args,
+    };
     // What pulumi.dynamic.Resource does, with our own provider text instead of a serialized closure.
     if ("__provider" in props) throw new Error("a dynamic resource must not define the __provider key");
     props.__provider = providerText(kind);
+    // A new output key would be stored in plaintext unless the engine is told (docs/pulumi-engine.md#secrets).
+    const options = info.secretOutputs ? { ...opts, additionalSecretOutputs: [...info.secretOutputs] } : opts;
     // Resource.callsites raises the limit for its own trace and puts this one back.
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      super(`pulumi-nodejs:dynamic/quay:${kind}`, name, props, opts);
+      super(`pulumi-nodejs:dynamic/quay:${kind}`, name, props, options);
     } finally {
       Error.stackTraceLimit = limit;
     }
     registered.push(this);
+  }
+
+  /** One of its outputs (the SDK sets a property per output key). */
+  output<F extends keyof OutputsOf<K> & string>(field: F): pulumi.Output<OutputsOf<K>[F]> {
+    return (this as unknown as Record<F, pulumi.Output<OutputsOf<K>[F]>>)[field];
   }
 }
 
@@ -77,77 +83,3 @@ abstract class QuayResource extends pulumi.CustomResource {
  * of them (src/program/index.ts), so a failed run leaves them as the last complete run set them.
  */
 export const registered: pulumi.CustomResource[] = [];
-
-/** The constructor adds `__provider` to the props it is given: always pass a fresh object (A4). */
-function props<T extends object>(args: Args<T>): Record<string, unknown> {
-  return { ...args };
-}
-
-export class Organization extends QuayResource {
-  declare readonly name: pulumi.Output<string>;
-  constructor(name: string, args: Args<OrganizationInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("Organization", name, props(args), opts);
-  }
-}
-
-export class User extends QuayResource {
-  constructor(name: string, args: Args<UserInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("User", name, props(args), opts);
-  }
-}
-
-export class Robot extends QuayResource {
-  declare readonly fullName: pulumi.Output<string>;
-  declare readonly token: pulumi.Output<string>;
-  constructor(name: string, args: Args<RobotInputs>, opts?: pulumi.CustomResourceOptions) {
-    // The token is a new output key, so the engine would store it in plaintext unless told (A5).
-    super(
-      "Robot",
-      name,
-      { fullName: undefined, token: undefined, ...props(args) },
-      { ...opts, additionalSecretOutputs: ["token"] },
-    );
-  }
-}
-
-export class Team extends QuayResource {
-  constructor(name: string, args: Args<TeamInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("Team", name, props(args), opts);
-  }
-}
-
-export class Repository extends QuayResource {
-  constructor(name: string, args: Args<RepositoryInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("Repository", name, props(args), opts);
-  }
-}
-
-export class DefaultPermission extends QuayResource {
-  constructor(name: string, args: Args<DefaultPermissionInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("DefaultPermission", name, props(args), opts);
-  }
-}
-
-export class Quota extends QuayResource {
-  constructor(name: string, args: Args<QuotaInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("Quota", name, props(args), opts);
-  }
-}
-
-export class RepositoryMirror extends QuayResource {
-  constructor(name: string, args: Args<MirrorInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("RepositoryMirror", name, props(args), { ...opts, additionalSecretOutputs: ["password"] });
-  }
-}
-
-export class ProxyCache extends QuayResource {
-  constructor(name: string, args: Args<ProxyCacheInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("ProxyCache", name, props(args), { ...opts, additionalSecretOutputs: ["password"] });
-  }
-}
-
-export class AutoPrunePolicy extends QuayResource {
-  constructor(name: string, args: Args<AutoPruneInputs>, opts?: pulumi.CustomResourceOptions) {
-    super("AutoPrunePolicy", name, props(args), opts);
-  }
-}

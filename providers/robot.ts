@@ -1,7 +1,8 @@
-import { isQuayApiError } from "../src/quay/errors";
+import { QuayGitopsError } from "../src/errors";
+import { robot as descriptor } from "../src/kinds/robot";
 import { createRobot, deleteRobot, getRobot, type RobotView } from "../src/quay/api/robots";
 import { orgScope } from "../src/quay/api/session";
-import { QuayGitopsError } from "../src/errors";
+import { isQuayApiError } from "../src/quay/errors";
 import type { Kind } from "./base";
 import { type Failures, namespaceName } from "./validate";
 
@@ -30,7 +31,8 @@ const NO_UPDATE =
   "Quay has no robot update endpoint (QUAY-API §6.1): another description means deleting and re-creating the robot, which changes its token";
 
 export const robot: Kind<RobotInputs, RobotState> = {
-  kind: "Robot",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["organization", "shortName", "description"],
   replaceOn: { organization: NO_UPDATE, shortName: NO_UPDATE, description: NO_UPDATE },
   validate(d) {

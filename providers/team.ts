@@ -1,3 +1,5 @@
+import { QuayGitopsError } from "../src/errors";
+import { team as descriptor } from "../src/kinds/team";
 import type { Member } from "../src/model/types";
 import { getOrganization } from "../src/quay/api/organizations";
 import {
@@ -9,7 +11,6 @@ import {
   removeTeamMember,
   type TeamMemberView,
 } from "../src/quay/api/teams";
-import { QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf, robotIn, sortByKindName } from "./validate";
 
@@ -63,7 +64,8 @@ async function liveMembers(c: Context, d: TeamInputs): Promise<Member[] | undefi
 }
 
 export const team: Kind<TeamInputs, TeamState> = {
-  kind: "Team",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["organization", "name", "role", "description", "members"],
   replaceOn: {
     organization: "a team belongs to one organization",

@@ -1,7 +1,8 @@
-import { isQuayApiError } from "../src/quay/errors";
-import { createUser, deleteUser, getUser, updateUserEmail, type UserView } from "../src/quay/api/users";
-import { USERS_SCOPE } from "../src/quay/api/session";
 import { QuayGitopsError } from "../src/errors";
+import { user as descriptor } from "../src/kinds/user";
+import { USERS_SCOPE } from "../src/quay/api/session";
+import { createUser, deleteUser, getUser, type UserView, updateUserEmail } from "../src/quay/api/users";
+import { isQuayApiError } from "../src/quay/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName } from "./validate";
 
@@ -28,7 +29,8 @@ async function converge(c: Context, u: UserView, d: UserInputs): Promise<UserSta
 }
 
 export const user: Kind<UserInputs, UserState> = {
-  kind: "User",
+  info: descriptor,
+  kind: descriptor.name,
   fields: ["name", "email"],
   replaceOn: { name: "Quay users cannot be renamed" },
   validate(d) {

@@ -8,24 +8,13 @@
  *
  * Pure: the log entries are fetched by the caller (src/quay/api/logs.ts).
  */
+import { type AuditEntry, type AuditLog, type Identity, kindInfo, kinds, type LogSource } from "../kinds";
+import { md, namespaceOf, str } from "../kinds/support";
 import type { Attribution, DriftedObject, DriftReport } from "./drift";
 import { listDelta } from "./format";
 import type { OwnRun, RunAuth } from "./runs";
-import type { PlanValue } from "./values";
 
-/** One audit log entry as Quay returns it (§16.1). */
-export interface AuditEntry {
-  kind: string;
-  metadata?: Record<string, unknown> | null;
-  /** RFC 2822, e.g. `Fri, 27 Nov 2026 19:27:31 -0000`. */
-  datetime: string;
-  performer?: { kind?: string; name: string; is_robot?: boolean } | null;
-  /** Only in user and superuser logs. */
-  namespace?: { kind?: string; name: string } | null;
-}
-
-/** Where to look: an organization's log, or the superuser log (users; organizations that are gone). */
-export type LogSource = { org: string } | { superuser: true };
+export type { AuditEntry, LogSource } from "../kinds";
 
 interface Matcher {
   source: LogSource;
@@ -36,199 +25,44 @@ interface Matcher {
   fields?: ReadonlySet<string>;
 }
 
-const str = (v: PlanValue | undefined): string | undefined => (typeof v === "string" ? v : undefined);
-const md = (e: AuditEntry, k: string): unknown => e.metadata?.[k];
 const set = (...xs: string[]): ReadonlySet<string> => new Set(xs);
-/** The namespace an entry is about: its metadata's (kept after a deletion), else the log's view of it. */
-const namespaceOf = (e: AuditEntry): string | undefined => {
-  const n = md(e, "namespace");
-  return typeof n === "string" ? n : e.namespace?.name;
-};
 
-const TEAM_FIELDS: Record<string, ReadonlySet<string>> = {
-  description: set("org_set_team_description", "org_create_team"),
-  role: set("org_set_team_role", "org_create_team"),
-  members: set(
-    "org_add_team_member",
-    "org_remove_team_member",
-    "org_invite_team_member",
-    "org_delete_team_member_invite",
-    "org_team_member_invite_accepted",
-    "enable_team_sync",
-  ),
-};
-const REPO_FIELDS: Record<string, ReadonlySet<string>> = {
-  description: set("set_repo_description"),
-  visibility: set("change_repo_visibility"),
-  state: set("change_repo_state"),
-  permissions: set("change_repo_permission", "delete_repo_permission"),
-};
-const ORG_FIELDS: Record<string, ReadonlySet<string>> = {
-  email: set("org_change_email"),
-  tagExpirationSeconds: set("org_change_tag_expiration"),
-};
+/** A user, robot or team whose deletion Quay logs, and only that, when it takes other objects with it. */
+interface Subject {
+  kind: string;
+  name: string;
+  field?: string;
+}
 
-/** The matchers of one object: per-field ones first, then the object's, then related objects'. */
+/**
+ * The matchers of one object: per-field ones first, then the object's (both from its kind's
+ * descriptor, src/kinds/), then related objects'. A kind no descriptor knows (an older state's) has
+ * only the related ones.
+ */
 export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields" | "status">): Matcher[] {
   const id = o.identity;
   const out: Matcher[] = [];
-  const direct = (source: LogSource, kinds: ReadonlySet<string>, test: (e: AuditEntry) => boolean) =>
-    out.push({ source, kinds, test, via: "direct" });
-  const perField = (
-    source: LogSource,
-    map: Record<string, ReadonlySet<string>>,
-    test: (e: AuditEntry) => boolean,
-    /** For list fields: the entry must be about one of the members that changed. */
-    subjects?: { field: string; about: (e: AuditEntry) => string[] },
-  ) => {
-    for (const [field, kinds] of Object.entries(map)) {
-      const names = subjects?.field === field ? changedNames(o, field) : undefined;
-      const about = subjects?.about;
-      const fieldTest =
-        names && about ? (e: AuditEntry) => test(e) && about(e).some((n) => names.has(n)) : test;
-      out.unshift({ source, kinds, test: fieldTest, via: "direct", fields: set(field) });
-    }
+  const goneWith: Subject[] = [];
+  const log: AuditLog = {
+    object(source, kinds, test) {
+      out.push({ source, kinds: new Set(kinds), test, via: "direct" });
+    },
+    fields(source, map, test, subjects) {
+      for (const [field, kinds] of Object.entries(map)) {
+        const names = subjects?.field === field ? changedNames(o, field) : undefined;
+        const about = subjects?.about;
+        const fieldTest =
+          names && about ? (e: AuditEntry) => test(e) && about(e).some((n) => names.has(n)) : test;
+        out.unshift({ source, kinds: new Set(kinds), test: fieldTest, via: "direct", fields: set(field) });
+      }
+    },
+    removedWith(subject) {
+      if (o.status === "deleted") goneWith.push(subject);
+    },
   };
   const org = str(id.organization) ?? str(id.namespace);
-  switch (o.kind) {
-    case "Organization": {
-      const name = str(id.name);
-      if (!name) break;
-      perField({ org: name }, ORG_FIELDS, () => true);
-      direct(
-        { org: name },
-        set("org_change_email", "org_change_tag_expiration", "org_change_name", "org_delete"),
-        () => true,
-      );
-      // A deleted organization's own log is gone with it, and its name with it: Quay renames a deleted
-      // namespace to a UUID at once, so the superuser log's entries name it only in their metadata.
-      direct({ superuser: true }, set("org_delete"), (e) => namespaceOf(e) === name);
-      break;
-    }
-    case "User": {
-      const name = str(id.name);
-      if (!name) break;
-      direct(
-        { superuser: true },
-        set("user_change_email", "user_delete", "user_disable", "user_enable", "user_change_password"),
-        (e) => namespaceOf(e) === name || md(e, "username") === name,
-      );
-      break;
-    }
-    case "Robot": {
-      const short = str(id.shortName);
-      if (!org || !short) break;
-      direct(
-        { org },
-        set("create_robot", "delete_robot", "regenerate_robot_token"),
-        (e) => md(e, "robot") === short,
-      );
-      break;
-    }
-    case "Team": {
-      const team = str(id.name);
-      if (!org || !team) break;
-      const test = (e: AuditEntry) => md(e, "team") === team;
-      // org_add_team_member and org_remove_team_member name the member (a robot by its full name).
-      perField({ org }, TEAM_FIELDS, test, { field: "members", about: (e) => strings(e, "member", "user") });
-      direct(
-        { org },
-        set(
-          "org_create_team",
-          "org_delete_team",
-          "org_set_team_role",
-          "org_set_team_description",
-          ...TEAM_FIELDS.members!,
-        ),
-        test,
-      );
-      break;
-    }
-    case "Repository": {
-      const repo = str(id.name);
-      if (!org || !repo) break;
-      const test = (e: AuditEntry) => md(e, "repo") === repo;
-      // change_repo_permission and delete_repo_permission name a team grant's team and a user or
-      // robot grant's account (`username`, a robot by its full name); endpoints/api/permission.py.
-      perField({ org }, REPO_FIELDS, test, {
-        field: "permissions",
-        about: (e) => strings(e, "team", "username"),
-      });
-      direct(
-        { org },
-        set("create_repo", "delete_repo", ...Object.values(REPO_FIELDS).flatMap((s) => [...s])),
-        test,
-      );
-      break;
-    }
-    case "DefaultPermission": {
-      const delegate = id.delegate as { kind?: string; name?: string } | null | undefined;
-      if (!org || !delegate?.name) break;
-      const key = delegate.kind === "team" ? "delegate_team" : "delegate_user";
-      direct(
-        { org },
-        set("create_prototype_permission", "modify_prototype_permission", "delete_prototype_permission"),
-        (e) => md(e, key) === delegate.name,
-      );
-      break;
-    }
-    case "Quota":
-      if (!org) break;
-      direct(
-        { org },
-        set(
-          "org_create_quota",
-          "org_change_quota",
-          "org_delete_quota",
-          "org_create_quota_limit",
-          "org_change_quota_limit",
-          "org_delete_quota_limit",
-        ),
-        () => true,
-      );
-      break;
-    case "RepositoryMirror": {
-      const repo = str(id.repository);
-      if (!org || !repo) break;
-      direct(
-        { org },
-        set("repo_mirror_config_changed", "repo_mirror_enabled", "repo_mirror_disabled", "change_repo_state"),
-        // The mirror worker's own entries (sync started/finished) are not changes of the configuration.
-        (e) => md(e, "repo") === repo,
-      );
-      break;
-    }
-    case "ProxyCache":
-      if (!org) break;
-      direct({ org }, set("create_proxy_cache_config", "delete_proxy_cache_config"), () => true);
-      break;
-    case "AutoPrunePolicy": {
-      if (!org) break;
-      const repo = str(id.repository);
-      if (repo)
-        direct(
-          { org },
-          set(
-            "create_repository_autoprune_policy",
-            "update_repository_autoprune_policy",
-            "delete_repository_autoprune_policy",
-          ),
-          (e) => md(e, "repo") === repo,
-        );
-      else
-        direct(
-          { org },
-          set(
-            "create_namespace_autoprune_policy",
-            "update_namespace_autoprune_policy",
-            "delete_namespace_autoprune_policy",
-          ),
-          () => true,
-        );
-      break;
-    }
-  }
-  if (org) for (const m of relatedMatchers(o, org)) out.push(m);
+  kindInfo(o.kind)?.audit(log, id, org);
+  if (org) for (const m of relatedMatchers(o, org, goneWith)) out.push(m);
   if (o.status !== "deleted") return out;
   // A deleted object was deleted: its creation or an edit before is not the answer.
   return out.flatMap((m) => {
@@ -238,9 +72,6 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
 }
 
 const isDeletion = (kind: string): boolean => /(^|_)delete(_|$)/.test(kind);
-
-const strings = (e: AuditEntry, ...keys: string[]): string[] =>
-  keys.map((k) => md(e, k)).filter((v): v is string => typeof v === "string");
 
 /**
  * The names of a list field's members that differ between the last apply and Quay (added, removed, or
@@ -263,8 +94,9 @@ function changedNames(o: Pick<DriftedObject, "fields">, field: string): Set<stri
 function relatedMatchers(
   o: Pick<DriftedObject, "kind" | "identity" | "fields" | "status">,
   org: string,
+  goneWith: readonly Subject[],
 ): Matcher[] {
-  const subjects: { kind: string; name: string; field?: string }[] = [];
+  const subjects: Subject[] = [];
   for (const f of o.fields) {
     if (!Array.isArray(f.desired)) continue;
     const removed = listDelta(f.desired, Array.isArray(f.live) ? f.live : []).removed;
@@ -279,10 +111,7 @@ function relatedMatchers(
         subjects.push({ kind: r.kind, name: r.name, field: f.field });
     }
   }
-  if (o.kind === "DefaultPermission" && o.status === "deleted") {
-    const d = o.identity.delegate as { kind?: string; name?: string } | null | undefined;
-    if (d?.kind && d.name) subjects.push({ kind: d.kind, name: d.name });
-  }
+  subjects.push(...goneWith);
   const out: Matcher[] = [];
   if (o.status === "deleted") {
     // Gone with its repository (mirror, prune policy, grants) or its organization.
@@ -294,7 +123,7 @@ function relatedMatchers(
         kinds: set("delete_repo"),
         test: (e) => md(e, "repo") === repo,
       });
-    if (o.kind !== "Organization")
+    if (o.kind !== kinds.Organization.name)
       out.push({
         via: "related",
         source: { superuser: true },

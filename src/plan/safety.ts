@@ -5,7 +5,7 @@
  * Pure: plan and budgets in, verdicts out. Messages carry numbers and the next step.
  */
 import type { ChangeBudgets, DesiredState } from "../model/types";
-import type { PlannedChange, Plan } from "./types";
+import type { Plan, PlannedChange } from "./types";
 import type { PlanValue } from "./values";
 
 export type WarningCode =

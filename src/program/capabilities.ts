@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { allKindInfos, schemaWord } from "../kinds";
 import type { DesiredState } from "../model/types";
 import { type Feature, probeCapabilities } from "../quay/api/capabilities";
 import { journalFromEnv } from "../quay/api/journal";
@@ -14,19 +15,13 @@ export function neededFeatures(state: DesiredState): Map<Feature, Map<string, Se
     files.set(file, (files.get(file) ?? new Set<string>()).add(what));
     needs.set(f, files);
   };
-  for (const t of state.tenants) {
-    if (t.users.length > 0 && state.registry.users === "managed")
-      need("FEATURE_SUPER_USERS", t.file, "users");
-    if (t.quota) {
-      need("FEATURE_QUOTA_MANAGEMENT", t.file, "quota");
-      need("FEATURE_SUPER_USERS", t.file, "quota");
+  for (const t of state.tenants)
+    for (const k of allKindInfos()) {
+      if (k.objects(t).length === 0) continue;
+      const what = schemaWord(k.schema[0]);
+      if (k.feature) need(k.feature.flag, t.file, what);
+      if (k.superUser?.(state)) need("FEATURE_SUPER_USERS", t.file, what);
     }
-    if (t.proxyCache) need("FEATURE_PROXY_CACHE", t.file, "proxyCache");
-    if (t.autoPrune.length > 0 || t.repositories.some((r) => r.autoPrune.length > 0)) {
-      need("FEATURE_AUTO_PRUNE", t.file, "autoPrune");
-    }
-    if (t.repositories.some((r) => r.mirror)) need("FEATURE_REPO_MIRROR", t.file, "mirror");
-  }
   return needs;
 }
 

@@ -1,3 +1,4 @@
+import { allKindInfos } from "../kinds";
 import type {
   DefaultPermissionModel,
   RepoPermissionModel,
@@ -35,26 +36,6 @@ export function effectivePermissions(
 /** `env:NAME` / `config:key`: what a secret reference is called in outputs and messages. */
 export const refName = (ref: SecretRef): string => ("env" in ref ? `env:${ref.env}` : `config:${ref.config}`);
 
-/** Stable Pulumi resource names (URNs), readable and unique per type across the stack. */
-export const names = {
-  organization: (org: string) => org,
-  user: (name: string) => name,
-  robot: (fullName: string) => fullName,
-  team: (org: string, team: string) => `${org}/${team}`,
-  repository: (org: string, repo: string) => `${org}/${repo}`,
-  defaultPermission: (org: string, d: DefaultPermissionModel) =>
-    `${org}/default/${d.delegate.kind}:${d.delegate.name}${d.activatingUser ? `@${d.activatingUser}` : ""}`,
-  quota: (org: string) => org,
-  mirror: (org: string, repo: string) => `${org}/${repo}`,
-  proxyCache: (org: string) => org,
-  autoPrune: (
-    org: string,
-    repo: string | undefined,
-    p: { method: string; tagPattern?: string | undefined; tagPatternMatches: boolean },
-  ) =>
-    `${org}${repo ? `/${repo}` : ""}/prune/${p.method}${p.tagPattern !== undefined ? `:${p.tagPatternMatches ? "" : "!"}${p.tagPattern}` : ""}`,
-};
-
 /** What the stack outputs say of a tenant (`pulumi stack output tenants`): from its file alone. */
 export function tenantSummary(t: TenantModel): Record<string, unknown> {
   return {
@@ -78,25 +59,9 @@ export interface TenantObject {
 
 /**
  * Every object the program registers under a tenant's component (src/program/tenant.ts), by kind
- * and name: what a run limited to some tenants must target besides what the state already holds
+ * and name (each kind's descriptor, src/kinds/, names them): what a run limited to some tenants must target besides what the state already holds
  * (src/gitops/scope.ts). test/e2e/gitops checks it against what the program really registers.
  */
 export function tenantObjects(t: TenantModel): TenantObject[] {
-  const org = t.organization.name;
-  const out: TenantObject[] = [{ kind: "Organization", name: names.organization(org) }];
-  for (const u of t.users) out.push({ kind: "User", name: names.user(u.name) });
-  for (const r of t.robots) out.push({ kind: "Robot", name: names.robot(r.fullName) });
-  for (const x of t.teams) out.push({ kind: "Team", name: names.team(org, x.name) });
-  for (const d of t.defaultPermissions)
-    out.push({ kind: "DefaultPermission", name: names.defaultPermission(org, d) });
-  if (t.quota) out.push({ kind: "Quota", name: names.quota(org) });
-  if (t.proxyCache) out.push({ kind: "ProxyCache", name: names.proxyCache(org) });
-  for (const p of t.autoPrune)
-    out.push({ kind: "AutoPrunePolicy", name: names.autoPrune(org, undefined, p) });
-  for (const r of t.repositories) {
-    out.push({ kind: "Repository", name: names.repository(org, r.name) });
-    if (r.mirror) out.push({ kind: "RepositoryMirror", name: names.mirror(org, r.name) });
-    for (const p of r.autoPrune) out.push({ kind: "AutoPrunePolicy", name: names.autoPrune(org, r.name, p) });
-  }
-  return out;
+  return allKindInfos().flatMap((k) => k.objects(t).map((name) => ({ kind: k.name, name })));
 }

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as q from "../../providers/resources";
+import { QuayResource } from "../../providers/resources";
+import { kinds } from "../kinds";
 import type { Credentials, SecretRef, TenantModel } from "../model/types";
-import { effectivePermissions, names, refName, tenantSummary } from "./desired";
+import { effectivePermissions, refName, tenantSummary } from "./desired";
 
 export interface SecretSource {
   /** The secret's value; throws a clear error naming the tenant file when it is missing. */
@@ -10,7 +11,7 @@ export interface SecretSource {
 
 export interface TenantArgs {
   /** User resources of every tenant, by name: grants may name users of other tenants. */
-  users: ReadonlyMap<string, q.User>;
+  users: ReadonlyMap<string, QuayResource<"User">>;
   secrets: SecretSource;
 }
 
@@ -23,7 +24,7 @@ export interface TenantArgs {
 export class Tenant extends pulumi.ComponentResource {
   readonly model: TenantModel;
   /** This tenant's users; created first, since other tenants' grants may name them. */
-  readonly users: ReadonlyMap<string, q.User>;
+  readonly users: ReadonlyMap<string, QuayResource<"User">>;
   summary!: Record<string, unknown>;
   robotTokens!: pulumi.Output<Record<string, string>>;
 
@@ -33,8 +34,9 @@ export class Tenant extends pulumi.ComponentResource {
     this.users = new Map(
       tenant.users.map((u) => [
         u.name,
-        new q.User(
-          names.user(u.name),
+        new QuayResource(
+          "User",
+          kinds.User.resourceName(u.name),
           { name: u.name, ...(u.email !== undefined ? { email: u.email } : {}) },
           { parent: this },
         ),
@@ -53,8 +55,9 @@ export class Tenant extends pulumi.ComponentResource {
     const userDeps = (names: Iterable<string>) =>
       [...names].flatMap((n) => (args.users.has(n) ? [args.users.get(n)!] : []));
 
-    const organization = new q.Organization(
-      names.organization(org),
+    const organization = new QuayResource(
+      "Organization",
+      kinds.Organization.resourceName(org),
       {
         name: org,
         ...(t.organization.email !== undefined ? { email: t.organization.email } : {}),
@@ -66,12 +69,13 @@ export class Tenant extends pulumi.ComponentResource {
       child(userDeps(t.users.map((u) => u.name))),
     );
 
-    const robots = new Map<string, q.Robot>();
+    const robots = new Map<string, QuayResource<"Robot">>();
     for (const r of t.robots) {
       robots.set(
         r.fullName,
-        new q.Robot(
-          names.robot(r.fullName),
+        new QuayResource(
+          "Robot",
+          kinds.Robot.resourceName(r.fullName),
           { organization: org, shortName: r.shortName, description: r.description },
           child([organization]),
         ),
@@ -80,12 +84,13 @@ export class Tenant extends pulumi.ComponentResource {
     const robotDeps = (fullNames: Iterable<string>) =>
       [...fullNames].flatMap((n) => (robots.has(n) ? [robots.get(n)!] : []));
 
-    const teams = new Map<string, q.Team>();
+    const teams = new Map<string, QuayResource<"Team">>();
     for (const team of t.teams) {
       teams.set(
         team.name,
-        new q.Team(
-          names.team(org, team.name),
+        new QuayResource(
+          "Team",
+          kinds.Team.resourceName(org, team.name),
           {
             organization: org,
             name: team.name,
@@ -107,11 +112,12 @@ export class Tenant extends pulumi.ComponentResource {
       ...subjects.flatMap((s) => (s.kind === "team" && teams.has(s.name) ? [teams.get(s.name)!] : [])),
     ];
 
-    const defaults: q.DefaultPermission[] = [];
+    const defaults: QuayResource<"DefaultPermission">[] = [];
     for (const d of t.defaultPermissions) {
       defaults.push(
-        new q.DefaultPermission(
-          names.defaultPermission(org, d),
+        new QuayResource(
+          "DefaultPermission",
+          kinds.DefaultPermission.resourceName(org, d),
           {
             organization: org,
             delegate: d.delegate,
@@ -128,8 +134,9 @@ export class Tenant extends pulumi.ComponentResource {
     }
 
     if (t.quota) {
-      new q.Quota(
-        names.quota(org),
+      new QuayResource(
+        "Quota",
+        kinds.Quota.resourceName(org),
         { organization: org, limitBytes: t.quota.limitBytes, limits: t.quota.limits },
         child([organization]),
       );
@@ -137,8 +144,9 @@ export class Tenant extends pulumi.ComponentResource {
 
     if (t.proxyCache) {
       const pc = t.proxyCache;
-      new q.ProxyCache(
-        names.proxyCache(org),
+      new QuayResource(
+        "ProxyCache",
+        kinds.ProxyCache.resourceName(org),
         {
           organization: org,
           upstream: pc.upstream,
@@ -151,8 +159,9 @@ export class Tenant extends pulumi.ComponentResource {
     }
 
     for (const p of t.autoPrune) {
-      new q.AutoPrunePolicy(
-        names.autoPrune(org, undefined, p),
+      new QuayResource(
+        "AutoPrunePolicy",
+        kinds.AutoPrunePolicy.resourceName(org, undefined, p),
         {
           namespace: org,
           method: p.method,
@@ -166,8 +175,9 @@ export class Tenant extends pulumi.ComponentResource {
 
     for (const repo of t.repositories) {
       const permissions = effectivePermissions(repo, t.defaultPermissions);
-      const repository = new q.Repository(
-        names.repository(org, repo.name),
+      const repository = new QuayResource(
+        "Repository",
+        kinds.Repository.resourceName(org, repo.name),
         {
           namespace: org,
           name: repo.name,
@@ -187,8 +197,9 @@ export class Tenant extends pulumi.ComponentResource {
       );
       if (repo.mirror) {
         const m = repo.mirror;
-        new q.RepositoryMirror(
-          names.mirror(org, repo.name),
+        new QuayResource(
+          "RepositoryMirror",
+          kinds.RepositoryMirror.resourceName(org, repo.name),
           {
             namespace: org,
             repository: repo.name,
@@ -208,8 +219,9 @@ export class Tenant extends pulumi.ComponentResource {
         );
       }
       for (const p of repo.autoPrune) {
-        new q.AutoPrunePolicy(
-          names.autoPrune(org, repo.name, p),
+        new QuayResource(
+          "AutoPrunePolicy",
+          kinds.AutoPrunePolicy.resourceName(org, repo.name, p),
           {
             namespace: org,
             repository: repo.name,
@@ -224,9 +236,9 @@ export class Tenant extends pulumi.ComponentResource {
     }
 
     this.robotTokens = pulumi.secret(
-      pulumi.all(Object.fromEntries([...robots].map(([full, r]) => [full, r.token]))) as pulumi.Output<
-        Record<string, string>
-      >,
+      pulumi.all(
+        Object.fromEntries([...robots].map(([full, r]) => [full, r.output("token")])),
+      ) as pulumi.Output<Record<string, string>>,
     );
     this.summary = tenantSummary(t);
     this.registerOutputs({ summary: this.summary, robotTokens: this.robotTokens });

@@ -1,4 +1,6 @@
 /** The Quay client: the only code in quay-gitops that speaks HTTP to Quay (docs/client.md). */
+
+export { type AuthMode, signInThrottleWait } from "./auth";
 export {
   type CheckedRequestOptions,
   type LandedCheck,
@@ -8,7 +10,6 @@ export {
   type QuayResponse,
   type RequestOptions,
 } from "./client";
-export { type AuthMode, signInThrottleWait } from "./auth";
 export {
   CONNECTION_HELP,
   type ConnectionSource,

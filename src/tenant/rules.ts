@@ -4,6 +4,8 @@
  * organizations), values that must parse, expiry. Rules read files defensively (scope.ts), so they
  * also run on files with schema errors and one run reports everything.
  */
+
+import { isNamespaceName, splitRobot, splitTeam } from "./names";
 import {
   maxQuotaBytes,
   NameOwners,
@@ -11,7 +13,6 @@ import {
   type RegistryConfig,
   restrictionPatterns,
 } from "./registry";
-import { isNamespaceName, splitRobot, splitTeam } from "./names";
 import { arr, checkQuota, type FileScope, get, obj, type Path, str } from "./scope";
 import { didYouMean } from "./suggest";
 import { formatBytes, parseDuration, parseExpiry, parsePruneAge } from "./units";

@@ -5,8 +5,8 @@ import {
   COMMON_HELP,
   out,
   parseOptions,
-  reportError,
   renderValidation,
+  reportError,
   runContext,
 } from "../gitops";
 

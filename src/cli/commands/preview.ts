@@ -4,8 +4,8 @@ import {
   COMMON_HELP,
   out,
   parseOptions,
-  reportError,
   renderValidation,
+  reportError,
   runContext,
   writeReport,
 } from "../gitops";

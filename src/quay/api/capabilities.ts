@@ -1,28 +1,21 @@
+import { type FeatureGate, kindFeatures } from "../../kinds";
 import { isQuayApiError } from "../errors";
 import { type QuaySession, REGISTRY_SCOPE } from "./session";
 
-/** Features a desired state may need, by Quay's config key. */
-export type Feature =
-  | "FEATURE_REPO_MIRROR"
-  | "FEATURE_QUOTA_MANAGEMENT"
-  | "FEATURE_PROXY_CACHE"
-  | "FEATURE_AUTO_PRUNE"
-  | "FEATURE_SUPER_USERS";
+/** Features a desired state may need, by Quay's config key: the kinds' (src/kinds/) and superusers. */
+export type Feature = FeatureGate["flag"] | "FEATURE_SUPER_USERS";
 
 /**
- * An endpoint each feature registers. Quay does not register a disabled feature's endpoints
- * (QUAY-API §1.5), so they are missing from its Swagger document (`GET /api/v1/discovery`, §16.3).
- * Probing the endpoints themselves does not work for all of them: with mirroring off, a
- * `.../mirror` path falls to the greedy repository route and answers an API 404 like a missing
- * repository would.
+ * An endpoint a feature registers: each kind's descriptor names its own (`feature.probe`). Quay does
+ * not register a disabled feature's endpoints (docs/quay-api.md#features), so they are missing from
+ * its Swagger document (`GET /api/v1/discovery`, docs/quay-api.md#discovery). Probing the endpoints
+ * themselves does not work for all of them: with mirroring off, a `.../mirror` path falls to the
+ * greedy repository route and answers an API 404 like a missing repository would.
  */
-const ENDPOINTS: Record<Feature, string> = {
-  FEATURE_REPO_MIRROR: "/api/v1/repository/{}/mirror",
-  FEATURE_QUOTA_MANAGEMENT: "/api/v1/organization/{}/quota",
-  FEATURE_PROXY_CACHE: "/api/v1/organization/{}/proxycache",
-  FEATURE_AUTO_PRUNE: "/api/v1/organization/{}/autoprunepolicy/",
-  FEATURE_SUPER_USERS: "/api/v1/superuser/users/",
-};
+function probePath(feature: Feature): string | undefined {
+  if (feature === "FEATURE_SUPER_USERS") return "/api/v1/superuser/users/";
+  return kindFeatures().get(feature)?.probe;
+}
 
 export interface CapabilityReport {
   /** Features that are needed and missing, with the reason. */
@@ -57,7 +50,8 @@ export async function probeCapabilities(
   if (registered) {
     for (const feature of needs) {
       if (feature === "FEATURE_SUPER_USERS" && missing.some((m) => m.feature === feature)) continue;
-      if (!registered.has(ENDPOINTS[feature])) {
+      const path = probePath(feature);
+      if (path !== undefined && !registered.has(path)) {
         missing.push({
           feature,
           reason: `${feature} is off in Quay's config.yaml (its API endpoints are not registered)`,

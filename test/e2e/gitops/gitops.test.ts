@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/index";
 import { LOCAL_DEV_PASSPHRASE } from "../../../src/engine/env";
+import { kinds } from "../../../src/kinds";
 import { RECORDED_TOLERANCE_MS } from "../../../src/plan/runs";
-import { names } from "../../../src/program/desired";
 import { loadDesiredState } from "../../../src/tenant";
 import { type CliResult, createGitRepo, type GitRepo, runCli } from "../../helpers/git";
 import { SAMPLE_SECRETS } from "../../helpers/lab";
@@ -54,18 +54,21 @@ function declaredObjects(repoDir: string, tenant: string): string[] {
   });
   const t = state!.tenants.find((x) => x.name === tenant)!;
   const org = t.organization.name;
-  const out = [`Organization ${names.organization(org)}`];
-  for (const u of t.users) out.push(`User ${names.user(u.name)}`);
-  for (const r of t.robots) out.push(`Robot ${names.robot(r.fullName)}`);
-  for (const x of t.teams) out.push(`Team ${names.team(org, x.name)}`);
-  for (const d of t.defaultPermissions) out.push(`DefaultPermission ${names.defaultPermission(org, d)}`);
-  if (t.quota) out.push(`Quota ${names.quota(org)}`);
-  if (t.proxyCache) out.push(`ProxyCache ${names.proxyCache(org)}`);
-  for (const p of t.autoPrune) out.push(`AutoPrunePolicy ${names.autoPrune(org, undefined, p)}`);
+  const out = [`Organization ${kinds.Organization.resourceName(org)}`];
+  for (const u of t.users) out.push(`User ${kinds.User.resourceName(u.name)}`);
+  for (const r of t.robots) out.push(`Robot ${kinds.Robot.resourceName(r.fullName)}`);
+  for (const x of t.teams) out.push(`Team ${kinds.Team.resourceName(org, x.name)}`);
+  for (const d of t.defaultPermissions)
+    out.push(`DefaultPermission ${kinds.DefaultPermission.resourceName(org, d)}`);
+  if (t.quota) out.push(`Quota ${kinds.Quota.resourceName(org)}`);
+  if (t.proxyCache) out.push(`ProxyCache ${kinds.ProxyCache.resourceName(org)}`);
+  for (const p of t.autoPrune)
+    out.push(`AutoPrunePolicy ${kinds.AutoPrunePolicy.resourceName(org, undefined, p)}`);
   for (const r of t.repositories) {
-    out.push(`Repository ${names.repository(org, r.name)}`);
-    if (r.mirror) out.push(`RepositoryMirror ${names.mirror(org, r.name)}`);
-    for (const p of r.autoPrune) out.push(`AutoPrunePolicy ${names.autoPrune(org, r.name, p)}`);
+    out.push(`Repository ${kinds.Repository.resourceName(org, r.name)}`);
+    if (r.mirror) out.push(`RepositoryMirror ${kinds.RepositoryMirror.resourceName(org, r.name)}`);
+    for (const p of r.autoPrune)
+      out.push(`AutoPrunePolicy ${kinds.AutoPrunePolicy.resourceName(org, r.name, p)}`);
   }
   return out.sort();
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { kinds } from "../../../src/kinds";
 import type { DefaultPermissionModel } from "../../../src/model/types";
-import { effectivePermissions, names } from "../../../src/program/desired";
+import { effectivePermissions } from "../../../src/program/desired";
 
 describe("effective repository grants", () => {
   const defaults: DefaultPermissionModel[] = [
@@ -28,19 +29,19 @@ describe("effective repository grants", () => {
 
 describe("resource names", () => {
   it("are readable and distinct for distinct objects", () => {
-    expect(names.robot("acme+ci")).toBe("acme+ci");
+    expect(kinds.Robot.resourceName("acme+ci")).toBe("acme+ci");
     expect(
-      names.autoPrune("acme", undefined, {
+      kinds.AutoPrunePolicy.resourceName("acme", undefined, {
         method: "creation_date",
         tagPattern: "^pr-",
         tagPatternMatches: true,
       }),
     ).toBe("acme/prune/creation_date:^pr-");
-    expect(names.autoPrune("acme", "op", { method: "number_of_tags", tagPatternMatches: true })).toBe(
-      "acme/op/prune/number_of_tags",
-    );
     expect(
-      names.defaultPermission("acme", {
+      kinds.AutoPrunePolicy.resourceName("acme", "op", { method: "number_of_tags", tagPatternMatches: true }),
+    ).toBe("acme/op/prune/number_of_tags");
+    expect(
+      kinds.DefaultPermission.resourceName("acme", {
         delegate: { kind: "robot", name: "acme+ci" },
         role: "write",
         activatingUser: "acme-alice",
