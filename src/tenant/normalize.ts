@@ -9,6 +9,8 @@ import type {
   Credentials,
   DefaultPermissionModel,
   Delegate,
+  Directory,
+  FederationModel,
   Member,
   MirrorModel,
   ProxyCacheModel,
@@ -25,6 +27,7 @@ import type {
   AutoPruneSpec,
   CredentialsSpec,
   DefaultPermissionSpec,
+  FederationSpec,
   MirrorSpec,
   PermissionSpec,
   ProxyCacheSpec,
@@ -60,7 +63,7 @@ export function normalizeTenant(
   const tagExpirationSeconds = tagExpiration === undefined ? undefined : seconds(tagExpiration);
 
   const teams: TeamModel[] = [
-    ...(spec.teams ?? []).map((t) => normalizeTeam(t, live, robotName)),
+    ...(spec.teams ?? []).map((t) => normalizeTeam(t, live, robotName, registry.settings.directory)),
     ...registry.baseline.teams.map(
       (t): TeamModel => ({
         name: t.name,
@@ -119,7 +122,12 @@ export function normalizeTenant(
             .map((u) => ({ name: u.name, ...(u.email === undefined ? {} : { email: u.email }) }))
             .sort((a, b) => cmp(a.name, b.name)),
     robots: (spec.robots ?? [])
-      .map((r) => ({ shortName: r.name, fullName: `${org}+${r.name}`, description: r.description ?? "" }))
+      .map((r) => ({
+        shortName: r.name,
+        fullName: `${org}+${r.name}`,
+        description: r.description ?? "",
+        ...(r.federation === undefined ? {} : { federation: normalizeFederation(r.federation) }),
+      }))
       .sort((a, b) => cmp(a.shortName, b.shortName)),
     teams,
     defaultPermissions,
@@ -132,15 +140,27 @@ export function normalizeTenant(
   return model;
 }
 
+/** Quay keeps the order as sent; sorted, the list compares equal however it was written. */
+export function normalizeFederation(list: readonly FederationSpec[]): FederationModel[] {
+  return list
+    .map((f) => ({ issuer: f.issuer, subject: f.subject }))
+    .sort((a, b) => cmp(a.issuer, b.issuer) || cmp(a.subject, b.subject));
+}
+
 function normalizeTeam(
   t: TeamSpec,
   live: <T extends { expires?: string }>(items: readonly T[] | undefined) => T[],
   robotName: (ref: string) => string,
+  directory: Directory | undefined,
 ): TeamModel {
   return {
     name: t.name,
     role: t.role ?? "member",
     description: t.description ?? "",
+    // Validation refuses syncFrom without a directory: normalization runs only on valid files.
+    ...(t.syncFrom !== undefined && directory !== undefined
+      ? { syncFrom: { directory, group: t.syncFrom.group } }
+      : {}),
     members: sortMembers(
       live(t.members).map(
         (m): Member =>

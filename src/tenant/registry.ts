@@ -20,8 +20,12 @@ import { parseDuration, parseSize, SIZE_PATTERN } from "./units";
 /** Quay's default TAG_EXPIRATION_OPTIONS (QUAY-API.md §4.4). */
 export const DEFAULT_TAG_EXPIRATION_OPTIONS: readonly string[] = ["0s", "1d", "1w", "2w", "4w"];
 
-/** What a lab running quay-gitops has on; FEATURE_SPARSE_INDEX is off unless the admins say so. */
+/**
+ * What a lab running quay-gitops has on; FEATURE_SPARSE_INDEX and FEATURE_TEAM_SYNCING, off in Quay by
+ * default, are off unless the admins say so.
+ */
 export const DEFAULT_FEATURES: Readonly<Required<FeaturesSpec>> = {
+  teamSyncing: false,
   repoMirror: true,
   proxyCache: true,
   autoPrune: true,
@@ -110,12 +114,14 @@ export function buildRegistryConfig(scope: FileScope, doc: RegistryFile): Regist
   const options = spec.tagExpirationOptions ?? [...DEFAULT_TAG_EXPIRATION_OPTIONS];
   const existingUsers = [...(spec.users?.existing ?? [])].sort();
   const mode = spec.users?.mode ?? "managed";
+  const directory = spec.users?.directory;
   const config: RegistryConfig = {
     ...base,
     settings: {
       file: scope.file,
       tagExpirationOptions: options,
       users: mode,
+      ...(directory === undefined ? {} : { directory }),
       existingUsers,
       budgets: { ...DEFAULT_BUDGETS, ...spec.budgets },
     },
@@ -165,6 +171,14 @@ function checkRegistry(scope: FileScope, c: RegistryConfig): void {
   }
 
   const external = c.settings.users === "external";
+  if (c.settings.directory !== undefined && !external) {
+    scope.error(
+      "QG_REGISTRY_INVALID",
+      [...specPath, "users", "directory"],
+      `users.directory ${c.settings.directory} says Quay reads users from a directory, but users.mode is managed (Database auth, users created through the superuser API); set users.mode: external or remove users.directory`,
+      "key",
+    );
+  }
   const existing = new Set(c.settings.existingUsers);
   const userKnown = (name: string) => external || existing.has(name);
   const teamNames = new Map<string, number>();

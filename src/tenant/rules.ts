@@ -313,6 +313,10 @@ function checkFeatures(reg: RegistryConfig, scope: FileScope, spec: Record<strin
   if (!f.autoPrune && arr(spec.autoPrune).length > 0) {
     off(["spec", "autoPrune"], "auto-prune", "FEATURE_AUTO_PRUNE", "autoPrune");
   }
+  arr(spec.teams).forEach((team, i) => {
+    if (!f.teamSyncing && get(team, "syncFrom") !== undefined)
+      off(["spec", "teams", i, "syncFrom"], "team sync", "FEATURE_TEAM_SYNCING", "teamSyncing");
+  });
   arr(spec.repositories).forEach((repo, i) => {
     const path: Path = ["spec", "repositories", i];
     const name = str(get(repo, "name"));
@@ -395,13 +399,28 @@ function checkTenant(input: RuleInput, t: TenantState, known: Known): void {
 
   arr(spec.teams).forEach((team, i) => {
     const teamName = str(get(team, "name")) ?? `#${i + 1}`;
+    const synced = checkTeamSync(reg, scope, team, ["spec", "teams", i]);
     const seen = new Map<string, Path>();
     arr(get(team, "members")).forEach((m, j) => {
       const path: Path = ["spec", "teams", i, "members", j];
+      const user = str(get(m, "user"));
+      if (synced && user !== undefined) {
+        // Quay refuses user member changes on a synced team and its sync replaces them anyway.
+        scope.error(
+          "QG_TENANT_TEAM_SYNC",
+          [...path, "user"],
+          `team ${teamName} is synced from ${synced}: its users come from the directory, so members may list robots only; remove user ${user} (add it to the group instead) or remove syncFrom`,
+        );
+        return;
+      }
       if (ref.expired(m, path, `member of team ${teamName}`)) return;
       const key = ref.member(m, path);
       ref.once(seen, key, path, `team ${teamName}`);
     });
+  });
+
+  arr(spec.robots).forEach((robot, i) => {
+    checkFederation(scope, get(robot, "federation"), ["spec", "robots", i]);
   });
 
   const seenDefaults = new Map<string, Path>();
@@ -605,6 +624,60 @@ class References {
       `this ${what} reads from this registry (${host})${namespace ? ` organization ${namespace}` : ""}, which is not this tenant's organization; a ${what} may not copy another tenant's images (grant access in Quay instead)`,
     );
   }
+}
+
+/**
+ * A team's `syncFrom` (docs/quay-api.md#team-sync): Quay syncs only from a directory (LDAP, OIDC,
+ * Keystone v3), and what names a group depends on which. Returns the group in words when the team
+ * syncs (for the member rule), even when the registry cannot be judged.
+ */
+function checkTeamSync(reg: RegistryConfig, scope: FileScope, team: unknown, path: Path): string | undefined {
+  const sync = get(team, "syncFrom");
+  if (sync === undefined) return undefined;
+  const group = str(get(sync, "group"));
+  const words = group === undefined ? "a directory group" : `group ${group}`;
+  if (!reg.trusted) return words;
+  const { users, directory, file } = reg.settings;
+  if (users !== "external" || directory === undefined) {
+    scope.error(
+      "QG_TENANT_TEAM_SYNC",
+      [...path, "syncFrom"],
+      users !== "external"
+        ? `team sync needs users from a directory, but this registry manages its users (users.mode: managed in ${file}); Quay refuses to sync with Database auth`
+        : `team sync needs to know the directory (users.directory: ldap, oidc or keystone in ${file}): it decides what the group names`,
+      "key",
+    );
+    return words;
+  }
+  // Quay searches `memberOf=<group_dn>,<LDAP_BASE_DN>` (data/users/externalldap.py at v3.18.0).
+  if (directory === "ldap" && group !== undefined && !/^[A-Za-z][A-Za-z0-9-]*=[^,]+/.test(group)) {
+    scope.error(
+      "QG_TENANT_TEAM_SYNC",
+      [...path, "syncFrom", "group"],
+      `"${group}" is not an LDAP DN; with LDAP the group is its DN relative to the base DN, e.g. cn=${group.replace(/[^A-Za-z0-9_.-]/g, "") || "developers"},ou=groups (Quay appends LDAP_BASE_DN)`,
+    );
+  }
+  return words;
+}
+
+/** Quay refuses the same issuer and subject twice in one robot's list (docs/quay-api.md#robot-federation). */
+function checkFederation(scope: FileScope, list: unknown, path: Path): void {
+  const seen = new Map<string, Path>();
+  arr(list).forEach((entry, i) => {
+    const issuer = str(get(entry, "issuer"));
+    const subject = str(get(entry, "subject"));
+    if (issuer === undefined || subject === undefined) return;
+    const itemPath: Path = [...path, "federation", i];
+    const key = `${issuer}\u0000${subject}`;
+    const first = seen.get(key);
+    if (first) {
+      scope.error(
+        "QG_TENANT_DUPLICATE",
+        itemPath,
+        `issuer ${issuer} with subject ${subject} is listed twice (first at line ${scope.line(first)}); Quay refuses a federation list with duplicates`,
+      );
+    } else seen.set(key, itemPath);
+  });
 }
 
 /** `; did you mean "x"? (robots: a, b)` or `; declare it under spec.robots (robots: a, b)`. */
