@@ -8,6 +8,7 @@ import { proxyCache } from "./proxy-cache";
 import { quota } from "./quota";
 import { repository } from "./repository";
 import { robot } from "./robot";
+import { robotFederation } from "./robot-federation";
 import { team } from "./team";
 import { user } from "./user";
 
@@ -19,6 +20,7 @@ const PROVIDERS = {
   Organization: organization,
   User: user,
   Robot: robot,
+  RobotFederation: robotFederation,
   Team: team,
   Repository: repository,
   DefaultPermission: defaultPermission,

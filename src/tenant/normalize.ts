@@ -10,7 +10,6 @@ import type {
   DefaultPermissionModel,
   Delegate,
   Directory,
-  FederationModel,
   Member,
   MirrorModel,
   ProxyCacheModel,
@@ -22,12 +21,12 @@ import type {
   TeamModel,
   TenantModel,
 } from "../model/types";
+import { sortFederation } from "../kinds/robot-federation";
 import { cmp } from "./diagnostics";
 import type {
   AutoPruneSpec,
   CredentialsSpec,
   DefaultPermissionSpec,
-  FederationSpec,
   MirrorSpec,
   PermissionSpec,
   ProxyCacheSpec,
@@ -126,7 +125,7 @@ export function normalizeTenant(
         shortName: r.name,
         fullName: `${org}+${r.name}`,
         description: r.description ?? "",
-        ...(r.federation === undefined ? {} : { federation: normalizeFederation(r.federation) }),
+        ...(r.federation === undefined ? {} : { federation: sortFederation(r.federation) }),
       }))
       .sort((a, b) => cmp(a.shortName, b.shortName)),
     teams,
@@ -138,13 +137,6 @@ export function normalizeTenant(
     ...(spec.proxyCache === undefined ? {} : { proxyCache: normalizeProxyCache(spec.proxyCache) }),
   };
   return model;
-}
-
-/** Quay keeps the order as sent; sorted, the list compares equal however it was written. */
-export function normalizeFederation(list: readonly FederationSpec[]): FederationModel[] {
-  return list
-    .map((f) => ({ issuer: f.issuer, subject: f.subject }))
-    .sort((a, b) => cmp(a.issuer, b.issuer) || cmp(a.subject, b.subject));
 }
 
 function normalizeTeam(
