@@ -41,7 +41,12 @@ const fullTenant: Complete<Omit<TenantFile, "spec">> & {
       {
         name: "ci",
         description: "CI",
-        federation: [{ issuer: "https://token.actions.githubusercontent.com", subject: "repo:acme/app:ref:refs/heads/main" }],
+        federation: [
+          {
+            issuer: "https://token.actions.githubusercontent.com",
+            subject: "repo:acme/app:ref:refs/heads/main",
+          },
+        ],
       },
     ],
     proxyCache: {
@@ -56,7 +61,10 @@ const fullTenant: Complete<Omit<TenantFile, "spec">> & {
         role: "member",
         description: "d",
         members: [{ user: "acme-ann", expires: "2030-01-01" }, { robot: "ci" }],
-      } satisfies Omit<Complete<Omit<NonNullable<TenantFile["spec"]["teams"]>[number], "members">>, "syncFrom"> & {
+      } satisfies Omit<
+        Complete<Omit<NonNullable<TenantFile["spec"]["teams"]>[number], "members">>,
+        "syncFrom"
+      > & {
         members: unknown[];
       },
       {
