@@ -1,4 +1,3 @@
-import { QuayGitopsError } from "../src/errors";
 import { defaultPermission as descriptor } from "../src/kinds/default-permission";
 import type { Delegate } from "../src/model/types";
 import {
@@ -10,6 +9,7 @@ import {
   samePrototype,
   setPrototypeRole,
 } from "../src/quay/api/prototypes";
+import { QuayGitopsError } from "../src/errors";
 import type { Kind } from "./base";
 import { type Failures, namespaceName, oneOf, robotIn } from "./validate";
 

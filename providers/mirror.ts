@@ -1,4 +1,3 @@
-import { QuayGitopsError } from "../src/errors";
 import { mirror as descriptor } from "../src/kinds/mirror";
 import {
   createMirror,
@@ -9,6 +8,7 @@ import {
   updateMirror,
 } from "../src/quay/api/mirrors";
 import { getRepository, setState } from "../src/quay/api/repositories";
+import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, positiveInt, repositoryName, robotIn } from "./validate";
 
@@ -259,11 +259,7 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
       getMirror(c.session, d.namespace, d.repository),
       getRepository(c.session, d.namespace, d.repository),
     ]);
-    if (!view)
-      throw new QuayGitopsError(
-        "QG_ERR_QUAY_RESPONSE",
-        `mirror of ${d.namespace}/${d.repository} no longer exists; run with --refresh`,
-      );
+    if (!view) throw new ObjectGoneError(`mirror of ${d.namespace}/${d.repository}`);
     await converge(c, mirrorOf(view, repo?.state, state), d, view);
     return { ...d, syncStartDate: state.syncStartDate };
   },

@@ -1,4 +1,3 @@
-import { QuayGitopsError } from "../src/errors";
 import { organization as descriptor } from "../src/kinds/organization";
 import {
   createOrganization,
@@ -10,6 +9,7 @@ import {
 import { listRepositories, tagCount } from "../src/quay/api/repositories";
 import { orgScope } from "../src/quay/api/session";
 import { isQuayApiError } from "../src/quay/errors";
+import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf } from "./validate";
 
@@ -94,11 +94,7 @@ export const organization: Kind<OrganizationInputs, OrganizationState> = {
 
   async update(c, _id, _state, d) {
     const view = await getOrganization(c.session, d.name);
-    if (!view)
-      throw new QuayGitopsError(
-        "QG_ERR_QUAY_RESPONSE",
-        `organization ${d.name} no longer exists; run with --refresh to recreate it`,
-      );
+    if (!view) throw new ObjectGoneError(`organization ${d.name}`, "run with --refresh to recreate it");
     return converge(c, view, d);
   },
 

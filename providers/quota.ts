@@ -1,4 +1,3 @@
-import { QuayGitopsError } from "../src/errors";
 import { quota as descriptor } from "../src/kinds/quota";
 import type { QuotaLimitModel } from "../src/model/types";
 import {
@@ -11,6 +10,7 @@ import {
   setQuotaLimit,
   updateQuotaLimit,
 } from "../src/quay/api/quotas";
+import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { cmp, type Failures, namespaceName, positiveInt } from "./validate";
 
@@ -108,11 +108,7 @@ export const quota: Kind<QuotaInputs, QuotaState> = {
 
   async update(c, _id, _state, d) {
     const q = await getQuota(c.session, d.organization);
-    if (!q)
-      throw new QuayGitopsError(
-        "QG_ERR_QUAY_RESPONSE",
-        `the quota of ${d.organization} no longer exists; run with --refresh`,
-      );
+    if (!q) throw new ObjectGoneError(`the quota of ${d.organization}`);
     return converge(c, q, d);
   },
 

@@ -1,4 +1,3 @@
-import { QuayGitopsError } from "../src/errors";
 import { repository as descriptor } from "../src/kinds/repository";
 import type { RepoPermissionModel } from "../src/model/types";
 import {
@@ -14,12 +13,13 @@ import {
   setDescription,
   setState,
   setVisibility,
-  type TeamPermissionView,
   tagCount,
+  type TeamPermissionView,
   type UserPermissionView,
 } from "../src/quay/api/repositories";
 import { orgScope } from "../src/quay/api/session";
 import { isQuayApiError } from "../src/quay/errors";
+import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf, repositoryName, robotIn, sortByKindName } from "./validate";
 
@@ -211,11 +211,7 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
 
   async update(c, _id, state, d, changed) {
     const r = await getRepository(c.session, d.namespace, d.name);
-    if (!r)
-      throw new QuayGitopsError(
-        "QG_ERR_QUAY_RESPONSE",
-        `repository ${d.namespace}/${d.name} no longer exists; run with --refresh`,
-      );
+    if (!r) throw new ObjectGoneError(`repository ${d.namespace}/${d.name}`);
     if (changed.has("description") && (r.description ?? "") !== d.description) {
       await setDescription(c.session, d.namespace, d.name, d.description);
     }

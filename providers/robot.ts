@@ -1,8 +1,8 @@
-import { QuayGitopsError } from "../src/errors";
 import { robot as descriptor } from "../src/kinds/robot";
+import { isQuayApiError } from "../src/quay/errors";
 import { createRobot, deleteRobot, getRobot, type RobotView } from "../src/quay/api/robots";
 import { orgScope } from "../src/quay/api/session";
-import { isQuayApiError } from "../src/quay/errors";
+import { QuayGitopsError } from "../src/errors";
 import type { Kind } from "./base";
 import { type Failures, namespaceName } from "./validate";
 

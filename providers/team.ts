@@ -1,4 +1,3 @@
-import { QuayGitopsError } from "../src/errors";
 import { team as descriptor } from "../src/kinds/team";
 import type { Member, TeamSyncModel } from "../src/model/types";
 import { getOrganization } from "../src/quay/api/organizations";
@@ -15,6 +14,7 @@ import {
   removeTeamMember,
   type TeamMemberView,
 } from "../src/quay/api/teams";
+import { ObjectGoneError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, oneOf, robotIn, sortByKindName } from "./validate";
 
@@ -98,11 +98,7 @@ async function converge(c: Context, d: TeamInputs, newTeam: boolean): Promise<vo
   const keep = live !== undefined && d.syncFrom !== undefined && sameSync(live, d.syncFrom);
   if (live && !keep) await disableTeamSync(c.session, org, d.name);
   const members = newTeam ? [] : await liveMembers(c, d);
-  if (!members)
-    throw new QuayGitopsError(
-      "QG_ERR_QUAY_RESPONSE",
-      `team ${org}/${d.name} no longer exists; run with --refresh`,
-    );
+  if (!members) throw new ObjectGoneError(`team ${org}/${d.name}`);
   await convergeMembers(c, d, members);
   if (d.syncFrom && !keep)
     await enableTeamSync(c.session, org, d.name, d.syncFrom.directory, d.syncFrom.group);

@@ -1,8 +1,8 @@
-import { QuayGitopsError } from "../src/errors";
 import { user as descriptor } from "../src/kinds/user";
-import { USERS_SCOPE } from "../src/quay/api/session";
-import { createUser, deleteUser, getUser, type UserView, updateUserEmail } from "../src/quay/api/users";
 import { isQuayApiError } from "../src/quay/errors";
+import { createUser, deleteUser, getUser, updateUserEmail, type UserView } from "../src/quay/api/users";
+import { USERS_SCOPE } from "../src/quay/api/session";
+import { ObjectGoneError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName } from "./validate";
 
@@ -62,11 +62,7 @@ export const user: Kind<UserInputs, UserState> = {
 
   async update(c, _id, _state, d) {
     const u = await getUser(c.session, d.name);
-    if (!u)
-      throw new QuayGitopsError(
-        "QG_ERR_QUAY_RESPONSE",
-        `user ${d.name} no longer exists; run with --refresh to recreate it`,
-      );
+    if (!u) throw new ObjectGoneError(`user ${d.name}`, "run with --refresh to recreate it");
     return converge(c, u, d);
   },
 

@@ -15,7 +15,8 @@ export type ErrorCode =
   | "QG_ERR_GIT"
   | "QG_ERR_ENGINE"
   | "QG_ERR_STACK_LOCKED"
-  | "QG_ERR_RETAINED";
+  | "QG_ERR_RETAINED"
+  | "QG_ERR_OBJECT_GONE";
 
 export class QuayGitopsError extends Error {
   readonly code: ErrorCode;
@@ -46,6 +47,20 @@ export class EngineError extends QuayGitopsError {
   constructor(message: string, exitCode?: number, options?: { cause?: unknown }) {
     super("QG_ERR_ENGINE", message, options);
     this.exitCode = exitCode;
+  }
+}
+
+/**
+ * The object an update is for is gone from Quay: someone deleted it since the state was last
+ * refreshed. Quay answered correctly (QG_ERR_QUAY_RESPONSE is for answers that make no sense); the
+ * fix is a refresh, after which the next apply re-creates it.
+ */
+export class ObjectGoneError extends QuayGitopsError {
+  /** What is gone, as the message names it: `repository acme/app`. */
+  readonly object: string;
+  constructor(object: string, next = "run with --refresh") {
+    super("QG_ERR_OBJECT_GONE", `${object} no longer exists; ${next}`);
+    this.object = object;
   }
 }
 

@@ -8,7 +8,7 @@
  *
  * Pure: the log entries are fetched by the caller (src/quay/api/logs.ts).
  */
-import { type AuditEntry, type AuditLog, type Identity, kindInfo, kinds, type LogSource } from "../kinds";
+import { type AuditEntry, type AuditLog, kindInfo, kinds, type LogSource } from "../kinds";
 import { md, namespaceOf, str } from "../kinds/support";
 import type { Attribution, DriftedObject, DriftReport } from "./drift";
 import { listDelta } from "./format";

@@ -4,25 +4,18 @@
  *
  * Pure: plan and budgets in, verdicts out. Messages carry numbers and the next step.
  */
+import { type KindWarning, kindInfo, kinds } from "../kinds";
+import { becomesPublic } from "../kinds/support";
 import type { ChangeBudgets, DesiredState } from "../model/types";
-import type { Plan, PlannedChange } from "./types";
-import type { PlanValue } from "./values";
+import type { Plan } from "./types";
 
-export type WarningCode =
-  | "ORGANIZATION_DELETE"
-  | "ORGANIZATION_RETAINED"
-  | "REPOSITORY_DELETE"
-  | "REPOSITORY_RETAINED"
-  | "REPOSITORY_PUBLIC"
-  | "ROBOT_TOKEN_REGENERATED"
-  | "ROBOT_DELETE"
-  | "MIRROR_DISABLED"
-  | "USER_DELETE"
-  | "TEAM_DELETE"
-  | "PROXY_CACHE_DELETE"
-  | "QUOTA_DELETE"
-  | "REPLACE"
-  | "DELETE";
+/**
+ * Stable warning codes: the generic ones, and those particular to a kind (its descriptor's
+ * `warnings`, src/kinds/): ORGANIZATION_DELETE, ORGANIZATION_RETAINED, REPOSITORY_DELETE,
+ * REPOSITORY_RETAINED, REPOSITORY_PUBLIC, ROBOT_TOKEN_REGENERATED, ROBOT_DELETE, MIRROR_DISABLED,
+ * USER_DELETE, TEAM_DELETE, PROXY_CACHE_DELETE, QUOTA_DELETE.
+ */
+export type WarningCode = "REPLACE" | "DELETE" | (string & {});
 
 export interface PlanWarning {
   code: WarningCode;
@@ -33,48 +26,34 @@ export interface PlanWarning {
   message: string;
 }
 
-const field = (c: PlannedChange, name: string, side: "old" | "new"): PlanValue | undefined =>
-  c.fields.find((f) => f.field === name)?.[side];
+const list = (names: readonly string[]): string => names.join(", ");
 
-/** The old value of a field even when it did not change (deletes list every old field). */
-const oldValue = (c: PlannedChange, name: string): PlanValue | undefined => field(c, name, "old");
-
-const list = (names: string[]): string => names.join(", ");
-const plural = (names: string[], one: string, many: string): string => (names.length === 1 ? one : many);
-
-/** Kinds in words, for messages that name several objects. */
+/** Kinds in words, for messages that name several objects; a kind no descriptor knows by its name. */
 function kindWords(kind: string): { one: string; many: string } {
-  switch (kind) {
-    case "AutoPrunePolicy":
-      return { one: "auto-prune policy", many: "auto-prune policies" };
-    case "DefaultPermission":
-      return { one: "default permission", many: "default permissions" };
-    default:
-      return { one: kind, many: `${kind}s` };
-  }
+  return kindInfo(kind)?.words ?? { one: kind, many: `${kind}s` };
 }
-
-/** What a warning says about one or several objects of one kind. */
-type Template = (names: string[]) => string;
 
 /**
  * Destructive or risky steps, each with what it means for the people who use Quay. Warnings of the
  * same kind in one tenant are grouped into one line (removing a tenant lists its users in one line,
  * not one line each); the ones that need action per object (a robot's new token, a public repository,
- * an organization or repository deleted with its images) stay one per object.
+ * an organization or repository deleted with its images) stay one per object. What a kind's steps
+ * mean is its descriptor's (`warnings`); the generic delete and replace warnings cover the rest.
  */
 export function planWarnings(plan: Pick<Plan, "changes">): PlanWarning[] {
   const out: PlanWarning[] = [];
-  const groups = new Map<string, { w: PlanWarning; template: Template }>();
+  const groups = new Map<string, { w: PlanWarning; message: KindWarning["message"] }>();
   for (const c of plan.changes) {
-    const one = (code: WarningCode, template: Template) =>
-      out.push({ code, tenant: c.tenant, kind: c.kind, names: [c.name], message: template([c.name]) });
-    const grouped = (code: WarningCode, template: Template) => {
+    const add = ({ code, grouped, message }: KindWarning) => {
+      if (!grouped) {
+        out.push({ code, tenant: c.tenant, kind: c.kind, names: [c.name], message: message([c.name]) });
+        return;
+      }
       const key = `${c.tenant}\u0000${code}\u0000${c.kind}`;
       const g = groups.get(key);
       if (g) {
         g.w.names.push(c.name);
-        g.w.message = g.template(g.w.names);
+        g.w.message = g.message(g.w.names);
         return;
       }
       const w: PlanWarning = {
@@ -82,127 +61,36 @@ export function planWarnings(plan: Pick<Plan, "changes">): PlanWarning[] {
         tenant: c.tenant,
         kind: c.kind,
         names: [c.name],
-        message: template([c.name]),
+        message: message([c.name]),
       };
-      groups.set(key, { w, template });
+      groups.set(key, { w, message });
       out.push(w);
     };
+    const own = kindInfo(c.kind)?.warnings;
     if (c.op === "delete") {
-      switch (c.kind) {
-        case "Organization":
-          if (oldValue(c, "deletionPolicy") === "delete")
-            one(
-              "ORGANIZATION_DELETE",
-              (n) =>
-                `organization ${list(n)} will be DELETED with all its repositories and images (deletionPolicy: delete; refused while repositories hold tags unless --force)`,
-            );
-          else
-            one(
-              "ORGANIZATION_RETAINED",
-              (n) =>
-                `organization ${list(n)} leaves quay-gitops: it stays in Quay with its repositories, unmanaged (deletionPolicy: retain)`,
-            );
-          break;
-        case "Repository":
-          if (oldValue(c, "deletionPolicy") === "delete")
-            one(
-              "REPOSITORY_DELETE",
-              (n) =>
-                `repository ${list(n)} will be DELETED with its images (deletionPolicy: delete; refused while it holds tags unless --force)`,
-            );
-          else
-            grouped(
-              "REPOSITORY_RETAINED",
-              (n) =>
-                `${plural(n, "repository", "repositories")} ${list(n)} ${plural(n, "leaves", "leave")} quay-gitops: ${plural(n, "it stays", "they stay")} in Quay, unmanaged (deletionPolicy: retain)`,
-            );
-          break;
-        case "Robot":
-          grouped(
-            "ROBOT_DELETE",
-            (n) =>
-              `${plural(n, "robot", "robots")} ${list(n)} will be deleted: ${plural(n, "its token stops", "their tokens stop")} working for every pull secret and CI job that uses ${plural(n, "it", "them")}`,
-          );
-          break;
-        case "RepositoryMirror":
-          grouped(
-            "MIRROR_DISABLED",
-            (n) =>
-              `the ${plural(n, "mirror", "mirrors")} of ${list(n)} will be disabled (Quay cannot delete mirror configurations); ${plural(n, "the repository goes", "the repositories go")} back to normal pushes`,
-          );
-          break;
-        case "User":
-          grouped(
-            "USER_DELETE",
-            (n) =>
-              `${plural(n, "user", "users")} ${list(n)} will be deleted from Quay, with everything in their ${plural(n, "namespace", "namespaces")}`,
-          );
-          break;
-        case "Team":
-          grouped(
-            "TEAM_DELETE",
-            (n) =>
-              `${plural(n, "team", "teams")} ${list(n)} will be deleted: ${plural(n, "its", "their")} members lose the access ${plural(n, "it grants", "they grant")}`,
-          );
-          break;
-        case "ProxyCache":
-          one(
-            "PROXY_CACHE_DELETE",
-            (n) =>
-              `the proxy cache of organization ${list(n)} will be removed: pulls through it stop working`,
-          );
-          break;
-        case "Quota":
-          one(
-            "QUOTA_DELETE",
-            (n) => `the quota of organization ${list(n)} will be removed: no storage limit`,
-          );
-          break;
-        default:
-          grouped(
-            "DELETE",
-            (n) =>
-              `${n.length === 1 ? `${kindWords(c.kind).one} ${n[0]}` : `${n.length} ${kindWords(c.kind).many} (${list(n)})`} will be deleted`,
-          );
-      }
+      add(
+        own?.delete?.(c) ?? {
+          code: "DELETE",
+          grouped: true,
+          message: (n) =>
+            `${n.length === 1 ? `${kindWords(c.kind).one} ${n[0]}` : `${n.length} ${kindWords(c.kind).many} (${list(n)})`} will be deleted`,
+        },
+      );
       continue;
     }
     if (c.op === "replace") {
       const why = c.replaceReasons?.length ? ` (${c.replaceReasons.join(", ")} cannot change in place)` : "";
-      if (c.kind === "Robot")
-        one(
-          "ROBOT_TOKEN_REGENERATED",
-          (n) =>
-            `robot ${list(n)} will be deleted and re-created${why}: it gets a NEW TOKEN; update every pull secret and CI variable that uses it`,
-        );
-      else one("REPLACE", (n) => `${c.kind} ${list(n)} will be deleted and re-created${why}`);
-    }
-    if (c.kind === "RepositoryMirror" && c.op === "update") {
-      if (field(c, "enabled", "old") === true && field(c, "enabled", "new") === false)
-        one(
-          "MIRROR_DISABLED",
-          (n) => `the mirror of ${list(n)} will be disabled: its images stop being synchronized`,
-        );
-    }
-    if (c.kind === "Repository" && c.op !== "create" && becomesPublic(c)) {
-      one(
-        "REPOSITORY_PUBLIC",
-        (n) => `repository ${list(n)} becomes PUBLIC: anyone who can reach Quay can pull it`,
+      add(
+        own?.replace?.(c, why) ?? {
+          code: "REPLACE",
+          grouped: false,
+          message: (n) => `${c.kind} ${list(n)} will be deleted and re-created${why}`,
+        },
       );
     }
-    if (c.kind === "Repository" && c.op === "create" && field(c, "visibility", "new") === "public") {
-      one(
-        "REPOSITORY_PUBLIC",
-        (n) => `repository ${list(n)} is created PUBLIC: anyone who can reach Quay can pull it`,
-      );
-    }
+    for (const w of own?.change?.(c) ?? []) add(w);
   }
   return out;
-}
-
-function becomesPublic(c: PlannedChange): boolean {
-  const f = c.fields.find((x) => x.field === "visibility");
-  return f !== undefined && f.new === "public" && f.old !== "public";
 }
 
 export type BudgetName = "maxDeletes" | "maxTenantChangePercent" | "requireAllowPublic";
@@ -296,7 +184,7 @@ export function checkBudgets(
   if (budgets.requireAllowPublic) {
     const refused: string[] = [];
     for (const c of plan.changes) {
-      if (c.kind !== "Repository" || c.op === "delete") continue;
+      if (c.kind !== kinds.Repository.name || c.op === "delete") continue;
       const visibility = c.fields.find((f) => f.field === "visibility");
       const publicNow = c.op === "create" ? visibility?.new === "public" : becomesPublic(c);
       if (!publicNow) continue;

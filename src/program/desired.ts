@@ -59,8 +59,9 @@ export interface TenantObject {
 
 /**
  * Every object the program registers under a tenant's component (src/program/tenant.ts), by kind
- * and name (each kind's descriptor, src/kinds/, names them): what a run limited to some tenants must target besides what the state already holds
- * (src/gitops/scope.ts). test/e2e/gitops checks it against what the program really registers.
+ * and name (each kind's descriptor, src/kinds/, names them): what a run limited to some tenants
+ * must target besides what the state already holds (src/gitops/scope.ts). test/e2e/gitops checks
+ * it against what the program really registers.
  */
 export function tenantObjects(t: TenantModel): TenantObject[] {
   return allKindInfos().flatMap((k) => k.objects(t).map((name) => ({ kind: k.name, name })));

@@ -4,8 +4,6 @@
  * organizations), values that must parse, expiry. Rules read files defensively (scope.ts), so they
  * also run on files with schema errors and one run reports everything.
  */
-
-import { isNamespaceName, splitRobot, splitTeam } from "./names";
 import {
   maxQuotaBytes,
   NameOwners,
@@ -13,6 +11,8 @@ import {
   type RegistryConfig,
   restrictionPatterns,
 } from "./registry";
+import { allKindInfos, type FeatureGate } from "../kinds";
+import { isNamespaceName, splitRobot, splitTeam } from "./names";
 import { arr, checkQuota, type FileScope, get, obj, type Path, str } from "./scope";
 import { didYouMean } from "./suggest";
 import { formatBytes, parseDuration, parseExpiry, parsePruneAge } from "./units";
@@ -293,30 +293,29 @@ function checkEmails(states: readonly TenantState[]): void {
   }
 }
 
-/** Uses of Quay features the registry file says are off: their endpoints do not exist (§1.5). */
+/**
+ * Uses of Quay features the registry file says are off: their endpoints do not exist
+ * (docs/quay-api.md#features). Which tenant-file sections need which feature is each kind's
+ * descriptor's (src/kinds/: `feature`, `schema`); the rules below are not about a kind.
+ */
 function checkFeatures(reg: RegistryConfig, scope: FileScope, spec: Record<string, unknown>): void {
   if (!reg.trusted) return;
   const f = reg.features;
-  const off = (path: Path, what: string, flag: string, key: string) =>
-    scope.error(
-      "QG_TENANT_FEATURE",
-      path,
-      `${what} needs ${flag} in Quay, which is off in this registry (features.${key} in ${reg.settings.file}); remove it or ask the lab admins to turn the feature on`,
-      "key",
-    );
-  if (!f.quotaManagement && spec.quota !== undefined) {
-    off(["spec", "quota"], "a quota", "FEATURE_QUOTA_MANAGEMENT", "quotaManagement");
+  const off = (gate: FeatureGate, at: string) => {
+    if (f[gate.registry]) return;
+    for (const path of declaredAt(spec, at))
+      scope.error(
+        "QG_TENANT_FEATURE",
+        path,
+        `${gate.what} needs ${gate.flag} in Quay, which is off in this registry (features.${gate.registry} in ${reg.settings.file}); remove it or ask the lab admins to turn the feature on`,
+        "key",
+      );
+  };
+  for (const k of allKindInfos()) {
+    if (k.feature) for (const at of k.schema) off(k.feature, at);
+    // Features only some objects of the kind use (a synced team): where the tenant asks for them.
+    for (const p of k.parts ?? []) off(p.gate, p.schema);
   }
-  if (!f.proxyCache && spec.proxyCache !== undefined) {
-    off(["spec", "proxyCache"], "a proxy cache", "FEATURE_PROXY_CACHE", "proxyCache");
-  }
-  if (!f.autoPrune && arr(spec.autoPrune).length > 0) {
-    off(["spec", "autoPrune"], "auto-prune", "FEATURE_AUTO_PRUNE", "autoPrune");
-  }
-  arr(spec.teams).forEach((team, i) => {
-    if (!f.teamSyncing && get(team, "syncFrom") !== undefined)
-      off(["spec", "teams", i, "syncFrom"], "team sync", "FEATURE_TEAM_SYNCING", "teamSyncing");
-  });
   arr(spec.repositories).forEach((repo, i) => {
     const path: Path = ["spec", "repositories", i];
     const name = str(get(repo, "name"));
@@ -327,20 +326,40 @@ function checkFeatures(reg: RegistryConfig, scope: FileScope, spec: Record<strin
         `"${name}" has a / which needs FEATURE_EXTENDED_REPOSITORY_NAMES in Quay, off in this registry (features.extendedRepositoryNames in ${reg.settings.file})`,
       );
     }
-    if (!f.autoPrune && arr(get(repo, "autoPrune")).length > 0) {
-      off([...path, "autoPrune"], "auto-prune", "FEATURE_AUTO_PRUNE", "autoPrune");
-    }
-    if (get(repo, "mirror") === undefined) return;
-    if (!f.repoMirror) off([...path, "mirror"], "a mirror", "FEATURE_REPO_MIRROR", "repoMirror");
-    else if (!f.sparseIndex && arr(get(repo, "mirror", "architectureFilter")).length > 0) {
-      off(
+    if (f.repoMirror && !f.sparseIndex && arr(get(repo, "mirror", "architectureFilter")).length > 0) {
+      scope.error(
+        "QG_TENANT_FEATURE",
         [...path, "mirror", "architectureFilter"],
-        "an architecture filter",
-        "FEATURE_SPARSE_INDEX",
-        "sparseIndex",
+        `an architecture filter needs FEATURE_SPARSE_INDEX in Quay, which is off in this registry (features.sparseIndex in ${reg.settings.file}); remove it or ask the lab admins to turn the feature on`,
+        "key",
       );
     }
   });
+}
+
+/**
+ * Where a file declares something at a descriptor's schema path (`spec.repositories[].mirror`,
+ * `spec.autoPrune[]`): the paths of the values that are set; a list counts when it is not empty.
+ */
+function declaredAt(spec: Record<string, unknown>, at: string): Path[] {
+  const steps = at.split(".");
+  if (steps[0] !== "spec") return [];
+  let found: { path: Path; value: unknown }[] = [{ path: ["spec"], value: spec }];
+  steps.slice(1).forEach((step, i) => {
+    const list = step.endsWith("[]");
+    const key = list ? step.slice(0, -2) : step;
+    const last = i === steps.length - 2;
+    found = found.flatMap(({ path, value }): { path: Path; value: unknown }[] => {
+      const v = get(value, key);
+      if (v === undefined) return [];
+      const here: Path = [...path, key];
+      if (!list) return [{ path: here, value: v }];
+      const items = arr(v);
+      if (last) return items.length > 0 ? [{ path: here, value: v }] : [];
+      return items.map((item, n) => ({ path: [...here, n], value: item }));
+    });
+  });
+  return found.map((x) => x.path);
 }
 
 function checkTenant(input: RuleInput, t: TenantState, known: Known): void {

@@ -1,0 +1,198 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { RouteDef } from "../../../emulator/router";
+import { resolveConfig } from "../../../emulator/config";
+import { allRoutes } from "../../../emulator/routes/index";
+import { kindByName } from "../../../providers/registry";
+import { allKindInfos, type Identity, type KindInfo, type KindName, schemaWord } from "../../../src/kinds";
+import { matchersFor } from "../../../src/plan/attribution";
+import { loadDesiredState } from "../../../src/tenant";
+import { DEFAULT_FEATURES } from "../../../src/tenant/registry";
+
+// A registered kind (src/kinds/index.ts) has every piece it needs. What TypeScript already enforces
+// (a provider in providers/registry.ts, a descriptor of the KindInfo shape, these identities) fails
+// the type check; this checks what lives outside it: the schema, the emulator's routes, the docs,
+// the audit-log kinds, the feature probe.
+//
+// Required of every kind: provider, audit matchers (for a changed and for a deleted object),
+// schema section, field rows in docs/tenants.md, a row in docs/design.md's replace table, an
+// emulator route file. Optional, checked when present: the feature gate (Quay serves some kinds'
+// endpoints unconditionally), the superuser need, kind-specific warnings (the generic ones
+// otherwise), computed and secret outputs (only kinds whose provider adds them).
+
+const root = path.resolve(__dirname, "../../..");
+const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
+
+/** What identifies an object of each kind in the state (its provider's inputs); a new kind adds its own. */
+const IDENTITIES = {
+  Organization: [{ name: "acme" }],
+  User: [{ name: "acme-alice" }],
+  Robot: [{ organization: "acme", shortName: "ci" }],
+  RobotFederation: [{ organization: "acme", shortName: "ci" }],
+  Team: [{ organization: "acme", name: "developers" }],
+  Repository: [{ namespace: "acme", name: "app" }],
+  DefaultPermission: [{ organization: "acme", delegate: { kind: "robot", name: "acme+ci" } }],
+  Quota: [{ organization: "acme" }],
+  RepositoryMirror: [{ namespace: "acme", repository: "app" }],
+  ProxyCache: [{ organization: "acme" }],
+  AutoPrunePolicy: [{ namespace: "acme" }, { namespace: "acme", repository: "app" }],
+} satisfies Record<KindName, Identity[]>;
+
+const each = allKindInfos().map((k) => [k.name, k] as const);
+
+/** The node of schemas/tenant.schema.json at a descriptor's path (`spec.repositories[].mirror`). */
+function schemaAt(schema: Record<string, unknown>, at: string): unknown {
+  const deref = (n: unknown): Record<string, unknown> | undefined => {
+    const node = n as Record<string, unknown> | undefined;
+    const ref = node?.$ref;
+    if (typeof ref !== "string") return node;
+    let target: unknown = schema;
+    for (const p of ref.replace(/^#\//, "").split("/")) target = (target as Record<string, unknown>)?.[p];
+    return deref(target);
+  };
+  let node = deref(schema);
+  for (const step of at.split(".")) {
+    const list = step.endsWith("[]");
+    const props = node?.properties as Record<string, unknown> | undefined;
+    node = deref(props?.[list ? step.slice(0, -2) : step]);
+    if (list) node = node?.type === "array" ? deref(node.items) : undefined;
+    if (!node) return undefined;
+  }
+  return node;
+}
+
+/** The audit log kinds docs/quay-api.md#audit-logs names (`create|update|delete_x` expanded). */
+function documentedLogKinds(): Set<string> {
+  const doc = read("docs/quay-api.md");
+  const start = doc.indexOf("\n## Audit logs");
+  const section = doc.slice(start, doc.indexOf("\n## ", start + 1));
+  const out = new Set<string>();
+  for (const [, token] of section.matchAll(/`([a-z_|*]+)`/g)) {
+    const m = /^([a-z|]+\|[a-z]+)_(.*)$/.exec(token!);
+    if (m) for (const head of m[1]!.split("|")) out.add(`${head}_${m[2]}`);
+    else out.add(token!);
+  }
+  return out;
+}
+
+/** The route definitions a module of emulator/routes/ exports. */
+async function routesOf(file: string): Promise<RouteDef<unknown>[]> {
+  const mod = (await import(`../../../emulator/routes/${file}.ts`)) as Record<string, unknown>;
+  return Object.values(mod).flatMap((v) =>
+    Array.isArray(v) ? v.filter((r): r is RouteDef<unknown> => typeof r?.template === "string") : [],
+  );
+}
+
+describe("every registered kind has all its pieces", () => {
+  it("the registry and the providers list the same kinds, each with its own descriptor", () => {
+    for (const [name, k] of each) {
+      const provider = kindByName(name);
+      expect(provider, `providers/registry.ts has no provider for ${name}`).toBeDefined();
+      expect(provider!.info, `the provider of ${name} names another descriptor`).toBe(k);
+      expect(provider!.kind).toBe(name);
+    }
+    expect(Object.keys(IDENTITIES).sort()).toEqual(each.map(([n]) => n).sort());
+  });
+
+  it.each(each)(
+    "%s: audit-log matchers for a changed and a deleted object, of documented log kinds",
+    (name, k) => {
+      const documented = documentedLogKinds();
+      for (const identity of IDENTITIES[name as KindName] as Identity[]) {
+        const changed = matchersFor({ kind: name, identity, fields: [], status: "changed" });
+        const direct = changed.filter((m) => m.via === "direct");
+        expect(direct.length, `${name} ${JSON.stringify(identity)}: no audit matcher`).toBeGreaterThan(0);
+        const deleted = matchersFor({ kind: name, identity, fields: [], status: "deleted" });
+        expect(deleted.length, `${name}: nothing explains a deletion`).toBeGreaterThan(0);
+        const kindsUsed = direct.flatMap((m) => [...m.kinds]);
+        const undocumented = kindsUsed.filter((x) => !documented.has(x));
+        expect(undocumented, `${name}: log kinds missing from docs/quay-api.md#audit-logs`).toEqual([]);
+      }
+      expect(k.audit).toBeTypeOf("function");
+    },
+  );
+
+  it.each(each)("%s: its schema paths are in schemas/tenant.schema.json", (_name, k) => {
+    const schema = JSON.parse(read("schemas/tenant.schema.json")) as Record<string, unknown>;
+    for (const at of k.schema)
+      expect(schemaAt(schema, at), `${at} is not in the tenant schema`).toBeDefined();
+  });
+
+  it.each(each)("%s: docs/tenants.md has its fields and docs/design.md its replace row", (name, k) => {
+    const tenants = read("docs/tenants.md");
+    for (const at of k.schema) {
+      const row = new RegExp(`^\\| \`${at.replace(/[.[\]]/g, "\\$&")}[.\`\\[]`, "m");
+      expect(row.test(tenants), `docs/tenants.md has no field row for ${at}`).toBe(true);
+    }
+    expect(read("docs/design.md")).toMatch(new RegExp(`^\\| ${name} \\|`, "m"));
+  });
+
+  it.each(each)("%s: its emulator route file is served", async (_name, k) => {
+    const file = `emulator/routes/${k.emulator}.ts`;
+    expect(fs.existsSync(path.join(root, file)), `${file} is missing`).toBe(true);
+    const routes = await routesOf(k.emulator);
+    expect(routes.length, `${file} exports no routes`).toBeGreaterThan(0);
+    for (const r of routes)
+      expect(allRoutes, `${r.template} is not in emulator/routes/index.ts`).toContain(r);
+  });
+
+  it.each(each.filter(([, k]) => k.feature))(
+    "%s: its feature probe is a route of its own, gated by the flag",
+    async (_name, k) => {
+      const gate = k.feature!;
+      const shape = (p: string) => p.replace(/\{[^}]*\}/g, "{}");
+      const route = (await routesOf(k.emulator)).find((r) => shape(r.template) === gate.probe);
+      expect(route, `emulator/routes/${k.emulator}.ts has no route ${gate.probe}`).toBeDefined();
+      expect(route!.enabled?.(resolveConfig()) ?? true).toBe(true);
+      expect(route!.enabled?.(resolveConfig({ [gate.flag]: false }))).toBe(false);
+      expect(Object.keys(DEFAULT_FEATURES)).toContain(gate.registry);
+      const registrySchema = read("schemas/registry.schema.json");
+      expect(registrySchema).toContain(`"${gate.registry}"`);
+    },
+  );
+
+  const parts = allKindInfos().flatMap((k) =>
+    (k.parts ?? []).map((p) => [`${k.name} ${p.schema}`, k, p] as const),
+  );
+
+  it.each(parts)(
+    "%s: a part's feature probe is a gated route, its schema path and field row exist",
+    async (_what, k, p) => {
+      const shape = (x: string) => x.replace(/\{[^}]*\}/g, "{}");
+      const route = (await routesOf(k.emulator)).find((r) => shape(r.template) === p.gate.probe);
+      expect(route, `emulator/routes/${k.emulator}.ts has no route ${p.gate.probe}`).toBeDefined();
+      expect(route!.enabled?.(resolveConfig({ [p.gate.flag]: true }))).toBe(true);
+      expect(route!.enabled?.(resolveConfig({ [p.gate.flag]: false }))).toBe(false);
+      expect(Object.keys(DEFAULT_FEATURES)).toContain(p.gate.registry);
+      expect(read("schemas/registry.schema.json")).toContain(`"${p.gate.registry}"`);
+      const schema = JSON.parse(read("schemas/tenant.schema.json")) as Record<string, unknown>;
+      expect(schemaAt(schema, p.schema), `${p.schema} is not in the tenant schema`).toBeDefined();
+      const row = new RegExp(`^\\| \`${p.schema.replace(/[.[\]]/g, "\\$&")}[.\`\\[]`, "m");
+      expect(row.test(read("docs/tenants.md")), `docs/tenants.md has no field row for ${p.schema}`).toBe(
+        true,
+      );
+    },
+  );
+
+  it.each(each)(
+    "%s: secrets the provider keeps are stored encrypted; outputs are its own",
+    (name, k: KindInfo) => {
+      const provider = kindByName(name)!;
+      for (const f of provider.secretFields ?? [])
+        expect(k.secretOutputs ?? [], `${name}.${f} is write-only: list it in secretOutputs`).toContain(f);
+      for (const o of k.secretOutputs ?? [])
+        expect([...provider.fields, ...(k.outputs ?? [])], `${name}: secret output ${o}`).toContain(o);
+    },
+  );
+
+  it("resource names are unique per kind across the sample tenants; sections are named by their schema key", () => {
+    const { state } = loadDesiredState({ root, registryFile: "stacks/local.registry.yaml", now: new Date() });
+    expect(state).toBeDefined();
+    for (const [name, k] of each) {
+      const names = state!.tenants.flatMap((t) => k.objects(t));
+      expect(new Set(names).size, `${name}: two objects share a resource name`).toBe(names.length);
+    }
+    for (const [, k] of each) expect(schemaWord(k.schema[0])).toMatch(/^[a-z][A-Za-z]*$/);
+  });
+});
