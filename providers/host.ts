@@ -1,8 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ErrorCode, isQuayGitopsError, QuayGitopsError } from "../src/errors";
-import { journalFromEnv } from "../src/quay/api/journal";
-import { QuaySession } from "../src/quay/api/session";
 import {
   CONNECTION_HELP,
   connectionSource,
@@ -10,7 +8,9 @@ import {
   type QuayConnection,
 } from "../src/quay/connection";
 import { isQuayApiError } from "../src/quay/errors";
+import { journalFromEnv } from "../src/quay/api/journal";
 import { describeOutage } from "../src/quay/outage";
+import { QuaySession } from "../src/quay/api/session";
 import type { AnyKind, Context, Log, ProviderSettings } from "./base";
 import { kindByName } from "./registry";
 

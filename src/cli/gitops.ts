@@ -10,7 +10,7 @@ import { exitCodeFor } from "../engine/lock";
 import { isQuayGitopsError, UsageError } from "../errors";
 import type { RunContext } from "../gitops/run";
 import { redactText } from "../plan/values";
-import { type LoadResult, render, summarize } from "../tenant";
+import { render, summarize, type LoadResult } from "../tenant";
 
 export const COMMON_OPTIONS = {
   stack: { type: "string", short: "s" },

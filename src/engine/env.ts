@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { EngineError } from "../errors";
 import { projectRoot } from "../project";
-import { type Backend, resolveBackend, resolveSecrets, type SecretsSource, stackConfigPath } from "./backend";
 import { repairFileBackend } from "./repair";
+import { type Backend, resolveBackend, resolveSecrets, type SecretsSource, stackConfigPath } from "./backend";
 
 export { projectRoot };
 

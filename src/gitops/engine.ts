@@ -14,8 +14,8 @@ import { ConfigError, StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
 import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";
 import { type HistoryEntry, type LastApply, lastApplyOf } from "../plan/selection";
-import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
 import { secretPlaintext } from "../plan/values";
+import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
 import { isOutageNotice } from "../quay/outage";
 
 export interface EngineTarget {

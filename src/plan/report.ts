@@ -3,8 +3,6 @@
  * what every renderer (markdown.ts, json.ts, text.ts) shows; nothing in it depends on the clock, so the
  * same inputs always give the same comment.
  */
-
-import type { ChangeBudgets } from "../model/types";
 import { planChecksum } from "./checksum";
 import {
   type BudgetStatus,
@@ -13,6 +11,7 @@ import {
   type PublicAllowance,
   planWarnings,
 } from "./safety";
+import type { ChangeBudgets } from "../model/types";
 import type { Selection } from "./selection";
 import type { Plan } from "./types";
 

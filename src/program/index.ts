@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { registered } from "../../providers/resources";
 import type { DesiredState, SecretRef } from "../model/types";
 import { SELECTION_ENV } from "../plan/selection";
 import { projectRoot } from "../project";
 import { loadDesiredState, summarize } from "../tenant";
 import { renderText } from "../tenant/report";
+import { registered } from "../../providers/resources";
 import { checkCapabilities } from "./capabilities";
 import { tenantSummary } from "./desired";
 import { type SecretSource, Tenant } from "./tenant";

@@ -17,11 +17,11 @@ import { type QuayApiError, QuaySignInError } from "./errors";
 import { errorTypeOf, isCsrfRefusal, type RawResponse } from "./response";
 import {
   type AttemptRequest,
-  type Send,
   type SessionTicket,
-  type Wrapper,
+  type Send,
   withAuth,
   withHeaders,
+  type Wrapper,
 } from "./wrappers";
 
 export type AuthMode = "token" | "session";

@@ -1,6 +1,4 @@
 /** The Quay client: the only code in quay-gitops that speaks HTTP to Quay (docs/client.md). */
-
-export { type AuthMode, signInThrottleWait } from "./auth";
 export {
   type CheckedRequestOptions,
   type LandedCheck,
@@ -10,6 +8,7 @@ export {
   type QuayResponse,
   type RequestOptions,
 } from "./client";
+export { type AuthMode, signInThrottleWait } from "./auth";
 export {
   CONNECTION_HELP,
   type ConnectionSource,

@@ -12,5 +12,5 @@ export { renderReportHtml, sortKey, usageOrder } from "./html";
 export { renderReportJson } from "./json";
 export { mermaidChart, renderReportMarkdown, reportMarker, textBar } from "./markdown";
 export { chartSvg, scaleMaxOf, usageText } from "./svg";
-export { renderReportText } from "./text";
 export * from "./types";
+export { renderReportText } from "./text";

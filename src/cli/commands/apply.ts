@@ -5,8 +5,8 @@ import {
   COMMON_HELP,
   out,
   parseOptions,
-  renderValidation,
   reportError,
+  renderValidation,
   runContext,
 } from "../gitops";
 

@@ -1,5 +1,6 @@
 import { isQuayGitopsError, UsageError } from "../../errors";
 import type { Command } from "../command";
+import { applyAndReport } from "./apply";
 import {
   addSecrets,
   COMMON_HELP,
@@ -10,7 +11,6 @@ import {
   runContext,
   writeReport,
 } from "../gitops";
-import { applyAndReport } from "./apply";
 
 const HELP = `usage: quay-gitops drift --stack S [--markdown FILE] [--json FILE] [--remediate] [--no-attribution]
 

@@ -4,8 +4,8 @@ import {
   COMMON_HELP,
   out,
   parseOptions,
-  renderValidation,
   reportError,
+  renderValidation,
   runContext,
   writeReport,
 } from "../gitops";
