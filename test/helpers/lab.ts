@@ -43,6 +43,8 @@ export async function startLab(
     emulatorConfig?: EmulatorConfig;
     /** How the engine's Quay clients authenticate: the admin token (default) or a session sign-in. */
     auth?: "token" | "session";
+    /** A registry file instead of the stack's (`QUAY_GITOPS_REGISTRY_FILE`). */
+    registryFile?: string;
   } = {},
 ): Promise<Lab> {
   const emu = await startEmulator({
@@ -87,6 +89,7 @@ export async function startLab(
     QUAY_URL: emu.url,
     ...credentials,
     QUAY_GITOPS_TENANTS_DIR: tenantsDir,
+    ...(opts.registryFile ? { QUAY_GITOPS_REGISTRY_FILE: opts.registryFile } : {}),
     PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
     ...SAMPLE_SECRETS,
   };
