@@ -1,3 +1,4 @@
+import { QuayGitopsError } from "../../errors";
 import { isQuayApiError } from "../errors";
 import { apiPath } from "../paths";
 import { orgScope, type QuaySession } from "./session";
@@ -100,6 +101,17 @@ export interface FederationEntry {
 const federationPath = (org: string, short: string) =>
   apiPath`/api/v1/organization/${org}/robots/${short}/federation`;
 
+/** Before 3.13 Quay has no federation routes: its web UI answers (docs/quay-api.md#versions). */
+function federationError(e: unknown): unknown {
+  if (isQuayApiError(e) && e.unrouted)
+    return new QuayGitopsError(
+      "QG_ERR_CAPABILITY",
+      `the registry does not offer ${e.method} ${e.path}; robot federation needs Quay 3.13 or later`,
+      { cause: e },
+    );
+  return e;
+}
+
 /**
  * A robot's federation list. It is in neither the robot list nor the robot's GET, so each robot
  * costs one GET. A missing robot answers 400 "Could not find robot" (the uncaught
@@ -115,7 +127,7 @@ export async function getRobotFederation(
   } catch (e) {
     if (isQuayApiError(e) && e.status === 400 && !e.unrouted && (await getRobot(s, org, short)) === undefined)
       return undefined;
-    throw e;
+    throw federationError(e);
   }
 }
 
@@ -129,10 +141,14 @@ export async function setRobotFederation(
   short: string,
   list: readonly FederationEntry[],
 ): Promise<void> {
-  await s.write("POST", federationPath(org, short), {
-    scope: orgScope(org),
-    body: list.map((f) => ({ issuer: f.issuer, subject: f.subject })),
-  });
+  try {
+    await s.write("POST", federationPath(org, short), {
+      scope: orgScope(org),
+      body: list.map((f) => ({ issuer: f.issuer, subject: f.subject })),
+    });
+  } catch (e) {
+    throw federationError(e);
+  }
 }
 
 /** `DELETE` empties the list (204); a robot that is gone (400) has no list either. */
@@ -142,6 +158,6 @@ export async function deleteRobotFederation(s: QuaySession, org: string, short: 
   } catch (e) {
     if (isQuayApiError(e) && e.status === 400 && !e.unrouted && (await getRobot(s, org, short)) === undefined)
       return;
-    throw e;
+    throw federationError(e);
   }
 }
