@@ -14,6 +14,10 @@ export interface EmulatorConfig {
   TAG_EXPIRATION_OPTIONS?: string[];
   DEFAULT_TAG_EXPIRATION?: string;
   AUTHENTICATION_TYPE?: string;
+  /** LDAP: the base DN as a list of RDNs (Quay joins them with `,`). */
+  LDAP_BASE_DN?: string[];
+  /** Keystone: 2 (Quay's default) or 3; only v3 can sync teams. */
+  KEYSTONE_AUTH_VERSION?: number;
   REGISTRY_STATE?: "normal" | "readonly";
   DEFAULT_SYSTEM_REJECT_QUOTA_BYTES?: number;
   SSRF_ALLOWED_HOSTS?: string[];
@@ -33,6 +37,12 @@ export interface EmulatorConfig {
   EMULATOR_RESOLVE_UPSTREAM_HOSTS?: boolean;
   EMULATOR_INITIALIZE_TOKEN_TTL_S?: number;
   EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW?: boolean;
+  /**
+   * The directory behind LDAP, Keystone or OIDC auth, which the emulator does not speak to: group →
+   * the usernames in it. The key is what a team sync names: an LDAP `group_dn` (relative to
+   * LDAP_BASE_DN), a Keystone `group_id`, an OIDC `group_name`.
+   */
+  EMULATOR_DIRECTORY_GROUPS?: Record<string, string[]>;
   [key: `FEATURE_${string}`]: boolean | undefined;
   [key: string]: unknown;
 }
@@ -60,6 +70,8 @@ export const QUAY_FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
   FEATURE_USER_LAST_ACCESSED: true,
   FEATURE_DIRECT_LOGIN: true,
   FEATURE_PERMANENT_SESSIONS: true,
+  FEATURE_TEAM_SYNCING: false,
+  FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP: false,
 };
 
 /** The lab's configuration (QUAY-API.md §0): the emulator's defaults. */
@@ -86,6 +98,8 @@ export interface ResolvedConfig {
   readonly tagExpirationOptions: readonly number[];
   readonly defaultTagExpirationS: number;
   readonly authenticationType: string;
+  /** The backend's directory, for team sync (docs/quay-api.md#team-sync). */
+  readonly directory: Directory;
   readonly readOnly: boolean;
   readonly defaultSystemRejectQuotaBytes: number;
   readonly ssrfAllowedHosts: readonly string[];
@@ -110,6 +124,69 @@ export interface ResolvedConfig {
   /** ACTION_LOG_AUDIT_LOGINS (Quay: true) and ACTION_LOG_AUDIT_LOGIN_FAILURES (Quay: false). */
   readonly auditLogins: boolean;
   readonly auditLoginFailures: boolean;
+}
+
+/**
+ * What the authentication backend offers team sync (data/users/*.py at v3.18.0): its LoginService
+ * name (`authentication.federated_service`, null for Database and AppToken), which lookup argument
+ * names a group (undefined: the backend answers "Not supported"), what `service_metadata()` shows,
+ * and the groups (EMULATOR_DIRECTORY_GROUPS).
+ */
+export interface Directory {
+  readonly service: "ldap" | "keystone" | "oidc" | "jwtauthn" | null;
+  readonly groupKey?: "group_dn" | "group_id" | "group_name";
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+}
+
+function directoryOf(raw: EmulatorConfig, authenticationType: string): Directory {
+  const value = raw.EMULATOR_DIRECTORY_GROUPS;
+  const groups = new Map<string, string[]>();
+  if (value !== undefined && value !== null) {
+    if (typeof value !== "object" || Array.isArray(value))
+      throw new EmulatorError(
+        "QG_EMU_CONFIG",
+        "EMULATOR_DIRECTORY_GROUPS must map group names to lists of usernames",
+      );
+    for (const [group, members] of Object.entries(value))
+      groups.set(group, stringList(members, `EMULATOR_DIRECTORY_GROUPS.${group}`) ?? []);
+  }
+  switch (authenticationType) {
+    case "LDAP": {
+      const base = stringList(raw.LDAP_BASE_DN, "LDAP_BASE_DN") ?? [];
+      return { service: "ldap", groupKey: "group_dn", metadata: { base_dn: base.join(",") }, groups };
+    }
+    case "Keystone":
+      // KeystoneV2Users keeps FederatedUsers' check_group_lookup_args: "Not supported".
+      return raw.KEYSTONE_AUTH_VERSION === 3
+        ? { service: "keystone", groupKey: "group_id", metadata: {}, groups }
+        : { service: "keystone", metadata: {}, groups };
+    case "OIDC":
+      return { service: "oidc", groupKey: "group_name", metadata: oidcMetadata(raw), groups };
+    case "JWT":
+      return { service: "jwtauthn", metadata: {}, groups };
+    default:
+      return { service: null, metadata: {}, groups };
+  }
+}
+
+/**
+ * OIDCUsers.service_metadata: the host of the first OIDC login service's issuer. Quay reads the
+ * issuer from the server's discovery document; the emulator takes `OIDC_SERVER` of the first
+ * `*_LOGIN_CONFIG` key that has one.
+ */
+function oidcMetadata(raw: EmulatorConfig): Record<string, string> {
+  for (const [key, value] of Object.entries(raw)) {
+    if (!key.endsWith("_LOGIN_CONFIG") || !value || typeof value !== "object") continue;
+    const server = (value as Record<string, unknown>).OIDC_SERVER;
+    if (typeof server !== "string") continue;
+    try {
+      return { issuer_domain: new URL(server).host };
+    } catch {
+      return {};
+    }
+  }
+  return {};
 }
 
 /**
@@ -185,6 +262,8 @@ export function resolveConfig(input: EmulatorConfig = {}): ResolvedConfig {
     return seconds;
   };
   const registryState = raw.REGISTRY_STATE ?? "normal";
+  const authenticationType =
+    typeof raw.AUTHENTICATION_TYPE === "string" ? raw.AUTHENTICATION_TYPE : "Database";
   const features = raw as Record<string, unknown>;
   return {
     raw,
@@ -198,7 +277,8 @@ export function resolveConfig(input: EmulatorConfig = {}): ResolvedConfig {
     hasReadonlySuperUserConfig: readonlyList !== undefined,
     tagExpirationOptions: tagSeconds,
     defaultTagExpirationS,
-    authenticationType: typeof raw.AUTHENTICATION_TYPE === "string" ? raw.AUTHENTICATION_TYPE : "Database",
+    authenticationType,
+    directory: directoryOf(raw, authenticationType),
     readOnly: registryState === "readonly",
     defaultSystemRejectQuotaBytes:
       typeof raw.DEFAULT_SYSTEM_REJECT_QUOTA_BYTES === "number" ? raw.DEFAULT_SYSTEM_REJECT_QUOTA_BYTES : 0,

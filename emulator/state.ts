@@ -70,6 +70,17 @@ export interface Team {
   description: string;
   /** Insertion order = TeamMember row order. */
   memberIds: number[];
+  /** The TeamSync row (one per team): the team's users come from a directory group (quay-api.md#team-sync). */
+  sync?: TeamSync;
+}
+
+export interface TeamSync {
+  /** The LoginService name at enable time: ldap, keystone or oidc. */
+  service: string;
+  /** The lookup arguments as POSTed (`{"group_dn": ...}`, ...), shown back as `synced.config`. */
+  config: unknown;
+  /** Set by the sync worker; null until its first pass. */
+  lastUpdatedMs: number | null;
 }
 
 export interface TeamInvite {

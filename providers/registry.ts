@@ -10,6 +10,7 @@ import { proxyCache } from "./proxy-cache";
 import { quota } from "./quota";
 import { repository } from "./repository";
 import { robot } from "./robot";
+import { robotFederation } from "./robot-federation";
 import { team } from "./team";
 import { user } from "./user";
 
@@ -21,6 +22,7 @@ const PROVIDERS = {
   Organization: organization,
   User: user,
   Robot: robot,
+  RobotFederation: robotFederation,
   Team: team,
   Repository: repository,
   DefaultPermission: defaultPermission,

@@ -35,6 +35,9 @@ export const robot: Kind<RobotInputs, RobotState> = {
   kind: descriptor.name,
   fields: ["organization", "shortName", "description"],
   replaceOn: { organization: NO_UPDATE, shortName: NO_UPDATE, description: NO_UPDATE },
+  // The new robot has the old one's name: created first, it would adopt the old robot, whose delete
+  // then removes it from Quay. Deleted first, Quay creates it anew (with a new token).
+  deleteBeforeReplace: true,
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "organization", d.organization);

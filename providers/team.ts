@@ -1,10 +1,14 @@
 import { team as descriptor } from "../src/kinds/team";
-import type { Member } from "../src/model/types";
+import type { Member, TeamSyncModel } from "../src/model/types";
 import { getOrganization } from "../src/quay/api/organizations";
 import {
   addTeamMember,
   deleteTeam,
-  listTeamMembers,
+  disableTeamSync,
+  enableTeamSync,
+  getTeamMembers,
+  getTeamSync,
+  type LiveTeamSync,
   orgTeamMembers,
   putTeam,
   removeTeamMember,
@@ -19,8 +23,13 @@ export interface TeamInputs {
   name: string;
   role: "member" | "creator" | "admin";
   description: string;
-  /** Authoritative member set; robots by full name. */
+  /** Authoritative member set; robots by full name. Robots only when the team syncs. */
   members: Member[];
+  /**
+   * The directory group the team's users come from (docs/quay-api.md#team-sync). Absent (not
+   * undefined-valued) for a team that does not sync, so states from before team sync compare equal.
+   */
+  syncFrom?: TeamSyncModel;
 }
 
 export type TeamState = TeamInputs;
@@ -35,17 +44,22 @@ export function membersOf(
   team: string,
   me: string,
   declared: readonly Member[],
+  synced = false,
 ): Member[] {
   const out: Member[] = [];
   for (const m of view) {
     if (m.kind === "invite" || !m.name) continue;
+    // A synced team's users are the directory's (Quay's sync adds and removes them): not ours.
+    if (synced && !m.is_robot) continue;
     if (team === "owners" && m.name === me && !declared.some((d) => d.name === me)) continue;
     out.push(m.is_robot ? { kind: "robot", name: m.name } : { kind: "user", name: m.name });
   }
   return sortByKindName(out);
 }
 
+/** With `syncFrom`, only robots are converged: Quay refuses user changes on a synced team. */
 async function convergeMembers(c: Context, d: TeamInputs, live: readonly Member[]): Promise<void> {
+  if (d.syncFrom) live = live.filter((m) => m.kind === "robot");
   const key = (m: Member) => `${m.kind}:${m.name}`;
   const want = new Set(d.members.map(key));
   const have = new Set(live.map(key));
@@ -58,15 +72,53 @@ async function convergeMembers(c: Context, d: TeamInputs, live: readonly Member[
 }
 
 async function liveMembers(c: Context, d: TeamInputs): Promise<Member[] | undefined> {
-  const view = await listTeamMembers(c.session, d.organization, d.name);
+  const view = await getTeamMembers(c.session, d.organization, d.name);
   if (!view) return undefined;
-  return membersOf(view, d.name, (await c.session.me()).username, d.members);
+  return membersOf(view.members, d.name, (await c.session.me()).username, d.members);
+}
+
+const sameSync = (live: LiveTeamSync, want: TeamSyncModel): boolean =>
+  live.directory === want.directory && (live.group === undefined || live.group === want.group);
+
+/** The team's sync now: the organization view says whether, the team's member list which group. */
+async function liveSync(c: Context, org: string, name: string): Promise<LiveTeamSync | undefined> {
+  const summary = (await getOrganization(c.session, org))?.teams?.[name];
+  return summary?.is_synced ? getTeamSync(c.session, org, name) : undefined;
+}
+
+/**
+ * Brings the team's sync and members to `d`, in the order Quay allows: a sync that must go or change
+ * goes first (a synced team refuses user changes, and Quay has no update of a sync: a second enable
+ * is a 500), then the members, then the new sync. An equal sync (adopted from a crash or set up by
+ * hand) is kept; its group is compared when Quay shows it (to superusers).
+ */
+async function converge(c: Context, d: TeamInputs, newTeam: boolean): Promise<void> {
+  const org = d.organization;
+  const live = newTeam ? undefined : await liveSync(c, org, d.name);
+  const keep = live !== undefined && d.syncFrom !== undefined && sameSync(live, d.syncFrom);
+  if (live && !keep) await disableTeamSync(c.session, org, d.name);
+  const members = newTeam ? [] : await liveMembers(c, d);
+  if (!members) throw new ObjectGoneError(`team ${org}/${d.name}`);
+  await convergeMembers(c, d, members);
+  if (d.syncFrom && !keep)
+    await enableTeamSync(c.session, org, d.name, d.syncFrom.directory, d.syncFrom.group);
+}
+
+/**
+ * The sync as the state records it: Quay's directory and group, or (for a caller who may not see the
+ * group) the group of the state, which is all that can be said; "" when there is none.
+ */
+function syncOf(live: LiveTeamSync, state: TeamSyncModel | undefined): TeamSyncModel {
+  return {
+    directory: live.directory as TeamSyncModel["directory"],
+    group: live.group ?? (state?.directory === live.directory ? state.group : ""),
+  };
 }
 
 export const team: Kind<TeamInputs, TeamState> = {
   info: descriptor,
   kind: descriptor.name,
-  fields: ["organization", "name", "role", "description", "members"],
+  fields: ["organization", "name", "role", "description", "members", "syncFrom"],
   replaceOn: {
     organization: "a team belongs to one organization",
     name: "Quay teams cannot be renamed (QUAY-API §7.2)",
@@ -82,7 +134,14 @@ export const team: Kind<TeamInputs, TeamState> = {
         if (m.kind === "robot") robotIn(f, `members[${i}].name`, m.name, d.organization);
         else if (m.kind === "user") namespaceName(f, `members[${i}].name`, m.name);
         else f.push([`members[${i}].kind`, "must be user or robot"]);
+        if (d.syncFrom && m.kind === "user")
+          f.push([`members[${i}]`, "a synced team's users come from its directory group: list robots only"]);
       });
+    if (d.syncFrom !== undefined) {
+      oneOf(f, "syncFrom.directory", d.syncFrom?.directory, ["ldap", "oidc", "keystone"]);
+      if (typeof d.syncFrom?.group !== "string" || d.syncFrom.group === "")
+        f.push(["syncFrom.group", "must be a non-empty string"]);
+    }
     return f;
   },
   normalize: (d) => ({ ...d, description: d.description ?? "", members: sortByKindName(d.members) }),
@@ -91,8 +150,7 @@ export const team: Kind<TeamInputs, TeamState> = {
   async create(c, d) {
     // PUT creates or updates (§7.2), so an existing team is adopted by the same call.
     const r = await putTeam(c.session, d.organization, d.name, d.role, d.description);
-    const live = r?.new_team ? [] : ((await liveMembers(c, d)) ?? []);
-    await convergeMembers(c, d, live);
+    await converge(c, d, r?.new_team === true);
     return { ...d };
   },
 
@@ -100,6 +158,21 @@ export const team: Kind<TeamInputs, TeamState> = {
     const org = await getOrganization(c.session, state.organization);
     const summary = org?.teams?.[state.name];
     if (!summary) return undefined;
+    if (summary.is_synced) {
+      // The group is only in the team's own member list: one GET per synced team, whose members
+      // come with it. Its users are the directory's; only its robots are compared.
+      const view = await getTeamMembers(c.session, state.organization, state.name);
+      if (!view) return undefined;
+      const me = (await c.session.me()).username;
+      const sync = await getTeamSync(c.session, state.organization, state.name);
+      return {
+        ...state,
+        role: summary.role,
+        description: summary.description ?? "",
+        members: membersOf(view.members, state.name, me, state.members, sync !== undefined),
+        ...(sync ? { syncFrom: syncOf(sync, state.syncFrom) } : {}),
+      };
+    }
     // A refresh reads every team of the org: two org-wide lists serve them all (QUAY-API §1.5b),
     // unless they may miss someone (see orgTeamMembers) or do not add up to the team's member_count
     // (a robot of another organization, §7.4): then the team's own list decides.
@@ -110,19 +183,17 @@ export const team: Kind<TeamInputs, TeamState> = {
         ? membersOf(fromOrg, state.name, (await c.session.me()).username, state.members)
         : await liveMembers(c, state);
     if (!members) return undefined;
-    return { ...state, role: summary.role, description: summary.description ?? "", members };
+    const { syncFrom: _, ...rest } = state;
+    return { ...rest, role: summary.role, description: summary.description ?? "", members };
   },
 
   async update(c, _id, state, d, changed) {
     if (changed.has("role") || changed.has("description")) {
       await putTeam(c.session, d.organization, d.name, d.role, d.description);
     }
-    if (changed.has("members")) {
-      const live = await liveMembers(c, d);
-      if (!live) throw new ObjectGoneError(`team ${d.organization}/${d.name}`);
-      await convergeMembers(c, d, live);
-    }
-    return { ...state, ...d };
+    if (changed.has("members") || changed.has("syncFrom")) await converge(c, d, false);
+    const { syncFrom: _, ...rest } = state;
+    return { ...rest, ...d };
   },
 
   async delete(c, _id, state) {

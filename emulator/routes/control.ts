@@ -7,6 +7,7 @@ import { collectGarbage } from "../namespaces";
 import type { ControlResult } from "../server";
 import type { Store } from "../state";
 import type { Stats } from "../stats";
+import { runTeamSync, type TeamSyncRequest } from "../teamsync";
 import { NotFoundError, setLastAccessed, setUsage, type UsageRequest } from "../usage";
 import { parseJson } from "../validation";
 
@@ -100,6 +101,9 @@ const routes: Record<string, Partial<Record<string, Route>>> = {
   },
   "/_emulator/mirror/sync": {
     POST: (s, body) => json(200, { synced: runMirrorWorker(s.store, body as SyncRequest) }),
+  },
+  "/_emulator/team-sync": {
+    POST: (s, body) => json(200, { synced: runTeamSync(s.store, s.config, body as TeamSyncRequest) }),
   },
   "/_emulator/usage": {
     POST: (s, body) => json(200, setUsage(s.store, body as UsageRequest)),

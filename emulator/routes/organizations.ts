@@ -6,7 +6,7 @@ import { requireFreshLogin } from "../session";
 import type { Account } from "../state";
 import { validEmail } from "../validation";
 import { teamAvatar, userAvatar } from "../views";
-import { apiRoute, gates, quotaReport, shortQuotaView } from "./shared";
+import { apiRoute, gates, quotaReport, shortQuotaView, syncActive } from "./shared";
 
 /** Organizations (QUAY-API.md §4): create, read, update, delete, members, collaborators. */
 
@@ -72,7 +72,8 @@ export function orgView(ctx: Ctx, org: Account, withTeams: boolean): Record<stri
         can_view: viewable === undefined || viewable.has(t.name),
         repo_count: repoCount,
         member_count: t.memberIds.length,
-        is_synced: false,
+        // get_teams_within_org looks at TeamSync rows only with TEAM_SYNCING and a directory.
+        is_synced: syncActive(ctx) && t.sync !== undefined,
       };
     }
     view.teams = teamViews;

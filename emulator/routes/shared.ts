@@ -28,8 +28,14 @@ export const gates = {
   autoPrune: (c: ResolvedConfig) => c.feature("FEATURE_AUTO_PRUNE"),
   immutableTags: (c: ResolvedConfig) => c.feature("FEATURE_IMMUTABLE_TAGS"),
   mailing: (c: ResolvedConfig) => c.feature("FEATURE_MAILING"),
+  teamSyncing: (c: ResolvedConfig) => c.feature("FEATURE_TEAM_SYNCING"),
   aggregatedLogs: (c: ResolvedConfig) => c.feature("FEATURE_AGGREGATED_LOG_COUNT_RETRIEVAL"),
 };
+
+/** `features.TEAM_SYNCING and authentication.federated_service`: whether Quay looks at team syncs at all. */
+export function syncActive(ctx: { readonly config: ResolvedConfig }): boolean {
+  return ctx.config.feature("FEATURE_TEAM_SYNCING") && ctx.config.directory.service !== null;
+}
 
 export function limitView(l: QuotaLimit): { id: number; type: string; limit_percent: number } {
   return { id: l.id, type: l.type, limit_percent: l.percent };

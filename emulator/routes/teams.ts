@@ -1,10 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { body, type Ctx, log, noContent, ok, param, type Reply } from "../context";
-import { DataModelError, internalError, invalidRequest, notFound, unauthorized } from "../errors";
+import {
+  DataModelError,
+  internalError,
+  invalidRequest,
+  MessageError,
+  notFound,
+  unauthorized,
+  WERKZEUG,
+} from "../errors";
+import { requireFreshLogin } from "../session";
 import type { Account, Team, TeamInvite, TeamRole } from "../state";
-import { truthyBool, validateTeamName } from "../validation";
-import { avatar, teamAvatar, userAvatar } from "../views";
-import { apiRoute, gates } from "./shared";
+import { isJsonContentType, parseJson, truthyBool, validateTeamName } from "../validation";
+import { avatar, formatDate, teamAvatar, userAvatar } from "../views";
+import { apiRoute, gates, syncActive } from "./shared";
 
 /** Teams and team members (QUAY-API.md §7). */
 
@@ -50,6 +59,90 @@ function callerAdminTeams(ctx: Ctx, orgId: number): Team[] {
   const user = ctx.caller.user;
   if (!user) return [];
   return ctx.store.teamsOfMember(orgId, user.id).filter((t) => t.role === "admin");
+}
+
+// --- team sync (docs/quay-api.md#team-sync; endpoints/api/team.py at v3.18.0) --------------------
+
+/** _syncing_setup_allowed: a superuser (unless NONSUPERUSER_TEAM_SYNCING_SETUP) who administers the org. */
+function syncSetupAllowed(ctx: Ctx, orgname: string): boolean {
+  if (!ctx.config.feature("FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP") && !ctx.perms.isSuperuser())
+    return false;
+  return ctx.perms.orgAdmin(orgname);
+}
+
+/**
+ * disallow_for_synced_team, which runs before the method's own checks: a synced team's users belong
+ * to the directory. With `exceptRobots`, a member named like a robot (`parse_robot_username`) passes.
+ */
+function refuseForSyncedTeam(ctx: Ctx, exceptRobots: boolean): void {
+  if (!syncActive(ctx)) return;
+  if (!findTeam(ctx, param(ctx, "orgname"), param(ctx, "teamname"))?.sync) return;
+  if (exceptRobots && (ctx.params.membername ?? "").includes("+")) return;
+  throw invalidRequest("Cannot call this method on an auth-synced team");
+}
+
+/** Flask's `request.get_json()`: JSON content type (else 415) and a parseable body (else 400); null passes. */
+function getJson(ctx: Ctx): unknown {
+  if (!isJsonContentType(ctx.headers["content-type"]))
+    throw new MessageError(415, WERKZEUG.unsupportedMediaType);
+  const parsed = parseJson(ctx.rawBody);
+  if (!parsed.ok) throw new MessageError(400, WERKZEUG.badRequest);
+  return parsed.value;
+}
+
+/**
+ * `authentication.check_group_lookup_args`: the reason the backend refuses the group, or undefined.
+ * LDAP needs a group with at least one user, Keystone v3 a group that exists, OIDC anything; the
+ * other backends answer "Not supported" (data/users/*.py at v3.18.0).
+ */
+function groupProblem(ctx: Ctx, args: unknown): string | undefined {
+  const d = ctx.config.directory;
+  if (!d.groupKey) return "Not supported";
+  if (d.service === "oidc") return undefined;
+  // `group_lookup_args.get(...)` on a body that is no object: an AttributeError, a 500.
+  if (!args || typeof args !== "object" || Array.isArray(args))
+    throw internalError("AttributeError: object has no attribute 'get'");
+  const group = (args as Record<string, unknown>)[d.groupKey];
+  if (!group) return `Missing ${d.groupKey}`;
+  const members = typeof group === "string" ? d.groups.get(group) : undefined;
+  if (d.service === "ldap") return members?.length ? undefined : "Group does not exist or is empty";
+  return members ? undefined : "Group not found";
+}
+
+function enableTeamSync(ctx: Ctx): Reply {
+  const orgname = param(ctx, "orgname");
+  const teamname = param(ctx, "teamname");
+  requireFreshLogin(ctx);
+  if (!syncSetupAllowed(ctx, orgname)) throw unauthorized(ctx.perms.authenticated);
+  const team = findTeam(ctx, orgname, teamname);
+  if (!team) throw notFound();
+  const config = getJson(ctx);
+  const problem = groupProblem(ctx, config);
+  if (problem) throw invalidRequest(`Could not sync to group: ${problem}`);
+  // TeamSync.team is unique: a second enable is an uncaught IntegrityError.
+  if (team.sync)
+    throw internalError('IntegrityError: duplicate key value violates unique constraint "teamsync_team_id"');
+  const service = ctx.config.directory.service as string;
+  team.sync = { service, config, lastUpdatedMs: null };
+  log(ctx, "enable_team_sync", orgname, { team: teamname });
+  if (ctx.config.authenticationType === "OIDC") {
+    // delete_all_team_members: every user goes at once (robots stay); logins bring them back.
+    team.memberIds = team.memberIds.filter((id) => ctx.store.accounts.get(id)?.kind === "robot");
+  }
+  return ok(teamView(ctx, orgname, team, false));
+}
+
+function disableTeamSync(ctx: Ctx): Reply {
+  const orgname = param(ctx, "orgname");
+  const teamname = param(ctx, "teamname");
+  requireFreshLogin(ctx);
+  if (!syncSetupAllowed(ctx, orgname)) throw unauthorized(ctx.perms.authenticated);
+  const team = findTeam(ctx, orgname, teamname);
+  if (!team) throw notFound();
+  // remove_team_syncing: nothing to remove is fine, and the action is logged either way.
+  delete team.sync;
+  log(ctx, "disable_team_sync", orgname, { team: teamname });
+  return ok(teamView(ctx, orgname, team, false));
 }
 
 function putTeam(ctx: Ctx): Reply {
@@ -139,10 +232,25 @@ function listTeamMembers(ctx: Ctx): Reply {
       if (i.teamId === team.id) members.push(inviteView(ctx, i));
     }
   }
-  return ok({ name: teamname, members, can_edit: canEdit });
+  const data: Record<string, unknown> = { name: teamname, members, can_edit: canEdit };
+  if (syncActive(ctx)) {
+    const directory = ctx.config.directory;
+    if (syncSetupAllowed(ctx, orgname)) data.can_sync = { service: directory.service, ...directory.metadata };
+    if (team.sync) {
+      const synced: Record<string, unknown> = { service: team.sync.service };
+      // The group and the last sync only for superusers (or everyone with the NONSUPERUSER flag).
+      if (ctx.config.feature("FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP") || perms.isSuperuser()) {
+        synced.last_updated = team.sync.lastUpdatedMs === null ? null : formatDate(team.sync.lastUpdatedMs);
+        synced.config = team.sync.config;
+      }
+      data.synced = synced;
+    }
+  }
+  return ok(data);
 }
 
 function addTeamMember(ctx: Ctx): Reply {
+  refuseForSyncedTeam(ctx, true);
   const orgname = param(ctx, "orgname");
   const teamname = param(ctx, "teamname");
   const membername = param(ctx, "membername");
@@ -189,6 +297,7 @@ function addTeamMember(ctx: Ctx): Reply {
 }
 
 function removeTeamMember(ctx: Ctx): Reply {
+  refuseForSyncedTeam(ctx, true);
   const orgname = param(ctx, "orgname");
   const teamname = param(ctx, "teamname");
   const membername = param(ctx, "membername");
@@ -224,6 +333,7 @@ function removeTeamMember(ctx: Ctx): Reply {
 }
 
 function inviteEmail(ctx: Ctx): Reply {
+  refuseForSyncedTeam(ctx, false);
   const orgname = param(ctx, "orgname");
   const teamname = param(ctx, "teamname");
   const email = param(ctx, "email");
@@ -284,6 +394,11 @@ function teamPermissions(ctx: Ctx): Reply {
 
 export const teamRoutes = [
   apiRoute("/api/v1/organization/{orgname}/team/{teamname}", { PUT: putTeam, DELETE: deleteTeam }),
+  apiRoute(
+    "/api/v1/organization/{orgname}/team/{teamname}/syncing",
+    { POST: enableTeamSync, DELETE: disableTeamSync },
+    { enabled: gates.teamSyncing },
+  ),
   apiRoute("/api/v1/organization/{orgname}/team/{teamname}/members", { GET: listTeamMembers }),
   apiRoute("/api/v1/organization/{orgname}/team/{teamname}/members/{membername}", {
     PUT: addTeamMember,

@@ -15,6 +15,7 @@ import { proxyCache } from "./proxy-cache";
 import { quota } from "./quota";
 import { repository } from "./repository";
 import { robot } from "./robot";
+import { robotFederation } from "./robot-federation";
 import { team } from "./team";
 import type { FeatureGate, KindInfo } from "./types";
 import { user } from "./user";
@@ -23,6 +24,7 @@ export const KINDS = [
   organization,
   user,
   robot,
+  robotFederation,
   team,
   repository,
   defaultPermission,
@@ -64,8 +66,20 @@ export const schemaWord = (path: string): string => path.replace(/\[\]$/, "").sp
 /** The Quay features kinds need, by flag (several kinds may share one). */
 export function kindFeatures(): Map<string, FeatureGate> {
   const out = new Map<string, FeatureGate>();
-  for (const k of allKindInfos()) if (k.feature) out.set(k.feature.flag, k.feature);
+  for (const k of allKindInfos()) {
+    if (k.feature) out.set(k.feature.flag, k.feature);
+    for (const p of k.parts ?? []) out.set(p.gate.flag, p.gate);
+  }
   return out;
 }
 
-export type { AuditEntry, AuditLog, FeatureGate, Identity, KindInfo, KindWarning, LogSource } from "./types";
+export type {
+  AuditEntry,
+  AuditLog,
+  FeatureGate,
+  Identity,
+  KindInfo,
+  KindWarning,
+  LogSource,
+  PartFeature,
+} from "./types";

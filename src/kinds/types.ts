@@ -72,6 +72,20 @@ export interface FeatureGate {
   readonly what: string;
 }
 
+/**
+ * A Quay feature that only some objects of a kind use, beside the kind's own `feature`: a team
+ * synced from a directory needs FEATURE_TEAM_SYNCING and a superuser, other teams need neither.
+ */
+export interface PartFeature {
+  readonly gate: FeatureGate;
+  /** Where tenant files ask for it, a path into schemas/tenant.schema.json: `spec.teams[].syncFrom`. */
+  readonly schema: string;
+  /** Whether a tenant's objects of the kind use it. */
+  used(t: TenantModel): boolean;
+  /** Setting it up needs a Quay superuser. */
+  readonly superUser?: boolean;
+}
+
 /** A warning of a plan step, as safety.ts shows it (codes are stable: tools match on them). */
 export interface KindWarning {
   /** UPPER_SNAKE, unique to its meaning. */
@@ -111,6 +125,8 @@ export interface KindInfo<N extends string = string> {
   readonly emulator: string;
   /** The Quay feature behind its endpoints. Absent: Quay always serves them. */
   readonly feature?: FeatureGate;
+  /** Features only some of its objects use (`PartFeature`). Absent: none. */
+  readonly parts?: readonly PartFeature[];
   /** Managing it needs a Quay superuser (in this desired state). Absent: it never does. */
   readonly superUser?: (state: Pick<DesiredState, "registry">) => boolean;
   /**

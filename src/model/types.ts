@@ -24,6 +24,8 @@ export type RepoRole = "read" | "write" | "admin";
 export type Visibility = "private" | "public";
 export type DeletionPolicy = "retain" | "delete";
 export type { NotificationEvent, NotificationMethod };
+/** Quay's LoginService names of the directories that can sync teams (docs/quay-api.md#team-sync). */
+export type Directory = "ldap" | "oidc" | "keystone";
 
 export interface DesiredState {
   registry: RegistrySettings;
@@ -38,6 +40,11 @@ export interface RegistrySettings {
   tagExpirationOptions: string[];
   /** `managed`: users are created through the superuser API; `external`: LDAP/OIDC, only referenced. */
   users: "managed" | "external";
+  /**
+   * With external users: the directory behind Quay's AUTHENTICATION_TYPE, which decides what a synced
+   * team's group names (docs/quay-api.md#team-sync). Undefined: none said, so no team can sync.
+   */
+  directory?: Directory;
   /**
    * Users that exist outside tenant files (superusers, the lab automation's service account; the
    * registry file's `users.existing`), sorted. They may be referenced (baseline team members,
@@ -110,6 +117,17 @@ export interface RobotModel {
   /** `org+short`. */
   fullName: string;
   description: string;
+  /**
+   * OIDC identities that may trade their tokens for the robot's (docs/quay-api.md#robot-federation),
+   * sorted by issuer then subject. Undefined: the tenant leaves the robot's federation alone.
+   */
+  federation?: FederationModel[];
+}
+
+export interface FederationModel {
+  /** An https URL, exactly as the tokens' `iss`. */
+  issuer: string;
+  subject: string;
 }
 
 export type Member = { kind: "user"; name: string } | { kind: "robot"; name: string };
@@ -118,10 +136,21 @@ export interface TeamModel {
   name: string;
   role: TeamRole;
   description: string;
-  /** Authoritative member set, sorted by kind then name; robots by full name; expired entries dropped. */
+  /**
+   * Authoritative member set, sorted by kind then name; robots by full name; expired entries dropped.
+   * Robots only when the team syncs: its users are the directory's.
+   */
   members: Member[];
+  /** The directory group the team's users come from (docs/quay-api.md#team-sync). */
+  syncFrom?: TeamSyncModel;
   /** "registry" for the baseline team that the registry file adds to every organization. */
   origin: "tenant" | "registry";
+}
+
+export interface TeamSyncModel {
+  directory: Directory;
+  /** As the directory names it: an LDAP DN relative to the base DN, an OIDC group name, a Keystone group id. */
+  group: string;
 }
 
 export type Delegate =

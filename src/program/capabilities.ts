@@ -21,6 +21,11 @@ export function neededFeatures(state: DesiredState): Map<Feature, Map<string, Se
       const what = schemaWord(k.schema[0]);
       if (k.feature) need(k.feature.flag, t.file, what);
       if (k.superUser?.(state)) need("FEATURE_SUPER_USERS", t.file, what);
+      for (const p of k.parts ?? []) {
+        if (!p.used(t)) continue;
+        need(p.gate.flag, t.file, schemaWord(p.schema));
+        if (p.superUser) need("FEATURE_SUPER_USERS", t.file, schemaWord(p.schema));
+      }
     }
   return needs;
 }

@@ -81,6 +81,18 @@ export class Tenant extends pulumi.ComponentResource {
         ),
       );
     }
+    for (const r of t.robots) {
+      const robot = robots.get(r.fullName)!;
+      if (r.federation === undefined) continue;
+      new QuayResource(
+        "RobotFederation",
+        kinds.RobotFederation.resourceName(r.fullName),
+        { organization: org, shortName: r.shortName, federation: r.federation },
+        // A robot deleted and created again (a new description) has no list: this one is replaced
+        // with it. A robot deleted for good takes its list along, so no DELETE is sent for it.
+        { ...child([robot]), replaceWith: [robot], deletedWith: robot },
+      );
+    }
     const robotDeps = (fullNames: Iterable<string>) =>
       [...fullNames].flatMap((n) => (robots.has(n) ? [robots.get(n)!] : []));
 
@@ -97,6 +109,7 @@ export class Tenant extends pulumi.ComponentResource {
             role: team.role,
             description: team.description,
             members: team.members,
+            ...(team.syncFrom ? { syncFrom: team.syncFrom } : {}),
           },
           child([
             organization,

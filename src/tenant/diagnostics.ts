@@ -57,6 +57,8 @@ export const DIAGNOSTIC_CODES = {
   QG_TENANT_FEATURE: "Quay feature disabled",
   /** `users:` declared while the registry's users come from LDAP/OIDC. */
   QG_TENANT_EXTERNAL_USERS: "users are external",
+  /** A team `syncFrom` the registry cannot serve (no directory), a user member of a synced team, a malformed group. */
+  QG_TENANT_TEAM_SYNC: "team sync not possible",
   /** A tenant declares what the registry baseline already adds (same team name). */
   QG_TENANT_BASELINE_CONFLICT: "conflicts with the registry baseline",
   /**

@@ -57,6 +57,12 @@ export interface UserSpec {
 export interface RobotSpec {
   name: string;
   description?: string;
+  federation?: FederationSpec[];
+}
+
+export interface FederationSpec {
+  issuer: string;
+  subject: string;
 }
 
 export interface TeamSpec {
@@ -64,6 +70,11 @@ export interface TeamSpec {
   role?: TeamRoleSpec;
   description?: string;
   members?: MemberSpec[];
+  syncFrom?: TeamSyncSpec;
+}
+
+export interface TeamSyncSpec {
+  group: string;
 }
 
 /** Exactly one of user / robot (the schema's oneOf). */
@@ -179,7 +190,7 @@ export interface RegistryFile {
 
 export interface RegistrySpec {
   hostnames?: string[];
-  users?: { mode?: "managed" | "external"; existing?: string[] };
+  users?: { mode?: "managed" | "external"; directory?: DirectorySpec; existing?: string[] };
   tagExpirationOptions?: string[];
   defaults?: { tagExpiration?: string; quota?: QuotaSpec };
   features?: FeaturesSpec;
@@ -193,7 +204,11 @@ export interface RegistrySpec {
   };
 }
 
+/** What Quay's AUTHENTICATION_TYPE reads users and groups from (docs/quay-api.md#team-sync). */
+export type DirectorySpec = "ldap" | "oidc" | "keystone";
+
 export interface FeaturesSpec {
+  teamSyncing?: boolean;
   repoMirror?: boolean;
   proxyCache?: boolean;
   autoPrune?: boolean;

@@ -11,6 +11,7 @@ import type {
   DefaultPermissionModel,
   Delegate,
   ImmutabilityPolicyModel,
+  Directory,
   Member,
   MirrorModel,
   NotificationModel,
@@ -23,6 +24,7 @@ import type {
   TeamModel,
   TenantModel,
 } from "../model/types";
+import { sortFederation } from "../kinds/robot-federation";
 import { cmp } from "./diagnostics";
 import type {
   AutoPruneSpec,
@@ -65,7 +67,7 @@ export function normalizeTenant(
   const tagExpirationSeconds = tagExpiration === undefined ? undefined : seconds(tagExpiration);
 
   const teams: TeamModel[] = [
-    ...(spec.teams ?? []).map((t) => normalizeTeam(t, live, robotName)),
+    ...(spec.teams ?? []).map((t) => normalizeTeam(t, live, robotName, registry.settings.directory)),
     ...registry.baseline.teams.map(
       (t): TeamModel => ({
         name: t.name,
@@ -125,7 +127,12 @@ export function normalizeTenant(
             .map((u) => ({ name: u.name, ...(u.email === undefined ? {} : { email: u.email }) }))
             .sort((a, b) => cmp(a.name, b.name)),
     robots: (spec.robots ?? [])
-      .map((r) => ({ shortName: r.name, fullName: `${org}+${r.name}`, description: r.description ?? "" }))
+      .map((r) => ({
+        shortName: r.name,
+        fullName: `${org}+${r.name}`,
+        description: r.description ?? "",
+        ...(r.federation === undefined ? {} : { federation: sortFederation(r.federation) }),
+      }))
       .sort((a, b) => cmp(a.shortName, b.shortName)),
     teams,
     defaultPermissions,
@@ -143,11 +150,16 @@ function normalizeTeam(
   t: TeamSpec,
   live: <T extends { expires?: string }>(items: readonly T[] | undefined) => T[],
   robotName: (ref: string) => string,
+  directory: Directory | undefined,
 ): TeamModel {
   return {
     name: t.name,
     role: t.role ?? "member",
     description: t.description ?? "",
+    // Validation refuses syncFrom without a directory: normalization runs only on valid files.
+    ...(t.syncFrom !== undefined && directory !== undefined
+      ? { syncFrom: { directory, group: t.syncFrom.group } }
+      : {}),
     members: sortMembers(
       live(t.members).map(
         (m): Member =>

@@ -21,10 +21,11 @@ import { parseDuration, parseSize, SIZE_PATTERN } from "./units";
 export const DEFAULT_TAG_EXPIRATION_OPTIONS: readonly string[] = ["0s", "1d", "1w", "2w", "4w"];
 
 /**
- * What a lab running quay-gitops has on; FEATURE_SPARSE_INDEX and FEATURE_IMMUTABLE_TAGS (both off in
- * Quay by default) only when the admins say so.
+ * What a lab running quay-gitops has on; FEATURE_SPARSE_INDEX, FEATURE_IMMUTABLE_TAGS and
+ * FEATURE_TEAM_SYNCING, off in Quay by default, are off unless the admins say so.
  */
 export const DEFAULT_FEATURES: Readonly<Required<FeaturesSpec>> = {
+  teamSyncing: false,
   repoMirror: true,
   proxyCache: true,
   autoPrune: true,
@@ -114,12 +115,14 @@ export function buildRegistryConfig(scope: FileScope, doc: RegistryFile): Regist
   const options = spec.tagExpirationOptions ?? [...DEFAULT_TAG_EXPIRATION_OPTIONS];
   const existingUsers = [...(spec.users?.existing ?? [])].sort();
   const mode = spec.users?.mode ?? "managed";
+  const directory = spec.users?.directory;
   const config: RegistryConfig = {
     ...base,
     settings: {
       file: scope.file,
       tagExpirationOptions: options,
       users: mode,
+      ...(directory === undefined ? {} : { directory }),
       existingUsers,
       budgets: { ...DEFAULT_BUDGETS, ...spec.budgets },
     },
@@ -169,6 +172,14 @@ function checkRegistry(scope: FileScope, c: RegistryConfig): void {
   }
 
   const external = c.settings.users === "external";
+  if (c.settings.directory !== undefined && !external) {
+    scope.error(
+      "QG_REGISTRY_INVALID",
+      [...specPath, "users", "directory"],
+      `users.directory ${c.settings.directory} says Quay reads users from a directory, but users.mode is managed (Database auth, users created through the superuser API); set users.mode: external or remove users.directory`,
+      "key",
+    );
+  }
   const existing = new Set(c.settings.existingUsers);
   const userKnown = (name: string) => external || existing.has(name);
   const teamNames = new Map<string, number>();

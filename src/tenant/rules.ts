@@ -11,7 +11,7 @@ import {
   type RegistryConfig,
   restrictionPatterns,
 } from "./registry";
-import { allKindInfos } from "../kinds";
+import { allKindInfos, type FeatureGate } from "../kinds";
 import { isNamespaceName, splitRobot, splitTeam } from "./names";
 import { arr, checkQuota, type FileScope, get, obj, type Path, str } from "./scope";
 import { pythonRegexError } from "./regex";
@@ -302,17 +302,20 @@ function checkEmails(states: readonly TenantState[]): void {
 function checkFeatures(reg: RegistryConfig, scope: FileScope, spec: Record<string, unknown>): void {
   if (!reg.trusted) return;
   const f = reg.features;
+  const off = (gate: FeatureGate, at: string) => {
+    if (f[gate.registry]) return;
+    for (const path of declaredAt(spec, at))
+      scope.error(
+        "QG_TENANT_FEATURE",
+        path,
+        `${gate.what} needs ${gate.flag} in Quay, which is off in this registry (features.${gate.registry} in ${reg.settings.file}); remove it or ask the lab admins to turn the feature on`,
+        "key",
+      );
+  };
   for (const k of allKindInfos()) {
-    const gate = k.feature;
-    if (!gate || f[gate.registry]) continue;
-    for (const at of k.schema)
-      for (const path of declaredAt(spec, at))
-        scope.error(
-          "QG_TENANT_FEATURE",
-          path,
-          `${gate.what} needs ${gate.flag} in Quay, which is off in this registry (features.${gate.registry} in ${reg.settings.file}); remove it or ask the lab admins to turn the feature on`,
-          "key",
-        );
+    if (k.feature) for (const at of k.schema) off(k.feature, at);
+    // Features only some objects of the kind use (a synced team): where the tenant asks for them.
+    for (const p of k.parts ?? []) off(p.gate, p.schema);
   }
   arr(spec.repositories).forEach((repo, i) => {
     const path: Path = ["spec", "repositories", i];
@@ -419,13 +422,28 @@ function checkTenant(input: RuleInput, t: TenantState, known: Known): void {
 
   arr(spec.teams).forEach((team, i) => {
     const teamName = str(get(team, "name")) ?? `#${i + 1}`;
+    const synced = checkTeamSync(reg, scope, team, ["spec", "teams", i]);
     const seen = new Map<string, Path>();
     arr(get(team, "members")).forEach((m, j) => {
       const path: Path = ["spec", "teams", i, "members", j];
+      const user = str(get(m, "user"));
+      if (synced && user !== undefined) {
+        // Quay refuses user member changes on a synced team and its sync replaces them anyway.
+        scope.error(
+          "QG_TENANT_TEAM_SYNC",
+          [...path, "user"],
+          `team ${teamName} is synced from ${synced}: its users come from the directory, so members may list robots only; remove user ${user} (add it to the group instead) or remove syncFrom`,
+        );
+        return;
+      }
       if (ref.expired(m, path, `member of team ${teamName}`)) return;
       const key = ref.member(m, path);
       ref.once(seen, key, path, `team ${teamName}`);
     });
+  });
+
+  arr(spec.robots).forEach((robot, i) => {
+    checkFederation(scope, get(robot, "federation"), ["spec", "robots", i]);
   });
 
   const seenDefaults = new Map<string, Path>();
@@ -635,6 +653,60 @@ class References {
       `this ${what} reads from this registry (${host})${namespace ? ` organization ${namespace}` : ""}, which is not this tenant's organization; a ${what} may not copy another tenant's images (grant access in Quay instead)`,
     );
   }
+}
+
+/**
+ * A team's `syncFrom` (docs/quay-api.md#team-sync): Quay syncs only from a directory (LDAP, OIDC,
+ * Keystone v3), and what names a group depends on which. Returns the group in words when the team
+ * syncs (for the member rule), even when the registry cannot be judged.
+ */
+function checkTeamSync(reg: RegistryConfig, scope: FileScope, team: unknown, path: Path): string | undefined {
+  const sync = get(team, "syncFrom");
+  if (sync === undefined) return undefined;
+  const group = str(get(sync, "group"));
+  const words = group === undefined ? "a directory group" : `group ${group}`;
+  if (!reg.trusted) return words;
+  const { users, directory, file } = reg.settings;
+  if (users !== "external" || directory === undefined) {
+    scope.error(
+      "QG_TENANT_TEAM_SYNC",
+      [...path, "syncFrom"],
+      users !== "external"
+        ? `team sync needs users from a directory, but this registry manages its users (users.mode: managed in ${file}); Quay refuses to sync with Database auth`
+        : `team sync needs to know the directory (users.directory: ldap, oidc or keystone in ${file}): it decides what the group names`,
+      "key",
+    );
+    return words;
+  }
+  // Quay searches `memberOf=<group_dn>,<LDAP_BASE_DN>` (data/users/externalldap.py at v3.18.0).
+  if (directory === "ldap" && group !== undefined && !/^[A-Za-z][A-Za-z0-9-]*=[^,]+/.test(group)) {
+    scope.error(
+      "QG_TENANT_TEAM_SYNC",
+      [...path, "syncFrom", "group"],
+      `"${group}" is not an LDAP DN; with LDAP the group is its DN relative to the base DN, e.g. cn=${group.replace(/[^A-Za-z0-9_.-]/g, "") || "developers"},ou=groups (Quay appends LDAP_BASE_DN)`,
+    );
+  }
+  return words;
+}
+
+/** Quay refuses the same issuer and subject twice in one robot's list (docs/quay-api.md#robot-federation). */
+function checkFederation(scope: FileScope, list: unknown, path: Path): void {
+  const seen = new Map<string, Path>();
+  arr(list).forEach((entry, i) => {
+    const issuer = str(get(entry, "issuer"));
+    const subject = str(get(entry, "subject"));
+    if (issuer === undefined || subject === undefined) return;
+    const itemPath: Path = [...path, "federation", i];
+    const key = `${issuer}\u0000${subject}`;
+    const first = seen.get(key);
+    if (first) {
+      scope.error(
+        "QG_TENANT_DUPLICATE",
+        itemPath,
+        `issuer ${issuer} with subject ${subject} is listed twice (first at line ${scope.line(first)}); Quay refuses a federation list with duplicates`,
+      );
+    } else seen.set(key, itemPath);
+  });
 }
 
 /** `; did you mean "x"? (robots: a, b)` or `; declare it under spec.robots (robots: a, b)`. */

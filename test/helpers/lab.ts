@@ -45,6 +45,8 @@ export async function startLab(
     auth?: "token" | "session";
     /** More environment for the engine (a registry file, secrets a tenant references). */
     env?: Record<string, string>;
+    /** A registry file instead of the stack's (`QUAY_GITOPS_REGISTRY_FILE`). */
+    registryFile?: string;
   } = {},
 ): Promise<Lab> {
   const emu = await startEmulator({
@@ -89,6 +91,7 @@ export async function startLab(
     QUAY_URL: emu.url,
     ...credentials,
     QUAY_GITOPS_TENANTS_DIR: tenantsDir,
+    ...(opts.registryFile ? { QUAY_GITOPS_REGISTRY_FILE: opts.registryFile } : {}),
     PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
     ...SAMPLE_SECRETS,
     ...opts.env,

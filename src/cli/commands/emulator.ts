@@ -11,7 +11,9 @@ token, and its password for a session sign-in (QUAY_USERNAME/QUAY_PASSWORD).
   --host HOST     address to listen on (default 127.0.0.1)
   --port PORT     port to listen on, 0 for a free one (default 8787)
   --state FILE    load the state from FILE at start (if it exists) and write it back on exit
-  --config FILE   Quay config.yaml keys (YAML or JSON): FEATURE_* flags, SUPER_USERS, ...
+  --config FILE   Quay config.yaml keys (YAML or JSON): FEATURE_* flags, SUPER_USERS, ...; an
+                  AUTHENTICATION_TYPE of LDAP, OIDC or Keystone with EMULATOR_DIRECTORY_GROUPS
+                  plays a registry whose users and teams come from a directory (team sync)
   --cost quay     make every request take as long as on a real Quay 3.18.0 on 2 cores (2 workers;
                   a token request holds one for 256 ms, a session request 19 ms); it is the fault
                   configuration the emulator starts with (POST /_emulator/faults replaces it)

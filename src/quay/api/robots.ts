@@ -1,3 +1,4 @@
+import { QuayGitopsError } from "../../errors";
 import { isQuayApiError } from "../errors";
 import { apiPath } from "../paths";
 import { orgScope, type QuaySession } from "./session";
@@ -88,5 +89,75 @@ export async function deleteRobot(s: QuaySession, org: string, short: string): P
   } catch (e) {
     if (isQuayApiError(e) && e.status === 400 && (await getRobot(s, org, short)) === undefined) return;
     throw e;
+  }
+}
+
+/** One identity that may trade its OIDC token for the robot's (docs/quay-api.md#robot-federation). */
+export interface FederationEntry {
+  issuer: string;
+  subject: string;
+}
+
+const federationPath = (org: string, short: string) =>
+  apiPath`/api/v1/organization/${org}/robots/${short}/federation`;
+
+/** Before 3.13 Quay has no federation routes: its web UI answers (docs/quay-api.md#versions). */
+function federationError(e: unknown): unknown {
+  if (isQuayApiError(e) && e.unrouted)
+    return new QuayGitopsError(
+      "QG_ERR_CAPABILITY",
+      `the registry does not offer ${e.method} ${e.path}; robot federation needs Quay 3.13 or later`,
+      { cause: e },
+    );
+  return e;
+}
+
+/**
+ * A robot's federation list. It is in neither the robot list nor the robot's GET, so each robot
+ * costs one GET. A missing robot answers 400 "Could not find robot" (the uncaught
+ * InvalidRobotException): undefined when the robot list agrees that it is gone.
+ */
+export async function getRobotFederation(
+  s: QuaySession,
+  org: string,
+  short: string,
+): Promise<FederationEntry[] | undefined> {
+  try {
+    return (await s.get<FederationEntry[]>(federationPath(org, short), { scope: orgScope(org) })) ?? [];
+  } catch (e) {
+    if (isQuayApiError(e) && e.status === 400 && !e.unrouted && (await getRobot(s, org, short)) === undefined)
+      return undefined;
+    throw federationError(e);
+  }
+}
+
+/**
+ * `POST` replaces the whole list with what is sent and answers it, so it is idempotent: a retry
+ * sends the same list again. Quay keeps only `issuer` and `subject`.
+ */
+export async function setRobotFederation(
+  s: QuaySession,
+  org: string,
+  short: string,
+  list: readonly FederationEntry[],
+): Promise<void> {
+  try {
+    await s.write("POST", federationPath(org, short), {
+      scope: orgScope(org),
+      body: list.map((f) => ({ issuer: f.issuer, subject: f.subject })),
+    });
+  } catch (e) {
+    throw federationError(e);
+  }
+}
+
+/** `DELETE` empties the list (204); a robot that is gone (400) has no list either. */
+export async function deleteRobotFederation(s: QuaySession, org: string, short: string): Promise<void> {
+  try {
+    await s.write("DELETE", federationPath(org, short), { scope: orgScope(org) });
+  } catch (e) {
+    if (isQuayApiError(e) && e.status === 400 && !e.unrouted && (await getRobot(s, org, short)) === undefined)
+      return;
+    throw federationError(e);
   }
 }

@@ -1,3 +1,5 @@
+import { QuayGitopsError } from "../../errors";
+import type { Directory } from "../../model/types";
 import { isQuayApiError } from "../errors";
 import { apiPath } from "../paths";
 import { mayHaveInvites } from "./capabilities";
@@ -28,25 +30,113 @@ export async function putTeam(
   return r.landed ? undefined : r.data;
 }
 
+/** `GET .../team/<team>/members` (docs/quay-api.md#teams, #team-sync). */
+export interface TeamMembersView {
+  name: string;
+  members: TeamMemberView[];
+  can_edit: boolean;
+  /** With FEATURE_TEAM_SYNCING and a directory, for callers who may set up syncing. */
+  can_sync?: { service: string };
+  /** A synced team; `config` (the group) and `last_updated` only for superusers. */
+  synced?: { service: string; last_updated?: string | null; config?: Record<string, unknown> };
+}
+
 /**
- * Members with pending invites (`includePending`): with mailing on, adding a user who is in no team
- * of the org creates an invite, not a membership (§7.4, §18.11). An invited user counts as present,
- * or every run would re-invite.
+ * The team's own member list, with pending invites (`includePending`): with mailing on, adding a
+ * user who is in no team of the org creates an invite, not a membership (§7.4, §18.11). An invited
+ * user counts as present, or every run would re-invite. The same answer tells a synced team's group.
  */
+export function getTeamMembers(
+  s: QuaySession,
+  org: string,
+  team: string,
+): Promise<TeamMembersView | undefined> {
+  return s.get<TeamMembersView>(apiPath`/api/v1/organization/${org}/team/${team}/members`, {
+    scope: orgScope(org),
+    query: { includePending: true },
+    notFound: "undefined",
+  });
+}
+
 export async function listTeamMembers(
   s: QuaySession,
   org: string,
   team: string,
 ): Promise<TeamMemberView[] | undefined> {
-  const r = await s.get<{ members: TeamMemberView[] }>(
-    apiPath`/api/v1/organization/${org}/team/${team}/members`,
-    {
+  return (await getTeamMembers(s, org, team))?.members;
+}
+
+/** What names a group in the sync body, by directory (data/users/*.py at v3.18.0; docs/quay-api.md#team-sync). */
+export const SYNC_KEY: Readonly<Record<Directory, string>> = {
+  ldap: "group_dn",
+  keystone: "group_id",
+  oidc: "group_name",
+};
+
+/** A team's sync as Quay shows it: the directory, and the group when the caller may see it. */
+export interface LiveTeamSync {
+  directory: string;
+  /** Undefined: Quay shows the group to superusers only (unless NONSUPERUSER_TEAM_SYNCING_SETUP). */
+  group?: string;
+}
+
+/** The sync of a team the organization view marks `is_synced`: one GET of the team's member list. */
+export async function getTeamSync(
+  s: QuaySession,
+  org: string,
+  team: string,
+): Promise<LiveTeamSync | undefined> {
+  const synced = (await getTeamMembers(s, org, team))?.synced;
+  if (!synced) return undefined;
+  const key = SYNC_KEY[synced.service as Directory];
+  const group = key === undefined ? undefined : synced.config?.[key];
+  return { directory: synced.service, ...(typeof group === "string" ? { group } : {}) };
+}
+
+const syncingPath = (org: string, team: string) => apiPath`/api/v1/organization/${org}/team/${team}/syncing`;
+
+/** Quay registers the syncing routes only with FEATURE_TEAM_SYNCING: say so instead of "405 HTML". */
+function syncingError(e: unknown): unknown {
+  if (isQuayApiError(e) && e.unrouted)
+    return new QuayGitopsError(
+      "QG_ERR_CAPABILITY",
+      `the registry does not offer ${e.method} ${e.path}; FEATURE_TEAM_SYNCING looks disabled in Quay's config.yaml`,
+      { cause: e },
+    );
+  return e;
+}
+
+/**
+ * `POST .../syncing` with the directory's lookup arguments. Quay refuses a second one with an
+ * uncaught IntegrityError (a 500), so it is no blind retry: a lost attempt is checked first.
+ */
+export async function enableTeamSync(
+  s: QuaySession,
+  org: string,
+  team: string,
+  directory: Directory,
+  group: string,
+): Promise<void> {
+  try {
+    await s.write("POST", syncingPath(org, team), {
       scope: orgScope(org),
-      query: { includePending: true },
-      notFound: "undefined",
-    },
-  );
-  return r?.members;
+      body: { [SYNC_KEY[directory]]: group },
+      idempotent: false,
+      landed: async () => (await getTeamSync(s, org, team)) !== undefined,
+    });
+  } catch (e) {
+    throw syncingError(e);
+  }
+}
+
+/** `DELETE .../syncing` answers 200 even for a team that is not synced; a team that is gone is 404. */
+export async function disableTeamSync(s: QuaySession, org: string, team: string): Promise<void> {
+  try {
+    await s.write("DELETE", syncingPath(org, team), { scope: orgScope(org) });
+  } catch (e) {
+    if (isQuayApiError(e) && e.status === 404 && !e.unrouted) return;
+    throw syncingError(e);
+  }
 }
 
 /**

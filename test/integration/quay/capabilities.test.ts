@@ -50,6 +50,27 @@ describe("capability check", () => {
     expect(r.missing[0]?.reason).toMatch(/off in Quay's config.yaml/);
   });
 
+  it("team sync (a part of the Team kind): found with FEATURE_TEAM_SYNCING, named without it", async () => {
+    const check = async (config: EmulatorConfig) => {
+      emu = await startEmulator({ port: 0, config });
+      const client = new QuayClient({ url: emu.url, token: emu.token });
+      try {
+        return await probeCapabilities(new QuaySession(client), new Set(["FEATURE_TEAM_SYNCING"] as const));
+      } finally {
+        await client.close();
+        await emu.close();
+        emu = undefined;
+      }
+    };
+    expect((await check({ FEATURE_TEAM_SYNCING: true, AUTHENTICATION_TYPE: "LDAP" })).missing).toEqual([]);
+    expect((await check({ AUTHENTICATION_TYPE: "LDAP" })).missing).toEqual([
+      {
+        feature: "FEATURE_TEAM_SYNCING",
+        reason: "FEATURE_TEAM_SYNCING is off in Quay's config.yaml (its API endpoints are not registered)",
+      },
+    ]);
+  });
+
   it("with a session: a signed-in account that is no superuser is named as such", async () => {
     emu = await startEmulator({ port: 0 });
     const created = await fetch(`${emu.url}/api/v1/superuser/users/`, {

@@ -29,6 +29,7 @@ const IDENTITIES = {
   Organization: [{ name: "acme" }],
   User: [{ name: "acme-alice" }],
   Robot: [{ organization: "acme", shortName: "ci" }],
+  RobotFederation: [{ organization: "acme", shortName: "ci" }],
   Team: [{ organization: "acme", name: "developers" }],
   Repository: [{ namespace: "acme", name: "app" }],
   DefaultPermission: [{ organization: "acme", delegate: { kind: "robot", name: "acme+ci" } }],
@@ -154,6 +155,29 @@ describe("every registered kind has all its pieces", () => {
       expect(Object.keys(DEFAULT_FEATURES)).toContain(gate.registry);
       const registrySchema = read("schemas/registry.schema.json");
       expect(registrySchema).toContain(`"${gate.registry}"`);
+    },
+  );
+
+  const parts = allKindInfos().flatMap((k) =>
+    (k.parts ?? []).map((p) => [`${k.name} ${p.schema}`, k, p] as const),
+  );
+
+  it.each(parts)(
+    "%s: a part's feature probe is a gated route, its schema path and field row exist",
+    async (_what, k, p) => {
+      const shape = (x: string) => x.replace(/\{[^}]*\}/g, "{}");
+      const route = (await routesOf(k.emulator)).find((r) => shape(r.template) === p.gate.probe);
+      expect(route, `emulator/routes/${k.emulator}.ts has no route ${p.gate.probe}`).toBeDefined();
+      expect(route!.enabled?.(resolveConfig({ [p.gate.flag]: true }))).toBe(true);
+      expect(route!.enabled?.(resolveConfig({ [p.gate.flag]: false }))).toBe(false);
+      expect(Object.keys(DEFAULT_FEATURES)).toContain(p.gate.registry);
+      expect(read("schemas/registry.schema.json")).toContain(`"${p.gate.registry}"`);
+      const schema = JSON.parse(read("schemas/tenant.schema.json")) as Record<string, unknown>;
+      expect(schemaAt(schema, p.schema), `${p.schema} is not in the tenant schema`).toBeDefined();
+      const row = new RegExp(`^\\| \`${p.schema.replace(/[.[\]]/g, "\\$&")}[.\`\\[]`, "m");
+      expect(row.test(read("docs/tenants.md")), `docs/tenants.md has no field row for ${p.schema}`).toBe(
+        true,
+      );
     },
   );
 

@@ -72,7 +72,18 @@ const fullTenant: Complete<Omit<TenantFile, "spec">> & {
     organization: { name: "acme", email: "a@acme.example", tagExpiration: "2w", deletionPolicy: "retain" },
     quota: { limit: "1 GiB", warningAt: "80%", rejectAt: "100%" },
     users: [{ name: "acme-ann", email: "ann@acme.example" }],
-    robots: [{ name: "ci", description: "CI" }],
+    robots: [
+      {
+        name: "ci",
+        description: "CI",
+        federation: [
+          {
+            issuer: "https://token.actions.githubusercontent.com",
+            subject: "repo:acme/app:ref:refs/heads/main",
+          },
+        ],
+      },
+    ],
     proxyCache: {
       upstream: "quay.io/acme",
       expiration: "1d",
@@ -85,6 +96,18 @@ const fullTenant: Complete<Omit<TenantFile, "spec">> & {
         role: "member",
         description: "d",
         members: [{ user: "acme-ann", expires: "2030-01-01" }, { robot: "ci" }],
+      } satisfies Omit<
+        Complete<Omit<NonNullable<TenantFile["spec"]["teams"]>[number], "members">>,
+        "syncFrom"
+      > & {
+        members: unknown[];
+      },
+      {
+        name: "ops",
+        role: "member",
+        description: "synced",
+        members: [{ robot: "ci" }],
+        syncFrom: { group: "cn=ops,ou=groups" },
       } satisfies Complete<Omit<NonNullable<TenantFile["spec"]["teams"]>[number], "members">> & {
         members: unknown[];
       },
@@ -151,10 +174,11 @@ const fullRegistry: Complete<Omit<RegistryFile, "spec">> & {
   metadata: { name: "test", description: "d" },
   spec: {
     hostnames: ["quay.lab.example"],
-    users: { mode: "managed", existing: ["lab-bot"] },
+    users: { mode: "external", directory: "ldap", existing: ["lab-bot"] },
     tagExpirationOptions: ["0s", "2w"],
     defaults: { tagExpiration: "2w", quota: { limit: "1 GiB", warningAt: "80%", rejectAt: "100%" } },
     features: {
+      teamSyncing: true,
       repoMirror: true,
       proxyCache: true,
       autoPrune: true,
@@ -211,11 +235,21 @@ function keysOf(value: unknown, out = new Set<string>()): Set<string> {
 
 describe("schemas and src/tenant/files.ts agree", () => {
   it("the complete tenant and registry fixtures are valid", () => {
+    // Users are declared with managed users, synced teams need a directory: one registry each.
+    const { users: _, ...external } = fullTenant.spec;
     const r = load(
-      { acme: stringify(fullTenant.spec), beta: stringify(immutableTenant.spec) },
+      { acme: stringify(external), beta: stringify(immutableTenant.spec) },
       { registry: stringify(fullRegistry.spec) },
     );
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const managed = { ...fullTenant.spec, teams: fullTenant.spec.teams.slice(0, 1) };
+    const registry = {
+      ...fullRegistry.spec,
+      users: { mode: "managed", existing: ["lab-bot"] },
+      features: { ...fullRegistry.spec.features, teamSyncing: false },
+    };
+    const m = load({ acme: stringify(managed) }, { registry: stringify(registry) });
+    expect(m.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(tenantYaml("acme", "{}")).toContain("kind: Tenant");
   });
 
