@@ -9,7 +9,7 @@
  */
 import type { ConfigMap, EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../engine/automation";
-import { mapEngineError } from "../engine/lock";
+import { mapEngineError } from "../engine/errors";
 import { ConfigError, StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
 import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";

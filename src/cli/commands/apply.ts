@@ -1,14 +1,7 @@
 import type { Applied, ApplyOptions, RunContext } from "../../gitops/run";
 import type { Command } from "../command";
-import {
-  addSecrets,
-  COMMON_HELP,
-  out,
-  parseOptions,
-  reportError,
-  renderValidation,
-  runContext,
-} from "../gitops";
+import { COMMON_HELP, parseOptions, renderValidation, runContext } from "../gitops";
+import { addSecrets, out } from "../output";
 
 const HELP = `usage: quay-gitops apply --stack S [--all] [--expect-checksum SUM] [--force] [--no-deletes] [--allow-dirty] [--ref REF]
 
@@ -105,7 +98,7 @@ function summary(r: Applied): string {
 /**
  * The guarded apply with its output, for `apply` and `drift --remediate`: the fresh plan first (so a
  * refusal can be read against it), then the summary. 0 applied, 1 invalid tenant files; refusals and
- * failures are thrown for the caller's reportError.
+ * failures are thrown (main maps them to their exit codes).
  */
 export async function applyAndReport(ctx: RunContext, opts: Omit<ApplyOptions, "onPlan">): Promise<0 | 1> {
   // Loaded here so `--help` and a usage error never load the engine.
@@ -154,18 +147,13 @@ export const command: Command = {
       HELP,
     );
     if (!values) return 0;
-    const ctx = runContext(values);
-    try {
-      return await applyAndReport(ctx, {
-        ref: values.ref,
-        expectChecksum: values["expect-checksum"],
-        all: values.all === true,
-        force: values.force === true,
-        noDeletes: values["no-deletes"] === true,
-        allowDirty: values["allow-dirty"] === true,
-      });
-    } catch (e) {
-      return reportError("apply", e);
-    }
+    return await applyAndReport(runContext(values), {
+      ref: values.ref,
+      expectChecksum: values["expect-checksum"],
+      all: values.all === true,
+      force: values.force === true,
+      noDeletes: values["no-deletes"] === true,
+      allowDirty: values["allow-dirty"] === true,
+    });
   },
 };
