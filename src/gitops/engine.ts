@@ -414,11 +414,20 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
 export async function engineStackConfig(
   t: EngineTarget,
 ): Promise<{ config: Record<string, string>; secretConfig: string[] }> {
-  const target = { ...t, create: false };
+  return engineConfig({ ...t, create: false });
+}
+
+/**
+ * The stack's config as the run's engine operations on the same target see it (read once per
+ * command): the Quay connection for the preflight, before the engine runs the program.
+ */
+export async function engineConfig(
+  t: EngineTarget,
+): Promise<{ config: Record<string, string>; secretConfig: string[] }> {
   const config: Record<string, string> = {};
   const secretConfig: string[] = [];
   try {
-    const all = await stackConfig(target);
+    const all = await stackConfig(t);
     assertCredentialsEncrypted(all, t.stack);
     for (const [k, v] of Object.entries(all)) {
       config[k] = v.value;
