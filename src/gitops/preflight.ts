@@ -151,7 +151,7 @@ function unusable(e: unknown, connection: QuayConnection, needs: Needs): unknown
     return new PreflightError(
       "QG_ERR_CAPABILITY",
       [
-        `Quay at ${url} did not accept the token (quay-gitops:token or QUAY_TOKEN): it is invalid, expired or revoked, or it lacks the scope user:read, which quay-gitops needs to tell whose it is; nothing was changed.`,
+        `Quay at ${url} did not accept the token (quay-gitops:token or QUAY_TOKEN): it is invalid, expired or revoked, or it has neither user:read nor user:admin, one of which quay-gitops needs to tell whose it is; nothing was changed.`,
         ...howToGetToken(needs, undefined),
         "What needs which right: docs/quay-api.md#scopes.",
       ].join("\n"),

@@ -139,7 +139,7 @@ export function howToGetToken(needs: Needs, account: string | undefined): string
     ? "an account listed in SUPER_USERS"
     : (account ?? "the account quay-gitops runs as");
   return [
-    `A token that has them: in Quay's web UI, signed in as ${who}, open an organization it administers, then Applications → Create New Application → the new application → Generate Token; tick ${scopesToTick(needs)} and authorize. Set it with \`pulumi config set --secret quay-gitops:token\` (or QUAY_TOKEN).`,
+    `To mint a token with what these tenant files need: in Quay's web UI, signed in as ${who}, open an organization it administers, then Applications → Create New Application → the new application → Generate Token; tick ${scopesToTick(needs)} and authorize. Set it with \`pulumi config set --secret quay-gitops:token\` (or QUAY_TOKEN).`,
     `Or sign in with a session instead (it has every scope): quay-gitops:username and quay-gitops:password (secret), or QUAY_USERNAME and QUAY_PASSWORD${superNeeded ? ", of an account listed in SUPER_USERS" : ""} (docs/client.md#authentication-a-token-or-a-session).`,
   ];
 }

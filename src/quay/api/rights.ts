@@ -3,7 +3,7 @@
  * token's scopes; they show in what it answers (docs/quay-api.md#scopes, `auth/permissions.py` and
  * `endpoints/api/user.py` at v3.18.0):
  *
- * - who-am-I (`GET /api/v1/user/`) answers only with `user:read`; its view carries `super_user: true`
+ * - who-am-I (`GET /api/v1/user/`) answers only with `user:read` or `user:admin`; its view carries `super_user: true`
  *   only for a user in SUPER_USERS whose token has `super:user`, and `is_me` (with the e-mail) only
  *   with `user:admin`; `organizations` lists those the user belongs to;
  * - every user administers its own namespace, a role the token's scopes cap like any other: a read
