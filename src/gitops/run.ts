@@ -10,7 +10,7 @@
  * Nothing here reads argv, writes stdout or exits: the caller passes the environment and a `log` for
  * progress lines, and renders what comes back.
  */
-import { ConfigError, QuayGitopsError } from "../errors";
+import { ConfigError, isQuayGitopsError, QuayGitopsError } from "../errors";
 import type { DesiredState } from "../model/types";
 import { attribute, type AuditEntry, logSourcesFor, sourceKey } from "../plan/attribution";
 import { normalizeChecksum } from "../plan/checksum";
@@ -195,10 +195,12 @@ async function plan(
   const nothing = !scope.selection.all && scope.selection.tenants.length === 0;
   const e = await engine();
   const previewTarget = target(ctx, { ...programEnv(source), ...scope.env, ...opts.journal.continueEnv });
-  // Nothing to look at: no Quay access at all, so no preflight either.
-  const access = nothing
-    ? undefined
-    : await checkAccess(ctx, previewTarget, inSelection(state, scope.selection), opts.mode, opts.journal);
+  // Nothing to look at, or a preview against the recorded state (--no-refresh): no Quay access at
+  // all, so no preflight either.
+  const access =
+    nothing || !opts.refresh
+      ? undefined
+      : await checkAccess(ctx, previewTarget, inSelection(state, scope.selection), opts.mode, opts.journal);
   const preview: PreviewOutcome = nothing
     ? {
         plan: planFromEvents(ctx.stack, []),
@@ -516,9 +518,18 @@ export interface Drifted {
 /** How far back the audit logs are read when the stack has no recorded apply. */
 const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
 
-/** The tenant files of the working tree, for what drift's preflight checks; undefined when invalid. */
+/**
+ * The tenant files of the working tree, for what drift's preflight checks; undefined when they
+ * cannot be read or are invalid (drift reads the stack's state, not the files: it runs anyway).
+ */
 async function workingTreeState(ctx: RunContext): Promise<DesiredState | undefined> {
-  const source = await openTenantSource({ repo: ctx.repo, settings: settingsOf(ctx) });
+  let source: TenantSource;
+  try {
+    source = await openTenantSource({ repo: ctx.repo, settings: settingsOf(ctx) });
+  } catch (e) {
+    if (isQuayGitopsError(e)) return undefined;
+    throw e;
+  }
   try {
     const load = loadSource(source, ctx.now);
     return load.state && !load.diagnostics.some((d) => d.severity === "error") ? load.state : undefined;
