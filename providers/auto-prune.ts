@@ -65,10 +65,10 @@ export const autoPrune: Kind<AutoPruneInputs, AutoPruneState> = {
     if (d.repository !== undefined) repositoryName(f, "repository", d.repository);
     oneOf(f, "method", d.method, ["number_of_tags", "creation_date"]);
     if (d.method === "number_of_tags" && (!Number.isInteger(d.value) || (d.value as number) <= 0)) {
-      f.push(["value", "number_of_tags needs an integer > 0 (QUAY-API §14.2)"]);
+      f.push(["value", "number_of_tags needs an integer > 0 (docs/quay-api.md#auto-prune)"]);
     }
     if (d.method === "creation_date" && (typeof d.value !== "string" || !/^\d+[smhdwy]$/.test(d.value))) {
-      f.push(["value", "creation_date needs <n><s|m|h|d|w|y>, e.g. 90d (QUAY-API §14.2)"]);
+      f.push(["value", "creation_date needs <n><s|m|h|d|w|y>, e.g. 90d (docs/quay-api.md#auto-prune)"]);
     }
     if (d.tagPattern !== undefined && d.tagPattern.trim() === "") f.push(["tagPattern", "cannot be empty"]);
     return f;
@@ -78,7 +78,9 @@ export const autoPrune: Kind<AutoPruneInputs, AutoPruneState> = {
   async create(c, d) {
     const existing = ((await listPrunePolicies(c.session, scopeOf(d))) ?? []).find((p) => sameTarget(p, d));
     if (existing) {
-      c.log.info(`adopted existing auto-prune policy ${existing.uuid}`);
+      c.log.info(
+        `adopted the existing auto-prune policy ${d.method} of ${d.namespace}${d.repository ? `/${d.repository}` : ""}`,
+      );
       if (String(existing.value) !== String(d.value))
         await updatePrunePolicy(c.session, scopeOf(d), existing.uuid, writeOf(d));
       return { ...d, uuid: existing.uuid };

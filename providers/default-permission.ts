@@ -48,7 +48,7 @@ function liveOf(p: PrototypeView, d: DefaultPermissionInputs): DefaultPermission
   };
 }
 
-const IMMUTABLE = "Quay can only change a default permission's role (QUAY-API §10.2)";
+const IMMUTABLE = "Quay can only change a default permission's role (docs/quay-api.md#default-permissions)";
 
 export const defaultPermission: Kind<DefaultPermissionInputs, DefaultPermissionState> = {
   info: descriptor,
@@ -76,7 +76,9 @@ export const defaultPermission: Kind<DefaultPermissionInputs, DefaultPermissionS
       samePrototype(p, keyOf(d)),
     );
     if (existing) {
-      c.log.info(`adopted existing default permission ${existing.id} in ${d.organization}`);
+      c.log.info(
+        `adopted the existing default permission for ${d.delegate.kind} ${d.delegate.name} in ${d.organization}`,
+      );
       if (existing.role !== d.role) await setPrototypeRole(c.session, d.organization, existing.id, d.role);
       return { ...d, prototypeId: existing.id };
     }

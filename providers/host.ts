@@ -129,6 +129,18 @@ export class ProviderError extends QuayGitopsError {
   }
 }
 
+/**
+ * How messages name an object: by its readable label (the id a kind gives its inputs alone), not by
+ * Quay's uuid, which is the Pulumi id of a default permission or an auto-prune policy.
+ */
+function label(k: AnyKind, d: Props, id: string): string {
+  try {
+    return k.id(d);
+  } catch {
+    return id; // inputs too incomplete for a label (an import by id)
+  }
+}
+
 /** Errors carry Quay's answer and, for an endpoint that is not there, the feature flag to check. */
 function explain(k: AnyKind, id: string, e: unknown): Error {
   const gate = k.info.feature;
@@ -196,7 +208,7 @@ export async function read(kindName: string, id: string, props: Props) {
     }
     return { id, props: { ...live, __provider: props.__provider }, inputs };
   } catch (e) {
-    throw explain(k, id, e);
+    throw explain(k, label(k, state, id), e);
   }
 }
 
@@ -210,7 +222,7 @@ export async function update(kindName: string, id: string, olds: Props, news: Pr
     // Always the complete outputs: an update without outs wipes them (PULUMI-NOTES A2, #9982).
     return { outs: { ...live, __provider: news.__provider } };
   } catch (e) {
-    throw explain(k, id, e);
+    throw explain(k, label(k, d, id), e);
   }
 }
 
@@ -219,7 +231,7 @@ export async function remove(kindName: string, id: string, props: Props) {
   try {
     await k.delete(ctx(), id, strip(props));
   } catch (e) {
-    throw explain(k, id, e);
+    throw explain(k, label(k, strip(props), id), e);
   }
 }
 

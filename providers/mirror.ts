@@ -197,14 +197,17 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
     ) {
       f.push([
         "externalReference",
-        "must be registry[:port]/namespace/repository without a scheme (QUAY-API §12.2)",
+        "must be registry[:port]/namespace/repository without a scheme (docs/quay-api.md#mirrors)",
       ]);
     }
     if (!Array.isArray(d.tags) || d.tags.length === 0) f.push(["tags", "needs at least one tag glob"]);
     positiveInt(f, "syncIntervalSeconds", d.syncIntervalSeconds, 0);
     positiveInt(f, "skopeoTimeoutSeconds", d.skopeoTimeoutSeconds, 300);
     if (d.password !== undefined && d.username === undefined)
-      f.push(["password", "needs a username: Quay sets a password only with its username (QUAY-API §12.5)"]);
+      f.push([
+        "password",
+        "needs a username: Quay sets a password only with its username (docs/quay-api.md#mirrors)",
+      ]);
     return f;
   },
   normalize: (d) => ({

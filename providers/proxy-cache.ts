@@ -24,7 +24,7 @@ export interface ProxyCacheInputs {
 export type ProxyCacheState = ProxyCacheInputs;
 
 const NO_UPDATE =
-  "Quay has no proxy-cache update endpoint (QUAY-API §13): a change deletes and re-creates the configuration";
+  "Quay has no proxy-cache update endpoint (docs/quay-api.md#proxy-cache): a change deletes and re-creates the configuration";
 
 const liveOf = (v: ProxyCacheView, state: ProxyCacheState): ProxyCacheState => ({
   organization: state.organization,
@@ -74,7 +74,7 @@ export const proxyCache: Kind<ProxyCacheInputs, ProxyCacheState> = {
     ) {
       f.push([
         "upstream",
-        "must be host[:port][/namespace] without a scheme, at most 270 characters (QUAY-API §13)",
+        "must be host[:port][/namespace] without a scheme, at most 270 characters (docs/quay-api.md#proxy-cache)",
       ]);
     }
     positiveInt(f, "expirationSeconds", d.expirationSeconds);

@@ -81,7 +81,10 @@ export const quota: Kind<QuotaInputs, QuotaState> = {
       if (l.type !== "Warning" && l.type !== "Reject")
         f.push([`limits[${i}].type`, "must be Warning or Reject"]);
       if (!Number.isInteger(l.thresholdPercent) || l.thresholdPercent < 1 || l.thresholdPercent > 100) {
-        f.push([`limits[${i}].thresholdPercent`, "must be an integer between 1 and 100 (QUAY-API §11.2)"]);
+        f.push([
+          `limits[${i}].thresholdPercent`,
+          "must be an integer between 1 and 100 (docs/quay-api.md#quotas)",
+        ]);
       }
     });
     return f;

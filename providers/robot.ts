@@ -28,7 +28,7 @@ const liveOf = (r: RobotView, d: RobotInputs, token?: string): RobotState => ({
 });
 
 const NO_UPDATE =
-  "Quay has no robot update endpoint (QUAY-API §6.1): another description means deleting and re-creating the robot, which changes its token";
+  "Quay has no robot update endpoint (docs/quay-api.md#robots): another description means deleting and re-creating the robot, which changes its token";
 
 export const robot: Kind<RobotInputs, RobotState> = {
   info: descriptor,

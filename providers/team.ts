@@ -121,7 +121,7 @@ export const team: Kind<TeamInputs, TeamState> = {
   fields: ["organization", "name", "role", "description", "members", "syncFrom"],
   replaceOn: {
     organization: "a team belongs to one organization",
-    name: "Quay teams cannot be renamed (QUAY-API §7.2)",
+    name: "Quay teams cannot be renamed (docs/quay-api.md#teams)",
   },
   validate(d) {
     const f: Failures = [];

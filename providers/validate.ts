@@ -5,13 +5,16 @@ export type Failures = [string, string][];
 
 export function namespaceName(f: Failures, property: string, value: unknown): void {
   if (typeof value !== "string" || !isNamespaceName(value)) {
-    f.push([property, "must match ^[a-z0-9]+(?:[._-][a-z0-9]+)*$ with 2-255 characters (QUAY-API §3)"]);
+    f.push([
+      property,
+      "must match ^[a-z0-9]+(?:[._-][a-z0-9]+)*$ with 2-255 characters (docs/quay-api.md#names)",
+    ]);
   }
 }
 
 export function repositoryName(f: Failures, property: string, value: unknown): void {
   if (typeof value !== "string" || !isRepositoryName(value)) {
-    f.push([property, "is not a valid Quay repository name (QUAY-API §3)"]);
+    f.push([property, "is not a valid Quay repository name (docs/quay-api.md#names)"]);
   }
 }
 

@@ -1,5 +1,7 @@
 import { isQuayGitopsError } from "../errors";
 import type { Command } from "./command";
+import { exitCodeFor } from "./exit";
+import { err } from "./output";
 
 /**
  * Commands are loaded on demand so `quay-gitops validate` never loads the engine or the HTTP client.
@@ -28,7 +30,11 @@ function usage(): string {
   ].join("\n");
 }
 
-/** Exit codes: 0 ok, 1 failure (invalid input, refused change, engine error), 2 usage or internal error. */
+/**
+ * Exit codes (exit.ts, docs/ci.md "Exit codes"): 0 ok, 1 failure (invalid input, refused change, Quay
+ * or engine error), 2 usage or internal error, 4 the stack is locked by another run; a command may
+ * give some of them other meanings (`drift`: 2 is drift found).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -40,15 +46,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`quay-gitops: unknown command '${name}'\n${usage()}\n`);
     return 2;
   }
+  let command: Command | undefined;
   try {
-    const command = await load();
+    command = await load();
     return await command.run(rest);
   } catch (e) {
-    if (isQuayGitopsError(e)) {
-      process.stderr.write(`quay-gitops ${name}: ${e.message}\n`);
-      return e.code === "QG_ERR_USAGE" ? 2 : 1;
-    }
-    process.stderr.write(`quay-gitops ${name}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 2;
+    // Through the secret filter: a message may quote what a secret was read into.
+    if (isQuayGitopsError(e)) err(`quay-gitops ${name}: ${e.message}\n`);
+    else err(`quay-gitops ${name}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return exitCodeFor(e, command?.exitCodes);
   }
 }

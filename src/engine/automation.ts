@@ -24,7 +24,7 @@ export async function pulumiCommand(): Promise<PulumiCommand> {
 /**
  * Selects (or creates) a stack through the Automation API, with the engine environment of env.ts. The
  * backend and the secrets key are checked first (ConfigError before anything runs); engine failures of
- * the returned stack's operations go through mapEngineError (lock.ts) in the callers.
+ * the returned stack's operations go through mapEngineError (errors.ts) in the callers.
  */
 export async function openStack(opts: OpenStackOptions): Promise<Stack> {
   const { env: envVars } = await engineSetup(opts);

@@ -6,7 +6,7 @@ import { ConfigError } from "../errors";
 import { openStack, runPulumiCli } from "./automation";
 import { stackConfigPath } from "./backend";
 import { type EngineEnvOptions, engineSetup, projectRoot } from "./env";
-import { mapEngineError } from "./lock";
+import { mapEngineError } from "./errors";
 
 /**
  * Backup and restore of one stack's state (docs/state.md, Backup): `pulumi stack export` / `import`

@@ -9,10 +9,19 @@
  */
 import type { ConfigMap, EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../engine/automation";
-import { mapEngineError } from "../engine/lock";
+import { mapEngineError } from "../engine/errors";
 import { ConfigError, StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
-import { type EngineEventLike, kindOf, planFromEvents, TENANT_TYPE, tenantOf, urnName } from "../plan/events";
+import {
+  type EngineEventLike,
+  kindOf,
+  planFromEvents,
+  releasedOnDelete,
+  TENANT_TYPE,
+  tenantOf,
+  urnName,
+} from "../plan/events";
+import { doneLine } from "../plan/text";
 import { type HistoryEntry, type LastApply, lastApplyOf } from "../plan/selection";
 import { secretPlaintext } from "../plan/values";
 import { type ChangeOp, emptyCounts, NO_TENANT, type OpCounts, type Plan } from "../plan/types";
@@ -218,6 +227,8 @@ export interface AppliedChange {
   kind: string;
   name: string;
   op: ChangeOp;
+  /** A delete that left the object in Quay (deletionPolicy retain): released, not deleted. */
+  released?: true;
 }
 
 export interface UpOutcome {
@@ -257,16 +268,15 @@ export async function engineUp(
       if (!kind || !op) return;
       counts[op]++;
       if (op === "same") return;
-      const change = {
+      const change: AppliedChange = {
         tenant: tenantOf(m.new?.parent ?? m.old?.parent) ?? NO_TENANT,
         kind,
         name: urnName(m.urn),
         op,
+        ...(op === "delete" && releasedOnDelete(m.old) ? { released: true as const } : {}),
       };
       applied.push(change);
-      t.log?.(
-        `  ${op === "create" ? "created" : op === "delete" ? "deleted" : `${op}d`} ${kind} ${change.name}`,
-      );
+      t.log?.(`  ${doneLine(change)}`);
     }
     const f = e.resOpFailedEvent?.metadata;
     if (f && kindOf(f.type)) t.log?.(`  FAILED ${f.op} ${kindOf(f.type)} ${urnName(f.urn)}`);
@@ -404,11 +414,20 @@ export async function engineDrift(t: EngineTarget): Promise<DriftOutcome> {
 export async function engineStackConfig(
   t: EngineTarget,
 ): Promise<{ config: Record<string, string>; secretConfig: string[] }> {
-  const target = { ...t, create: false };
+  return engineConfig({ ...t, create: false });
+}
+
+/**
+ * The stack's config as the run's engine operations on the same target see it (read once per
+ * command): the Quay connection for the preflight, before the engine runs the program.
+ */
+export async function engineConfig(
+  t: EngineTarget,
+): Promise<{ config: Record<string, string>; secretConfig: string[] }> {
   const config: Record<string, string> = {};
   const secretConfig: string[] = [];
   try {
-    const all = await stackConfig(target);
+    const all = await stackConfig(t);
     assertCredentialsEncrypted(all, t.stack);
     for (const [k, v] of Object.entries(all)) {
       config[k] = v.value;

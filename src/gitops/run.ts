@@ -19,19 +19,18 @@ import { ChecksumMismatchError, UnsafePlanError } from "../plan/errors";
 import { planFromEvents } from "../plan/events";
 import { buildPreviewReport, type ChangedFile, type PreviewReport } from "../plan/report";
 import { applyMessage, newObjectTarget, type Selection } from "../plan/selection";
-import { ownRunWindows, type RunAuth } from "../plan/runs";
+import { ownRunWindows } from "../plan/runs";
 import { publicAllowance } from "../plan/safety";
 import { type ChangeOp, emptyCounts, type Plan, type PlannedChange } from "../plan/types";
-import { createRunJournal } from "../quay/api/journal";
-import { CONNECTION_HELP, connectionSource, findConnection, type QuayConnection } from "../quay/connection";
-import { readQuayClock } from "../quay/api/clock";
+import { createRunJournal, type RunJournal } from "../quay/api/journal";
+import { connectionSource, resolveConnection } from "../quay/connection";
 import { readOrganizationLogs, readSuperuserLogs } from "../quay/api/logs";
-import { isQuayApiError, isQuayConnectionError, isQuaySignInError } from "../quay/errors";
 import { describeOutage } from "../quay/outage";
 import type { LoadResult } from "../tenant";
 import { toolVersion } from "../project";
 import type { AppliedChange, EngineMessage, EngineTarget, PreviewOutcome } from "./engine";
 import { GitError } from "./errors";
+import { type PreflightMode, type PreflightResult, preflight } from "./preflight";
 import { changedFiles, gitState, isAncestor, resolveCommit } from "./git";
 import { knownSecrets } from "./secrets";
 import { type RunSelection, selectRun } from "./selection";
@@ -69,6 +68,8 @@ export interface Planned {
   secrets: string[];
   /** What the run said about Quay being unreachable meanwhile (src/quay/outage.ts). */
   unreachable: string[];
+  /** Who the credentials belong to and Quay's clock; undefined when the run had nothing to look at. */
+  preflight: PreflightResult | undefined;
 }
 
 function settingsOf(ctx: RunContext): StackSettings {
@@ -87,6 +88,33 @@ const MESSAGE_NOTE = (d: LoadResult["diagnostics"][number]) =>
  * apply (invalid files, a dirty tree) must answer at once without it.
  */
 const engine = () => import("./engine.js");
+
+/** The desired state limited to the tenants a run looks at. */
+function inSelection(state: DesiredState, selection: Selection): DesiredState {
+  if (selection.all) return state;
+  const names = new Set(selection.tenants.map((t) => t.tenant));
+  return { ...state, tenants: state.tenants.filter((t) => names.has(t.name)) };
+}
+
+/**
+ * The preflight (preflight.ts) on the connection the run's providers will use: the stack config
+ * (read as the engine operations on `t` read it), else the environment. Its reads of who-am-I and
+ * the discovery document go to the run's journal, for the providers.
+ */
+async function checkAccess(
+  ctx: RunContext,
+  t: EngineTarget,
+  state: DesiredState | undefined,
+  mode: PreflightMode,
+  journal: RunJournal,
+): Promise<PreflightResult> {
+  const e = await engine();
+  const { config } = await e.engineConfig(t);
+  const connection = resolveConnection(connectionSource((k) => config[k], ctx.env));
+  const result = await preflight({ connection, state, mode, recorder: journal.recorder() });
+  for (const n of result.notes) ctx.log(n);
+  return result;
+}
 
 /**
  * The tenants the run looks at: the whole lab for `--all`, else those changed since the last
@@ -147,7 +175,9 @@ async function plan(
     refresh: boolean;
     base?: string | undefined;
     all: boolean;
-    env?: Record<string, string> | undefined;
+    mode: PreflightMode;
+    /** The run's reads: the preflight records into it, the preview reuses and extends them. */
+    journal: RunJournal;
   },
 ): Promise<Invalid | Planned> {
   const load = loadSource(source, ctx.now);
@@ -164,6 +194,13 @@ async function plan(
   const scope = await scopeOf(ctx, source, settings, state, { all: opts.all, base: opts.base });
   const nothing = !scope.selection.all && scope.selection.tenants.length === 0;
   const e = await engine();
+  const previewTarget = target(ctx, { ...programEnv(source), ...scope.env, ...opts.journal.continueEnv });
+  // Nothing to look at, or a preview against the recorded state (--no-refresh): no Quay access at
+  // all, so no preflight either.
+  const access =
+    nothing || !opts.refresh
+      ? undefined
+      : await checkAccess(ctx, previewTarget, inSelection(state, scope.selection), opts.mode, opts.journal);
   const preview: PreviewOutcome = nothing
     ? {
         plan: planFromEvents(ctx.stack, []),
@@ -172,7 +209,7 @@ async function plan(
         config: {},
         structure: EMPTY_STRUCTURE,
       }
-    : await e.enginePreview(target(ctx, { ...programEnv(source), ...scope.env, ...opts.env }), {
+    : await e.enginePreview(previewTarget, {
         refresh: opts.refresh,
         targets: scope.targets,
       });
@@ -203,6 +240,7 @@ async function plan(
     scope,
     secrets: knownSecrets({ state, env: ctx.env, extra: preview.secretConfig }),
     unreachable: e.outageNotices(preview.messages),
+    preflight: access,
   };
 }
 
@@ -217,13 +255,17 @@ export interface PreviewOptions {
 export async function runPreview(ctx: RunContext, opts: PreviewOptions): Promise<Invalid | Planned> {
   const settings = settingsOf(ctx);
   const source = await openTenantSource({ repo: ctx.repo, settings, ref: opts.ref });
+  const journal = createRunJournal();
   try {
     return await plan(ctx, source, settings, {
       refresh: opts.refresh,
       base: opts.base,
       all: opts.all === true,
+      mode: "preview",
+      journal,
     });
   } finally {
+    journal.dispose();
     source.dispose();
   }
 }
@@ -353,7 +395,8 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     const planned = await plan(ctx, source, settings, {
       refresh: true,
       all: opts.all === true,
-      env: journal.recordEnv,
+      mode: "apply",
+      journal,
     });
     if (planned.kind === "invalid") return planned;
     const { report } = planned;
@@ -419,7 +462,10 @@ export async function runApply(ctx: RunContext, opts: ApplyOptions): Promise<Inv
     // Deleting organizations and repositories that still hold images needs the same --force.
     if (opts.force) env.QUAY_GITOPS_FORCE_DELETE = "1";
     const e = await engine();
-    const clock = await quayClockForRun(planned.preview.config, ctx.env);
+    // Drift attribution tells this run's own audit log entries by Quay's clock (src/plan/runs.ts).
+    const clock = planned.preflight
+      ? { offsetMs: planned.preflight.offsetMs, auth: planned.preflight.auth }
+      : undefined;
     const up = await e.engineUp(target(ctx, env), {
       targets,
       message: applyMessage({
@@ -472,102 +518,78 @@ export interface Drifted {
 /** How far back the audit logs are read when the stack has no recorded apply. */
 const DEFAULT_LOOKBACK_MS = 7 * 86_400_000;
 
-/** The connection the providers use, or undefined when there is none (they report it themselves). */
-function connectionOf(
-  config: Readonly<Record<string, string>>,
-  env: RunContext["env"],
-): QuayConnection | undefined {
+/**
+ * The tenant files of the working tree, for what drift's preflight checks; undefined when they
+ * cannot be read or are invalid (drift reads the stack's state, not the files: it runs anyway).
+ */
+async function workingTreeState(ctx: RunContext): Promise<DesiredState | undefined> {
+  let source: TenantSource;
   try {
-    return findConnection(connectionSource((k) => config[k], env));
+    source = await openTenantSource({ repo: ctx.repo, settings: settingsOf(ctx) });
   } catch (e) {
     if (isQuayGitopsError(e)) return undefined;
     throw e;
   }
-}
-
-/**
- * Quay's clock against this machine's and how the run authenticates, for the apply's update message:
- * drift attribution tells this run's own audit log entries from changes made by hand with the same
- * account by them (src/plan/runs.ts). One request; a Quay that does not answer it records only the
- * authentication (the engine then reports the connection problem itself).
- */
-async function quayClockForRun(
-  config: Readonly<Record<string, string>>,
-  env: RunContext["env"],
-): Promise<{ offsetMs?: number | undefined; auth: RunAuth } | undefined> {
-  const connection = connectionOf(config, env);
-  if (!connection) return undefined;
-  const client = connection.client({ userAgent: "quay-gitops apply" });
   try {
-    return { offsetMs: (await readQuayClock(client)).offsetMs, auth: connection.auth };
-  } catch (e) {
-    if (isQuayApiError(e) || isQuayConnectionError(e) || isQuaySignInError(e))
-      return { auth: connection.auth };
-    throw e;
+    const load = loadSource(source, ctx.now);
+    return load.state && !load.diagnostics.some((d) => d.severity === "error") ? load.state : undefined;
   } finally {
-    await client.close();
+    source.dispose();
   }
 }
 
 export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Drifted> {
   const e = await engine();
-  const outcome = await e.engineDrift(target(ctx, {}));
-  let report = outcome.report;
-  const secrets = knownSecrets({ env: ctx.env, extra: outcome.secretConfig });
-  const unreachable = e.outageNotices(outcome.messages);
-  // Placed with this machine's clock for the report; on Quay's once it has been read (below).
-  const local = ownRunWindows(outcome.history, 0);
-  if (local.lastApply)
-    report = { ...report, since: local.lastApply.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
-  if (report.objects.length === 0 || !opts.attribution) return { report, secrets, unreachable };
+  // The preflight's who-am-I and discovery serve the refresh's providers (journal.ts).
+  const journal = createRunJournal();
+  try {
+    const t: EngineTarget = { ...target(ctx, journal.replayEnv), create: false };
+    const access = await checkAccess(ctx, t, await workingTreeState(ctx), "drift", journal);
+    const outcome = await e.engineDrift(t);
+    let report = outcome.report;
+    const secrets = knownSecrets({ env: ctx.env, extra: outcome.secretConfig });
+    const unreachable = e.outageNotices(outcome.messages);
+    // Placed with this machine's clock for the report; on Quay's once it has been read (below).
+    const local = ownRunWindows(outcome.history, 0);
+    if (local.lastApply)
+      report = { ...report, since: local.lastApply.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
+    if (report.objects.length === 0 || !opts.attribution) return { report, secrets, unreachable };
 
-  let connection: QuayConnection | undefined;
-  let problem = `no Quay connection to read the audit logs: ${CONNECTION_HELP}`;
-  try {
-    connection = findConnection(connectionSource((k) => outcome.config[k], ctx.env));
-  } catch (e) {
-    if (!isQuayGitopsError(e)) throw e;
-    problem = `no Quay connection to read the audit logs: ${e.message}`;
-  }
-  if (!connection) return { report: { ...report, attributionNote: problem }, secrets, unreachable };
-  const client = connection.client({
-    userAgent: "quay-gitops drift",
-    onOutage: (o) => unreachable.push(describeOutage(o)),
-  });
-  try {
-    ctx.log("reading Quay's audit logs to find who changed what ...");
-    const notes: string[] = [];
-    let me: string | undefined;
-    let offsetMs = 0;
+    // The connection the preflight checked.
+    const connection = resolveConnection(connectionSource((k) => outcome.config[k], ctx.env));
+    const client = connection.client({
+      userAgent: "quay-gitops drift",
+      onOutage: (o) => unreachable.push(describeOutage(o)),
+    });
     try {
-      const clock = await readQuayClock(client);
-      me = clock.username;
-      if (clock.offsetMs === undefined) notes.push("could not read Quay's clock (no Date header)");
-      else offsetMs = clock.offsetMs;
-    } catch (e) {
-      if (!isQuayApiError(e) && !isQuayConnectionError(e) && !isQuaySignInError(e)) throw e;
-      notes.push("could not tell quay-gitops' own account (GET /api/v1/user/ failed)");
+      ctx.log("reading Quay's audit logs to find who changed what ...");
+      const notes: string[] = [];
+      // Who quay-gitops is and Quay's clock: the preflight's who-am-I answered both.
+      if (access.offsetMs === undefined) notes.push("could not read Quay's clock (no Date header)");
+      const offsetMs = access.offsetMs ?? 0;
+      const windows = ownRunWindows(outcome.history, offsetMs);
+      const since = windows.since ?? new Date(ctx.now.getTime() + offsetMs - DEFAULT_LOOKBACK_MS);
+      const window = { since, until: new Date(ctx.now.getTime() + offsetMs) };
+      const logs = new Map<string, AuditEntry[]>();
+      const unavailable = new Map<string, string>();
+      for (const s of logSourcesFor(report)) {
+        const key = sourceKey(s);
+        const r =
+          "org" in s
+            ? await readOrganizationLogs(client, s.org, window)
+            : await readSuperuserLogs(client, window);
+        if (r.ok) {
+          logs.set(key, r.entries);
+          if (r.truncated) notes.push(`the ${key} audit log was read only in part (too many entries)`);
+        } else unavailable.set(key, r.reason);
+      }
+      report = attribute(report, { logs, unavailable, me: access.username, since, ownRuns: windows.runs });
+      if (notes.length > 0) report = { ...report, attributionNote: notes.join("; ") };
+      return { report, secrets, unreachable };
+    } finally {
+      await client.close();
     }
-    const windows = ownRunWindows(outcome.history, offsetMs);
-    const since = windows.since ?? new Date(ctx.now.getTime() + offsetMs - DEFAULT_LOOKBACK_MS);
-    const window = { since, until: new Date(ctx.now.getTime() + offsetMs) };
-    const logs = new Map<string, AuditEntry[]>();
-    const unavailable = new Map<string, string>();
-    for (const s of logSourcesFor(report)) {
-      const key = sourceKey(s);
-      const r =
-        "org" in s
-          ? await readOrganizationLogs(client, s.org, window)
-          : await readSuperuserLogs(client, window);
-      if (r.ok) {
-        logs.set(key, r.entries);
-        if (r.truncated) notes.push(`the ${key} audit log was read only in part (too many entries)`);
-      } else unavailable.set(key, r.reason);
-    }
-    report = attribute(report, { logs, unavailable, me, since, ownRuns: windows.runs });
-    if (notes.length > 0) report = { ...report, attributionNote: notes.join("; ") };
-    return { report, secrets, unreachable };
   } finally {
-    await client.close();
+    journal.dispose();
   }
 }

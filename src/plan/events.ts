@@ -50,6 +50,16 @@ export interface EngineEventLike {
 export const QUAY_TYPE_PREFIX = "pulumi-nodejs:dynamic/quay:";
 export const TENANT_TYPE = "quay-gitops:index:Tenant";
 
+/**
+ * Whether the engine's delete of this object leaves it in Quay: a kind with a `deletionPolicy`
+ * (organizations, repositories) deletes only with `delete`; with `retain` (the default) the provider
+ * lets go of it and Quay keeps it (providers/organization.ts, providers/repository.ts).
+ */
+export function releasedOnDelete(old: StepState | null | undefined): boolean {
+  const policy = old?.outputs?.deletionPolicy ?? old?.inputs?.deletionPolicy;
+  return policy !== undefined && policy !== null && policy !== "delete";
+}
+
 /** The resource name of a URN: `urn:pulumi:<stack>::<project>::<type>::<name>` (a name may hold `::`). */
 export function urnName(urn: string): string {
   const parts = urn.split("::");

@@ -48,6 +48,6 @@ export {
   planWarnings,
   publicAllowance,
 } from "./safety";
-export { changeLine, renderPreviewText } from "./text";
+export { changeLine, type DoneChange, doneCounts, doneLine, renderPreviewText } from "./text";
 export * from "./types";
 export { redactText, SECRET_TEXT, sanitize } from "./values";

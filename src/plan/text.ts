@@ -15,6 +15,40 @@ export function changeLine(c: PlannedChange): string {
   return `${OP_SIGN[c.op]} ${c.kind} ${c.name}${why}`;
 }
 
+/** An object an apply changed: a delete that left it in Quay (deletionPolicy retain) is `released`. */
+export interface DoneChange {
+  kind: string;
+  name: string;
+  op: ChangeOp;
+  released?: boolean | undefined;
+}
+
+const DONE: Record<ChangeOp, string> = {
+  create: "created",
+  update: "updated",
+  replace: "replaced",
+  delete: "deleted",
+};
+
+/** What an apply did to one object, as its progress line says it. */
+export function doneLine(c: DoneChange): string {
+  if (c.released) return `released ${c.kind} ${c.name}, kept in Quay (deletionPolicy: retain)`;
+  return `${DONE[c.op]} ${c.kind} ${c.name}`;
+}
+
+/** The counts of an apply: `2 created, 1 deleted, 1 released (kept in Quay)`; only what happened. */
+export function doneCounts(changes: readonly DoneChange[]): string {
+  const counts = new Map<string, number>();
+  for (const c of changes) {
+    const word = c.released ? "released (kept in Quay)" : DONE[c.op];
+    counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return [...Object.values(DONE), "released (kept in Quay)"]
+    .filter((w) => counts.has(w))
+    .map((w) => `${counts.get(w)} ${w}`)
+    .join(", ");
+}
+
 export function renderPreviewText(report: PreviewReport): string {
   const { plan } = report;
   const c = plan.counts;

@@ -508,7 +508,7 @@ export class QuayClient {
         method: method as HttpMethod,
         template: override,
         scopes: scope?.scopes ?? [],
-        section: scope?.section ?? "§1.3",
+        section: scope?.section ?? "scopes",
         ...(scope?.note ? { note: scope.note } : {}),
       };
     }

@@ -115,15 +115,15 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
     hint = sessionHint(status, errorTypeOf(data), tokenRejected);
   } else if (tokenRejected) {
     hint =
-      "Quay did not accept the token (invalid or expired), ran the request as anonymous, and its CSRF check refuses anonymous writes (QUAY-API §1.3)";
+      "Quay did not accept the token (invalid or expired), ran the request as anonymous, and its CSRF check refuses anonymous writes (docs/quay-api.md#authentication)";
   } else if (status === 401) {
     const need = ctx.route ? describeScopeNeed(ctx.route) : undefined;
     hint = need
       ? `the token is missing, invalid or expired, or ${need}`
-      : "the token is missing, invalid or expired (QUAY-API §1.3)";
+      : "the token is missing, invalid or expired (docs/quay-api.md#authentication)";
   } else if (status === 403) {
     const need = ctx.route ? describeScopeNeed(ctx.route) : undefined;
-    hint = need ?? "check the token's scopes and its user's role (QUAY-API §1.3)";
+    hint = need ?? "check the token's scopes and its user's role (docs/quay-api.md#scopes)";
   } else if (status >= 300 && status < 400) {
     const location = header(res.headers, "location");
     let where = "";
@@ -134,12 +134,12 @@ export function toApiError(res: RawResponse, ctx: ErrorContext): QuayApiError {
         // an unparseable Location adds nothing
       }
     }
-    hint = `Quay redirects${where}: routes declared with a trailing slash must be called with it (QUAY-API §1.2)`;
+    hint = `Quay redirects${where}: routes declared with a trailing slash must be called with it (docs/quay-api.md#routing)`;
   } else if (unrouted) {
     hint =
-      "no API route answers this URL: a wrong trailing slash, or an endpoint whose feature flag is off (QUAY-API §1.2, §1.5)";
+      "no API route answers this URL: a wrong trailing slash, or an endpoint whose feature flag is off (docs/quay-api.md#routing, #features)";
   } else if (status === 500 && nonJson) {
-    hint = "Quay failed with an unhandled exception; QUAY-API §21 lists requests that do this";
+    hint = "Quay failed with an unhandled exception; docs/quay-api.md#errors lists requests that do this";
   }
   if (ctx.gaveUp) hint = hint ? `${hint}; ${ctx.gaveUp.note}` : ctx.gaveUp.note;
   const redact = (s: string) => redactSecrets(s, ctx.secrets);

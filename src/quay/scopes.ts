@@ -29,7 +29,7 @@ export interface ScopeRequirement {
   readonly scopes: readonly QuayScope[];
   /** A further condition that no scope expresses (superuser config, an alternative scope). */
   readonly note?: string;
-  /** QUAY-API.md section for the route. */
+  /** The section of docs/quay-api.md about the route (its anchor, e.g. `robots`). */
   readonly section: string;
 }
 
@@ -53,199 +53,228 @@ type Row = readonly [
 // Paths are relative to /api/v1. Methods separated by `|` share a row.
 const ROWS: readonly Row[] = [
   // Organizations (§4)
-  ["POST", "/organization/", ["user:admin"], "§4.2"],
-  ["GET", "/organization/{orgname}", ["org:admin"], "§4.3", "without it the view has no teams and quotas"],
-  ["PUT|DELETE", "/organization/{orgname}", ["org:admin"], "§4.4"],
-  ["GET", "/organization/{orgname}/members", ["org:admin"], "§4.7"],
-  ["GET|DELETE", "/organization/{orgname}/members/{membername}", ["org:admin"], "§4.7"],
-  ["GET", "/organization/{orgname}/collaborators", ["org:admin"], "§4.1"],
-  ["GET", "/superuser/organizations/", ["super:user"], "§4.6", SUPERUSER],
-  ["PUT|DELETE", "/superuser/organizations/{name}", ["super:user"], "§4.6", SUPERUSER],
-  ["POST", "/superuser/takeownership/{namespace}", ["super:user"], "§4.1", SUPERUSER],
+  ["POST", "/organization/", ["user:admin"], "organizations"],
+  [
+    "GET",
+    "/organization/{orgname}",
+    ["org:admin"],
+    "organizations",
+    "without it the view has no teams and quotas",
+  ],
+  ["PUT|DELETE", "/organization/{orgname}", ["org:admin"], "organizations"],
+  ["GET", "/organization/{orgname}/members", ["org:admin"], "organizations"],
+  ["GET|DELETE", "/organization/{orgname}/members/{membername}", ["org:admin"], "organizations"],
+  ["GET", "/organization/{orgname}/collaborators", ["org:admin"], "organizations"],
+  ["GET", "/superuser/organizations/", ["super:user"], "organizations", SUPERUSER],
+  ["PUT|DELETE", "/superuser/organizations/{name}", ["super:user"], "organizations", SUPERUSER],
+  ["POST", "/superuser/takeownership/{namespace}", ["super:user"], "organizations", SUPERUSER],
   // Users (§5)
-  ["GET", "/user/", ["user:read"], "§5.3"],
-  ["GET", "/users/{username}", [], "§5.2"],
-  ["GET|POST", "/superuser/users/", ["super:user"], "§5.4", SUPERUSER],
-  ["GET|PUT|DELETE", "/superuser/users/{username}", ["super:user"], "§5.5", SUPERUSER],
-  ["POST", "/superusers/users/{username}/sendrecovery", ["super:user"], "§5.1", SUPERUSER],
+  ["GET", "/user/", ["user:read"], "users"],
+  ["GET", "/users/{username}", [], "users"],
+  ["GET|POST", "/superuser/users/", ["super:user"], "users", SUPERUSER],
+  ["GET|PUT|DELETE", "/superuser/users/{username}", ["super:user"], "users", SUPERUSER],
+  ["POST", "/superusers/users/{username}/sendrecovery", ["super:user"], "users", SUPERUSER],
   // Robots (§6)
-  ["GET", "/organization/{orgname}/robots", ["org:admin"], "§6.4"],
-  ["GET|PUT|DELETE", "/organization/{orgname}/robots/{robot_shortname}", ["org:admin"], "§6.2"],
-  ["POST", "/organization/{orgname}/robots/{robot_shortname}/regenerate", ["org:admin"], "§6.5"],
+  ["GET", "/organization/{orgname}/robots", ["org:admin"], "robots"],
+  ["GET|PUT|DELETE", "/organization/{orgname}/robots/{robot_shortname}", ["org:admin"], "robots"],
+  ["POST", "/organization/{orgname}/robots/{robot_shortname}/regenerate", ["org:admin"], "robots"],
   [
     "GET",
     "/organization/{orgname}/robots/{robot_shortname}/permissions",
     ["org:admin", "user:admin"],
-    "§6.5",
+    "robots",
   ],
-  ["GET|POST|DELETE", "/organization/{orgname}/robots/{robot_shortname}/federation", ["org:admin"], "§6.5"],
-  ["GET", "/user/robots", ["user:admin"], "§6.1"],
-  ["GET|PUT|DELETE", "/user/robots/{robot_shortname}", ["user:admin"], "§6.1"],
-  ["POST", "/user/robots/{robot_shortname}/regenerate", ["user:admin"], "§6.1"],
-  ["GET", "/user/robots/{robot_shortname}/permissions", ["user:admin"], "§6.1"],
-  ["GET|POST|DELETE", "/user/robots/{robot_shortname}/federation", ["user:admin"], "§6.1"],
+  ["GET|POST|DELETE", "/organization/{orgname}/robots/{robot_shortname}/federation", ["org:admin"], "robots"],
+  ["GET", "/user/robots", ["user:admin"], "robots"],
+  ["GET|PUT|DELETE", "/user/robots/{robot_shortname}", ["user:admin"], "robots"],
+  ["POST", "/user/robots/{robot_shortname}/regenerate", ["user:admin"], "robots"],
+  ["GET", "/user/robots/{robot_shortname}/permissions", ["user:admin"], "robots"],
+  ["GET|POST|DELETE", "/user/robots/{robot_shortname}/federation", ["user:admin"], "robots"],
   // Teams (§7)
-  ["PUT|DELETE", "/organization/{orgname}/team/{teamname}", ["org:admin"], "§7.2"],
-  ["GET", "/organization/{orgname}/team/{teamname}/members", ["org:admin"], "§7.4"],
-  ["PUT|DELETE", "/organization/{orgname}/team/{teamname}/members/{membername}", ["org:admin"], "§7.4"],
-  ["PUT|DELETE", "/organization/{orgname}/team/{teamname}/invite/{email}", ["org:admin"], "§7.4"],
-  ["GET", "/organization/{orgname}/team/{teamname}/permissions", ["org:admin"], "§7.5"],
+  ["PUT|DELETE", "/organization/{orgname}/team/{teamname}", ["org:admin"], "teams"],
+  ["GET", "/organization/{orgname}/team/{teamname}/members", ["org:admin"], "teams"],
+  ["PUT|DELETE", "/organization/{orgname}/team/{teamname}/members/{membername}", ["org:admin"], "teams"],
+  ["PUT|DELETE", "/organization/{orgname}/team/{teamname}/invite/{email}", ["org:admin"], "teams"],
+  ["GET", "/organization/{orgname}/team/{teamname}/permissions", ["org:admin"], "teams"],
   [
     "POST|DELETE",
     "/organization/{orgname}/team/{teamname}/syncing",
     ["org:admin", "super:user"],
-    "§7.6",
+    "teams",
     "super:user is not needed with FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP",
   ],
   // Repositories (§8)
-  ["POST", "/repository", ["repo:create"], "§8.2", "or org:admin, and a creator or admin team role"],
-  ["GET", "/repository", ["repo:read"], "§8.4"],
-  ["GET", "/repository/{repository:repo}", ["repo:read"], "§8.3"],
-  ["PUT", "/repository/{repository:repo}", ["repo:write"], "§8.5", REPO_ADMIN_NOTE],
-  ["DELETE", "/repository/{repository:repo}", ["repo:admin"], "§8.8", REPO_ADMIN_NOTE],
-  ["POST", "/repository/{repository:repo}/changevisibility", ["repo:admin"], "§8.6", REPO_ADMIN_NOTE],
-  ["PUT", "/repository/{repository:repo}/changestate", ["repo:admin"], "§8.7", REPO_ADMIN_NOTE],
-  ["POST", "/repository/{repository:repo}/changetrust", ["repo:admin"], "§8.1", REPO_ADMIN_NOTE],
-  ["GET", "/repository/{repository:repo}/tag/", ["repo:read"], "§8.9"],
-  ["PUT|DELETE", "/repository/{repository:repo}/tag/{tag}", ["repo:write"], "§8.9"],
+  ["POST", "/repository", ["repo:create"], "repositories", "or org:admin, and a creator or admin team role"],
+  ["GET", "/repository", ["repo:read"], "repositories"],
+  ["GET", "/repository/{repository:repo}", ["repo:read"], "repositories"],
+  ["PUT", "/repository/{repository:repo}", ["repo:write"], "repositories", REPO_ADMIN_NOTE],
+  ["DELETE", "/repository/{repository:repo}", ["repo:admin"], "repositories", REPO_ADMIN_NOTE],
+  ["POST", "/repository/{repository:repo}/changevisibility", ["repo:admin"], "repositories", REPO_ADMIN_NOTE],
+  ["PUT", "/repository/{repository:repo}/changestate", ["repo:admin"], "repositories", REPO_ADMIN_NOTE],
+  ["POST", "/repository/{repository:repo}/changetrust", ["repo:admin"], "repositories", REPO_ADMIN_NOTE],
+  ["GET", "/repository/{repository:repo}/tag/", ["repo:read"], "repositories"],
+  ["PUT|DELETE", "/repository/{repository:repo}/tag/{tag}", ["repo:write"], "repositories"],
   // Repository permissions (§9)
-  ["GET", "/repository/{repository:repo}/permissions/user/", ["repo:admin"], "§9.1", REPO_ADMIN_NOTE],
+  ["GET", "/repository/{repository:repo}/permissions/user/", ["repo:admin"], "permissions", REPO_ADMIN_NOTE],
   [
     "GET|PUT|DELETE",
     "/repository/{repository:repo}/permissions/user/{username}",
     ["repo:admin"],
-    "§9.1",
+    "permissions",
     REPO_ADMIN_NOTE,
   ],
   [
     "GET",
     "/repository/{repository:repo}/permissions/user/{username}/transitive",
     ["repo:admin"],
-    "§9.1",
+    "permissions",
     REPO_ADMIN_NOTE,
   ],
-  ["GET", "/repository/{repository:repo}/permissions/team/", ["repo:admin"], "§9.1", REPO_ADMIN_NOTE],
+  ["GET", "/repository/{repository:repo}/permissions/team/", ["repo:admin"], "permissions", REPO_ADMIN_NOTE],
   [
     "GET|PUT|DELETE",
     "/repository/{repository:repo}/permissions/team/{teamname}",
     ["repo:admin"],
-    "§9.1",
+    "permissions",
     REPO_ADMIN_NOTE,
   ],
   // Default permissions (§10)
-  ["GET|POST", "/organization/{orgname}/prototypes", ["org:admin"], "§10.1"],
-  ["PUT|DELETE", "/organization/{orgname}/prototypes/{prototypeid}", ["org:admin"], "§10.1"],
+  ["GET|POST", "/organization/{orgname}/prototypes", ["org:admin"], "default-permissions"],
+  ["PUT|DELETE", "/organization/{orgname}/prototypes/{prototypeid}", ["org:admin"], "default-permissions"],
   // Quotas (§11): reads need an org member role, writes a FULL_ACCESS superuser (≥3.16).
-  ["GET", "/organization/{orgname}/quota", ["org:admin"], "§11.1", "or repo:create"],
-  ["POST", "/organization/{orgname}/quota", ["super:user"], "§11.1", FULL_ACCESS],
-  ["GET", "/organization/{orgname}/quota/{quota_id}", ["org:admin"], "§11.1", "or repo:create"],
-  ["PUT|DELETE", "/organization/{orgname}/quota/{quota_id}", ["super:user"], "§11.1", FULL_ACCESS],
-  ["GET", "/organization/{orgname}/quota/{quota_id}/limit", ["org:admin"], "§11.1", "or repo:create"],
-  ["POST", "/organization/{orgname}/quota/{quota_id}/limit", ["super:user"], "§11.1", FULL_ACCESS],
+  ["GET", "/organization/{orgname}/quota", ["org:admin"], "quotas", "or repo:create"],
+  ["POST", "/organization/{orgname}/quota", ["super:user"], "quotas", FULL_ACCESS],
+  ["GET", "/organization/{orgname}/quota/{quota_id}", ["org:admin"], "quotas", "or repo:create"],
+  ["PUT|DELETE", "/organization/{orgname}/quota/{quota_id}", ["super:user"], "quotas", FULL_ACCESS],
+  ["GET", "/organization/{orgname}/quota/{quota_id}/limit", ["org:admin"], "quotas", "or repo:create"],
+  ["POST", "/organization/{orgname}/quota/{quota_id}/limit", ["super:user"], "quotas", FULL_ACCESS],
   [
     "GET",
     "/organization/{orgname}/quota/{quota_id}/limit/{limit_id}",
     ["org:admin"],
-    "§11.1",
+    "quotas",
     "or repo:create",
   ],
   [
     "PUT|DELETE",
     "/organization/{orgname}/quota/{quota_id}/limit/{limit_id}",
     ["super:user"],
-    "§11.1",
+    "quotas",
     FULL_ACCESS,
   ],
-  ["GET|POST", "/superuser/organization/{namespace}/quota", ["super:user"], "§11.5", SUPERUSER],
-  ["PUT|DELETE", "/superuser/organization/{namespace}/quota/{quota_id}", ["super:user"], "§11.5", SUPERUSER],
-  ["GET|POST", "/superuser/users/{namespace}/quota", ["super:user"], "§11.5", SUPERUSER],
-  ["PUT|DELETE", "/superuser/users/{namespace}/quota/{quota_id}", ["super:user"], "§11.5", SUPERUSER],
-  ["GET|POST", "/superuser/registrysize/", ["super:user"], "§11.4", SUPERUSER],
-  ["GET", "/user/quota", ["user:read"], "§11.6"],
-  ["GET", "/user/quota/{quota_id}", ["user:read"], "§11.6"],
-  ["GET", "/user/quota/{quota_id}/limit", ["user:read"], "§11.6"],
-  ["GET", "/user/quota/{quota_id}/limit/{limit_id}", ["user:read"], "§11.6"],
+  ["GET|POST", "/superuser/organization/{namespace}/quota", ["super:user"], "quotas", SUPERUSER],
+  ["PUT|DELETE", "/superuser/organization/{namespace}/quota/{quota_id}", ["super:user"], "quotas", SUPERUSER],
+  ["GET|POST", "/superuser/users/{namespace}/quota", ["super:user"], "quotas", SUPERUSER],
+  ["PUT|DELETE", "/superuser/users/{namespace}/quota/{quota_id}", ["super:user"], "quotas", SUPERUSER],
+  ["GET|POST", "/superuser/registrysize/", ["super:user"], "quotas", SUPERUSER],
+  ["GET", "/user/quota", ["user:read"], "quotas"],
+  ["GET", "/user/quota/{quota_id}", ["user:read"], "quotas"],
+  ["GET", "/user/quota/{quota_id}/limit", ["user:read"], "quotas"],
+  ["GET", "/user/quota/{quota_id}/limit/{limit_id}", ["user:read"], "quotas"],
   // Mirroring (§12)
-  ["GET|POST|PUT", "/repository/{repository:repo}/mirror", ["repo:admin"], "§12.1", REPO_ADMIN_NOTE],
-  ["POST", "/repository/{repository:repo}/mirror/sync-now", ["repo:admin"], "§12.6", REPO_ADMIN_NOTE],
-  ["POST", "/repository/{repository:repo}/mirror/sync-cancel", ["repo:admin"], "§12.6", REPO_ADMIN_NOTE],
+  ["GET|POST|PUT", "/repository/{repository:repo}/mirror", ["repo:admin"], "mirrors", REPO_ADMIN_NOTE],
+  ["POST", "/repository/{repository:repo}/mirror/sync-now", ["repo:admin"], "mirrors", REPO_ADMIN_NOTE],
+  ["POST", "/repository/{repository:repo}/mirror/sync-cancel", ["repo:admin"], "mirrors", REPO_ADMIN_NOTE],
   // Proxy cache (§13)
-  ["GET", "/organization/{orgname}/proxycache", ["org:admin"], "§13", "or repo:create"],
-  ["POST|DELETE", "/organization/{orgname}/proxycache", ["org:admin"], "§13"],
-  ["POST", "/organization/{orgname}/validateproxycache", ["org:admin"], "§13"],
+  ["GET", "/organization/{orgname}/proxycache", ["org:admin"], "proxy-cache", "or repo:create"],
+  ["POST|DELETE", "/organization/{orgname}/proxycache", ["org:admin"], "proxy-cache"],
+  ["POST", "/organization/{orgname}/validateproxycache", ["org:admin"], "proxy-cache"],
   // Auto-prune (§14)
-  ["GET|POST", "/organization/{orgname}/autoprunepolicy/", ["org:admin"], "§14.1"],
-  ["GET|PUT|DELETE", "/organization/{orgname}/autoprunepolicy/{policy_uuid}", ["org:admin"], "§14.1"],
-  ["GET|POST", "/repository/{repository:repo}/autoprunepolicy/", ["repo:admin"], "§14.1", REPO_ADMIN_NOTE],
+  ["GET|POST", "/organization/{orgname}/autoprunepolicy/", ["org:admin"], "auto-prune"],
+  ["GET|PUT|DELETE", "/organization/{orgname}/autoprunepolicy/{policy_uuid}", ["org:admin"], "auto-prune"],
+  [
+    "GET|POST",
+    "/repository/{repository:repo}/autoprunepolicy/",
+    ["repo:admin"],
+    "auto-prune",
+    REPO_ADMIN_NOTE,
+  ],
   [
     "GET|PUT|DELETE",
     "/repository/{repository:repo}/autoprunepolicy/{policy_uuid}",
     ["repo:admin"],
-    "§14.1",
+    "auto-prune",
     REPO_ADMIN_NOTE,
   ],
-  ["GET|POST", "/user/autoprunepolicy/", ["user:admin"], "§14.1"],
-  ["GET|PUT|DELETE", "/user/autoprunepolicy/{policy_uuid}", ["user:admin"], "§14.1"],
+  ["GET|POST", "/user/autoprunepolicy/", ["user:admin"], "auto-prune"],
+  ["GET|PUT|DELETE", "/user/autoprunepolicy/{policy_uuid}", ["user:admin"], "auto-prune"],
   // Immutability policies (docs/quay-api.md#immutability)
-  ["GET|POST", "/organization/{orgname}/immutabilitypolicy/", ["org:admin"], "#immutability"],
+  ["GET|POST", "/organization/{orgname}/immutabilitypolicy/", ["org:admin"], "immutability"],
   [
     "GET|PUT|DELETE",
     "/organization/{orgname}/immutabilitypolicy/{policy_uuid}",
     ["org:admin"],
-    "#immutability",
+    "immutability",
   ],
   [
     "GET|POST",
     "/repository/{repository:repo}/immutabilitypolicy/",
     ["repo:admin"],
-    "#immutability",
+    "immutability",
     REPO_ADMIN_NOTE,
   ],
   [
     "GET|PUT|DELETE",
     "/repository/{repository:repo}/immutabilitypolicy/{policy_uuid}",
     ["repo:admin"],
-    "#immutability",
+    "immutability",
     REPO_ADMIN_NOTE,
   ],
   // Notifications (§15)
-  ["GET|POST", "/repository/{repository:repo}/notification/", ["repo:admin"], "§15", REPO_ADMIN_NOTE],
+  [
+    "GET|POST",
+    "/repository/{repository:repo}/notification/",
+    ["repo:admin"],
+    "notifications",
+    REPO_ADMIN_NOTE,
+  ],
   [
     "GET|POST|DELETE",
     "/repository/{repository:repo}/notification/{uuid}",
     ["repo:admin"],
-    "§15",
+    "notifications",
     REPO_ADMIN_NOTE,
   ],
-  ["POST", "/repository/{repository:repo}/notification/{uuid}/test", ["repo:admin"], "§15", REPO_ADMIN_NOTE],
+  [
+    "POST",
+    "/repository/{repository:repo}/notification/{uuid}/test",
+    ["repo:admin"],
+    "notifications",
+    REPO_ADMIN_NOTE,
+  ],
   [
     "GET|POST",
     "/repository/{repository:repo}/authorizedemail/{email}",
     ["repo:admin"],
-    "#notifications",
+    "notifications",
     REPO_ADMIN_NOTE,
   ],
   // Audit logs (§16)
-  ["GET", "/organization/{orgname}/logs", ["org:admin"], "§16.1"],
-  ["GET", "/organization/{orgname}/aggregatelogs", ["org:admin"], "§16.1"],
-  ["GET", "/repository/{repository:repo}/logs", ["repo:admin"], "§16.1", REPO_ADMIN_NOTE],
-  ["GET", "/repository/{repository:repo}/aggregatelogs", ["repo:admin"], "§16.1", REPO_ADMIN_NOTE],
-  ["GET", "/user/logs", ["user:admin"], "§16.1"],
-  ["GET", "/user/aggregatelogs", ["user:admin"], "§16.1"],
-  ["GET", "/superuser/logs", ["super:user"], "§16.1", SUPERUSER],
-  ["GET", "/superuser/aggregatelogs", ["super:user"], "§16.1", SUPERUSER],
+  ["GET", "/organization/{orgname}/logs", ["org:admin"], "audit-logs"],
+  ["GET", "/organization/{orgname}/aggregatelogs", ["org:admin"], "audit-logs"],
+  ["GET", "/repository/{repository:repo}/logs", ["repo:admin"], "audit-logs", REPO_ADMIN_NOTE],
+  ["GET", "/repository/{repository:repo}/aggregatelogs", ["repo:admin"], "audit-logs", REPO_ADMIN_NOTE],
+  ["GET", "/user/logs", ["user:admin"], "audit-logs"],
+  ["GET", "/user/aggregatelogs", ["user:admin"], "audit-logs"],
+  ["GET", "/superuser/logs", ["super:user"], "audit-logs", SUPERUSER],
+  ["GET", "/superuser/aggregatelogs", ["super:user"], "audit-logs", SUPERUSER],
   // Org application tokens (§2.2, 3.18+)
-  ["GET|POST", "/organization/{orgname}/applications", ["org:admin"], "§2.2"],
-  ["GET|POST", "/organization/{orgname}/applications/{client_id}/tokens", ["org:admin"], "§2.2"],
-  ["DELETE", "/organization/{orgname}/applications/{client_id}/tokens/{token_uuid}", ["org:admin"], "§2.2"],
+  ["GET|POST", "/organization/{orgname}/applications", ["org:admin"], "authentication"],
+  ["GET|POST", "/organization/{orgname}/applications/{client_id}/tokens", ["org:admin"], "authentication"],
+  [
+    "DELETE",
+    "/organization/{orgname}/applications/{client_id}/tokens/{token_uuid}",
+    ["org:admin"],
+    "authentication",
+  ],
   // Session sign-in (docs/client.md): for a session, not a token; verify needs user:admin of a token.
-  ["POST", "/signin", [], "§1.3"],
-  ["POST", "/signin/verify", ["user:admin"], "§1.3"],
-  ["POST", "/signout", [], "§1.3"],
+  ["POST", "/signin", [], "sessions"],
+  ["POST", "/signin/verify", ["user:admin"], "sessions"],
+  ["POST", "/signout", [], "sessions"],
   // Discovery and helpers (§16.3)
-  ["GET", "/discovery", [], "§16.3"],
-  ["GET", "/entities/{prefix}", [], "§16.3"],
-  ["GET", "/error/{error_type}", [], "§16.3"],
+  ["GET", "/discovery", [], "discovery"],
+  ["GET", "/entities/{prefix}", [], "discovery"],
+  ["GET", "/error/{error_type}", [], "discovery"],
 ];
 
 const API_PREFIX = "/api/v1";
@@ -308,7 +337,7 @@ export function matchRoute(method: string, path: string): RouteSpec | undefined 
   // A wrong method on a known path still has a template (the counter files it there), but no
   // scope: Quay answers 405 for it (QUAY-API §21), whatever the token.
   return sameTemplate
-    ? { method: m as HttpMethod, template: sameTemplate.template, scopes: [], section: "§21" }
+    ? { method: m as HttpMethod, template: sameTemplate.template, scopes: [], section: "routing" }
     : undefined;
 }
 
@@ -318,11 +347,10 @@ export function scopeForRoute(method: string, template: string): ScopeRequiremen
   return ROUTES.find((r) => r.method === m && r.template === template);
 }
 
-/** "this needs a token with scope org:admin (QUAY-API §1.3)", or undefined when no scope applies. */
+/** "this needs a token with scope org:admin (docs/quay-api.md#scopes)", or undefined when no scope applies. */
 export function describeScopeNeed(req: ScopeRequirement): string | undefined {
   if (req.scopes.length === 0) return undefined;
   const list = req.scopes.length === 1 ? `scope ${req.scopes[0]}` : `scopes ${req.scopes.join(" and ")}`;
   const note = req.note ? ` (${req.note})` : "";
-  const sections = req.section === "§1.3" ? "§1.3" : `§1.3, ${req.section}`;
-  return `this needs a token with ${list}${note} (QUAY-API ${sections})`;
+  return `this needs a token with ${list}${note} (docs/quay-api.md#scopes)`;
 }

@@ -289,7 +289,7 @@ function checkEmails(states: readonly TenantState[]): void {
     t.scope.error(
       "QG_TENANT_DUPLICATE",
       ["spec", "organization", "email"],
-      `${email} is the e-mail of user ${user.user} (${user.scope.file}:${user.scope.line(user.path)}); Quay refuses an organization e-mail that a user already has (QUAY-API.md §4.2), use another address`,
+      `${email} is the e-mail of user ${user.user} (${user.scope.file}:${user.scope.line(user.path)}); Quay refuses an organization e-mail that a user already has (docs/quay-api.md#organizations), use another address`,
     );
   }
 }
@@ -731,7 +731,7 @@ function checkDuration(scope: FileScope, value: unknown, path: Path, minSeconds:
       "QG_TENANT_DURATION",
       path,
       minSeconds === MIN_SKOPEO_TIMEOUT_SECONDS
-        ? `${String(value)} is below Quay's minimum skopeo timeout of ${MIN_SKOPEO_TIMEOUT_SECONDS}s (QUAY-API.md §12.2)`
+        ? `${String(value)} is below Quay's minimum skopeo timeout of ${MIN_SKOPEO_TIMEOUT_SECONDS}s (docs/quay-api.md#mirrors)`
         : `${String(value)} is too short; use at least ${minSeconds}s`,
     );
   }

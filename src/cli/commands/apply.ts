@@ -1,14 +1,8 @@
 import type { Applied, ApplyOptions, RunContext } from "../../gitops/run";
 import type { Command } from "../command";
-import {
-  addSecrets,
-  COMMON_HELP,
-  out,
-  parseOptions,
-  reportError,
-  renderValidation,
-  runContext,
-} from "../gitops";
+import { COMMON_HELP, parseOptions, renderValidation, runContext } from "../gitops";
+import { addSecrets, out } from "../output";
+import { doneCounts, doneLine } from "../../plan/text";
 
 const HELP = `usage: quay-gitops apply --stack S [--all] [--expect-checksum SUM] [--force] [--no-deletes] [--allow-dirty] [--ref REF]
 
@@ -42,7 +36,8 @@ ${COMMON_HELP}
 Exit status: 0 applied, 1 refused, invalid or failed, 2 usage error, 4 the stack is locked by another run.
 `;
 
-function summary(r: Applied): string {
+/** What an apply did, after its plan: the counts, per tenant, what was left for later, and what the providers said. */
+export function applySummary(r: Applied): string {
   const c = r.counts;
   const sel = r.report.source.selection;
   if (!r.ran) {
@@ -50,31 +45,22 @@ function summary(r: Applied): string {
       return `nothing to apply on stack ${r.report.stack}: no tenant changed since the last apply (${sel.base?.slice(0, 12) ?? "unknown"}); --all looks at every tenant\n`;
     return `nothing to apply on stack ${r.report.stack}: Quay already matches the tenant files of the tenants looked at; nothing was written or recorded\n`;
   }
+  // A delete of an organization or repository with deletionPolicy retain leaves it in Quay.
+  const released = r.applied.filter((a) => a.released).length;
   const lines = [
     `applied stack ${r.report.stack} from ${r.branch} at ${r.commit.slice(0, 12)} (plan ${r.report.checksum})`,
-    `  ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete} deleted, ${c.same} unchanged` +
+    `  ${c.create} created, ${c.update} updated, ${c.replace} replaced, ${c.delete - released} deleted, ` +
+      (released > 0 ? `${released} released (kept in Quay), ` : "") +
+      `${c.same} unchanged` +
       (r.durationSeconds !== undefined ? ` in ${r.durationSeconds.toFixed(1)} s` : ""),
     ...r.unreachable.map((n) => `  ${n}`),
   ];
   // The plan above lists every object; here the count per tenant of what was done.
-  const byTenant = new Map<string, Map<string, number>>();
-  for (const a of r.applied) {
-    const counts = byTenant.get(a.tenant) ?? new Map<string, number>();
-    counts.set(a.op, (counts.get(a.op) ?? 0) + 1);
-    byTenant.set(a.tenant, counts);
-  }
-  const word: Record<string, string> = {
-    create: "created",
-    update: "updated",
-    replace: "replaced",
-    delete: "deleted",
-  };
-  for (const [tenant, counts] of [...byTenant.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const parts = ["create", "update", "replace", "delete"]
-      .filter((op) => counts.has(op))
-      .map((op) => `${counts.get(op)} ${word[op]}`);
-    lines.push(`  ${tenant}: ${parts.join(", ")}`);
-  }
+  const byTenant = new Map<string, Applied["applied"]>();
+  for (const a of r.applied) byTenant.set(a.tenant, [...(byTenant.get(a.tenant) ?? []), a]);
+  for (const [tenant, done] of [...byTenant.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
+    lines.push(`  ${tenant}: ${doneCounts(done)}`);
+  for (const a of r.applied.filter((x) => x.released)) lines.push(`  ${doneLine(a)}`);
   if (r.deferred.length > 0) {
     const dels = r.deferred.filter((d) => d.op === "delete").length;
     const reps = r.deferred.length - dels;
@@ -105,7 +91,7 @@ function summary(r: Applied): string {
 /**
  * The guarded apply with its output, for `apply` and `drift --remediate`: the fresh plan first (so a
  * refusal can be read against it), then the summary. 0 applied, 1 invalid tenant files; refusals and
- * failures are thrown for the caller's reportError.
+ * failures are thrown (main maps them to their exit codes).
  */
 export async function applyAndReport(ctx: RunContext, opts: Omit<ApplyOptions, "onPlan">): Promise<0 | 1> {
   // Loaded here so `--help` and a usage error never load the engine.
@@ -122,7 +108,7 @@ export async function applyAndReport(ctx: RunContext, opts: Omit<ApplyOptions, "
     out(renderValidation(result.load));
     return 1;
   }
-  out(summary(result));
+  out(applySummary(result));
   return 0;
 }
 
@@ -154,18 +140,13 @@ export const command: Command = {
       HELP,
     );
     if (!values) return 0;
-    const ctx = runContext(values);
-    try {
-      return await applyAndReport(ctx, {
-        ref: values.ref,
-        expectChecksum: values["expect-checksum"],
-        all: values.all === true,
-        force: values.force === true,
-        noDeletes: values["no-deletes"] === true,
-        allowDirty: values["allow-dirty"] === true,
-      });
-    } catch (e) {
-      return reportError("apply", e);
-    }
+    return await applyAndReport(runContext(values), {
+      ref: values.ref,
+      expectChecksum: values["expect-checksum"],
+      all: values.all === true,
+      force: values.force === true,
+      noDeletes: values["no-deletes"] === true,
+      allowDirty: values["allow-dirty"] === true,
+    });
   },
 };

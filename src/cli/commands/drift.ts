@@ -1,16 +1,8 @@
-import { isQuayGitopsError, UsageError } from "../../errors";
+import { UsageError } from "../../errors";
 import type { Command } from "../command";
+import { COMMON_HELP, parseOptions, runContext } from "../gitops";
+import { addSecrets, err, out, writeReport } from "../output";
 import { applyAndReport } from "./apply";
-import {
-  addSecrets,
-  COMMON_HELP,
-  err,
-  out,
-  parseOptions,
-  reportError,
-  runContext,
-  writeReport,
-} from "../gitops";
 
 const HELP = `usage: quay-gitops drift --stack S [--markdown FILE] [--json FILE] [--remediate] [--no-attribution]
 
@@ -36,16 +28,9 @@ someone), 1 error, wrong usage or a failed remediation, 4 the stack is locked by
 export const command: Command = {
   name: "drift",
   summary: "report what changed in Quay outside quay-gitops, and who did it (exit 2 on drift)",
-  async run(args) {
-    // Exit 2 means drift here, so a usage error is 1, not main's 2.
-    try {
-      return await drift(args);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      err(`quay-gitops drift: ${e.message}\n`);
-      return 1;
-    }
-  },
+  // Exit 2 means drift here, so a usage error and an internal error are 1.
+  exitCodes: { usage: 1, internal: 1 },
+  run: drift,
 };
 
 async function drift(args: string[]): Promise<number> {
@@ -78,39 +63,25 @@ async function drift(args: string[]): Promise<number> {
   const ctx = runContext(values);
   const { runDrift } = await import("../../gitops/run.js");
   const plan = await import("../../plan/index.js");
-  let drifted: boolean;
-  try {
-    const { report, secrets, unreachable } = await runDrift(ctx, {
-      attribution: values["no-attribution"] !== true,
-    });
-    addSecrets(secrets);
-    out(plan.renderDriftText(report));
-    for (const n of unreachable) out(`${n}\n`);
-    if (values.markdown) writeReport(values.markdown, plan.renderDriftMarkdown(report));
-    if (values.json) writeReport(values.json, plan.renderDriftJson(report));
-    drifted = plan.hasDrift(report);
-  } catch (e) {
-    // Exit 2 means drift here, so an unexpected failure is 1, not main's 2.
-    if (e instanceof UsageError) throw e;
-    if (isQuayGitopsError(e)) return reportError("drift", e);
-    err(`quay-gitops drift: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 1;
-  }
+  const { report, secrets, unreachable } = await runDrift(ctx, {
+    attribution: values["no-attribution"] !== true,
+  });
+  addSecrets(secrets);
+  out(plan.renderDriftText(report));
+  for (const n of unreachable) out(`${n}\n`);
+  if (values.markdown) writeReport(values.markdown, plan.renderDriftMarkdown(report));
+  if (values.json) writeReport(values.json, plan.renderDriftJson(report));
+  const drifted = plan.hasDrift(report);
   if (!drifted || !values.remediate) return drifted ? 2 : 0;
 
   err("remediating: applying the tenant files to repair the drift ...\n");
-  try {
-    // Drift is in tenants whose files did not change: the whole lab, not the changed tenants.
-    const code = await applyAndReport(ctx, {
-      all: true,
-      force: values.force === true,
-      noDeletes: false,
-      allowDirty: values["allow-dirty"] === true,
-    });
-    // Exit 2 still says drift was found; the apply summary says what was repaired.
-    return code === 0 ? 2 : 1;
-  } catch (e) {
-    const code = reportError("drift --remediate", e);
-    return code === 2 ? 1 : code;
-  }
+  // Drift is in tenants whose files did not change: the whole lab, not the changed tenants.
+  const code = await applyAndReport(ctx, {
+    all: true,
+    force: values.force === true,
+    noDeletes: false,
+    allowDirty: values["allow-dirty"] === true,
+  });
+  // Exit 2 still says drift was found; the apply summary says what was repaired.
+  return code === 0 ? 2 : 1;
 }

@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import { ConfigError, UsageError } from "../../errors";
 import type { Command } from "../command";
+import { parseCommandArgs } from "../options";
 
 const USAGE = `usage: quay-gitops emulator [--host 127.0.0.1] [--port 8787|0] [--state FILE] [--config FILE] [--cost quay]
 
@@ -25,35 +25,24 @@ export const command: Command = {
   name: "emulator",
   summary: "run the Quay-compatible emulator (a local Quay API for trials and tests)",
   async run(args: string[]): Promise<number> {
-    let values: {
+    const parsed = parseCommandArgs<{
       host?: string;
       port?: string;
       state?: string;
       config?: string;
       cost?: string;
-      help?: boolean;
-    };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          host: { type: "string" },
-          port: { type: "string" },
-          state: { type: "string" },
-          config: { type: "string" },
-          cost: { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    }>(args, {
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        state: { type: "string" },
+        config: { type: "string" },
+        cost: { type: "string" },
+      },
+      help: USAGE,
+    });
+    if (!parsed) return 0;
+    const { values } = parsed;
     const port = values.port === undefined ? 8787 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port must be an integer between 0 and 65535\n${USAGE}`);

@@ -1,14 +1,6 @@
 import type { Command } from "../command";
-import {
-  addSecrets,
-  COMMON_HELP,
-  out,
-  parseOptions,
-  reportError,
-  renderValidation,
-  runContext,
-  writeReport,
-} from "../gitops";
+import { COMMON_HELP, parseOptions, renderValidation, runContext } from "../gitops";
+import { addSecrets, out, writeReport } from "../output";
 
 const HELP = `usage: quay-gitops preview --stack S [--all] [--base REF] [--markdown FILE] [--json FILE] [--ref REF] [--no-refresh]
 
@@ -62,28 +54,24 @@ export const command: Command = {
     // Loaded here so `preview --help` and a usage error never load the engine.
     const { runPreview } = await import("../../gitops/run.js");
     const plan = await import("../../plan/index.js");
-    try {
-      const result = await runPreview(ctx, {
-        ref: values.ref,
-        base: values.base,
-        all: values.all === true,
-        refresh: values["no-refresh"] !== true,
-      });
-      if (result.kind === "invalid") {
-        out(renderValidation(result.load));
-        if (values.markdown)
-          writeReport(values.markdown, plan.renderInvalidMarkdown(ctx.stack, result.load.diagnostics));
-        if (values.json) writeReport(values.json, plan.renderInvalidJson(ctx.stack, result.load.diagnostics));
-        return 1;
-      }
-      addSecrets(result.secrets);
-      out(plan.renderPreviewText(result.report));
-      for (const n of result.unreachable) out(`${n}\n`);
-      if (values.markdown) writeReport(values.markdown, plan.renderPreviewMarkdown(result.report));
-      if (values.json) writeReport(values.json, plan.renderPreviewJson(result.report));
-      return 0;
-    } catch (e) {
-      return reportError("preview", e);
+    const result = await runPreview(ctx, {
+      ref: values.ref,
+      base: values.base,
+      all: values.all === true,
+      refresh: values["no-refresh"] !== true,
+    });
+    if (result.kind === "invalid") {
+      out(renderValidation(result.load));
+      if (values.markdown)
+        writeReport(values.markdown, plan.renderInvalidMarkdown(ctx.stack, result.load.diagnostics));
+      if (values.json) writeReport(values.json, plan.renderInvalidJson(ctx.stack, result.load.diagnostics));
+      return 1;
     }
+    addSecrets(result.secrets);
+    out(plan.renderPreviewText(result.report));
+    for (const n of result.unreachable) out(`${n}\n`);
+    if (values.markdown) writeReport(values.markdown, plan.renderPreviewMarkdown(result.report));
+    if (values.json) writeReport(values.json, plan.renderPreviewJson(result.report));
+    return 0;
   },
 };

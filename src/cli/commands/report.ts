@@ -2,17 +2,8 @@ import * as path from "node:path";
 import { projectRoot } from "../../engine/env";
 import { UsageError } from "../../errors";
 import type { Command } from "../command";
-import {
-  addSecrets,
-  COMMON_HELP,
-  err,
-  out,
-  parseOptions,
-  progress,
-  renderValidation,
-  reportError,
-  writeReport,
-} from "../gitops";
+import { COMMON_HELP, parseOptions, renderValidation } from "../gitops";
+import { addSecrets, err, out, progress, writeReport } from "../output";
 
 const DEFAULT_STALE_DAYS = 90;
 
@@ -80,35 +71,31 @@ export const command: Command = {
     );
     const { runReport } = await import("../../gitops/report.js");
     const report = await import("../../report/index.js");
-    try {
-      const outcome = await runReport(
-        {
-          stack: values.stack ?? (env.QUAY_GITOPS_STACK || undefined),
-          projectDir: projectRoot,
-          repo: path.resolve(values.repo ?? env.QUAY_GITOPS_REPO ?? projectRoot),
-          backendUrl: values.backend,
-          env,
-          log: progress,
-          now: new Date(),
-        },
-        { driftFile: values.drift, staleRobotDays },
-      );
-      if (outcome.kind === "invalid") {
-        err(renderValidation(outcome.load));
-        err("quay-gitops report: the tenant files are invalid; nothing was read from Quay\n");
-        return 1;
-      }
-      addSecrets(outcome.secrets);
-      const r = outcome.report;
-      out(report.renderReportText(r));
-      for (const n of outcome.unreachable) out(`${n}\n`);
-      if (values.html) writeReport(values.html, report.renderReportHtml(r));
-      if (values.markdown) writeReport(values.markdown, report.renderReportMarkdown(r));
-      if (values.json) writeReport(values.json, report.renderReportJson(r));
-      if (values.svg) writeReport(values.svg, report.chartSvg(r, report.usageOrder(r)));
-      return 0;
-    } catch (e) {
-      return reportError("report", e);
+    const outcome = await runReport(
+      {
+        stack: values.stack ?? (env.QUAY_GITOPS_STACK || undefined),
+        projectDir: projectRoot,
+        repo: path.resolve(values.repo ?? env.QUAY_GITOPS_REPO ?? projectRoot),
+        backendUrl: values.backend,
+        env,
+        log: progress,
+        now: new Date(),
+      },
+      { driftFile: values.drift, staleRobotDays },
+    );
+    if (outcome.kind === "invalid") {
+      err(renderValidation(outcome.load));
+      err("quay-gitops report: the tenant files are invalid; nothing was read from Quay\n");
+      return 1;
     }
+    addSecrets(outcome.secrets);
+    const r = outcome.report;
+    out(report.renderReportText(r));
+    for (const n of outcome.unreachable) out(`${n}\n`);
+    if (values.html) writeReport(values.html, report.renderReportHtml(r));
+    if (values.markdown) writeReport(values.markdown, report.renderReportMarkdown(r));
+    if (values.json) writeReport(values.json, report.renderReportJson(r));
+    if (values.svg) writeReport(values.svg, report.chartSvg(r, report.usageOrder(r)));
+    return 0;
   },
 };

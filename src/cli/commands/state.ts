@@ -1,9 +1,8 @@
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { LOCAL_STACK } from "../../engine/env";
-import { exitCodeFor } from "../../engine/lock";
-import { isQuayGitopsError, UsageError } from "../../errors";
+import { UsageError } from "../../errors";
 import type { Command } from "../command";
+import { parseCommandArgs } from "../options";
 
 const HELP = `usage: quay-gitops state backup FILE  [--stack S] [--backend URL]
        quay-gitops state restore FILE [--stack S] [--backend URL] [--force]
@@ -28,28 +27,23 @@ export const command: Command = {
   name: "state",
   summary: "back up or restore a stack's state (pulumi stack export/import), secrets kept encrypted",
   async run(args: string[]): Promise<number> {
-    let values: { stack?: string; backend?: string; force?: boolean; "project-dir"?: string; help?: boolean };
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args,
-        options: {
-          stack: { type: "string", short: "s" },
-          backend: { type: "string" },
-          force: { type: "boolean" },
-          "project-dir": { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-        allowPositionals: true,
-      }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${HELP}`);
-    }
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs<{
+      stack?: string;
+      backend?: string;
+      force?: boolean;
+      "project-dir"?: string;
+    }>(args, {
+      options: {
+        stack: { type: "string", short: "s" },
+        backend: { type: "string" },
+        force: { type: "boolean" },
+        "project-dir": { type: "string" },
+      },
+      help: HELP,
+      positionals: true,
+    });
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     const [action, file, ...extra] = positionals;
     if ((action !== "backup" && action !== "restore") || !file || extra.length > 0) {
       throw new UsageError(`expected 'backup FILE' or 'restore FILE'\n${HELP}`);
@@ -59,40 +53,34 @@ export const command: Command = {
     const backendUrl = values.backend;
     // Loaded here so `state --help` never starts the engine.
     const state = await import("../../engine/state.js");
-    try {
-      if (action === "backup") {
-        const stackName = values.stack ?? process.env.QUAY_GITOPS_STACK ?? LOCAL_STACK;
-        const r = await state.backupStack(file, {
-          stack: stackName,
-          ...(backendUrl !== undefined ? { backendUrl } : {}),
-          ...(workDir !== undefined ? { workDir } : {}),
-        });
-        process.stdout.write(
-          `backed up stack '${stackName}' from ${r.backend}: ${r.resources} resources, ${r.bytes} bytes, secrets encrypted -> ${r.file}\n`,
-        );
-        return 0;
-      }
-      const origin = state.backupOrigin(state.readBackup(file));
-      const stackName = values.stack ?? origin?.stack ?? process.env.QUAY_GITOPS_STACK ?? LOCAL_STACK;
-      const r = await state.restoreStack(file, {
+    if (action === "backup") {
+      const stackName = values.stack ?? process.env.QUAY_GITOPS_STACK ?? LOCAL_STACK;
+      const r = await state.backupStack(file, {
         stack: stackName,
         ...(backendUrl !== undefined ? { backendUrl } : {}),
         ...(workDir !== undefined ? { workDir } : {}),
-        force: values.force ?? false,
       });
-      const cfg =
-        r.config === "kept"
-          ? `config file ${r.configFile} kept`
-          : `passphrase salt from the backup written to ${r.configFile}`;
       process.stdout.write(
-        `restored stack '${stackName}' on ${r.backend}: ${r.resources} resources (${cfg}).\n` +
-          "Next: a preview with --refresh should show no changes (quay-gitops preview, or pulumi preview --refresh).\n",
+        `backed up stack '${stackName}' from ${r.backend}: ${r.resources} resources, ${r.bytes} bytes, secrets encrypted -> ${r.file}\n`,
       );
       return 0;
-    } catch (e) {
-      if (!isQuayGitopsError(e) || e.code === "QG_ERR_USAGE") throw e;
-      process.stderr.write(`quay-gitops state ${action}: ${e.message}\n`);
-      return exitCodeFor(e);
     }
+    const origin = state.backupOrigin(state.readBackup(file));
+    const stackName = values.stack ?? origin?.stack ?? process.env.QUAY_GITOPS_STACK ?? LOCAL_STACK;
+    const r = await state.restoreStack(file, {
+      stack: stackName,
+      ...(backendUrl !== undefined ? { backendUrl } : {}),
+      ...(workDir !== undefined ? { workDir } : {}),
+      force: values.force ?? false,
+    });
+    const cfg =
+      r.config === "kept"
+        ? `config file ${r.configFile} kept`
+        : `passphrase salt from the backup written to ${r.configFile}`;
+    process.stdout.write(
+      `restored stack '${stackName}' on ${r.backend}: ${r.resources} resources (${cfg}).\n` +
+        "Next: a preview with --refresh should show no changes (quay-gitops preview, or pulumi preview --refresh).\n",
+    );
+    return 0;
   },
 };

@@ -1,5 +1,5 @@
 import type { Command } from "../command";
-import { COMMON_HELP, parseOptions, reportError, runContext } from "../gitops";
+import { COMMON_HELP, parseOptions, runContext } from "../gitops";
 
 const HELP = `usage: quay-gitops tokens --stack S [--tenant T]... [--robot ORG+NAME]... [--json]
 
@@ -39,30 +39,26 @@ export const command: Command = {
     );
     if (!values) return 0;
     const ctx = runContext(values);
-    try {
-      const { engineRobotTokens } = await import("../../gitops/engine.js");
-      const all = await engineRobotTokens({
-        stack: ctx.stack,
-        backendUrl: ctx.backendUrl,
-        env: {},
-        create: false,
-      });
-      const tenants = new Set(values.tenant ?? []);
-      const robots = new Set(values.robot ?? []);
-      const picked = all.filter(
-        (r) => (tenants.size === 0 || tenants.has(r.tenant)) && (robots.size === 0 || robots.has(r.robot)),
-      );
-      if (values.json) {
-        const doc: Record<string, Record<string, string>> = {};
-        for (const r of picked) doc[r.tenant] = { ...doc[r.tenant], [r.robot]: r.token };
-        // Written without the secret filter on purpose: the tokens are what was asked for.
-        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-      } else {
-        process.stdout.write(picked.map((r) => `${r.robot} ${r.token}\n`).join(""));
-      }
-      return 0;
-    } catch (e) {
-      return reportError("tokens", e);
+    const { engineRobotTokens } = await import("../../gitops/engine.js");
+    const all = await engineRobotTokens({
+      stack: ctx.stack,
+      backendUrl: ctx.backendUrl,
+      env: {},
+      create: false,
+    });
+    const tenants = new Set(values.tenant ?? []);
+    const robots = new Set(values.robot ?? []);
+    const picked = all.filter(
+      (r) => (tenants.size === 0 || tenants.has(r.tenant)) && (robots.size === 0 || robots.has(r.robot)),
+    );
+    if (values.json) {
+      const doc: Record<string, Record<string, string>> = {};
+      for (const r of picked) doc[r.tenant] = { ...doc[r.tenant], [r.robot]: r.token };
+      // Written without the secret filter on purpose: the tokens are what was asked for.
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    } else {
+      process.stdout.write(picked.map((r) => `${r.robot} ${r.token}\n`).join(""));
     }
+    return 0;
   },
 };

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { UsageError } from "../../errors";
 import {
   DEFAULT_REGISTRY_FILE,
@@ -9,6 +8,7 @@ import {
   summarize,
 } from "../../tenant";
 import type { Command } from "../command";
+import { parseCommandArgs } from "../options";
 
 const HELP = `usage: quay-gitops validate [--tenants DIR] [--registry FILE] [--format text|json|github]
 
@@ -30,26 +30,12 @@ export const command: Command = {
   name: "validate",
   summary: "check the tenant files and the registry file, listing every error with file and line",
   async run(args: string[]): Promise<number> {
-    let values: { tenants?: string; registry?: string; format?: string; help?: boolean };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          tenants: { type: "string" },
-          registry: { type: "string" },
-          format: { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${HELP}`);
-    }
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs<{ tenants?: string; registry?: string; format?: string }>(args, {
+      options: { tenants: { type: "string" }, registry: { type: "string" }, format: { type: "string" } },
+      help: HELP,
+    });
+    if (!parsed) return 0;
+    const { values } = parsed;
     const format = (values.format ?? "text") as ReportFormat;
     if (!FORMATS.includes(format)) {
       throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not '${values.format}'`);

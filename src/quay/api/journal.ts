@@ -116,6 +116,14 @@ export interface RunJournal {
   readonly recordEnv: Record<string, string>;
   /** For the engine operation that reuses those reads (the up). */
   readonly replayEnv: Record<string, string>;
+  /**
+   * For an engine operation that both reuses what the run read before it (the preflight's who-am-I
+   * and discovery) and records its own reads for the next one (the preview of an apply). A process
+   * loads the journal when it starts and appends to it afterwards.
+   */
+  readonly continueEnv: Record<string, string>;
+  /** Records this process's reads into the journal (the preflight). */
+  recorder(): ReadRecorder;
   /** How many reads the journal holds (for the summary). */
   size(): number;
   dispose(): void;
@@ -128,6 +136,8 @@ export function createRunJournal(): RunJournal {
   return {
     recordEnv: { [JOURNAL_ENV.record]: file, [JOURNAL_ENV.key]: keyHex },
     replayEnv: { [JOURNAL_ENV.replay]: file, [JOURNAL_ENV.key]: keyHex },
+    continueEnv: { [JOURNAL_ENV.record]: file, [JOURNAL_ENV.replay]: file, [JOURNAL_ENV.key]: keyHex },
+    recorder: () => new ReadRecorder(file, Buffer.from(keyHex, "hex")),
     size: () => loadJournal(file, Buffer.from(keyHex, "hex")).length,
     dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
   };

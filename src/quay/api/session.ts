@@ -44,7 +44,7 @@ export class QuaySession {
       notFound?: "undefined";
     },
   ): Promise<T | undefined> {
-    const key = `${path}?${JSON.stringify(opts.query ?? {})}|${opts.notFound ?? ""}`;
+    const key = cacheKey(path, opts.query, opts.notFound);
     const hit = this.#cache.get(key);
     if (hit) return hit.value as Promise<T | undefined>;
     const value = (async () => {
@@ -62,6 +62,16 @@ export class QuaySession {
       if (this.#cache.get(key)?.value === value) this.#cache.delete(key);
     });
     return value;
+  }
+
+  /**
+   * An answer the caller read itself (to see its headers, say), kept as if `get` had read it: later
+   * reads of the path are answered from it, and it is recorded for the next engine operation.
+   */
+  remember(path: string, opts: { scope: string }, value: unknown): void {
+    const key = cacheKey(path, undefined, undefined);
+    this.#cache.set(key, { scope: opts.scope, value: Promise.resolve(value) });
+    this.#recorder?.record({ key, scope: opts.scope, value });
   }
 
   /** A GET that must not come from the cache (e.g. re-reading right after a create). */
@@ -127,6 +137,15 @@ export class QuaySession {
       });
     return this.#me;
   }
+}
+
+/** The read cache's key of a GET (also the journal's, journal.ts). */
+function cacheKey(
+  path: string,
+  query: Record<string, string | number | boolean | undefined> | undefined,
+  notFound: "undefined" | undefined,
+): string {
+  return `${path}?${JSON.stringify(query ?? {})}|${notFound ?? ""}`;
 }
 
 export interface Me {

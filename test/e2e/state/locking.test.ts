@@ -1,7 +1,7 @@
 import * as os from "node:os";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT_STACK_LOCKED, mapEngineError, StackLockedError } from "../../../src/engine/lock";
+import { EXIT_STACK_LOCKED, mapEngineError, StackLockedError } from "../../../src/engine/errors";
 import { startPostgres, type TestPostgres } from "../../helpers/postgres";
 import {
   exportedDeployment,

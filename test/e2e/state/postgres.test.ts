@@ -1,6 +1,6 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mapEngineError } from "../../../src/engine/lock";
+import { mapEngineError } from "../../../src/engine/errors";
 import { startPostgres, type TestPostgres } from "../../helpers/postgres";
 import {
   exportedDeployment,

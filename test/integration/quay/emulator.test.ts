@@ -242,7 +242,7 @@ describe("scope hints", () => {
     expect(e).toBeInstanceOf(QuayApiError);
     expect(e).toMatchObject({ status: 403, requiredScopes: ["org:admin"], tokenRejected: false });
     expect(e.message).toBe(
-      "PUT /api/v1/organization/scoped/robots/ci: 403 Unauthorized — this needs a token with scope org:admin (QUAY-API §1.3, §6.2)",
+      "PUT /api/v1/organization/scoped/robots/ci: 403 Unauthorized — this needs a token with scope org:admin (docs/quay-api.md#scopes)",
     );
     const org = await failure(weak.request("POST", "/api/v1/organization/", { body: { name: "another" } }));
     expect(org).toMatchObject({ status: 403, requiredScopes: ["user:admin"] });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { exitCodeFor } from "../../../src/cli/exit";
 import {
   EXIT_STACK_LOCKED,
-  exitCodeFor,
   mapEngineError,
   parseStackLock,
   StackLockedError,
-} from "../../../src/engine/lock";
+} from "../../../src/engine/errors";
 import { ConfigError, EngineError, UsageError } from "../../../src/errors";
 
 // Pulumi's DIY lock failure as the pinned CLI (v3.259.0) prints it on the postgres backend, taken from

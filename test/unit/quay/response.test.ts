@@ -69,7 +69,7 @@ describe("toApiError", () => {
       ctx("PUT", "/api/v1/organization/acme/robots/ci"),
     );
     expect(e.message).toBe(
-      "PUT /api/v1/organization/acme/robots/ci: 403 Unauthorized — this needs a token with scope org:admin (QUAY-API §1.3, §6.2)",
+      "PUT /api/v1/organization/acme/robots/ci: 403 Unauthorized — this needs a token with scope org:admin (docs/quay-api.md#scopes)",
     );
     expect(e.requiredScopes).toEqual(["org:admin"]);
     expect(e.errorType).toBe("insufficient_scope");

@@ -96,7 +96,9 @@ describe("scope table (QUAY-API §1.3)", () => {
 describe("describeScopeNeed", () => {
   it("reads like the error hint", () => {
     const r = scopeForRoute("PUT", "/api/v1/organization/{orgname}/robots/{robot_shortname}");
-    expect(r && describeScopeNeed(r)).toBe("this needs a token with scope org:admin (QUAY-API §1.3, §6.2)");
+    expect(r && describeScopeNeed(r)).toBe(
+      "this needs a token with scope org:admin (docs/quay-api.md#scopes)",
+    );
     const two = scopeForRoute("GET", "/api/v1/organization/{orgname}/robots/{robot_shortname}/permissions");
     expect(two && describeScopeNeed(two)).toMatch(/scopes org:admin and user:admin/);
     const pub = scopeForRoute("GET", "/api/v1/users/{username}");

@@ -55,7 +55,7 @@ describe("quay-gitops validate", () => {
     writeTenant("globex", "repositories: [{ name: app, visibility: public }]\n");
     expect(await command.run(args())).toBe(1);
     expect(out.split("\n")).toEqual([
-      `${rel("tenants/acme.yaml")}:6:20: error: spec.robots[0].name: "Ci" is not a robot short name: 2-255 lowercase letters and digits with single . _ - inside (QUAY-API.md §3); write \`ci\`, not \`acme+ci\`: the organization prefix is added [QG_TENANT_NAME]`,
+      `${rel("tenants/acme.yaml")}:6:20: error: spec.robots[0].name: "Ci" is not a robot short name: 2-255 lowercase letters and digits with single . _ - inside (docs/quay-api.md#names); write \`ci\`, not \`acme+ci\`: the organization prefix is added [QG_TENANT_NAME]`,
       `${rel("tenants/acme.yaml")}:7:44: error: spec.teams[0].members[0].robot: member "nope" is not a robot of this tenant; declare it under spec.robots (robots: Ci) [QG_TENANT_REFERENCE]`,
       `${rel("tenants/globex.yaml")}:6:43: warning: spec.repositories[0].visibility: repository app is public (anyone can pull it, also anonymously) but has no allowPublic: true; apply will refuse to make it public until you add it [QG_TENANT_PUBLIC]`,
       "invalid: 2 tenant files checked, 2 errors, 1 warning, 0 notices",

@@ -1,3 +1,9 @@
+/**
+ * The engine's failures read as our typed errors. The Pulumi CLI reports a failure as text on stderr
+ * (the Automation API wraps it in a CommandError); this module interprets that text: a stack locked
+ * by another run becomes a StackLockedError naming the holder, anything else an EngineError with the
+ * CLI's error lines. It takes no lock itself (Pulumi's DIY backend does, docs/pulumi-engine.md).
+ */
 import * as os from "node:os";
 import {
   EngineError,
@@ -184,14 +190,4 @@ export function mapEngineError(e: unknown, ctx: LockContext = {}): Error {
     );
   }
   return e instanceof Error ? e : new Error(String(e));
-}
-
-/**
- * The exit code for an error after mapEngineError, matching src/cli/main.ts: EXIT_STACK_LOCKED (4) for a
- * locked stack, 2 for usage and internal errors, 1 for every other failure.
- */
-export function exitCodeFor(e: unknown): number {
-  if (e instanceof StackLockedError) return EXIT_STACK_LOCKED;
-  if (isQuayGitopsError(e)) return e.code === "QG_ERR_USAGE" ? 2 : 1;
-  return 2;
 }
