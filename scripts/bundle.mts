@@ -178,6 +178,7 @@ function inputsDigest(pulumiBin: string, node: string): string {
     "scripts/bundle.mts",
   ])
     add(path.join(root, p));
+  h.update(`${gitCommit() ?? ""}\0`); // the BUNDLE file names it
   // The binaries by identity, not content: hashing 250 MB would cost as much as some builds.
   for (const file of [node, ...fs.readdirSync(pulumiBin).map((f) => path.join(pulumiBin, f))]) {
     const st = fs.statSync(file);
