@@ -155,6 +155,30 @@ done
 echo "$bin"
 `;
 
+/**
+ * bin/pulumi: the bundled Pulumi CLI for plain `pulumi` commands (`config set --secret`, `cancel`,
+ * `stack ls`), with the environment quay-gitops runs it with (src/engine/env.ts).
+ */
+const PULUMI = `#!/bin/sh
+# The offline bundle's Pulumi CLI with the environment quay-gitops gives it (docs/airgap.md): its Node
+# language host and Node first on PATH, the engine's files in the bundle's .cache/pulumi-home (unless
+# PULUMI_HOME is set), no update checks or plugin downloads, and the bundle's .state/ as the backend
+# unless PULUMI_BACKEND_URL names one. Run it in the bundle folder (Pulumi.yaml): pulumi -C <bundle> ...
+self=$0
+if command -v readlink >/dev/null 2>&1; then self=$(readlink -f "$0"); fi
+case "$self" in */*) ;; *) self=./$self ;; esac
+root=$(cd "\${self%/*}/.." && pwd -P) || exit 2
+PATH="$root/pulumi/bin:$root/node/bin:$PATH"
+PULUMI_HOME=\${PULUMI_HOME:-$root/.cache/pulumi-home}
+PULUMI_BACKEND_URL=\${PULUMI_BACKEND_URL:-file://$root/.state}
+PULUMI_SKIP_UPDATE_CHECK=true
+PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
+PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PATH PULUMI_HOME PULUMI_BACKEND_URL PULUMI_SKIP_UPDATE_CHECK PULUMI_DIY_BACKEND_NO_LEGACY_WARNING \\
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION
+exec "$root/pulumi/bin/pulumi" "$@"
+`;
+
 /** A digest of everything the bundle is made of, for --if-changed. */
 function inputsDigest(pulumiBin: string, node: string): string {
   const h = crypto.createHash("sha256");
@@ -265,6 +289,7 @@ function main(): number {
     write(path.join(top, "package.json"), `${JSON.stringify(bundledPkg, null, 2)}\n`);
     write(path.join(top, "bin", "quay-gitops"), ENTRY_POINT, 0o755);
     write(path.join(top, "scripts", "ensure-pulumi"), ENSURE_PULUMI, 0o755);
+    write(path.join(top, "bin", "pulumi"), PULUMI, 0o755);
 
     log("copying the production npm packages");
     const packages = productionPackages();

@@ -63,11 +63,11 @@ describe("the offline bundle runs the whole flow with no network, npm, Go or mac
   let before: Map<string, string>;
   const transcript: string[] = [];
 
-  /** `env -i <clean env> quay-gitops <args>` in the repository, as a lab's CI job runs it. */
-  const quayGitops = (args: string[], extraEnv: Record<string, string> = {}): Promise<Run> =>
+  /** `env -i <clean env> <command> <args>` in the repository, as a lab's CI job runs it. */
+  const inBundle = (command: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> =>
     new Promise((resolve, reject) => {
       const envArgs = [...cleanEnv, ...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`)];
-      const child = spawn("/usr/bin/env", ["-i", ...envArgs, "quay-gitops", ...args], {
+      const child = spawn("/usr/bin/env", ["-i", ...envArgs, command, ...args], {
         cwd: repo.dir,
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -81,10 +81,24 @@ describe("the offline bundle runs the whole flow with no network, npm, Go or mac
       });
       child.on("error", reject);
       child.on("close", (code) => {
-        transcript.push(`$ quay-gitops ${args.join(" ")}`, (stderr + stdout).trimEnd(), `(exit ${code})`, "");
+        const shown = args
+          .map((a) =>
+            a
+              .split(bundle)
+              .join("$BUNDLE")
+              .split(repo.dir)
+              .join("$REPO")
+              .split(emu.token)
+              .join("$QUAY_TOKEN"),
+          )
+          .join(" ");
+        transcript.push(`$ ${command} ${shown}`, (stderr + stdout).trimEnd(), `(exit ${code})`, "");
         resolve({ code: code ?? -1, stdout, stderr });
       });
     });
+
+  const quayGitops = (args: string[], extraEnv: Record<string, string> = {}) =>
+    inBundle("quay-gitops", args, extraEnv);
 
   const api = async <T = unknown>(method: string, p: string, body?: unknown, token = emu.token) => {
     const res = await fetch(`${emu.url}${p}`, {
@@ -204,11 +218,9 @@ describe("the offline bundle runs the whole flow with no network, npm, Go or mac
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  const secrets = () => ({
-    QUAY_TOKEN: emu.token,
-    PULUMI_CONFIG_PASSPHRASE: "lab-stack-passphrase",
-    ...SAMPLE_SECRETS,
-  });
+  // What the CI job has in its secret variables: the stack's passphrase and the mirrors' passwords. The
+  // Quay token is in the stack's config file, encrypted, after the first preview.
+  const secrets = () => ({ PULUMI_CONFIG_PASSPHRASE: "lab-stack-passphrase", ...SAMPLE_SECRETS });
 
   it("runs on the bundle's own Node and Pulumi CLI", async () => {
     const r = await quayGitops(["version"]);
@@ -226,7 +238,7 @@ describe("the offline bundle runs the whole flow with no network, npm, Go or mac
   it("preview: the stack's first run puts its encryption salt into the repository's config file", async () => {
     const r = await quayGitops(
       ["preview", "--stack", STACK, "--repo", ".", "--json", path.join(work, "preview.json")],
-      secrets(),
+      { ...secrets(), QUAY_TOKEN: emu.token },
     );
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(fs.readFileSync(path.join(work, "preview.json"), "utf8")) as {
@@ -238,8 +250,33 @@ describe("the offline bundle runs the whole flow with no network, npm, Go or mac
     expect(fs.readFileSync(path.join(repo.dir, "stacks", `Pulumi.${STACK}.yaml`), "utf8")).toMatch(
       /^encryptionsalt: v1:/m,
     );
-    // What a lab admin does once: commit the stack's config file with its salt.
-    repo.commit("the lab stack's encryption salt");
+  });
+
+  it("bin/pulumi puts the Quay token into the repository's stack config file as a secret", async () => {
+    const file = path.join(repo.dir, "stacks", `Pulumi.${STACK}.yaml`);
+    const r = await inBundle(
+      "pulumi",
+      [
+        "-C",
+        bundle,
+        "config",
+        "set",
+        "--secret",
+        "quay-gitops:token",
+        emu.token,
+        "--stack",
+        STACK,
+        "--config-file",
+        file,
+      ],
+      secrets(),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const text = fs.readFileSync(file, "utf8");
+    expect(text).toMatch(/quay-gitops:token:\n\s+secure: v1:/);
+    expect(text).not.toContain(emu.token);
+    // What a lab admin does once: commit the stack's config file with its salt and secrets.
+    repo.commit("the lab stack's encryption salt and Quay token");
   });
 
   it("apply creates every object, and a second apply has nothing to do", async () => {
