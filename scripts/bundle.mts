@@ -336,12 +336,13 @@ function main(): number {
     fs.mkdirSync(outDir, { recursive: true });
     const partial = `${tarball}.partial`;
     // Reproducible: sorted names, one time (the commit's, or SOURCE_DATE_EPOCH), no owners, no gzip time.
+    // gzip's default level: -9 took 3.4 times as long (68 s instead of 20 s) for 0.7% less.
     const mtime = process.env.SOURCE_DATE_EPOCH ?? commitTime() ?? `${Math.floor(Date.now() / 1000)}`;
     execFileSync(
       "sh",
       [
         "-c",
-        'tar -C "$1" --sort=name --mtime="@$2" --owner=0 --group=0 --numeric-owner -cf - "$3" | gzip -n -9 >"$4"',
+        'tar -C "$1" --sort=name --mtime="@$2" --owner=0 --group=0 --numeric-owner -cf - "$3" | gzip -n >"$4"',
         "sh",
         staging,
         mtime,
