@@ -89,7 +89,9 @@ describe("the offline bundle runs the whole flow with no network, npm, Go or mac
               .split(repo.dir)
               .join("$REPO")
               .split(emu.token)
-              .join("$QUAY_TOKEN"),
+              .join("$QUAY_TOKEN")
+              .split(work)
+              .join("$WORK"),
           )
           .join(" ");
         transcript.push(`$ ${command} ${shown}`, (stderr + stdout).trimEnd(), `(exit ${code})`, "");
@@ -307,8 +309,14 @@ describe("the offline bundle runs the whole flow with no network, npm, Go or mac
   });
 
   it("changed nothing in the bundle but its state and cache folders, and nothing in HOME", () => {
-    const changed = changes(before, tree(bundle));
-    expect(changed.filter((c) => !/^(added|changed|removed) \.(state|cache)(\/|$)/.test(c))).toEqual([]);
+    const after = tree(bundle);
+    const changed = changes(before, after);
+    const outside = changed.filter((c) => !/^(added|changed|removed) \.(state|cache)(\/|$)/.test(c));
+    transcript.push(
+      `# the bundle folder: ${before.size} paths before, ${after.size} after; changed outside .state/ and .cache/: ${outside.length === 0 ? "none" : outside.join(", ")}`,
+      `# HOME: ${fs.readdirSync(home).length === 0 ? "empty" : fs.readdirSync(home).join(", ")}`,
+    );
+    expect(outside).toEqual([]);
     // The runs did use them: the local backend's state, the engine's home and the stack's project folder.
     expect(changed).toContain("added .state");
     expect(changed).toContain("added .cache/pulumi-home");
