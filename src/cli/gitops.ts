@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { projectRoot } from "../engine/env";
+import { projectDirFor } from "../engine/project-dir";
 import { UsageError } from "../errors";
 import type { RunContext } from "../gitops/run";
 import { render, summarize, type LoadResult } from "../tenant";
@@ -19,7 +20,8 @@ export const COMMON_OPTIONS = {
 export const COMMON_HELP = `  --stack S          the stack (default: $QUAY_GITOPS_STACK)
   --repo DIR         where the tenant files and their Git repository are (default: $QUAY_GITOPS_REPO, else
                      the quay-gitops project). Paths in the stack config (quay-gitops:tenantsDir,
-                     quay-gitops:registryFile) are relative to it; the Pulumi project stays quay-gitops.
+                     quay-gitops:registryFile) are relative to it. The stack's config file is its
+                     stacks/Pulumi.<stack>.yaml when it has one, else quay-gitops's (docs/airgap.md).
   --backend URL      state backend: file:///abs/path, postgres://..., s3://... (default: $PULUMI_BACKEND_URL,
                      else the local file backend in .state/; docs/state.md)
 Quay connection as the providers read it (each setting: stack config, else environment): quay-gitops:url /
@@ -54,10 +56,11 @@ export function runContext(values: CommonValues): RunContext {
       .map((k) => env[k])
       .filter((v): v is string => !!v),
   );
+  const repo = path.resolve(values.repo ?? env.QUAY_GITOPS_REPO ?? projectRoot);
   return {
     stack,
-    projectDir: projectRoot,
-    repo: path.resolve(values.repo ?? env.QUAY_GITOPS_REPO ?? projectRoot),
+    projectDir: projectDirFor({ repo, stack }),
+    repo,
     backendUrl: values.backend,
     env,
     log: progress,

@@ -31,6 +31,8 @@ export interface EngineTarget {
   stack: string;
   /** `--backend URL`; default PULUMI_BACKEND_URL, else the local file backend. */
   backendUrl?: string | undefined;
+  /** The Pulumi project folder (src/engine/project-dir.ts); default quay-gitops's. */
+  workDir?: string | undefined;
   /** Environment for the engine, the program and the providers (on top of the process environment). */
   env: Record<string, string>;
   /** Create the stack if it does not exist (preview and apply: yes; drift: no). */
@@ -124,12 +126,13 @@ async function open(t: EngineTarget): Promise<Stack> {
 }
 
 async function openRecord(t: EngineTarget): Promise<Opened> {
-  const key = JSON.stringify([t.stack, t.backendUrl ?? "", t.create ?? true]);
+  const key = JSON.stringify([t.stack, t.backendUrl ?? "", t.create ?? true, t.workDir ?? ""]);
   let p = opened.get(key);
   if (!p) {
     p = openStack({
       stack: t.stack,
       ...(t.backendUrl !== undefined ? { backendUrl: t.backendUrl } : {}),
+      ...(t.workDir !== undefined ? { workDir: t.workDir } : {}),
       create: t.create ?? true,
     }).then((stack) => ({ stack, base: { ...(stack.workspace as LocalWorkspace).envVars } }));
     opened.set(key, p);

@@ -100,6 +100,7 @@ async function stackConfigOf(ctx: ReportContext & { stack: string }): Promise<{
     const { config, secretConfig } = await engineStackConfig({
       stack: ctx.stack,
       backendUrl: ctx.backendUrl,
+      workDir: ctx.projectDir,
       env: {},
       log: ctx.log,
     });

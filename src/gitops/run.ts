@@ -39,7 +39,7 @@ import { loadSource, openTenantSource, programEnv, type TenantSource } from "./s
 
 export interface RunContext {
   stack: string;
-  /** The Pulumi project (Pulumi.yaml, stacks/): the quay-gitops project. */
+  /** The Pulumi project folder: quay-gitops's, or one for the repository's stack config (src/engine/project-dir.ts). */
   projectDir: string;
   /** Where the tenant files and Git live (`--repo`). */
   repo: string;
@@ -77,7 +77,7 @@ function settingsOf(ctx: RunContext): StackSettings {
 }
 
 function target(ctx: RunContext, extra: Record<string, string>): EngineTarget {
-  return { stack: ctx.stack, backendUrl: ctx.backendUrl, env: extra, log: ctx.log };
+  return { stack: ctx.stack, backendUrl: ctx.backendUrl, workDir: ctx.projectDir, env: extra, log: ctx.log };
 }
 
 const MESSAGE_NOTE = (d: LoadResult["diagnostics"][number]) =>

@@ -7,7 +7,8 @@ import { projectRoot } from "../../src/engine/env";
 /**
  * A throwaway Git repository laid out like a lab's gitops repository: `tenants/` and
  * `stacks/<stack>.registry.yaml`, committed on `main`. The gitops commands are pointed at it with
- * `--repo DIR`; the Pulumi project (and the stack's config file) stays the quay-gitops project.
+ * `--repo DIR`; with no `stacks/Pulumi.<stack>.yaml` of its own, the stack's config file is the quay-gitops
+ * project's (src/engine/project-dir.ts).
  */
 export interface GitRepo {
   dir: string;

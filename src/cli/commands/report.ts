@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { projectRoot } from "../../engine/env";
+import { projectDirFor } from "../../engine/project-dir";
 import { UsageError } from "../../errors";
 import type { Command } from "../command";
 import { COMMON_HELP, parseOptions, renderValidation } from "../gitops";
@@ -71,11 +72,13 @@ export const command: Command = {
     );
     const { runReport } = await import("../../gitops/report.js");
     const report = await import("../../report/index.js");
+    const stack = values.stack ?? (env.QUAY_GITOPS_STACK || undefined);
+    const repo = path.resolve(values.repo ?? env.QUAY_GITOPS_REPO ?? projectRoot);
     const outcome = await runReport(
       {
-        stack: values.stack ?? (env.QUAY_GITOPS_STACK || undefined),
-        projectDir: projectRoot,
-        repo: path.resolve(values.repo ?? env.QUAY_GITOPS_REPO ?? projectRoot),
+        stack,
+        projectDir: stack ? projectDirFor({ repo, stack }) : projectRoot,
+        repo,
         backendUrl: values.backend,
         env,
         log: progress,

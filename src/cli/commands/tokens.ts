@@ -43,6 +43,7 @@ export const command: Command = {
     const all = await engineRobotTokens({
       stack: ctx.stack,
       backendUrl: ctx.backendUrl,
+      workDir: ctx.projectDir,
       env: {},
       create: false,
     });

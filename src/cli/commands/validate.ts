@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { UsageError } from "../../errors";
 import {
   DEFAULT_REGISTRY_FILE,
@@ -10,11 +11,13 @@ import {
 import type { Command } from "../command";
 import { parseCommandArgs } from "../options";
 
-const HELP = `usage: quay-gitops validate [--tenants DIR] [--registry FILE] [--format text|json|github]
+const HELP = `usage: quay-gitops validate [--repo DIR] [--tenants DIR] [--registry FILE] [--format text|json|github]
 
 Checks every tenant file and the registry file, and lists every problem at once, sorted by file and line.
 Reads files only: never talks to Quay, needs no credentials.
 
+  --repo DIR         the folder --tenants and --registry are relative to (default: $QUAY_GITOPS_REPO, else
+                     the current folder), as the other commands' --repo
   --tenants DIR      folder of tenant files (default: ${DEFAULT_TENANTS_DIR})
   --registry FILE    the stack's registry file (default: $QUAY_GITOPS_REGISTRY_FILE, else ${DEFAULT_REGISTRY_FILE})
   --format FORMAT    text (default): file:line:col: severity: message [CODE], then a summary
@@ -30,10 +33,18 @@ export const command: Command = {
   name: "validate",
   summary: "check the tenant files and the registry file, listing every error with file and line",
   async run(args: string[]): Promise<number> {
-    const parsed = parseCommandArgs<{ tenants?: string; registry?: string; format?: string }>(args, {
-      options: { tenants: { type: "string" }, registry: { type: "string" }, format: { type: "string" } },
-      help: HELP,
-    });
+    const parsed = parseCommandArgs<{ repo?: string; tenants?: string; registry?: string; format?: string }>(
+      args,
+      {
+        options: {
+          repo: { type: "string" },
+          tenants: { type: "string" },
+          registry: { type: "string" },
+          format: { type: "string" },
+        },
+        help: HELP,
+      },
+    );
     if (!parsed) return 0;
     const { values } = parsed;
     const format = (values.format ?? "text") as ReportFormat;
@@ -42,7 +53,7 @@ export const command: Command = {
     }
     const registryFile = values.registry ?? process.env.QUAY_GITOPS_REGISTRY_FILE ?? DEFAULT_REGISTRY_FILE;
     const result = loadDesiredState({
-      root: process.cwd(),
+      root: path.resolve(values.repo ?? process.env.QUAY_GITOPS_REPO ?? "."),
       tenantsDir: values.tenants ?? DEFAULT_TENANTS_DIR,
       registryFile,
       now: new Date(),

@@ -116,6 +116,17 @@ describe("quay-gitops validate", () => {
     }
   });
 
+  it("--repo: --tenants and --registry are relative to it, and so are the paths it reports", async () => {
+    writeTenant("acme", "robots: [{ name: Ci }]\n");
+    expect(await command.run(["--repo", dir, "--tenants", "tenants", "--registry", "registry.yaml"])).toBe(1);
+    expect(out).toMatch(/^tenants\/acme\.yaml:6:20: error: .*\[QG_TENANT_NAME\]$/m);
+    out = "";
+    // Without it they are relative to the current folder (the project here, which has no registry.yaml).
+    await command.run(["--tenants", "tenants", "--registry", "registry.yaml"]);
+    expect(out).toContain("QG_REGISTRY_MISSING");
+    expect(out).not.toContain("tenants/acme.yaml:6:20");
+  });
+
   it("exit 2 for a tenants folder that cannot be read", async () => {
     expect(
       await command.run(["--tenants", path.join(dir, "nope"), "--registry", path.join(dir, "registry.yaml")]),
