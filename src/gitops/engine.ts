@@ -10,6 +10,7 @@
 import type { ConfigMap, EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../engine/automation";
 import { mapEngineError } from "../engine/errors";
+import { kindInfo } from "../kinds";
 import { ConfigError, StackLockedError } from "../errors";
 import { type DriftReport, driftFromEvents } from "../plan/drift";
 import {
@@ -502,7 +503,7 @@ export interface RobotToken {
   token: string;
 }
 
-/** Every Robot resource's token in the stack's state, sorted by tenant and robot. */
+/** Every robot's token in the stack's state (the kinds with a `credential`), sorted by tenant and robot. */
 export async function engineRobotTokens(t: EngineTarget): Promise<RobotToken[]> {
   const stack = await open(t);
   let exported: Awaited<ReturnType<Stack["exportStack"]>>;
@@ -514,14 +515,16 @@ export async function engineRobotTokens(t: EngineTarget): Promise<RobotToken[]> 
   const resources = ((exported.deployment as { resources?: unknown[] } | undefined)?.resources ?? []) as {
     type: string;
     parent?: string;
-    outputs?: { fullName?: unknown; token?: unknown };
+    outputs?: Record<string, unknown>;
   }[];
   const out: RobotToken[] = [];
   for (const r of resources) {
-    if (kindOf(r.type) !== "Robot") continue;
+    // The kinds whose objects hold a token say where it is (KindInfo.credential): robots.
+    const credential = kindInfo(kindOf(r.type) ?? "")?.credential;
+    if (!credential) continue;
     const tenant = tenantOf(r.parent) ?? NO_TENANT;
-    const robot = r.outputs?.fullName;
-    const token = secretPlaintext(r.outputs?.token);
+    const robot = r.outputs?.[credential.account];
+    const token = secretPlaintext(r.outputs?.[credential.token]);
     if (typeof robot === "string" && token !== undefined) out.push({ tenant, robot, token });
   }
   return out.sort((a, b) =>

@@ -11,6 +11,7 @@ import type { DesiredState } from "../model/types";
 import {
   type HeldRights,
   howToGetToken,
+  missingBeyond,
   missingRights,
   neededRights,
   type Needs,
@@ -49,9 +50,6 @@ export interface PreflightResult {
   notes: string[];
 }
 
-/** Rights a read already needs; the others (FULL_ACCESS for quota writes, `user:admin`) only writes. */
-const READ_RIGHTS: ReadonlySet<Right> = new Set<Right>(["superuser", "orgAdmin", "repoAdmin"]);
-
 export async function preflight(input: {
   connection: QuayConnection;
   /** The tenants the run looks at; undefined when the tenant files could not be read (drift). */
@@ -63,6 +61,8 @@ export async function preflight(input: {
 }): Promise<PreflightResult> {
   const { connection, state, mode } = input;
   const needs: Needs = state ? neededRights(state, mode === "drift" ? "read" : "write") : new Map();
+  // A preview is refused only for what reading needs (the kinds say which needs only writes have).
+  const readNeeds: Needs = mode === "preview" && state ? neededRights(state, "read") : needs;
   const client = connection.client({
     userAgent: `quay-gitops ${mode}`,
     ...(input.onOutage ? { onOutage: input.onOutage } : {}),
@@ -94,8 +94,8 @@ export async function preflight(input: {
       existingOrganizations: existing,
     };
     const missing = missingRights(needs, held);
-    const refused = mode === "preview" ? missing.filter((m) => READ_RIGHTS.has(m.right)) : missing;
-    const later = missing.filter((m) => !refused.includes(m));
+    const refused = readNeeds === needs ? missing : missingRights(readNeeds, held);
+    const later = missingBeyond(missing, refused);
     const features = state ? await missingFeatures(s, state) : [];
     if (refused.length > 0 || features.length > 0)
       throw new PreflightError(

@@ -20,6 +20,13 @@ export const autoPrune = {
     registry: "autoPrune",
     what: "auto-prune",
   },
+  // An organization's policies need its admin role, a repository's the repository admin role.
+  rights: (t) => [
+    ...(t.autoPrune.length > 0 ? [{ right: "orgAdmin", what: "auto-prune policies" } as const] : []),
+    ...(t.repositories.some((r) => r.autoPrune.length > 0)
+      ? [{ right: "repoAdmin", what: "repository auto-prune policies" } as const]
+      : []),
+  ],
   resourceName,
   objects(t) {
     const org = t.organization.name;

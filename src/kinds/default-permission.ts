@@ -11,6 +11,7 @@ export const defaultPermission = {
   words: { one: "default permission", many: "default permissions" },
   schema: ["spec.defaultPermissions[]"],
   emulator: "prototypes",
+  rights: () => [{ right: "orgAdmin", what: "default permissions" }],
   resourceName,
   objects: (t) => t.defaultPermissions.map((d) => resourceName(t.organization.name, d)),
   audit(log, id, org) {

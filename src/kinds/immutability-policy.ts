@@ -23,6 +23,14 @@ export const immutabilityPolicy = {
     registry: "immutableTags",
     what: "an immutability policy",
   },
+  // quay v3.18.0 endpoints/api/immutability_policy.py: AdministerOrganizationPermission for an
+  // organization's policies, AdministerRepositoryPermission for a repository's.
+  rights: (t) => [
+    ...(t.immutability.length > 0 ? [{ right: "orgAdmin", what: "immutability policies" } as const] : []),
+    ...(t.repositories.some((r) => r.immutability.length > 0)
+      ? [{ right: "repoAdmin", what: "repository immutability policies" } as const]
+      : []),
+  ],
   resourceName,
   objects(t) {
     const org = t.organization.name;

@@ -15,6 +15,7 @@ export const mirror = {
     registry: "repoMirror",
     what: "a mirror",
   },
+  rights: () => [{ right: "repoAdmin", what: "mirrors" }],
   resourceName,
   objects: (t) =>
     t.repositories.filter((r) => r.mirror).map((r) => resourceName(t.organization.name, r.name)),

@@ -16,6 +16,8 @@ export const notification = {
   words: { one: "notification", many: "notifications" },
   schema: ["spec.notifications[]", "spec.repositories[].notifications[]"],
   emulator: "notifications",
+  // quay v3.18.0 endpoints/api/repositorynotification.py: require_repo_admin, also to list them.
+  rights: () => [{ right: "repoAdmin", what: "notifications" }],
   resourceName,
   objects: (t) =>
     t.repositories.flatMap((r) => r.notifications.map((n) => resourceName(t.organization.name, r.name, n))),

@@ -9,6 +9,12 @@ export const organization = {
   words: { one: "organization", many: "organizations" },
   schema: ["spec.organization"],
   emulator: "organizations",
+  // Creating one needs user:admin (docs/quay-api.md#scopes); only an apply creates, and only an
+  // organization Quay does not have yet (the preflight asks Quay which exist).
+  rights: (t) => [
+    { right: "orgAdmin", what: "organization" },
+    { right: "userAdmin", what: t.organization.name, writeOnly: true },
+  ],
   resourceName,
   objects: (t) => [resourceName(t.organization.name)],
   audit(log, id) {

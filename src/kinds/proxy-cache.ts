@@ -15,6 +15,7 @@ export const proxyCache = {
     registry: "proxyCache",
     what: "a proxy cache",
   },
+  rights: () => [{ right: "orgAdmin", what: "proxy cache" }],
   resourceName,
   objects: (t) => (t.proxyCache ? [resourceName(t.organization.name)] : []),
   audit(log, _id, org) {

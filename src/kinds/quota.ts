@@ -16,8 +16,11 @@ export const quota = {
     registry: "quotaManagement",
     what: "a quota",
   },
-  // Quay's quota endpoints are superuser-only (docs/quay-api.md#quotas).
-  superUser: () => true,
+  // Quay's quota writes are superuser-only, and since Quay 3.16 need FULL_ACCESS (docs/quay-api.md#quotas).
+  rights: () => [
+    { right: "superuser", what: "quota" },
+    { right: "fullAccess", what: "quota", writeOnly: true },
+  ],
   resourceName,
   objects: (t) => (t.quota ? [resourceName(t.organization.name)] : []),
   audit(log, _id, org) {

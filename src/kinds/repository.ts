@@ -16,6 +16,8 @@ export const repository = {
   words: { one: "repository", many: "repositories" },
   schema: ["spec.repositories[]"],
   emulator: "repositories",
+  // Permissions, visibility, state and deletion need the repository admin role (docs/quay-api.md#scopes).
+  rights: () => [{ right: "repoAdmin", what: "repositories" }],
   resourceName,
   objects: (t) => t.repositories.map((r) => resourceName(t.organization.name, r.name)),
   audit(log, id, org) {

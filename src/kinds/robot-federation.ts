@@ -66,6 +66,8 @@ export const robotFederation = {
   words: { one: "robot federation", many: "robot federations" },
   schema: ["spec.robots[].federation"],
   emulator: "robots",
+  // quay v3.18.0 endpoints/api/robot.py OrgRobotFederation: AdministerOrganizationPermission.
+  rights: () => [{ right: "orgAdmin", what: "robot federation" }],
   resourceName,
   objects: (t) => t.robots.filter((r) => r.federation !== undefined).map((r) => resourceName(r.fullName)),
   audit(log, id, org) {

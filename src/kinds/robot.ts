@@ -9,6 +9,7 @@ export const robot = {
   words: { one: "robot", many: "robots" },
   schema: ["spec.robots[]"],
   emulator: "robots",
+  rights: () => [{ right: "orgAdmin", what: "robots" }],
   resourceName,
   objects: (t) => t.robots.map((r) => resourceName(r.fullName)),
   audit(log, id, org) {
@@ -37,4 +38,5 @@ export const robot = {
   // Quay's full name and the token are computed; the token must be stored encrypted.
   outputs: ["fullName", "token"],
   secretOutputs: ["token"],
+  credential: { account: "fullName", token: "token" },
 } satisfies KindInfo<"Robot">;

@@ -80,10 +80,11 @@ export const team = {
       schema: "spec.teams[].syncFrom",
       used: (t) => t.teams.some((x) => x.syncFrom !== undefined),
       // Setting up a sync needs a superuser unless FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP, and only
-      // a superuser sees the group a team syncs from (docs/quay-api.md#team-sync).
-      superUser: true,
+      // a superuser sees the group a team syncs from (docs/quay-api.md#team-sync): drift needs it too.
+      rights: [{ right: "superuser", what: "team sync" }],
     },
   ],
+  rights: () => [{ right: "orgAdmin", what: "teams" }],
   resourceName,
   objects: (t) => t.teams.map((x) => resourceName(t.organization.name, x.name)),
   audit(log, id, org) {

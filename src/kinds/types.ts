@@ -2,7 +2,8 @@
  * What quay-gitops knows about a Quay object kind apart from talking to Quay: one descriptor per kind,
  * in `src/kinds/<kind>.ts`, listed once in `src/kinds/index.ts`. The planner (audit-log attribution,
  * warnings), the capability check, the tenant rules, the program's resource names and the completeness
- * test read it from there instead of each keeping a switch over kinds.
+ * test, the preflight's rights and the capability check read it from there instead of each keeping a
+ * switch over kinds.
  *
  * Why a descriptor apart from the provider (`providers/<kind>.ts`, the `Kind` contract of
  * providers/base.ts): the provider calls Quay, so importing it loads the Quay client; the planner, the
@@ -73,6 +74,26 @@ export interface FeatureGate {
 }
 
 /**
+ * A right in Quay the credentials may lack (docs/quay-api.md#scopes): Quay's superuser role (the
+ * account in SUPER_USERS, a token's `super:user`), FEATURE_SUPERUSERS_FULL_ACCESS for that superuser,
+ * the organization admin role uncapped (`org:admin`), the repository admin role uncapped (`repo:admin`,
+ * which `org:admin` does not grant), and `user:admin` (creating an organization).
+ */
+export type Right = "superuser" | "fullAccess" | "orgAdmin" | "repoAdmin" | "userAdmin";
+
+/** One right some objects of a kind need, in the words the preflight names them with. */
+export interface RightNeed {
+  readonly right: Right;
+  /**
+   * What in the tenant file needs it, as the preflight's message lists it: `robots`, `repository
+   * auto-prune`. For `userAdmin`, the organization to create (the preflight drops it when Quay has it).
+   */
+  readonly what: string;
+  /** Only writing needs it (an apply, the preview of one); drift does not. Absent: reading needs it too. */
+  readonly writeOnly?: true;
+}
+
+/**
  * A Quay feature that only some objects of a kind use, beside the kind's own `feature`: a team
  * synced from a directory needs FEATURE_TEAM_SYNCING and a superuser, other teams need neither.
  */
@@ -82,8 +103,11 @@ export interface PartFeature {
   readonly schema: string;
   /** Whether a tenant's objects of the kind use it. */
   used(t: TenantModel): boolean;
-  /** Setting it up needs a Quay superuser. */
-  readonly superUser?: boolean;
+  /**
+   * The rights it needs beyond the kind's own, where a tenant uses it (`[]`: none): a team's sync
+   * needs a superuser. Required, like the kind's `rights`.
+   */
+  readonly rights: readonly RightNeed[];
 }
 
 /** A warning of a plan step, as safety.ts shows it (codes are stable: tools match on them). */
@@ -127,8 +151,15 @@ export interface KindInfo<N extends string = string> {
   readonly feature?: FeatureGate;
   /** Features only some of its objects use (`PartFeature`). Absent: none. */
   readonly parts?: readonly PartFeature[];
-  /** Managing it needs a Quay superuser (in this desired state). Absent: it never does. */
-  readonly superUser?: (state: Pick<DesiredState, "registry">) => boolean;
+  /**
+   * The rights in Quay that managing a tenant's objects of this kind needs (docs/quay-api.md#scopes),
+   * per object where they differ (an organization's auto-prune policies need `org:admin`, a
+   * repository's `repo:admin`). Called only for a tenant that has objects of the kind. The preflight
+   * (src/plan/rights.ts) asks for them before the engine starts, and a `superuser` need asks the
+   * capability check for FEATURE_SUPER_USERS. Required: a kind whose rights nobody declared would
+   * fail half-way through an apply instead, one engine error per object.
+   */
+  rights(t: TenantModel, state: Pick<DesiredState, "registry">): readonly RightNeed[];
   /**
    * The Pulumi resource name (the URN's last part) of one object: readable, unique per kind across
    * the stack. Its parameters are the kind's own (src/program/tenant.ts calls it).
@@ -154,6 +185,11 @@ export interface KindInfo<N extends string = string> {
   readonly outputs?: readonly string[];
   /** Outputs the engine must store encrypted (tokens, passwords). Absent: none is secret. */
   readonly secretOutputs?: readonly string[];
+  /**
+   * Its objects are accounts whose token the state keeps: the output that names the account and the
+   * (secret) output that holds its token, what `quay-gitops tokens` prints. Absent: no token.
+   */
+  readonly credential?: { readonly account: string; readonly token: string };
   /**
    * Why re-creating an object of this kind loses nothing a partner relies on. Present: its
    * replacements do not count against the maxDeletes budget (a deletion still does), so that a

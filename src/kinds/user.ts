@@ -10,7 +10,7 @@ export const user = {
   schema: ["spec.users[]"],
   emulator: "users",
   // Users are created through the superuser API; external users (LDAP/OIDC) are only referenced.
-  superUser: (s) => s.registry.users === "managed",
+  rights: (_t, s) => (s.registry.users === "managed" ? [{ right: "superuser", what: "users" }] : []),
   resourceName,
   objects: (t) => t.users.map((u) => resourceName(u.name)),
   audit(log, id) {

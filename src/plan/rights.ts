@@ -3,15 +3,14 @@
  * preview, apply and drift (src/gitops/preflight.ts) answers in one message what is missing and how
  * to get it, before the engine starts, instead of one engine error per object. Pure.
  *
- * What needs what follows Quay's scope rules (docs/quay-api.md#scopes): the superuser API for users
- * and quotas (quota writes also FEATURE_SUPERUSERS_FULL_ACCESS, Quay 3.16 and later), the organization
- * admin role (`org:admin`) for the organization and everything in it, the repository admin role
- * (`repo:admin`, which `org:admin` does not grant) for repository permissions, mirrors and policies,
- * and `user:admin` to create an organization.
+ * What needs which right is each kind's own knowledge (`KindInfo.rights` and its parts' `rights`,
+ * src/kinds/): this module only gathers it and words the answer (docs/quay-api.md#scopes).
  */
+import { allKindInfos } from "../kinds";
+import type { Right } from "../kinds/types";
 import type { DesiredState, TenantModel } from "../model/types";
 
-export type Right = "superuser" | "fullAccess" | "orgAdmin" | "repoAdmin" | "userAdmin";
+export type { Right } from "../kinds/types";
 
 /** What the run does: an apply (or the preview of one) writes; drift only reads. */
 export type RunMode = "write" | "read";
@@ -22,7 +21,10 @@ export type Needs = Map<Right, Map<string, Set<string>>>;
 /** Rights in the order messages list them. */
 const ORDER: readonly Right[] = ["superuser", "fullAccess", "orgAdmin", "repoAdmin", "userAdmin"];
 
-/** The rights the tenants need, and where. */
+/**
+ * The rights the tenants need, and where: what the registered kinds declare for the objects each
+ * tenant has, in the order of the kinds (src/kinds/index.ts). Reading leaves out what only writes need.
+ */
 export function neededRights(state: DesiredState, mode: RunMode): Needs {
   const needs: Needs = new Map();
   const need = (right: Right, t: TenantModel, what: string) => {
@@ -30,24 +32,13 @@ export function neededRights(state: DesiredState, mode: RunMode): Needs {
     files.set(t.file, (files.get(t.file) ?? new Set<string>()).add(what));
     needs.set(right, files);
   };
-  for (const t of state.tenants) {
-    if (t.users.length > 0 && state.registry.users === "managed") need("superuser", t, "users");
-    if (t.quota) {
-      need("superuser", t, "quota");
-      if (mode === "write") need("fullAccess", t, "quota");
+  for (const t of state.tenants)
+    for (const k of allKindInfos()) {
+      if (k.objects(t).length === 0) continue;
+      const parts = (k.parts ?? []).filter((p) => p.used(t)).flatMap((p) => p.rights);
+      for (const n of [...k.rights(t, state), ...parts])
+        if (mode === "write" || !n.writeOnly) need(n.right, t, n.what);
     }
-    need("orgAdmin", t, "organization");
-    if (t.robots.length > 0) need("orgAdmin", t, "robots");
-    if (t.teams.length > 0) need("orgAdmin", t, "teams");
-    if (t.defaultPermissions.length > 0) need("orgAdmin", t, "default permissions");
-    if (t.proxyCache) need("orgAdmin", t, "proxy cache");
-    if (t.autoPrune.length > 0) need("orgAdmin", t, "auto-prune");
-    if (t.repositories.length > 0) need("repoAdmin", t, "repositories");
-    if (t.repositories.some((r) => r.mirror)) need("repoAdmin", t, "mirrors");
-    if (t.repositories.some((r) => r.autoPrune.length > 0)) need("repoAdmin", t, "repository auto-prune");
-    // Creating the organization; which ones exist is known only against Quay (missingRights).
-    if (mode === "write") need("userAdmin", t, t.organization.name);
-  }
   return needs;
 }
 
@@ -94,6 +85,27 @@ export function missingRights(needs: Needs, held: HeldRights): MissingRight[] {
   return missing;
 }
 
+/**
+ * What `missing` says beyond `said`: another right, or the same right for other things. A preview
+ * refuses what reading needs and notes the rest, which only the apply needs.
+ */
+export function missingBeyond(
+  missing: readonly MissingRight[],
+  said: readonly MissingRight[],
+): MissingRight[] {
+  const out: MissingRight[] = [];
+  for (const m of missing) {
+    const known = said.find((x) => x.right === m.right)?.files;
+    const files = new Map<string, Set<string>>();
+    for (const [file, whats] of m.files) {
+      const rest = [...whats].filter((w) => !known?.get(file)?.has(w));
+      if (rest.length > 0) files.set(file, new Set(rest));
+    }
+    if (files.size > 0) out.push({ right: m.right, files });
+  }
+  return out;
+}
+
 /** The scope each right asks of a token, with the label Quay's token page shows for it (`auth/scopes.py`). */
 const SCOPE: Partial<Record<Right, { scope: string; label: string }>> = {
   superuser: { scope: "super:user", label: "Super User Access" },
@@ -107,17 +119,18 @@ const where = (files: Map<string, Set<string>>): string =>
 
 function line(m: MissingRight, held: HeldRights): string {
   const who = held.username;
+  // Kind-neutral: what needs the right is the list after the dash, in the kinds' own words.
   switch (m.right) {
     case "superuser":
       return held.auth === "session"
-        ? `a superuser: ${who} is not in SUPER_USERS (Quay's config.yaml); users and quotas are managed through Quay's superuser API — ${where(m.files)}`
-        : `super:user, with ${who} in SUPER_USERS (Quay's config.yaml): users and quotas are managed through Quay's superuser API — ${where(m.files)}`;
+        ? `a superuser: ${who} is not in SUPER_USERS (Quay's config.yaml); only a superuser may manage these — ${where(m.files)}`
+        : `super:user, with ${who} in SUPER_USERS (Quay's config.yaml): only a superuser may manage these — ${where(m.files)}`;
     case "fullAccess":
-      return `FEATURE_SUPERUSERS_FULL_ACCESS: true in Quay's config.yaml: quota writes need it (Quay 3.16 and later) — ${where(m.files)}`;
+      return `FEATURE_SUPERUSERS_FULL_ACCESS: true in Quay's config.yaml: Quay 3.16 and later take these writes of a superuser only with it — ${where(m.files)}`;
     case "orgAdmin":
-      return `org:admin: the organizations and what is in them (robots, teams, default permissions, quotas) — ${where(m.files)}`;
+      return `org:admin: these need the organization admin role — ${where(m.files)}`;
     case "repoAdmin":
-      return `repo:admin: repository permissions, mirrors and auto-prune policies (org:admin alone grants no repository rights) — ${where(m.files)}`;
+      return `repo:admin: these need the repository admin role, which org:admin does not grant — ${where(m.files)}`;
     case "userAdmin": {
       const orgs = [...new Set([...m.files.values()].flatMap((s) => [...s]))].sort();
       return `user:admin: to create the organization${orgs.length === 1 ? "" : "s"} ${orgs.join(", ")}, which ${who} does not belong to (yet) — ${[...m.files.keys()].join(", ")}`;

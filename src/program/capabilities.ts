@@ -20,12 +20,11 @@ export function neededFeatures(state: DesiredState): Map<Feature, Map<string, Se
       if (k.objects(t).length === 0) continue;
       const what = schemaWord(k.schema[0]);
       if (k.feature) need(k.feature.flag, t.file, what);
-      if (k.superUser?.(state)) need("FEATURE_SUPER_USERS", t.file, what);
-      for (const p of k.parts ?? []) {
-        if (!p.used(t)) continue;
-        need(p.gate.flag, t.file, schemaWord(p.schema));
-        if (p.superUser) need("FEATURE_SUPER_USERS", t.file, schemaWord(p.schema));
-      }
+      const used = (k.parts ?? []).filter((p) => p.used(t));
+      for (const p of used) need(p.gate.flag, t.file, schemaWord(p.schema));
+      // The superuser role needs the superuser API, which FEATURE_SUPER_USERS registers.
+      for (const n of [...k.rights(t, state), ...used.flatMap((p) => p.rights)])
+        if (n.right === "superuser") need("FEATURE_SUPER_USERS", t.file, n.what);
     }
   return needs;
 }

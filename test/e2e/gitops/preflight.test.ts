@@ -91,7 +91,7 @@ describe("one clear answer before the engine starts, and one way to exit", () =>
       /^quay-gitops apply: Quay at \S+ does not give the token of admin what these tenant files need; nothing was changed\.\nMissing:\n/,
     );
     expect(message).toContain(
-      "  - super:user, with admin in SUPER_USERS (Quay's config.yaml): users and quotas are managed through Quay's superuser API — tenants/acme.yaml (users, quota)",
+      "  - super:user, with admin in SUPER_USERS (Quay's config.yaml): only a superuser may manage these — tenants/acme.yaml (users, quota)",
     );
     expect(message).toContain("  - org:admin: ");
     expect(message).toContain("  - repo:admin: ");

@@ -5,7 +5,16 @@ import type { RouteDef } from "../../../emulator/router";
 import { resolveConfig } from "../../../emulator/config";
 import { allRoutes } from "../../../emulator/routes/index";
 import { kindByName } from "../../../providers/registry";
-import { allKindInfos, type Identity, type KindInfo, type KindName, schemaWord } from "../../../src/kinds";
+import {
+  allKindInfos,
+  type Identity,
+  type KindInfo,
+  type KindName,
+  type PartFeature,
+  schemaWord,
+} from "../../../src/kinds";
+import type { Right } from "../../../src/kinds/types";
+import type { DesiredState } from "../../../src/model/types";
 import { matchersFor } from "../../../src/plan/attribution";
 import { loadDesiredState } from "../../../src/tenant";
 import { DEFAULT_FEATURES } from "../../../src/tenant/registry";
@@ -17,9 +26,11 @@ import { DEFAULT_FEATURES } from "../../../src/tenant/registry";
 //
 // Required of every kind: provider, audit matchers (for a changed and for a deleted object),
 // schema section, field rows in docs/tenants.md, a row in docs/design.md's replace table, an
-// emulator route file. Optional, checked when present: the feature gate (Quay serves some kinds'
-// endpoints unconditionally), the superuser need, kind-specific warnings (the generic ones
-// otherwise), computed and secret outputs (only kinds whose provider adds them).
+// emulator route file, the rights its objects need in Quay (the type check asks for `rights`; this
+// checks that a tenant with the kind's objects gets some, each a row of docs/design.md's preflight
+// table). Optional, checked when present: the feature gate (Quay serves some kinds' endpoints
+// unconditionally), parts and their rights, kind-specific warnings (the generic ones otherwise),
+// computed and secret outputs (only kinds whose provider adds them), the token a credential holds.
 
 const root = path.resolve(__dirname, "../../..");
 const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
@@ -201,4 +212,105 @@ describe("every registered kind has all its pieces", () => {
     }
     for (const [, k] of each) expect(schemaWord(k.schema[0])).toMatch(/^[a-z][A-Za-z]*$/);
   });
+
+  /**
+   * The sample tenants, with what they do not use added to acme, so that every kind and part has
+   * objects somewhere (the model is not validated here: only its shape counts).
+   */
+  const everyKind = (): DesiredState => {
+    const { state } = loadDesiredState({ root, registryFile: "stacks/local.registry.yaml", now: new Date() });
+    if (!state) throw new Error("the sample tenants must load");
+    const tenants = state.tenants.map((t) => {
+      if (t.name !== "acme") return t;
+      const [r0, ...rs] = t.repositories;
+      const [robot, ...robots] = t.robots;
+      const [team, ...teams] = t.teams;
+      const policy = { tagPattern: "v.*", tagPatternMatches: true };
+      return {
+        ...t,
+        immutability: [policy],
+        robots: [
+          { ...robot!, federation: [{ issuer: "https://gitlab.com", subject: "project_path:acme/app" }] },
+          ...robots,
+        ],
+        teams: [{ ...team!, syncFrom: { directory: "ldap" as const, group: "cn=devs" } }, ...teams],
+        repositories: [
+          {
+            ...r0!,
+            immutability: [policy],
+            notifications: [
+              {
+                event: "repo_push" as const,
+                method: "slack" as const,
+                config: {},
+                eventConfig: {},
+                scope: "repository" as const,
+              },
+            ],
+          },
+          ...rs,
+        ],
+      };
+    });
+    return { ...state, tenants };
+  };
+
+  /** docs/design.md's preflight table: the right's row (by its second cell) → its first cell. */
+  const preflightRows = (): Map<Right, string> => {
+    const doc = read("docs/design.md");
+    const start = doc.indexOf("| The tenant files have | The credentials need |");
+    const rows = doc.slice(start, doc.indexOf("\n\n", start)).split("\n").slice(2);
+    const marker: Record<Exclude<Right, "userAdmin">, string> = {
+      superuser: "a superuser",
+      fullAccess: "`FEATURE_SUPERUSERS_FULL_ACCESS`",
+      orgAdmin: "`org:admin`",
+      repoAdmin: "`repo:admin`",
+    };
+    const out = new Map<Right, string>();
+    for (const [right, m] of Object.entries(marker)) {
+      const row = rows.map((r) => r.split("|").map((c) => c.trim())).find((c) => c[2]?.startsWith(m));
+      if (row) out.set(right as Right, row[1]!);
+    }
+    return out;
+  };
+
+  it.each(each)(
+    "%s: declares the rights its objects need, each a row of docs/design.md's preflight table",
+    (name, k) => {
+      const state = everyKind();
+      const rows = preflightRows();
+      const users = state.tenants.filter((t) => k.objects(t).length > 0);
+      expect(users.length, `${name}: no sample tenant has one (extend everyKind)`).toBeGreaterThan(0);
+      const parts = (t: (typeof users)[number]) => (k.parts ?? []).filter((p: PartFeature) => p.used(t));
+      for (const t of users) {
+        const needs = [...k.rights(t, state), ...parts(t).flatMap((p) => p.rights)];
+        expect(needs.length, `${name}: no rights for ${t.file}`).toBeGreaterThan(0);
+        for (const n of needs) {
+          if (n.right === "userAdmin") {
+            expect(n.what, `${name}: user:admin is for creating the organization`).toBe(t.organization.name);
+            expect(n.writeOnly).toBe(true);
+            continue;
+          }
+          expect(
+            rows.get(n.right) ?? "",
+            `docs/design.md: the ${n.right} row does not name ${n.what}`,
+          ).toContain(n.what);
+        }
+      }
+      for (const p of k.parts ?? [])
+        expect(
+          users.some((t) => p.used(t)),
+          `${name} ${p.schema}: no sample tenant uses it`,
+        ).toBe(true);
+    },
+  );
+
+  it.each(each.filter(([, k]) => k.credential))(
+    "%s: its credential is a computed account and a secret token",
+    (_name, k) => {
+      const c = k.credential!;
+      expect(k.outputs ?? []).toContain(c.account);
+      expect(k.secretOutputs ?? []).toContain(c.token);
+    },
+  );
 });

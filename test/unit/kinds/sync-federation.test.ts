@@ -235,7 +235,7 @@ describe("features a tenant needs", () => {
       ),
     ).toEqual({
       FEATURE_TEAM_SYNCING: { "tenants/b.yaml": ["syncFrom"] },
-      FEATURE_SUPER_USERS: { "tenants/b.yaml": ["syncFrom"] },
+      FEATURE_SUPER_USERS: { "tenants/b.yaml": ["team sync"] },
     });
   });
 });
