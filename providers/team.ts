@@ -1,5 +1,6 @@
 import type { Member } from "../src/model/types";
 import { getOrganization } from "../src/quay/api/organizations";
+import { orgScope } from "../src/quay/api/session";
 import {
   addTeamMember,
   deleteTeam,
@@ -62,6 +63,24 @@ async function liveMembers(c: Context, d: TeamInputs): Promise<Member[] | undefi
   return membersOf(view, d.name, (await c.session.me()).username, d.members);
 }
 
+/** The team as Quay holds it, in terms of `want` (which names the declared members), or undefined. */
+async function liveTeam(c: Context, want: TeamInputs): Promise<TeamState | undefined> {
+  const org = await getOrganization(c.session, want.organization);
+  const summary = org?.teams?.[want.name];
+  if (!summary) return undefined;
+  // A refresh reads every team of the org: two org-wide lists serve them all (QUAY-API §1.5b),
+  // unless they may miss someone (see orgTeamMembers) or do not add up to the team's member_count
+  // (a robot of another organization, §7.4): then the team's own list decides.
+  const byTeam = await orgTeamMembers(c.session, want.organization);
+  const fromOrg = byTeam?.get(want.name) ?? [];
+  const members =
+    byTeam && fromOrg.length === summary.member_count
+      ? membersOf(fromOrg, want.name, (await c.session.me()).username, want.members)
+      : await liveMembers(c, want);
+  if (!members) return undefined;
+  return { ...want, role: summary.role, description: summary.description ?? "", members };
+}
+
 export const team: Kind<TeamInputs, TeamState> = {
   kind: "Team",
   fields: ["organization", "name", "role", "description", "members"],
@@ -87,6 +106,18 @@ export const team: Kind<TeamInputs, TeamState> = {
   id: (d) => `${d.organization}/${d.name}`,
 
   async create(c, d) {
+    // Look first while the organization holds only what was there before this run: the org view and
+    // the org-wide member lists are cached reads, so adopting an equal team sends no write.
+    if (!c.session.wrote(orgScope(d.organization))) {
+      const found = await liveTeam(c, d);
+      if (found) {
+        c.log.info(`adopted existing team ${d.organization}/${d.name}`);
+        if (found.role !== d.role || found.description !== d.description)
+          await putTeam(c.session, d.organization, d.name, d.role, d.description);
+        await convergeMembers(c, d, found.members);
+        return { ...d };
+      }
+    }
     // PUT creates or updates (§7.2), so an existing team is adopted by the same call.
     const r = await putTeam(c.session, d.organization, d.name, d.role, d.description);
     const live = r?.new_team ? [] : ((await liveMembers(c, d)) ?? []);
@@ -94,22 +125,7 @@ export const team: Kind<TeamInputs, TeamState> = {
     return { ...d };
   },
 
-  async read(c, _id, state) {
-    const org = await getOrganization(c.session, state.organization);
-    const summary = org?.teams?.[state.name];
-    if (!summary) return undefined;
-    // A refresh reads every team of the org: two org-wide lists serve them all (QUAY-API §1.5b),
-    // unless they may miss someone (see orgTeamMembers) or do not add up to the team's member_count
-    // (a robot of another organization, §7.4): then the team's own list decides.
-    const byTeam = await orgTeamMembers(c.session, state.organization);
-    const fromOrg = byTeam?.get(state.name) ?? [];
-    const members =
-      byTeam && fromOrg.length === summary.member_count
-        ? membersOf(fromOrg, state.name, (await c.session.me()).username, state.members)
-        : await liveMembers(c, state);
-    if (!members) return undefined;
-    return { ...state, role: summary.role, description: summary.description ?? "", members };
-  },
+  read: (c, _id, state) => liveTeam(c, state),
 
   async update(c, _id, state, d, changed) {
     if (changed.has("role") || changed.has("description")) {
