@@ -37,6 +37,11 @@ export interface ExportOptions {
   now: Date;
   /** The registry file's path as tenant files will know it, for their header (e.g. `stacks/lab.registry.yaml`). */
   registryFile: string;
+  /**
+   * The organizations that have (or will have) a tenant file; default: the exported ones. A user
+   * who is a member of exactly one of them belongs to that tenant, not to `users.existing`.
+   */
+  tenantOrganizations?: readonly string[];
 }
 
 export interface ExportNote {
@@ -96,7 +101,7 @@ interface UserPlan {
 
 export function exportLab(live: LiveLab, options: ExportOptions): ExportResult {
   const notes: ExportNote[] = [];
-  const exported = new Set(live.organizations.map((o) => o.name));
+  const exported = new Set(options.tenantOrganizations ?? live.organizations.map((o) => o.name));
   const users = planUsers(live, exported);
   const tagOptions = tagExpirationOptions(live);
   const features = detectFeatures(live);
