@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   tokens: async () => (await import("./commands/tokens.js")).command,
   report: async () => (await import("./commands/report.js")).command,
   export: async () => (await import("./commands/export.js")).command,
+  init: async () => (await import("./commands/init.js")).command,
 };
 
 function usage(): string {

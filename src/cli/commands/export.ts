@@ -82,6 +82,17 @@ export const command: Command = {
         .filter((v): v is string => !!v),
     );
     const outDir = path.resolve(values.out);
+    const repo = path.resolve(values.repo ?? env.QUAY_GITOPS_REPO ?? projectRoot);
+    // Without --registry-out, the files are checked against the stack's registry file when it exists.
+    const { readStackSettings } = await import("../../gitops/settings.js");
+    const stackRegistry = stack
+      ? path.resolve(repo, readStackSettings({ projectDir: projectRoot, stack, env }).registryFile)
+      : undefined;
+    const checkAgainst = registryOut
+      ? undefined
+      : stackRegistry && fs.existsSync(stackRegistry)
+        ? stackRegistry
+        : undefined;
     const { runExport, validateExport } = await import("../../gitops/export.js");
     const now = new Date();
     try {
@@ -89,7 +100,7 @@ export const command: Command = {
         {
           stack,
           projectDir: projectRoot,
-          repo: path.resolve(values.repo ?? env.QUAY_GITOPS_REPO ?? projectRoot),
+          repo,
           backendUrl: values.backend,
           env,
           log: progress,
@@ -99,7 +110,9 @@ export const command: Command = {
           organizations: orgs,
           all: values.all === true,
           stackName,
-          registryFile: registryOut ?? `stacks/${stackName}.registry.yaml`,
+          registryFile:
+            registryOut ??
+            (checkAgainst ? path.relative(process.cwd(), checkAgainst) : `stacks/${stackName}.registry.yaml`),
         },
       );
       addSecrets(outcome.secrets);
@@ -130,8 +143,18 @@ export const command: Command = {
 
       const rel = (f: string) => path.relative(process.cwd(), f) || ".";
       const tenantsDir = rel(outDir);
-      const registryPath = registryOut ? rel(path.resolve(registryOut)) : "stacks/registry.yaml";
-      const load = validateExport(result, { path: registryPath, text: result.registry }, tenantsDir, now);
+      const registryPath = registryOut
+        ? rel(path.resolve(registryOut))
+        : checkAgainst
+          ? rel(checkAgainst)
+          : "stacks/registry.yaml";
+      const registryText =
+        checkAgainst && !registryOut ? fs.readFileSync(checkAgainst, "utf8") : result.registry;
+      const load = validateExport(result, { path: registryPath, text: registryText }, tenantsDir, now);
+      const against =
+        registryOut || checkAgainst
+          ? ` against ${registryPath}`
+          : " against the registry skeleton the export would write";
       const requests = outcome.requests.total;
       const perObject = result.objects > 0 ? (requests / result.objects).toFixed(2) : "-";
       const lines = [
@@ -139,7 +162,7 @@ export const command: Command = {
         `${result.objects} objects in ${requests} requests (${perObject} per object), no write`,
       ];
       if (registryOut) lines.push(`registry file: ${registryPath}`);
-      else if (result.existingUsers.length > 0)
+      else if (result.existingUsers.length > 0 && !checkAgainst)
         lines.push(
           `the registry file must list these users under users.existing (or write a skeleton with --registry-out): ${result.existingUsers.map((u) => `${u.name} (${u.reason})`).join("; ")}`,
         );
@@ -152,8 +175,8 @@ export const command: Command = {
       const invalid = load.diagnostics.some((d) => d.severity === "error");
       lines.push(
         invalid
-          ? `the exported files do not validate${registryOut ? "" : " against the registry skeleton the export would write"}:`
-          : `valid${registryOut ? "" : " against the registry skeleton the export would write (check yours: quay-gitops validate)"}; next: review, commit, then quay-gitops preview --stack S (docs/onboarding.md)`,
+          ? `the exported files do not validate${against}:`
+          : `valid${against}; next: review, commit, then quay-gitops preview --stack ${stack ?? "S"} (docs/onboarding.md)`,
       );
       out(`${lines.join("\n")}\n`);
       if (invalid) {

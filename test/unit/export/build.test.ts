@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { permissionsOf } from "../../../providers/repository";
 import { membersOf } from "../../../providers/team";
 import { type ExportResult, exportLab, type LiveLab, type LiveOrganization } from "../../../src/export";
+import { stackConfigText } from "../../../src/export/stack";
 import { effectivePermissions } from "../../../src/program/desired";
 import { loadDesiredStateFromFiles } from "../../../src/tenant";
 
@@ -393,5 +394,27 @@ describe("export: live organizations → tenant files", () => {
     const b = exportIt(l);
     expect(b.tenants.map((t) => t.text)).toEqual(a.tenants.map((t) => t.text));
     expect(b.registry).toBe(a.registry);
+  });
+});
+
+describe("init: the stack config", () => {
+  it("holds the URL and where the files are, never a credential", () => {
+    const text = stackConfigText({
+      stack: "dallas",
+      url: "https://quay.dallas.lab",
+      username: "lab-automation",
+      registryFile: "stacks/dallas.registry.yaml",
+      tenantsDir: "tenants",
+      now: NOW,
+    });
+    expect(parseYaml(text)).toEqual({
+      config: {
+        "quay-gitops:url": "https://quay.dallas.lab",
+        "quay-gitops:username": "lab-automation",
+        "quay-gitops:registryFile": "stacks/dallas.registry.yaml",
+        "quay-gitops:tenantsDir": "tenants",
+      },
+    });
+    expect(text).toContain("pulumi config set --secret quay-gitops:password --stack dallas");
   });
 });
