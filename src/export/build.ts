@@ -42,6 +42,8 @@ export interface ExportOptions {
    * who is a member of exactly one of them belongs to that tenant, not to `users.existing`.
    */
   tenantOrganizations?: readonly string[];
+  /** The command that writes the files, for their header (default `export`). */
+  command?: "export" | "init";
 }
 
 export interface ExportNote {
@@ -877,7 +879,7 @@ function registryText(
   const header = [
     "yaml-language-server: $schema=../schemas/registry.schema.json",
     "",
-    `The registry file of stack ${options.stack}, written by \`quay-gitops export\` from ${live.url}`,
+    `The registry file of stack ${options.stack}, written by \`quay-gitops ${options.command ?? "export"}\` from ${live.url}`,
     `on ${options.now.toISOString().slice(0, 10)}. Review it: the baseline (teams and grants in every`,
     "organization), defaults for new tenants, restrictions and change budgets are yours to add",
     '(docs/tenants.md "The registry file").',

@@ -19,9 +19,10 @@ export interface StackConfigInput {
 
 export function stackConfigText(i: StackConfigInput): string {
   const config = map().add("quay-gitops:url", i.url);
+  // Comments above the keys, not beside them: Pulumi rewrites this file when it creates the stack.
   if (i.username !== undefined)
     config.add("quay-gitops:username", i.username, {
-      trailing: "a session: the password comes from QUAY_PASSWORD or quay-gitops:password (secret)",
+      comments: ["A session: the password comes from QUAY_PASSWORD or quay-gitops:password (secret)."],
     });
   if (i.caFile !== undefined) config.add("quay-gitops:caFile", i.caFile);
   if (i.insecureSkipTlsVerify) config.add("quay-gitops:insecureSkipTlsVerify", "true");

@@ -68,8 +68,11 @@ export interface ExportRequest {
 export interface ExportOutcome {
   live: LiveLab;
   result: ExportResult;
-  /** Requests sent, by route (GETs only: the export writes nothing). */
-  requests: { total: number; byRoute: Record<string, number> };
+  /**
+   * Requests sent, by route (GETs only: the export writes nothing). `total` leaves out `signIn`, the
+   * session's own requests (CSRF token, sign-in), which do not read the lab.
+   */
+  requests: { total: number; signIn: number; byRoute: Record<string, number> };
   /** Credential values of the run, for the CLI's output filter. */
   secrets: string[];
   unreachable: string[];
@@ -111,6 +114,17 @@ export async function readRegistryConfig(s: QuaySession): Promise<LiveRegistryCo
   for (const [key, flag] of Object.entries(PROBED) as [FeatureKey, Feature][])
     features[key] = registered.get(flag) === true;
   return { features, featureSource: "discovery" };
+}
+
+/** The run's requests, the session's sign-in apart. */
+function requestsOf(snap: {
+  total: number;
+  byRoute: Readonly<Record<string, number>>;
+}): ExportOutcome["requests"] {
+  const signIn = Object.entries(snap.byRoute)
+    .filter(([route]) => /\/csrf_token$|\/api\/v1\/signin(\/verify)?$/.test(route))
+    .reduce((n, [, count]) => n + count, 0);
+  return { total: snap.total - signIn, signIn, byRoute: { ...snap.byRoute } };
 }
 
 const denied = (e: unknown): boolean => isQuayApiError(e) && (e.status === 401 || e.status === 403);
@@ -408,7 +422,7 @@ export async function runExport(ctx: ExportContext, request: ExportRequest): Pro
     return {
       live,
       result,
-      requests: { total: snap.total, byRoute: { ...snap.byRoute } },
+      requests: requestsOf(snap),
       secrets,
       unreachable,
     };
@@ -434,12 +448,13 @@ export async function runInit(
       now: ctx.now,
       registryFile: request.registryFile,
       tenantOrganizations: organizations,
+      command: "init",
     });
     const snap = client.stats.snapshot();
     return {
       live,
       result,
-      requests: { total: snap.total, byRoute: { ...snap.byRoute } },
+      requests: requestsOf(snap),
       secrets,
       unreachable,
       url: connection.url,

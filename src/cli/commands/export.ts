@@ -159,7 +159,7 @@ export const command: Command = {
       const perObject = result.objects > 0 ? (requests / result.objects).toFixed(2) : "-";
       const lines = [
         `exported ${result.tenants.length} organization${result.tenants.length === 1 ? "" : "s"} from ${outcome.live.url} into ${tenantsDir}/: ${result.tenants.map((t) => t.file).join(", ")}`,
-        `${result.objects} objects in ${requests} requests (${perObject} per object), no write`,
+        `${result.objects} objects in ${requests} requests (${perObject} per object)${outcome.requests.signIn ? ` and ${outcome.requests.signIn} to sign in` : ""}, no write`,
       ];
       if (registryOut) lines.push(`registry file: ${registryPath}`);
       else if (result.existingUsers.length > 0 && !checkAgainst)

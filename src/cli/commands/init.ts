@@ -106,7 +106,7 @@ export const command: Command = {
           `features (${live.registry.featureSource === "config" ? "Quay's /config" : live.registry.featureSource === "discovery" ? "probed" : "not detected"}): ${features || "none detected"}`,
           `tag expiration options: ${(live.registry.tagExpirationOptions ?? ["(Quay's defaults)"]).join(", ")}`,
           `users no tenant will own (users.existing): ${outcome.result.existingUsers.map((u) => u.name).join(", ") || "none"}`,
-          `${outcome.requests.total} requests, no write`,
+          `${outcome.requests.total} requests${outcome.requests.signIn ? ` and ${outcome.requests.signIn} to sign in` : ""}, no write`,
           `next: quay-gitops export --all --stack ${short} --out ${tenantsDir} (docs/onboarding.md)`,
           "",
         ].join("\n"),
