@@ -98,6 +98,8 @@ interface UserPlan {
   mode: "managed" | "external";
   owner: Map<string, string>;
   existing: Map<string, string>;
+  /** Members of one organization that has no tenant file yet: existing only if a file names them. */
+  elsewhere: Map<string, string>;
   emails: Map<string, string>;
 }
 
@@ -137,9 +139,10 @@ export function exportLab(live: LiveLab, options: ExportOptions): ExportResult {
       if (users.owner.has(user) || users.existing.has(user)) continue;
       users.existing.set(
         user,
-        live.users === undefined
-          ? `named in ${org}; the superuser user list could not be read, so no tenant owns users`
-          : `named in ${org}, but not in Quay's user list`,
+        users.elsewhere.get(user) ??
+          (live.users === undefined
+            ? `named in ${org}; the superuser user list could not be read, so no tenant owns users`
+            : `named in ${org}, but not in Quay's user list`),
       );
     }
   }
@@ -175,7 +178,13 @@ function planUsers(live: LiveLab, exported: ReadonlySet<string>): UserPlan {
     live.registry.authenticationType !== undefined && !MANAGED_AUTH.has(live.registry.authenticationType)
       ? "external"
       : "managed";
-  const plan: UserPlan = { mode, owner: new Map(), existing: new Map(), emails: new Map() };
+  const plan: UserPlan = {
+    mode,
+    owner: new Map(),
+    existing: new Map(),
+    elsewhere: new Map(),
+    emails: new Map(),
+  };
   if (mode === "external" || live.users === undefined) return plan;
   const memberOf = new Map<string, Set<string>>();
   const add = (user: string, org: string) => {
@@ -198,7 +207,10 @@ function planUsers(live: LiveLab, exported: ReadonlySet<string>): UserPlan {
     else if (orgs.length === 0) plan.existing.set(u.name, "a member of no organization");
     else if (orgs.length > 1) plan.existing.set(u.name, `a member of ${orgs.join(", ")}`);
     else if (!exported.has(orgs[0]!))
-      plan.existing.set(u.name, `a member of ${orgs[0]}, which was not exported`);
+      plan.elsewhere.set(
+        u.name,
+        `a member of ${orgs[0]}, which was not exported (its tenant may own the user once it is)`,
+      );
     else if (!isName(u.name))
       plan.existing.set(u.name, "a name the tenant format does not accept for a user it creates");
     else plan.owner.set(u.name, orgs[0]!);
