@@ -673,6 +673,10 @@ function exportRepository(
     node.add("mirror", mirror.node);
     objects += 1;
   }
+  for (const n of repo.notifications ?? [])
+    notes.push(
+      `${what}: notification ${n.title ? `${JSON.stringify(n.title)} ` : ""}(${n.event} → ${n.method}) cannot be expressed by the tenant format yet; left alone`,
+    );
   return { node, comments: [], objects, sparseIndex: mirror?.sparseIndex ?? false };
 }
 

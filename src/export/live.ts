@@ -110,6 +110,8 @@ export interface LiveRepository {
   /** Undefined when not read (feature off or denied). */
   autoPrune: LivePrunePolicy[] | undefined;
   mirror?: LiveMirror;
+  /** Undefined when not read (`export --no-notifications`). */
+  notifications?: { title: string | null; event: string; method: string }[];
 }
 
 export interface LivePrunePolicy {

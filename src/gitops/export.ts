@@ -10,7 +10,8 @@
  *                     repositories (100 a page), prune policies, proxy cache; per team with grants
  *                     its grant list (when fewer than the repositories); per team whose size the
  *                     two lists do not explain, its member list
- *   per repository    its user grants and prune policies; per mirrored repository its mirror
+ *   per repository    its user grants, prune policies and notifications (unless
+ *                     --no-notifications); per mirrored repository its mirror
  *
  * Nothing here reads argv or writes files or stdout: the CLI (src/cli/commands/export.ts, init.ts) does.
  */
@@ -28,6 +29,7 @@ import {
 import { isQuayApiError } from "../quay";
 import { type Feature, mayHaveInvites, readWebConfig, registeredFeatures } from "../quay/api/capabilities";
 import { getMirror } from "../quay/api/mirrors";
+import { listNotifications } from "../quay/api/notifications";
 import {
   getOrganization,
   listOrgMembers,
@@ -59,6 +61,11 @@ export interface ExportRequest {
   /** Organizations to export; with `all`, every organization the account sees. */
   organizations: string[];
   all: boolean;
+  /**
+   * Read every repository's notifications (one request each: Quay lists them per repository only),
+   * so that the notes name them; default true.
+   */
+  notifications?: boolean;
   /** The registry file's `metadata.name`. */
   stackName: string;
   /** The registry file's path as the tenant files' header names it. */
@@ -142,7 +149,7 @@ async function optional<T>(read: () => Promise<T>): Promise<T | undefined> {
 /** Reads everything the export needs, in as few requests as Quay allows. */
 export async function readLab(
   s: QuaySession,
-  request: Pick<ExportRequest, "organizations" | "all"> & {
+  request: Pick<ExportRequest, "organizations" | "all" | "notifications"> & {
     /** Read the members of every organization (init: to tell which users tenants will own). */
     everyMembership?: boolean;
   },
@@ -182,7 +189,14 @@ export async function readLab(
   if (names.length > 0)
     log(`reading ${names.length} organization${names.length === 1 ? "" : "s"} from ${s.client.url} ...`);
   const organizations = await Promise.all(
-    names.map((name) => readOrganization(s, name, { on, invites, account: me.username })),
+    names.map((name) =>
+      readOrganization(s, name, {
+        on,
+        invites,
+        account: me.username,
+        notifications: request.notifications !== false,
+      }),
+    ),
   );
 
   // A member of an exported organization who is also a member of one not exported is nobody's.
@@ -219,7 +233,7 @@ export async function readLab(
 async function readOrganization(
   s: QuaySession,
   name: string,
-  opts: { on: (k: FeatureKey) => boolean; invites: boolean; account: string },
+  opts: { on: (k: FeatureKey) => boolean; invites: boolean; account: string; notifications: boolean },
 ): Promise<LiveOrganization> {
   const view = await getOrganization(s, name);
   if (!view)
@@ -244,7 +258,7 @@ async function readOrganization(
   const repositories = await Promise.all(
     images.map(async (r): Promise<LiveRepository> => {
       const readable = r.kind === "image" && r.state !== "MARKED_FOR_DELETION";
-      const [users, teamsOf, policies, mirror] = readable
+      const [users, teamsOf, policies, mirror, notifications] = readable
         ? await Promise.all([
             listUserPermissions(s, name, r.name),
             teamGrants ? (teamGrants.get(r.name) ?? {}) : listTeamPermissions(s, name, r.name),
@@ -253,8 +267,9 @@ async function readOrganization(
               : undefined,
             // Quay has no list of mirrors: one GET for each repository in state MIRROR.
             opts.on("repoMirror") && r.state === "MIRROR" ? getMirror(s, name, r.name) : undefined,
+            opts.notifications ? listNotifications(s, name, r.name) : undefined,
           ])
-        : [{}, {}, undefined, undefined];
+        : [{}, {}, undefined, undefined, undefined];
       return {
         name: r.name,
         isPublic: r.is_public,
@@ -271,6 +286,7 @@ async function readOrganization(
           ...Object.values(teamsOf).map((p) => ({ kind: "team" as const, name: p.name, role: p.role })),
         ],
         autoPrune: policies ?? undefined,
+        ...(notifications ? { notifications } : {}),
         ...(mirror
           ? {
               mirror: {

@@ -52,7 +52,8 @@ export interface RawLabOptions {
  * `cluster-pull`; teams `developers` (member) and `release` (creator) with users and a robot;
  * default permissions (`developers` write, `ci` write for what `o-alice` creates); a quota with
  * warning and reject limits; repositories with grants and a prune policy, one public, one nested
- * (`tools/build`); a mirror with credentials and a proxy; an organization prune policy. Plus a
+ * (`tools/build`); a webhook notification on `app0`; a mirror with credentials and a proxy; an
+ * organization prune policy. Plus a
  * user `shared-carol` in the first two organizations, a user `loner` in none, and a proxy cache
  * on the first organization.
  */
@@ -127,10 +128,19 @@ export async function buildRawLab(api: Api, opts: RawLabOptions): Promise<void> 
           role: "read",
         });
         await must(api, "PUT", `/api/v1/repository/${o}/${name}/permissions/team/release`, { role: "read" });
-        if (r === 0)
+        if (r === 0) {
           await must(api, "PUT", `/api/v1/repository/${o}/${name}/permissions/user/${o}-bob`, {
             role: "admin",
           });
+          // Not expressible yet: the export lists it, and the apply leaves it alone.
+          await must(api, "POST", `/api/v1/repository/${o}/${name}/notification/`, {
+            event: "repo_push",
+            method: "webhook",
+            config: { url: `https://ci.${o}.example/hooks/quay?token=${o}-hook-secret` },
+            eventConfig: {},
+            title: "Deploy on push",
+          });
+        }
         await must(api, "POST", `/api/v1/repository/${o}/${name}/autoprunepolicy/`, {
           method: "number_of_tags",
           value: 10 + r,

@@ -14,7 +14,8 @@ import {
   reportError,
 } from "../gitops";
 
-const HELP = `usage: quay-gitops export (--org NAME... | --all) --out DIR [--registry-out FILE] [--stack S] [--force]
+const HELP = `usage: quay-gitops export (--org NAME... | --all) --out DIR [--registry-out FILE] [--stack S]
+                          [--no-notifications] [--force]
 
 Writes what Quay holds as tenant files: one file per organization (DIR/<organization>.yaml) with its
 e-mail and tag expiration, quota, users (those who are members of this organization only), robots
@@ -31,6 +32,8 @@ cannot express is listed on stderr and as a comment in the file it concerns. Rea
   --registry-out FILE  also write a registry file skeleton (e.g. stacks/lab.registry.yaml): detected
                      feature flags, tag expiration options, users no tenant owns (superusers, members of
                      several organizations or none) and restrictions the exported names satisfy
+  --no-notifications do not read repository notifications (which the tenant format cannot express yet,
+                     so they are only listed): one request less per repository
   --force            overwrite files that exist
 ${COMMON_HELP}
 Without a stack (--stack or $QUAY_GITOPS_STACK), the connection comes from the environment alone.
@@ -52,6 +55,7 @@ export const command: Command = {
       out?: string;
       "registry-out"?: string;
       force?: boolean;
+      "no-notifications"?: boolean;
       help?: boolean;
     }>(
       args,
@@ -61,6 +65,7 @@ export const command: Command = {
         out: { type: "string" },
         "registry-out": { type: "string" },
         force: { type: "boolean" },
+        "no-notifications": { type: "boolean" },
       },
       HELP,
     );
@@ -109,6 +114,7 @@ export const command: Command = {
         {
           organizations: orgs,
           all: values.all === true,
+          notifications: values["no-notifications"] !== true,
           stackName,
           registryFile:
             registryOut ??
@@ -140,6 +146,10 @@ export const command: Command = {
       for (const n of result.notes)
         err(`not expressed: ${n.organization ? `${n.organization}: ` : ""}${n.message}\n`);
       for (const u of outcome.unreachable) err(`${u}\n`);
+      if (values["no-notifications"])
+        err(
+          "not read: repository notifications (--no-notifications); any the organizations have are not listed\n",
+        );
 
       const rel = (f: string) => path.relative(process.cwd(), f) || ".";
       const tenantsDir = rel(outDir);

@@ -67,6 +67,7 @@ function acme(): LiveOrganization {
           { kind: "user", name: "0d6f5b38-1b9c-4c1e-9a43-2f0b3d1e9a11", role: "read", orgMember: false },
         ],
         autoPrune: [{ method: "number_of_tags", value: 20, tagPattern: null, tagPatternMatches: true }],
+        notifications: [{ title: "Deploy on push", event: "repo_push", method: "webhook" }],
       },
       {
         name: "tools/ubi9",
@@ -322,6 +323,7 @@ describe("export: live organizations → tenant files", () => {
     const expected = [
       /^acme: user bob is disabled in Quay/,
       /^acme: repository operator: a grant of a deleted user/,
+      /^acme: repository operator: notification "Deploy on push" \(repo_push → webhook\) cannot be expressed/,
       /^acme: the organization: prune policy creation_date 90d on tags matching \^pr- has the method and tag pattern of another policy/,
       /^globex: tag expiration 3d is not one of Quay's TAG_EXPIRATION_OPTIONS/,
       /^globex: team ops is synchronized from the directory/,
