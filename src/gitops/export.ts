@@ -136,7 +136,7 @@ function requestsOf(snap: {
 
 const denied = (e: unknown): boolean => isQuayApiError(e) && (e.status === 401 || e.status === 403);
 
-/** Every answer of a read the registry may not offer (a feature off: an unrouted path). */
+/** A read the registry may not offer: undefined when a feature is off (Quay answers an unrouted page). */
 async function optional<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
     return await read();
