@@ -9,6 +9,7 @@ import {
 } from "../src/quay/api/mirrors";
 import { getRepository, setState } from "../src/quay/api/repositories";
 import { ObjectGoneError, QuayGitopsError } from "../src/errors";
+import { orgScope } from "../src/quay/api/session";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName, positiveInt, repositoryName, robotIn } from "./validate";
 
@@ -219,17 +220,24 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
 
   async create(c, d) {
     const syncStartDate = quayMirrorDate(new Date());
-    const result = await createMirror(c.session, d.namespace, d.repository, {
-      ...fullWrite(d),
-      sync_start_date: syncStartDate,
-    });
-    if (result === "created") {
-      // Creating sets the repository to MIRROR (§12.3); a disabled mirror leaves it NORMAL.
-      if (!d.enabled) await setRepoState(c, d, "NORMAL");
-      return { ...d, syncStartDate };
+    // Look first while the organization holds only what was there before this run: adopting an equal
+    // mirror then sends no write.
+    let view = c.session.wrote(orgScope(d.namespace))
+      ? undefined
+      : await getMirror(c.session, d.namespace, d.repository);
+    if (!view) {
+      const result = await createMirror(c.session, d.namespace, d.repository, {
+        ...fullWrite(d),
+        sync_start_date: syncStartDate,
+      });
+      if (result === "created") {
+        // Creating sets the repository to MIRROR (§12.3); a disabled mirror leaves it NORMAL.
+        if (!d.enabled) await setRepoState(c, d, "NORMAL");
+        return { ...d, syncStartDate };
+      }
+      // 409: a config exists (mirrors cannot be deleted, §12.1: e.g. one we disabled earlier). Adopt it.
+      view = await getMirror(c.session, d.namespace, d.repository);
     }
-    // 409: a config exists (mirrors cannot be deleted, §12.1: e.g. one we disabled earlier). Adopt it.
-    const view = await getMirror(c.session, d.namespace, d.repository);
     if (!view)
       throw new QuayGitopsError(
         "QG_ERR_QUAY_RESPONSE",
@@ -237,13 +245,19 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
       );
     const repo = await getRepository(c.session, d.namespace, d.repository);
     const start = view.sync_start_date ?? syncStartDate;
+    // Quay never returns the password (docs/quay-api.md#mirrors). A mirror stored with the declared
+    // username is adopted with the password it holds: the declared value is recorded as what Quay
+    // has, so adopting sends no write, and a later change of the value (or its reference) is sent.
+    const sameUser = d.username !== undefined && view.external_registry_username === d.username;
     const live = mirrorOf(view, repo?.state, {
       ...d,
       syncStartDate: start,
-      password: undefined,
-      passwordRef: undefined,
+      password: sameUser ? d.password : undefined,
+      passwordRef: sameUser ? d.passwordRef : undefined,
     } as MirrorState);
-    c.log.info(`adopted existing mirror configuration of ${d.namespace}/${d.repository}`);
+    c.log.info(
+      `adopted existing mirror configuration of ${d.namespace}/${d.repository}${sameUser ? ` with the password Quay holds for ${d.username} (the value of ${d.passwordRef ?? "the reference"} is taken as that one; change it to send a new one)` : ""}`,
+    );
     await converge(c, live, d, view);
     return { ...d, syncStartDate: start };
   },

@@ -67,6 +67,12 @@ export const organization: Kind<OrganizationInputs, OrganizationState> = {
   id: (d) => d.name,
 
   async create(c, d) {
+    // Look first (one GET, cached for the Team and Quota reads): adopting sends no write.
+    const found = await getOrganization(c.session, d.name);
+    if (found) {
+      c.log.info(`adopted existing organization ${d.name}`);
+      return converge(c, found, d);
+    }
     try {
       await createOrganization(c.session, d.name, d.email);
     } catch (e) {

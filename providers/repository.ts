@@ -141,7 +141,9 @@ async function converge(c: Context, r: RepoListItem, d: RepositoryInputs): Promi
     await setVisibility(c.session, d.namespace, d.name, d.visibility);
   if (d.state !== undefined && r.state !== d.state && r.state !== "MIRROR")
     await setState(c.session, d.namespace, d.name, d.state);
-  await convergePermissions(c, d, await livePermissions(c, d));
+  // Nothing written in the organization yet: the org-wide team grant lists are still good (and cached).
+  const orgWide = !c.session.wrote(orgScope(d.namespace));
+  await convergePermissions(c, d, await livePermissions(c, d, { orgWide }));
   return { ...d };
 }
 
@@ -186,6 +188,15 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
   id: (d) => `${d.namespace}/${d.name}`,
 
   async create(c, d) {
+    // Look first while the organization holds only what was there before this run (the repository
+    // list is one cached request): adopting sends no write.
+    if (!c.session.wrote(orgScope(d.namespace))) {
+      const found = await getRepository(c.session, d.namespace, d.name);
+      if (found) {
+        c.log.info(`adopted existing repository ${d.namespace}/${d.name}`);
+        return converge(c, found, d);
+      }
+    }
     try {
       await createRepository(c.session, d.namespace, d.name, d.visibility, d.description);
     } catch (e) {

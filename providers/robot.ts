@@ -49,6 +49,15 @@ export const robot: Kind<RobotInputs, RobotState> = {
   id: (d) => `${d.organization}+${d.shortName}`,
 
   async create(c, d) {
+    // Look first while the organization holds only what was there before this run (the robot list
+    // is one cached request): adopting sends no write, and the robot keeps its token.
+    if (!c.session.wrote(orgScope(d.organization))) {
+      const found = await getRobot(c.session, d.organization, d.shortName);
+      if (found) {
+        c.log.info(`adopted existing robot ${found.name}`);
+        return liveOf(found, d);
+      }
+    }
     try {
       const created = await createRobot(c.session, d.organization, d.shortName, d.description);
       if (created?.token) return liveOf(created, d);

@@ -1,6 +1,7 @@
 import { team as descriptor } from "../src/kinds/team";
 import type { Member, TeamSyncModel } from "../src/model/types";
 import { getOrganization } from "../src/quay/api/organizations";
+import { orgScope } from "../src/quay/api/session";
 import {
   addTeamMember,
   deleteTeam,
@@ -115,6 +116,40 @@ function syncOf(live: LiveTeamSync, state: TeamSyncModel | undefined): TeamSyncM
   };
 }
 
+/** The team as Quay holds it, in terms of `want` (which names the declared members), or undefined. */
+async function liveTeam(c: Context, want: TeamInputs): Promise<TeamState | undefined> {
+  const org = await getOrganization(c.session, want.organization);
+  const summary = org?.teams?.[want.name];
+  if (!summary) return undefined;
+  if (summary.is_synced) {
+    // The group is only in the team's own member list: one GET per synced team, whose members
+    // come with it. Its users are the directory's; only its robots are compared.
+    const view = await getTeamMembers(c.session, want.organization, want.name);
+    if (!view) return undefined;
+    const me = (await c.session.me()).username;
+    const sync = await getTeamSync(c.session, want.organization, want.name);
+    return {
+      ...want,
+      role: summary.role,
+      description: summary.description ?? "",
+      members: membersOf(view.members, want.name, me, want.members, sync !== undefined),
+      ...(sync ? { syncFrom: syncOf(sync, want.syncFrom) } : {}),
+    };
+  }
+  // A refresh reads every team of the org: two org-wide lists serve them all (QUAY-API §1.5b),
+  // unless they may miss someone (see orgTeamMembers) or do not add up to the team's member_count
+  // (a robot of another organization, §7.4): then the team's own list decides.
+  const byTeam = await orgTeamMembers(c.session, want.organization);
+  const fromOrg = byTeam?.get(want.name) ?? [];
+  const members =
+    byTeam && fromOrg.length === summary.member_count
+      ? membersOf(fromOrg, want.name, (await c.session.me()).username, want.members)
+      : await liveMembers(c, want);
+  if (!members) return undefined;
+  const { syncFrom: _, ...rest } = want;
+  return { ...rest, role: summary.role, description: summary.description ?? "", members };
+}
+
 export const team: Kind<TeamInputs, TeamState> = {
   info: descriptor,
   kind: descriptor.name,
@@ -148,44 +183,26 @@ export const team: Kind<TeamInputs, TeamState> = {
   id: (d) => `${d.organization}/${d.name}`,
 
   async create(c, d) {
+    // Look first while the organization holds only what was there before this run: the org view and
+    // the org-wide member lists are cached reads, so adopting an equal team sends no write.
+    if (!c.session.wrote(orgScope(d.organization))) {
+      const found = await liveTeam(c, d);
+      // A team whose sync differs takes the full path below, which turns the sync off and on in order.
+      if (found && JSON.stringify(found.syncFrom ?? null) === JSON.stringify(d.syncFrom ?? null)) {
+        c.log.info(`adopted existing team ${d.organization}/${d.name}`);
+        if (found.role !== d.role || found.description !== d.description)
+          await putTeam(c.session, d.organization, d.name, d.role, d.description);
+        await convergeMembers(c, d, found.members);
+        return { ...d };
+      }
+    }
     // PUT creates or updates (§7.2), so an existing team is adopted by the same call.
     const r = await putTeam(c.session, d.organization, d.name, d.role, d.description);
     await converge(c, d, r?.new_team === true);
     return { ...d };
   },
 
-  async read(c, _id, state) {
-    const org = await getOrganization(c.session, state.organization);
-    const summary = org?.teams?.[state.name];
-    if (!summary) return undefined;
-    if (summary.is_synced) {
-      // The group is only in the team's own member list: one GET per synced team, whose members
-      // come with it. Its users are the directory's; only its robots are compared.
-      const view = await getTeamMembers(c.session, state.organization, state.name);
-      if (!view) return undefined;
-      const me = (await c.session.me()).username;
-      const sync = await getTeamSync(c.session, state.organization, state.name);
-      return {
-        ...state,
-        role: summary.role,
-        description: summary.description ?? "",
-        members: membersOf(view.members, state.name, me, state.members, sync !== undefined),
-        ...(sync ? { syncFrom: syncOf(sync, state.syncFrom) } : {}),
-      };
-    }
-    // A refresh reads every team of the org: two org-wide lists serve them all (QUAY-API §1.5b),
-    // unless they may miss someone (see orgTeamMembers) or do not add up to the team's member_count
-    // (a robot of another organization, §7.4): then the team's own list decides.
-    const byTeam = await orgTeamMembers(c.session, state.organization);
-    const fromOrg = byTeam?.get(state.name) ?? [];
-    const members =
-      byTeam && fromOrg.length === summary.member_count
-        ? membersOf(fromOrg, state.name, (await c.session.me()).username, state.members)
-        : await liveMembers(c, state);
-    if (!members) return undefined;
-    const { syncFrom: _, ...rest } = state;
-    return { ...rest, role: summary.role, description: summary.description ?? "", members };
-  },
+  read: (c, _id, state) => liveTeam(c, state),
 
   async update(c, _id, state, d, changed) {
     if (changed.has("role") || changed.has("description")) {

@@ -18,6 +18,7 @@ import { robotRoutes } from "./robots";
 import { signinRoutes } from "./signin";
 import { teamRoutes } from "./teams";
 import { userRoutes } from "./users";
+import { webConfigRoutes } from "./webconfig";
 
 /** Every Quay route the emulator serves; feature-gated ones declare their flags (`enabled`). */
 export const allRoutes: readonly RouteDef<Handler>[] = [
@@ -38,5 +39,6 @@ export const allRoutes: readonly RouteDef<Handler>[] = [
   ...errorTypeRoutes,
   ...initializeRoutes,
   ...signinRoutes,
+  ...webConfigRoutes,
   discoveryRoute(() => allRoutes),
 ];

@@ -18,6 +18,8 @@ const commands: Record<string, () => Promise<Command>> = {
   drift: async () => (await import("./commands/drift.js")).command,
   tokens: async () => (await import("./commands/tokens.js")).command,
   report: async () => (await import("./commands/report.js")).command,
+  export: async () => (await import("./commands/export.js")).command,
+  init: async () => (await import("./commands/init.js")).command,
 };
 
 function usage(): string {

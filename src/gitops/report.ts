@@ -78,7 +78,7 @@ const CONNECTION_KEYS = [
  * settings.ts reads it, sparing an engine start); only when a connection setting there is a secret
  * does the engine decrypt the config (it needs the secrets passphrase then, like the other commands).
  */
-async function stackConfigOf(ctx: ReportContext & { stack: string }): Promise<{
+export async function stackConfigOf(ctx: ReportContext & { stack: string }): Promise<{
   config: Record<string, string>;
   secrets: string[];
 }> {

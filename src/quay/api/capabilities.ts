@@ -106,3 +106,52 @@ export async function mayHaveInvites(s: QuaySession): Promise<boolean> {
 
 export const invitesRegistered = (paths: ReadonlySet<string>): boolean =>
   paths.has("/api/v1/organization/{}/team/{}/invite/{}");
+
+/** What Quay's web UI is told about the registry (`GET /config`). */
+export interface WebConfig {
+  /** Every FEATURE_* flag by its name without the prefix (`REPO_MIRROR`). */
+  features: Record<string, boolean>;
+  tagExpirationOptions?: string[];
+  authenticationType?: string;
+  serverHostname?: string;
+}
+
+/**
+ * Quay's `GET /config` (a web route, no authentication needed; quay v3.18.0 endpoints/web.py
+ * `config`): every feature flag (features/__init__.py `get_features`) and the config keys of
+ * config.py CLIENT_WHITELIST, among them TAG_EXPIRATION_OPTIONS, AUTHENTICATION_TYPE and
+ * SERVER_HOSTNAME, which no API endpoint tells (docs/quay-api.md#features).
+ * Undefined when the registry does not serve it (then only the discovery document can tell
+ * features apart, `discover`). One request per session.
+ */
+export async function readWebConfig(s: QuaySession): Promise<WebConfig | undefined> {
+  let doc: { config?: Record<string, unknown>; features?: Record<string, unknown> } | undefined;
+  try {
+    doc = await s.get("/config", { scope: REGISTRY_SCOPE });
+  } catch (e) {
+    if (isQuayApiError(e) && (e.unrouted || e.status === 404 || e.status === 401 || e.status === 403))
+      return undefined;
+    throw e;
+  }
+  if (!doc || typeof doc !== "object" || !doc.features || typeof doc.features !== "object") return undefined;
+  const features: Record<string, boolean> = {};
+  // Flask config values may be strings in a hand-edited config.yaml (features/__init__.py __bool__).
+  for (const [k, v] of Object.entries(doc.features))
+    features[k] = typeof v === "string" ? v.toLowerCase() === "true" : v === true;
+  const config = doc.config ?? {};
+  const options = config.TAG_EXPIRATION_OPTIONS;
+  const out: WebConfig = { features };
+  if (Array.isArray(options) && options.every((o) => typeof o === "string"))
+    out.tagExpirationOptions = options;
+  if (typeof config.AUTHENTICATION_TYPE === "string") out.authenticationType = config.AUTHENTICATION_TYPE;
+  if (typeof config.SERVER_HOSTNAME === "string") out.serverHostname = config.SERVER_HOSTNAME;
+  return out;
+}
+
+/** The features the registry registers endpoints for, from the discovery document (undefined without it). */
+export async function registeredFeatures(s: QuaySession): Promise<Map<Feature, boolean> | undefined> {
+  const paths = await discover(s);
+  if (!paths) return undefined;
+  const features: Feature[] = [...(kindFeatures().keys() as Iterable<Feature>), "FEATURE_SUPER_USERS"];
+  return new Map(features.map((f) => [f, paths.has(probePath(f) ?? "")]));
+}

@@ -31,6 +31,19 @@ export async function listRobots(s: QuaySession, org: string): Promise<Map<strin
   return new Map((r?.robots ?? []).map((b) => [b.name, b]));
 }
 
+/**
+ * The robots of an organization with their descriptions and teams, without their tokens
+ * (`token=false`, docs/quay-api.md#robots): for readers that must never hold a token (the export).
+ */
+export async function listRobotsWithoutTokens(s: QuaySession, org: string): Promise<RobotView[] | undefined> {
+  const r = await s.get<{ robots: RobotView[] }>(apiPath`/api/v1/organization/${org}/robots`, {
+    scope: orgScope(org),
+    query: { permissions: true, token: false },
+    notFound: "undefined",
+  });
+  return r?.robots;
+}
+
 /** What the lab report keeps of a robot: never its token. */
 export interface RobotActivity {
   name: string;

@@ -17,6 +17,7 @@ export class QuaySession {
   readonly client: QuayClient;
   readonly #cache = new Map<string, { scope: string; value: Promise<unknown> }>();
   readonly #recorder: ReadRecorder | undefined;
+  readonly #written = new Set<string>();
   #me: Promise<Me> | undefined;
 
   /**
@@ -102,6 +103,7 @@ export class QuaySession {
       accept?: number[];
     },
   ): Promise<QuayResponse<T> | QuayLanded> {
+    this.#written.add(opts.scope);
     this.invalidate(opts.scope);
     try {
       if (opts.landed) {
@@ -120,6 +122,15 @@ export class QuaySession {
     } finally {
       this.invalidate(opts.scope);
     }
+  }
+
+  /**
+   * Has this session written in the scope? Until it has, the scope holds only what was there before
+   * the run, so a create may look for the object in the (cached) list first and adopt it without a
+   * write (providers/base.ts); after a write of ours, the object is more likely new than not.
+   */
+  wrote(scope: string): boolean {
+    return this.#written.has(scope);
   }
 
   invalidate(scope: string): void {

@@ -17,6 +17,27 @@ describe("feature flags off (QUAY-API.md §1.5)", () => {
     },
   });
 
+  it("GET /config (web route, no authentication) tells every flag and TAG_EXPIRATION_OPTIONS", async () => {
+    const r = await fetch(`${h.emu().url}/config`);
+    expect(r.status).toBe(200);
+    const doc = (await r.json()) as { config: Record<string, unknown>; features: Record<string, boolean> };
+    expect(doc.features).toMatchObject({
+      QUOTA_MANAGEMENT: false,
+      REPO_MIRROR: false,
+      PROXY_CACHE: false,
+      AUTO_PRUNE: false,
+      SUPER_USERS: true,
+      SPARSE_INDEX: false,
+      EXTENDED_REPOSITORY_NAMES: true,
+    });
+    expect(doc.config).toMatchObject({
+      TAG_EXPIRATION_OPTIONS: ["0s", "1d", "1w", "2w", "4w"],
+      AUTHENTICATION_TYPE: "Database",
+      FEATURE_REPO_MIRROR: false,
+      SERVER_HOSTNAME: new URL(h.emu().url).host,
+    });
+  });
+
   it("§1.5 a disabled endpoint: GET 308 to the slash form, which is an HTML 404", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme/quota");

@@ -1,0 +1,152 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, type StatsSnapshot, startEmulator } from "../../emulator/index";
+import { LOCAL_DEV_PASSPHRASE } from "../../src/engine/env";
+import { type CliResult, createGitRepo, type GitRepo, runCli } from "../helpers/git";
+import { type Api, buildRawLab, mirrorPassword, rawApi } from "../helpers/raw-lab";
+
+// Bringing a lab that was clicked together under Git: a lab built by plain API calls (never by our
+// apply) is exported; the files validate; the first apply adopts every object and sends no write;
+// then a preview has nothing to do and a drift check is clean.
+
+type PreviewJson = { changes: { tenant: string; kind: string; name: string; op: string }[] };
+type Robots = { robots: { name: string; token: string }[] };
+
+const ORGS = ["acme", "globex", "initech"];
+
+describe("export → validate → apply with no write → clean preview and drift", () => {
+  let emu: RunningEmulator;
+  let api: Api;
+  let repo: GitRepo;
+  let work: string;
+  let env: Record<string, string>;
+  let tokensBefore: Record<string, string>;
+
+  const stats = async () => (await api("GET", "/_emulator/stats")).data as StatsSnapshot;
+  const reset = () => api("POST", "/_emulator/stats/reset");
+  const cli = (...args: string[]): Promise<CliResult> => runCli(args, env);
+  const gitops = (...args: string[]): Promise<CliResult> =>
+    cli(...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`);
+  const robotTokens = async () => {
+    const out: Record<string, string> = {};
+    for (const o of ORGS) {
+      const r = (await api("GET", `/api/v1/organization/${o}/robots`)).data as Robots;
+      for (const b of r.robots) out[b.name] = b.token;
+    }
+    return out;
+  };
+
+  beforeAll(async () => {
+    emu = await startEmulator({ port: 0, quiet: true });
+    api = rawApi(emu.url, emu.token);
+    await buildRawLab(api, { organizations: ORGS });
+    tokensBefore = await robotTokens();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-export-"));
+    repo = createGitRepo({ tenants: [] });
+    env = {
+      QUAY_URL: emu.url,
+      QUAY_TOKEN: emu.token,
+      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
+      ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_UBI9_MIRROR_PASSWORD`, mirrorPassword(o)])),
+      GITHUB_ACTIONS: "",
+      GITLAB_CI: "",
+      QUAY_GITOPS_STACK: "",
+      QUAY_GITOPS_TENANTS_DIR: "",
+      QUAY_GITOPS_REGISTRY_FILE: "",
+      QUAY_GITOPS_REPO: "",
+      QUAY_GITOPS_APPLY_BRANCH: "",
+    };
+  });
+
+  afterAll(async () => {
+    await emu?.close();
+    repo?.dispose();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("exports every organization with list reads only (at most 0.5 requests per object, notifications aside)", async () => {
+    await reset();
+    const r = await cli(
+      "export",
+      "--all",
+      "--stack",
+      "local",
+      "--out",
+      path.join(repo.dir, "tenants"),
+      "--registry-out",
+      path.join(repo.dir, "stacks", "local.registry.yaml"),
+      "--force",
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const s = await stats();
+    expect(s.writes).toBe(0);
+    const m = /(\d+) objects in (\d+) requests/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    const [objects, requests] = [Number(m![1]), Number(m![2])];
+    expect(requests).toBe(s.reads);
+    // Quay lists notifications per repository only: one request each (--no-notifications spares them).
+    const notificationLists = s.byRoute["GET /api/v1/repository/{repository:repo}/notification/"];
+    expect(notificationLists).toBe(ORGS.length * 4);
+    expect((requests - notificationLists!) / objects).toBeLessThanOrEqual(0.5);
+    expect(fs.readdirSync(path.join(repo.dir, "tenants")).sort()).toEqual(ORGS.map((o) => `${o}.yaml`));
+    // Never a token: not in the files, not on the terminal.
+    const texts = ORGS.map((o) => fs.readFileSync(path.join(repo.dir, "tenants", `${o}.yaml`), "utf8"));
+    for (const token of Object.values(tokensBefore)) {
+      for (const t of texts) expect(t).not.toContain(token);
+      expect(r.stdout + r.stderr).not.toContain(token);
+    }
+    for (const o of ORGS) expect(texts.join("")).not.toContain(mirrorPassword(o));
+    // What the format cannot say is printed and written down.
+    expect(r.stderr).toContain("not expressed: acme: the proxy cache's credentials");
+    expect(r.stderr).toContain(
+      'not expressed: acme: repository app0: notification "Deploy on push" (repo_push → webhook) cannot be expressed',
+    );
+    // A notification's configuration may hold a secret: never printed or written.
+    expect(r.stdout + r.stderr + texts.join("")).not.toContain("hook-secret");
+    expect(texts[0]).toContain("# Not expressed in this file");
+    expect(r.stdout).toContain(
+      "ACME_UBI9_MIRROR_PASSWORD: the password of acme-pull at registry.access.redhat.com",
+    );
+  });
+
+  it("the exported files validate", async () => {
+    const r = await cli(
+      "validate",
+      "--tenants",
+      path.join(repo.dir, "tenants"),
+      "--registry",
+      path.join(repo.dir, "stacks", "local.registry.yaml"),
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/^valid: 3 tenant files checked, 0 errors/m);
+    repo.commit("export the lab");
+  });
+
+  it("the first apply adopts every object and sends no write", async () => {
+    await reset();
+    const r = await gitops("apply");
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const s = await stats();
+    expect(
+      Object.entries(s.byRoute).filter(([route]) => !route.startsWith("GET ")),
+      "writes",
+    ).toEqual([]);
+    expect(s.writes).toBe(0);
+    // Adopted, not re-created: every robot keeps its token.
+    expect(await robotTokens()).toEqual(tokensBefore);
+  });
+
+  it("then a preview has nothing to do and a drift check is clean", async () => {
+    const json = path.join(work, "preview.json");
+    const p = await gitops("preview", "--all", "--json", json);
+    expect(p.code, `${p.stdout}\n${p.stderr}`).toBe(0);
+    expect(p.stdout).toMatch(/0 to create, 0 to update, 0 to replace, 0 to delete/);
+    expect((JSON.parse(fs.readFileSync(json, "utf8")) as PreviewJson).changes).toEqual([]);
+    await reset();
+    const d = await gitops("drift");
+    expect(d.code, `${d.stdout}\n${d.stderr}`).toBe(0);
+    expect((await stats()).writes).toBe(0);
+  });
+});
