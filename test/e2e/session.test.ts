@@ -193,13 +193,13 @@ describe("one sign-in per command (the CLI hands its session to the engine's pro
 
   it("preview signs in once", async () => {
     const { out, ...n } = await signIns(() => cli("preview"));
-    expect.soft(n, out).toEqual(ONCE);
+    expect(n, out).toEqual(ONCE);
   });
 
   it("apply (converge: preflight, preview and up) signs in once", async () => {
     const { out, ...n } = await signIns(() => cli("apply"));
     expect(out).toMatch(/acme: \d+ created/);
-    expect.soft(n, out).toEqual(ONCE);
+    expect(n, out).toEqual(ONCE);
   });
 
   it("apply of a change (the preview's provider reads, the up's writes) signs in once", async () => {
@@ -212,17 +212,17 @@ describe("one sign-in per command (the CLI hands its session to the engine's pro
     repo.commit("acme: robot description");
     const { out, ...n } = await signIns(() => cli("apply", "--force"));
     expect(out).toMatch(/acme: 1 replaced/);
-    expect.soft(n, out).toEqual(ONCE);
+    expect(n, out).toEqual(ONCE);
   });
 
   it("a no-op apply --all signs in once", async () => {
     const { out, ...n } = await signIns(() => cli("apply", "--all"));
-    expect.soft(n, out).toEqual(ONCE);
+    expect(n, out).toEqual(ONCE);
   });
 
   it("drift signs in once, also when it reads the audit logs to attribute a change", async () => {
     const { out, ...n } = await signIns(() => cli("drift"));
-    expect.soft(n, out).toEqual(ONCE);
+    expect(n, out).toEqual(ONCE);
     const edit = await admin("PUT", "/api/v1/organization/acme/team/developers", {
       role: "member",
       description: "Edited by hand",
@@ -230,7 +230,7 @@ describe("one sign-in per command (the CLI hands its session to the engine's pro
     expect(edit.status).toBe(200);
     const { out: driftOut, ...drifted } = await signIns(() => cli("drift"), 2);
     expect(driftOut).toContain("acme/developers");
-    expect.soft(drifted, driftOut).toEqual(ONCE);
+    expect(drifted, driftOut).toEqual(ONCE);
   });
 
   it("the session is nowhere in the output or the state backend", async () => {
