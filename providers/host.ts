@@ -54,8 +54,9 @@ export function configure(config: DynamicConfig): void {
     problem = e;
   }
   const forceDelete = process.env.QUAY_GITOPS_FORCE_DELETE === "1";
-  // Called once per kind (one provider text each, PULUMI-NOTES A2); all kinds share one session,
-  // so one cache, one connection pool and one sign-in serve the whole run.
+  // Called once per kind (one provider text each, docs/pulumi-engine.md#provider-text); all kinds share one
+  // session, so one cache, one connection pool and one sign-in (the run's, journal.ts) serve the
+  // whole process.
   if (
     configured &&
     configured.problem === undefined &&
@@ -78,13 +79,16 @@ function ctx(): Context {
   const c = configured!;
   if (c.problem !== undefined) throw c.problem;
   if (!c.connection) throw new ConfigError(`no Quay connection: ${CONNECTION_HELP}`);
+  const journal = journalFromEnv(process.env);
   const client = c.connection.client({
     userAgent: "quay-gitops",
     // The engine shows it among the run's messages; the CLI's summary repeats it.
     onOutage: (o) => log.info(describeOutage(o)),
+    // The session the run signed in already (the CLI's preflight): no sign-in of our own.
+    sessionStore: journal.sessionStore,
   });
   const settings: ProviderSettings = { url: c.connection.url, forceDelete: c.forceDelete };
-  context = { session: new QuaySession(client, journalFromEnv(process.env)), settings, log };
+  context = { session: new QuaySession(client, journal), settings, log };
   return context;
 }
 

@@ -21,6 +21,7 @@ import {
 import { neededFeatures } from "../program/capabilities";
 import { probeCapabilities } from "../quay/api/capabilities";
 import type { ReadRecorder } from "../quay/api/journal";
+import type { SessionStore } from "../quay/auth";
 import { listSuperuserOrganizations } from "../quay/api/organizations";
 import { readAccountRights } from "../quay/api/rights";
 import { QuaySession } from "../quay/api/session";
@@ -57,6 +58,8 @@ export async function preflight(input: {
   mode: PreflightMode;
   /** Where who-am-I and the discovery document are recorded for the run's providers. */
   recorder?: ReadRecorder | undefined;
+  /** Where its session sign-in is handed to the run's providers (journal.ts `SessionFile`). */
+  sessionStore?: SessionStore | undefined;
   onOutage?: ((o: Outage) => void) | undefined;
 }): Promise<PreflightResult> {
   const { connection, state, mode } = input;
@@ -65,6 +68,7 @@ export async function preflight(input: {
   const readNeeds: Needs = mode === "preview" && state ? neededRights(state, "read") : needs;
   const client = connection.client({
     userAgent: `quay-gitops ${mode}`,
+    sessionStore: input.sessionStore,
     ...(input.onOutage ? { onOutage: input.onOutage } : {}),
   });
   try {

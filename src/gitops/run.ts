@@ -99,7 +99,8 @@ function inSelection(state: DesiredState, selection: Selection): DesiredState {
 /**
  * The preflight (preflight.ts) on the connection the run's providers will use: the stack config
  * (read as the engine operations on `t` read it), else the environment. Its reads of who-am-I and
- * the discovery document go to the run's journal, for the providers.
+ * the discovery document go to the run's journal, for the providers, and so does its session
+ * sign-in: the run's other processes take it over instead of signing in again (journal.ts).
  */
 async function checkAccess(
   ctx: RunContext,
@@ -111,7 +112,13 @@ async function checkAccess(
   const e = await engine();
   const { config } = await e.engineConfig(t);
   const connection = resolveConnection(connectionSource((k) => config[k], ctx.env));
-  const result = await preflight({ connection, state, mode, recorder: journal.recorder() });
+  const result = await preflight({
+    connection,
+    state,
+    mode,
+    recorder: journal.recorder(),
+    sessionStore: journal.sessionStore(),
+  });
   for (const n of result.notes) ctx.log(n);
   return result;
 }
@@ -555,10 +562,11 @@ export async function runDrift(ctx: RunContext, opts: DriftOptions): Promise<Dri
       report = { ...report, since: local.lastApply.start.toISOString().replace(/\.\d{3}Z$/, "Z") };
     if (report.objects.length === 0 || !opts.attribution) return { report, secrets, unreachable };
 
-    // The connection the preflight checked.
+    // The connection the preflight checked, and the session it signed in.
     const connection = resolveConnection(connectionSource((k) => outcome.config[k], ctx.env));
     const client = connection.client({
       userAgent: "quay-gitops drift",
+      sessionStore: journal.sessionStore(),
       onOutage: (o) => unreachable.push(describeOutage(o)),
     });
     try {

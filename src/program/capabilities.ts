@@ -43,13 +43,15 @@ export async function checkCapabilities(state: DesiredState): Promise<void> {
   const connection = findConnection(connectionSource((k) => pulumi.runtime.getConfig(k), process.env));
   if (!connection) return; // the providers report the missing connection with its fix
   const url = connection.url;
+  const journal = journalFromEnv(process.env);
   const client = connection.client({
     userAgent: "quay-gitops",
     onOutage: (o) => pulumi.log.info(describeOutage(o)),
+    sessionStore: journal.sessionStore,
   });
   try {
     // In an apply, the preview's provider already asked: its recorded reads answer (journal.ts).
-    const session = new QuaySession(client, { replay: journalFromEnv(process.env).replay });
+    const session = new QuaySession(client, { replay: journal.replay });
     const report = await probeCapabilities(session, new Set(needs.keys()));
     if (report.missing.length > 0) {
       const lines = report.missing.map((m) => `- ${m.reason}; used by ${where(needs.get(m.feature)!)}`);

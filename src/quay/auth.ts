@@ -12,6 +12,7 @@
  * sign-in never waits for a slot held by a request that waits for the sign-in), signs in and
  * repairs a lost session.
  */
+import { createHash } from "node:crypto";
 import { CookieJar } from "./cookies";
 import { type QuayApiError, QuaySignInError } from "./errors";
 import { errorTypeOf, isCsrfRefusal, type RawResponse } from "./response";
@@ -86,6 +87,24 @@ export function signInThrottleWait(attempt: number, retryAfterMs: number | undef
 
 type Trouble = "fresh" | "signin" | "resend";
 
+/** A signed-in session as another process of the same run takes it over: its cookies and CSRF token. */
+export interface HandedSession {
+  readonly cookies: readonly (readonly [string, string])[];
+  readonly csrf: string;
+}
+
+/**
+ * Where the processes of one run hand each other the session (src/quay/api/journal.ts keeps it
+ * sealed in the run's private folder). `account` names the URL, username and password the session
+ * was signed in with (a digest, never the password): a session is only taken over by a client of
+ * the same connection.
+ */
+export interface SessionStore {
+  /** The latest session saved for the account, if any. */
+  load(account: string): HandedSession | undefined;
+  save(account: string, session: HandedSession): void;
+}
+
 /**
  * A session from a username and password (`endpoints/api/user.py` Signin and
  * VerifyUser, `endpoints/csrf.py` at v3.18.0):
@@ -110,6 +129,15 @@ type Trouble = "fresh" | "signin" | "resend";
  *
  * The client never signs out: `POST /api/v1/signout` ends every session of the account
  * (`invalidate_all_sessions`), including those of other processes signed in as the same user.
+ *
+ * With a `SessionStore`, one sign-in serves a whole run of several processes: the first client
+ * that needs the session takes over the one the store holds instead of signing in, and every
+ * sign-in or verify saves the new one there. Sharing a session between processes is what Quay's
+ * session is made for: it is a signed cookie with nothing kept on the server (Flask's
+ * SecureCookieSessionInterface; quay v3.18.0 sets no other `session_interface`), its CSRF token
+ * changes only at a sign-in or verify (`common_login`, `endpoints/common.py`), and each process
+ * keeps its own copy of cookie and token, so a verify in one leaves the others' copies valid. A
+ * session taken over that Quay no longer takes is repaired like any other (above).
  */
 export class SessionAuth implements Authenticator {
   readonly mode = "session" as const;
@@ -123,15 +151,24 @@ export class SessionAuth implements Authenticator {
   /** A sign-in that cannot succeed in this process (wrong password, no password sign-in). */
   #failure: QuaySignInError | undefined;
   #transport: SignInTransport | undefined;
+  readonly #store: SessionStore | undefined;
+  /** The store's name for this connection's session (set by attach, which knows the URL). */
+  #account = "";
+  /** Whether the store was asked already: a process takes a session over at most once. */
+  #looked = false;
 
-  constructor(username: string, password: string) {
+  constructor(username: string, password: string, store?: SessionStore | undefined) {
     this.username = username;
     this.#password = password;
+    this.#store = store;
   }
 
-  /** The client gives the session its way to send (the pipeline below the guard). */
-  attach(transport: SignInTransport): void {
+  /** The client gives the session its way to send (the pipeline below the guard) and its URL. */
+  attach(transport: SignInTransport, url: string): void {
     this.#transport = transport;
+    this.#account = createHash("sha256")
+      .update(JSON.stringify([url, this.username, this.#password]))
+      .digest("hex");
   }
 
   secrets(): Readonly<Record<string, string>> {
@@ -185,7 +222,33 @@ export class SessionAuth implements Authenticator {
   async #ensure(signal: AbortSignal | undefined): Promise<void> {
     if (this.#failure) throw this.#failure;
     if (this.#signedIn) return;
+    if (!this.#pending && this.#takeOver()) return;
     await untilAborted(this.#pending ?? this.#start("signin"), signal);
+  }
+
+  /**
+   * Takes over the session another process of the run signed in (synchronously, so concurrent
+   * first requests all see it). Nothing was sent with this client's session before: no epoch of
+   * an older one to keep apart.
+   */
+  #takeOver(): boolean {
+    if (this.#looked || !this.#store) return false;
+    this.#looked = true;
+    const handed = this.#store.load(this.#account);
+    if (!handed) return false;
+    this.#jar.restore(handed.cookies);
+    this.#csrf = handed.csrf;
+    this.#epoch++;
+    this.#signedIn = true;
+    return true;
+  }
+
+  /** Saves the session for the run's later processes (after a sign-in or verify changed it). */
+  #handOn(): void {
+    // A process that signed in itself never looks for another's session afterwards.
+    this.#looked = true;
+    if (!this.#store || this.#csrf === undefined) return;
+    this.#store.save(this.#account, { cookies: this.#jar.entries(), csrf: this.#csrf });
   }
 
   /** Repairs the session unless another request already did since `seenEpoch`. */
@@ -238,6 +301,7 @@ export class SessionAuth implements Authenticator {
       // Quay announces the new token; were it ever missing, the session cookie still knows it.
       if (this.#csrf === before) this.#csrf = await this.#fetchCsrfToken();
       this.#signedIn = true;
+      this.#handOn();
       return;
     }
     throw this.#failed(res, "POST /api/v1/signin");
@@ -248,6 +312,7 @@ export class SessionAuth implements Authenticator {
     const res = await this.#send("POST", VERIFY_PATH, { password: this.#password });
     if (res.status >= 200 && res.status < 300) {
       if (this.#csrf === before) this.#csrf = await this.#fetchCsrfToken();
+      this.#handOn();
       return;
     }
     // The session itself is gone (or its token): a full sign-in renews the login time as well.

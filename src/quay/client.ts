@@ -1,6 +1,13 @@
 import type { Dispatcher } from "undici";
 import { ConfigError, isQuayGitopsError } from "../errors";
-import { type Authenticator, SessionAuth, type SignInAnswer, signInThrottleWait, TokenAuth } from "./auth";
+import {
+  type Authenticator,
+  SessionAuth,
+  type SessionStore,
+  type SignInAnswer,
+  signInThrottleWait,
+  TokenAuth,
+} from "./auth";
 import { type QuayApiError, QuayConnectionError } from "./errors";
 import { Limiter } from "./limiter";
 import {
@@ -51,6 +58,11 @@ export interface QuayClientOptions {
   readonly username?: string | undefined;
   /** The account's password: held in a private field, sent only to `POST /api/v1/signin(/verify)`. */
   readonly password?: string | undefined;
+  /**
+   * Where the processes of one run hand each other their session, so that a run signs in once
+   * (auth.ts `SessionStore`; the run's journal keeps it). Only for a session.
+   */
+  readonly sessionStore?: SessionStore | undefined;
   /** PEM bundle of extra trusted CAs (added to Node's roots). */
   readonly caFile?: string | undefined;
   /** Skip certificate verification. Off by default; only for throwaway labs. */
@@ -162,7 +174,7 @@ function authenticator(options: QuayClientOptions): Authenticator {
         `a Quay username (${JSON.stringify(username)}) was given without a password (quay-gitops:password or QUAY_PASSWORD)`,
       );
     }
-    return new SessionAuth(username.trim(), password);
+    return new SessionAuth(username.trim(), password, options.sessionStore);
   }
   if (typeof token !== "string" || token.trim() === "") {
     throw new ConfigError(
@@ -283,7 +295,7 @@ export class QuayClient {
     );
     this.#send = this.#auth.guard ? this.#auth.guard(this.#inner) : this.#inner;
     if (this.#auth instanceof SessionAuth) {
-      this.#auth.attach((method, path, body) => this.#signInRequest(method, path, body));
+      this.#auth.attach((method, path, body) => this.#signInRequest(method, path, body), this.url);
     }
   }
 

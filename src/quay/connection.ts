@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors";
+import type { SessionStore } from "./auth";
 import { QuayClient } from "./client";
 import { type Outage, unreachableTimeoutMs } from "./outage";
 import type { RetryOptions } from "./retry";
@@ -108,12 +109,14 @@ export class QuayConnection {
       retry?: Partial<RetryOptions> | false | undefined;
       /** Told of each stretch of time Quay did not answer (for the run's summary). */
       onOutage?: ((o: Outage) => void) | undefined;
+      /** The run's session hand-over (auth.ts SessionStore), for a session; a token ignores it. */
+      sessionStore?: SessionStore | undefined;
     } = {},
   ): QuayClient {
     return new QuayClient({
       url: this.url,
       ...(this.auth === "session"
-        ? { username: this.username, password: this.#password }
+        ? { username: this.username, password: this.#password, sessionStore: options.sessionStore }
         : { token: this.#token }),
       caFile: this.caFile,
       insecureSkipTlsVerify: this.insecureSkipTlsVerify,

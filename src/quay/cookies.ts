@@ -32,6 +32,17 @@ export class CookieJar {
     this.#cookies.clear();
   }
 
+  /** Every cookie, to hand the session to another process of the run (auth.ts SessionStore). */
+  entries(): [string, string][] {
+    return [...this.#cookies];
+  }
+
+  /** Replaces the jar's cookies with those of a handed-over session. */
+  restore(entries: readonly (readonly [string, string])[]): void {
+    this.#cookies.clear();
+    for (const [name, value] of entries) this.#cookies.set(name, value);
+  }
+
   get size(): number {
     return this.#cookies.size;
   }

@@ -1,8 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/git";
-import { type Lab, startLab } from "../helpers/lab";
+import { type RunningEmulator, type StatsSnapshot, startEmulator } from "../../emulator/index";
+import { LOCAL_DEV_PASSPHRASE } from "../../src/engine/env";
+import { type CliResult, createGitRepo, type GitRepo, runCli } from "../helpers/git";
+import { type Lab, SAMPLE_SECRETS, startLab } from "../helpers/lab";
 
 // The real engine with a session instead of a token (docs/client.md "Authentication"):
 // QUAY_USERNAME/QUAY_PASSWORD, no QUAY_TOKEN. It converges, a second up writes nothing but the
@@ -116,5 +119,125 @@ describe("apply with a session sign-in (QUAY_USERNAME/QUAY_PASSWORD)", () => {
     // And no session cookie or CSRF token either: the state holds no connection at all.
     const all = files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
     expect(all).not.toMatch(/_csrf_token=|QUAY_PASSWORD/);
+  });
+});
+
+// A command signs in once in all: the CLI's preflight signs in and hands its session to the engine's
+// providers (and the program, and drift's audit-log reader) through the run's sealed journal
+// (src/quay/api/journal.ts), instead of each process signing in again. Sign-ins are deterministic,
+// so the counts are exact.
+describe("one sign-in per command (the CLI hands its session to the engine's processes)", () => {
+  let emu: RunningEmulator;
+  let repo: GitRepo;
+  let work: string;
+  let env: Record<string, string>;
+
+  const admin = async <T = unknown>(method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${emu.url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${emu.token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
+  };
+  const cli = (...args: string[]): Promise<CliResult> =>
+    runCli(
+      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
+      env,
+    );
+  /** The command's sign-ins as the emulator counted them. */
+  const signIns = async (run: () => Promise<CliResult>, code = 0) => {
+    await admin("POST", "/_emulator/stats/reset");
+    const r = await run();
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(code);
+    const s = (await admin<StatsSnapshot>("GET", "/_emulator/stats")).data;
+    return {
+      csrf: s.byRoute["GET /csrf_token"] ?? 0,
+      signin: s.byRoute[SIGNIN] ?? 0,
+      verify: s.byRoute["POST /api/v1/signin/verify"] ?? 0,
+      out: `${r.stdout}${r.stderr}`,
+    };
+  };
+  const ONCE = { csrf: 1, signin: 1, verify: 0 };
+
+  beforeAll(async () => {
+    emu = await startEmulator({ port: 0, quiet: true });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-signin-"));
+    await admin("POST", "/api/v1/superuser/users/", {
+      username: "lab-automation",
+      email: "automation@lab.example",
+    });
+    repo = createGitRepo({ tenants: ["acme"] });
+    env = {
+      QUAY_URL: emu.url,
+      QUAY_TOKEN: "",
+      QUAY_USERNAME: emu.user,
+      QUAY_PASSWORD: emu.password,
+      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
+      ...SAMPLE_SECRETS,
+      GITHUB_ACTIONS: "",
+      GITLAB_CI: "",
+      QUAY_GITOPS_TENANTS_DIR: "",
+      QUAY_GITOPS_REGISTRY_FILE: "",
+      QUAY_GITOPS_REPO: "",
+      QUAY_GITOPS_APPLY_BRANCH: "",
+    };
+  });
+
+  afterAll(async () => {
+    await emu?.close();
+    repo?.dispose();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("preview signs in once", async () => {
+    const { out, ...n } = await signIns(() => cli("preview"));
+    expect(n, out).toEqual(ONCE);
+  });
+
+  it("apply (converge: preflight, preview and up) signs in once", async () => {
+    const { out, ...n } = await signIns(() => cli("apply"));
+    expect(out).toMatch(/acme: \d+ created/);
+    expect(n, out).toEqual(ONCE);
+  });
+
+  it("apply of a change (the preview's provider reads, the up's writes) signs in once", async () => {
+    repo.write(
+      "tenants/acme.yaml",
+      fs
+        .readFileSync(path.join(repo.dir, "tenants/acme.yaml"), "utf8")
+        .replace("CI pipelines push here", "CI pushes here"),
+    );
+    repo.commit("acme: robot description");
+    const { out, ...n } = await signIns(() => cli("apply", "--force"));
+    expect(out).toMatch(/acme: 1 replaced/);
+    expect(n, out).toEqual(ONCE);
+  });
+
+  it("a no-op apply --all signs in once", async () => {
+    const { out, ...n } = await signIns(() => cli("apply", "--all"));
+    expect(n, out).toEqual(ONCE);
+  });
+
+  it("drift signs in once, also when it reads the audit logs to attribute a change", async () => {
+    const { out, ...n } = await signIns(() => cli("drift"));
+    expect(n, out).toEqual(ONCE);
+    const edit = await admin("PUT", "/api/v1/organization/acme/team/developers", {
+      role: "member",
+      description: "Edited by hand",
+    });
+    expect(edit.status).toBe(200);
+    const { out: driftOut, ...drifted } = await signIns(() => cli("drift"), 2);
+    expect(driftOut).toContain("acme/developers");
+    expect(drifted, driftOut).toEqual(ONCE);
+  });
+
+  it("the session is nowhere in the output or the state backend", async () => {
+    const r = await cli("apply", "--all", "--force");
+    const files = filesUnder(path.join(work, "state"));
+    const all = [r.stdout, r.stderr, ...files.map((f) => fs.readFileSync(f, "utf8"))].join("\n");
+    expect(all).not.toMatch(/_csrf_token=|QUAY_GITOPS_SESSION|QUAY_GITOPS_READS_KEY/);
+    expect(all).not.toContain(emu.password);
   });
 });

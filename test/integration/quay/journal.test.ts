@@ -1,7 +1,13 @@
 import * as fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/index";
-import { createRunJournal, journalFromEnv, type RunJournal } from "../../../src/quay/api/journal";
+import {
+  createRunJournal,
+  JOURNAL_ENV,
+  journalFromEnv,
+  type RunJournal,
+  SessionFile,
+} from "../../../src/quay/api/journal";
 import { getOrganization } from "../../../src/quay/api/organizations";
 import { listRobots } from "../../../src/quay/api/robots";
 import { QuaySession } from "../../../src/quay/api/session";
@@ -111,5 +117,30 @@ describe("the read journal of a run", () => {
     expect(await reads()).toBe(1);
     journal.dispose();
     expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it("hands the session on sealed: the newest of the account wins, nothing readable without the key", () => {
+    journal = createRunJournal();
+    const store = journal.sessionStore();
+    const older = { cookies: [["_csrf_token", "cookie-value-one"]] as [string, string][], csrf: "csrf-one" };
+    const newer = { cookies: [["_csrf_token", "cookie-value-two"]] as [string, string][], csrf: "csrf-two" };
+    store.save("account-a", older);
+    store.save("account-b", { cookies: [], csrf: "csrf-of-b" });
+    store.save("account-a", newer);
+    // A provider finds the same store through the environment the run gives the engine.
+    const provider = journalFromEnv(journal.replayEnv).sessionStore!;
+    expect(provider.load("account-a")).toEqual(newer);
+    expect(provider.load("account-b")?.csrf).toBe("csrf-of-b");
+    expect(provider.load("account-c")).toBeUndefined();
+
+    const file = journal.replayEnv[JOURNAL_ENV.session]!;
+    const text = fs.readFileSync(file, "utf8");
+    for (const secret of ["cookie-value", "csrf-one", "csrf-two", "account-a"])
+      expect(text).not.toContain(secret);
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
+    // The environment names the file, never the session.
+    expect(JSON.stringify(journal.continueEnv)).not.toMatch(/cookie-value|csrf-two/);
+    expect(new SessionFile(file, Buffer.alloc(32)).load("account-a")).toBeUndefined();
+    expect(journalFromEnv({ ...journal.replayEnv, [JOURNAL_ENV.key]: "" }).sessionStore).toBeUndefined();
   });
 });

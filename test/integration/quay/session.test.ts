@@ -8,6 +8,7 @@ import { inspect } from "node:util";
 import { request as undiciRequest } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatorConfig, type RunningEmulator, startEmulator } from "../../../emulator/index";
+import { createRunJournal, journalFromEnv, type RunJournal } from "../../../src/quay/api/journal";
 import { QuayClient, type QuayClientOptions } from "../../../src/quay/client";
 import { connectionSource, resolveConnection } from "../../../src/quay/connection";
 import { QuayApiError, QuayConnectionError, QuaySignInError } from "../../../src/quay/errors";
@@ -430,5 +431,113 @@ describe("session expiry: SESSION_TIMEOUT 2s", () => {
     s = l.stats();
     expect(s.byStatus["401"]).toBe(1);
     expect(s.byRoute[SIGNIN]).toBe(1);
+  });
+});
+
+/**
+ * One run, several processes: each is a client of its own here, sharing only the run's journal
+ * (its sealed session file), as the CLI's preflight and the engine's providers do.
+ */
+function handOver(config: EmulatorConfig = {}) {
+  const l = lab(config);
+  let journal: RunJournal | undefined;
+  afterEach(() => {
+    journal?.dispose();
+    journal = undefined;
+  });
+  return {
+    ...l,
+    /** A client of a new process of the run (its store read from the environment, as a provider does). */
+    process(opts: Partial<QuayClientOptions> = {}): QuayClient {
+      journal ??= createRunJournal();
+      return l.client({ sessionStore: journalFromEnv(journal.replayEnv).sessionStore, ...opts });
+    },
+  };
+}
+
+describe("a session handed from process to process (the run's journal)", () => {
+  const l = handOver();
+
+  it("the second process takes over the first's session for reads and writes: one sign-in in all", async () => {
+    const first = l.process();
+    expect((await first.get<{ username: string }>("/api/v1/user/")).data.username).toBe("admin");
+    const second = l.process();
+    const third = l.process();
+    // Concurrent first requests of two processes: neither signs in.
+    await Promise.all([second.get("/api/v1/user/"), third.get("/api/v1/user/")]);
+    await second.request("POST", "/api/v1/organization/", { body: { name: "handed" } });
+    await third.request("PUT", "/api/v1/organization/handed", { body: { email: "handed@lab.example" } });
+    const s = l.stats();
+    expect(s.byRoute[CSRF]).toBe(1);
+    expect(s.byRoute[SIGNIN]).toBe(1);
+    expect(s.byStatus["401"]).toBeUndefined();
+    expect(s.byStatus["403"]).toBeUndefined();
+    const logs = (await l.admin("GET", "/api/v1/organization/handed/logs")).data as {
+      logs: { kind: string; performer?: { name: string } }[];
+    };
+    expect(logs.logs.map((e) => `${e.kind} ${e.performer?.name}`)).toContain("org_change_email admin");
+  });
+
+  it("a handed session Quay no longer takes is signed in again once, and the new one handed on", async () => {
+    const first = l.process();
+    await first.get("/api/v1/user/");
+    // Signed out (as a password change would): every cookie of the account stops authenticating.
+    await first.request("POST", "/api/v1/signout");
+    l.emu().resetStats();
+    const second = l.process();
+    expect((await second.get<{ username: string }>("/api/v1/user/")).data.username).toBe("admin");
+    await second.request("POST", "/api/v1/organization/", { body: { name: "after-signout" } });
+    let s = l.stats();
+    expect(s.byStatus["401"]).toBe(1);
+    expect(s.byRoute[SIGNIN]).toBe(1);
+    l.emu().resetStats();
+    const third = l.process();
+    await third.request("DELETE", "/api/v1/organization/after-signout");
+    s = l.stats();
+    expect(s.byRoute[SIGNIN]).toBeUndefined();
+    expect(s.byRoute[CSRF]).toBeUndefined();
+  });
+
+  it("is taken over only with the same URL, username and password: a wrong password is still refused", async () => {
+    await l.process().get("/api/v1/user/");
+    // The same registry by another name is another connection: it signs in itself.
+    l.emu().resetStats();
+    const other = l.process({ url: l.emu().url.replace("127.0.0.1", "localhost") });
+    await other.get("/api/v1/user/");
+    expect(l.stats().byRoute[SIGNIN]).toBe(1);
+    const wrong = l.process({ password: "not-the-password" });
+    const e = await failure(wrong.get("/api/v1/user/"));
+    expect(e).toBeInstanceOf(QuaySignInError);
+    expect((e as QuaySignInError).reason).toBe("rejected");
+  });
+});
+
+describe("one session in two processes, as Quay keeps it: FRESH_LOGIN_TIMEOUT 2s", () => {
+  const l = handOver({ FRESH_LOGIN_TIMEOUT: "2s" });
+
+  it("a verify in one process rotates its own CSRF token only: the other's copy still writes, and a later process takes the renewed one", async () => {
+    const first = l.process();
+    await first.get("/api/v1/superuser/users/");
+    const second = l.process();
+    await second.get("/api/v1/user/");
+    await new Promise((r) => setTimeout(r, 2100));
+    l.emu().resetStats();
+    // The first renews its login (verify: a new cookie and CSRF token, saved for the run)...
+    expect(
+      (await first.get<{ users: unknown[] }>("/api/v1/superuser/users/")).data.users.length,
+    ).toBeGreaterThan(0);
+    expect(l.stats().byRoute[VERIFY]).toBe(1);
+    // ... and the second still writes with its older copy: Quay keeps nothing of a session on the
+    // server (a signed cookie), so no copy invalidates another.
+    await second.request("POST", "/api/v1/organization/", { body: { name: "two-copies" } });
+    await first.request("DELETE", "/api/v1/organization/two-copies");
+    // A later process takes the renewed session over: fresh, no verify, no sign-in.
+    const third = l.process();
+    await third.get("/api/v1/superuser/users/");
+    const s = l.stats();
+    expect(s.byRoute[VERIFY]).toBe(1);
+    expect(s.byRoute[SIGNIN]).toBeUndefined();
+    expect(s.byStatus["403"]).toBeUndefined();
+    expect(s.byStatus["401"]).toBe(1);
   });
 });
