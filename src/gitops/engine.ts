@@ -195,8 +195,10 @@ export async function enginePreview(
 ): Promise<PreviewOutcome> {
   const stack = await open(t);
   const c = collect();
+  // With targets the refresh reads only the objects of the tenants the run looks at (src/plan/selection.ts).
+  const reads = opts.targets ? "the objects of the tenants looked at" : "every object";
   t.log?.(
-    `previewing stack ${t.stack}${opts.refresh ? ", reading every object from Quay first" : " against the last recorded state"} ...`,
+    `previewing stack ${t.stack}${opts.refresh ? `, reading ${reads} from Quay first` : " against the last recorded state"} ...`,
   );
   const secretConfig: string[] = [];
   const config: Record<string, string> = {};

@@ -80,8 +80,10 @@ export function renderDriftMarkdown(r: DriftReport): string {
       }
     }
     lines.push("");
+    // --all: drift is in tenants whose files did not change, and a plain apply looks only at those
+    // that did (src/plan/selection.ts), so it would leave the drift alone.
     lines.push(
-      `Repair: ${code(`quay-gitops apply --stack ${r.stack}`)} (or ${code(`quay-gitops drift --stack ${r.stack} --remediate`)}) sets Quay back to the tenant files. ` +
+      `Repair: ${code(`quay-gitops apply --stack ${r.stack} --all`)} (or ${code(`quay-gitops drift --stack ${r.stack} --remediate`)}) sets Quay back to the tenant files. ` +
         "If the change was wanted, put it in the tenant file instead.",
       "",
     );

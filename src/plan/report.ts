@@ -125,7 +125,8 @@ export function verdict(report: PreviewReport): Verdict {
     const n = report.warnings.length;
     return {
       level: "warnings",
-      text: `${countsText(plan)} ${where}, within the change budgets; ${n} destructive step${n === 1 ? "" : "s"} to review.`,
+      // Not all destructive: a repository created public is a warning too (src/kinds/repository.ts).
+      text: `${countsText(plan)} ${where}, within the change budgets; ${n} warning${n === 1 ? "" : "s"} to review.`,
     };
   }
   return { level: "ok", text: `${countsText(plan)} ${where}, within the change budgets.` };

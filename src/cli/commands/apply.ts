@@ -84,7 +84,13 @@ export function applySummary(r: Applied): string {
         ? `looked at every tenant (${sel.allReason})`
         : `looked at ${sel.tenants.map((t) => t.tenant).join(", ")}; ${sel.unchanged} unchanged tenant${sel.unchanged === 1 ? "" : "s"} left alone`,
     );
-  lines.push(`recorded as applied: ${r.commit} (${r.branch}); the next apply compares with it`);
+  // A run that left deletes for later is recorded as partial, which the next run does not compare
+  // with: it looks at every tenant (lastApplyOf, src/plan/selection.ts).
+  lines.push(
+    r.deferred.length > 0
+      ? `recorded as partly applied: ${r.commit} (${r.branch}), deletes left for later; the next apply looks at every tenant`
+      : `recorded as applied: ${r.commit} (${r.branch}); the next apply compares with it`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

@@ -172,6 +172,10 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(await writes()).toBe(0);
+    // Only initech is read: the progress line must not claim the whole registry.
+    expect(r.stderr).toContain(
+      "previewing stack local, reading the objects of the tenants looked at from Quay first ...",
+    );
 
     reviewed = JSON.parse(fs.readFileSync(file("preview.json"), "utf8")) as PreviewJson;
     expect(reviewed.changes.every((c) => c.tenant === "initech" && c.op === "create")).toBe(true);

@@ -103,6 +103,39 @@ describe("verdicts", () => {
     });
     expect(verdict(sampleReport()).level).toBe("refused");
   });
+
+  it("counts warnings, destructive or not, as warnings to review", () => {
+    const events = [
+      pre({ op: "delete", kind: "Team", name: "x/t", tenant: "x", old: { organization: "x", name: "t" } }),
+      pre({
+        op: "create",
+        kind: "Repository",
+        name: "x/app",
+        tenant: "x",
+        new: { namespace: "x", name: "app", visibility: "public" },
+      }),
+    ];
+    const report = buildPreviewReport({
+      plan: planFromEvents(STACK, events),
+      budgets: { ...BUDGETS, requireAllowPublic: false },
+      allowPublic: publicAllowance({ tenants: [] }),
+      source: {
+        tenantsDir: "tenants",
+        registryFile: "stacks/local.registry.yaml",
+        tenantFiles: { x: "tenants/x.yaml" },
+        refreshed: true,
+      },
+      notes: [],
+    });
+    expect(report.warnings.map((w) => w.message)).toEqual([
+      "repository x/app is created PUBLIC: anyone who can reach Quay can pull it",
+      "team x/t will be deleted: its members lose the access it grants",
+    ]);
+    expect(verdict(report)).toEqual({
+      level: "warnings",
+      text: "1 to create, 1 to delete in 1 tenant (x), within the change budgets; 2 warnings to review.",
+    });
+  });
 });
 
 describe("preview JSON and text", () => {
