@@ -19,23 +19,45 @@ if (major < 22 && !process.env.QUAY_GITOPS_REEXEC) {
     );
     process.exit(2);
   }
-  const { spawnSync } = require("node:child_process");
+  const { spawn } = require("node:child_process");
   const env = { ...process.env, QUAY_GITOPS_REEXEC: "1" };
   env.PATH = `${path.dirname(node)}${path.delimiter}${env.PATH ?? ""}`;
-  const r = spawnSync(node, [__filename, ...process.argv.slice(2)], { stdio: "inherit", env });
-  if (r.signal) process.kill(process.pid, r.signal);
-  process.exit(r.status ?? 1);
-}
-
-const entry = path.join(root, "dist", "src", "cli", "main.js");
-if (!fs.existsSync(entry)) {
-  process.stderr.write(
-    `quay-gitops is not built (${entry} is missing); run \`npm install\` or \`npm run build\`.\n`,
-  );
-  process.exit(2);
-}
-require(entry)
-  .main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
+  // The command runs in a process group of its own, and every signal reaches it through this
+  // launcher, exactly once: `kill <launcher>` must not leave the command running without it, and a
+  // Ctrl-C or a kill of the whole group must not reach it twice (a second SIGINT or SIGTERM cuts a
+  // graceful stop short: the emulator's state file, the engine's cancellation).
+  const child = spawn(node, [__filename, ...process.argv.slice(2)], {
+    stdio: "inherit",
+    env,
+    detached: true,
   });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]) {
+    process.on(signal, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    });
+  }
+  child.on("error", (e) => {
+    process.stderr.write(`quay-gitops: could not start ${node}: ${e.message}\n`);
+    process.exit(2);
+  });
+  child.on("exit", (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    process.exit(code ?? 1);
+  });
+} else {
+  const entry = path.join(root, "dist", "src", "cli", "main.js");
+  if (!fs.existsSync(entry)) {
+    process.stderr.write(
+      `quay-gitops is not built (${entry} is missing); run \`npm install\` or \`npm run build\`.\n`,
+    );
+    process.exit(2);
+  }
+  require(entry)
+    .main(process.argv.slice(2))
+    .then((code) => {
+      process.exitCode = code;
+    });
+}
