@@ -160,7 +160,7 @@ export function renderPreviewMarkdown(report: PreviewReport): string {
   const from = src.ref ? `ref ${code(src.ref)}` : "working tree";
   const commit = src.commit ? ` at ${code(src.commit.slice(0, 12))}` : "";
   tail.push(
-    `<sub>Plan checksum ${code(report.checksum)} · tenants from the ${from}${commit} · ${src.refreshed ? "compared with the live registry (refresh)" : "compared with the last recorded state (no refresh)"}.`,
+    `<sub>Plan checksum ${code(report.checksum)} · tenants from the ${from}${commit} · ${src.refreshed ? (src.selection && !src.selection.all ? "the tenants looked at compared with the live registry (refresh), the others as last recorded" : "compared with the live registry (refresh)") : "compared with the last recorded state (no refresh)"}.`,
     `Apply exactly this plan: ${code(`quay-gitops apply --stack ${report.stack} --expect-checksum ${report.checksum}`)}</sub>`,
     "",
     checksumMarker(report.checksum),

@@ -53,7 +53,7 @@ export function renderPreviewText(report: PreviewReport): string {
   const { plan } = report;
   const c = plan.counts;
   const out: string[] = [
-    `Plan for stack ${report.stack}${report.source.refreshed ? " (compared with the live registry)" : ""}: ` +
+    `Plan for stack ${report.stack}${report.source.refreshed ? (report.source.selection && !report.source.selection.all ? " (the tenants looked at compared with the live registry, the others as last recorded)" : " (compared with the live registry)") : ""}: ` +
       `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete, ${c.same} unchanged`,
   ];
   if (report.source.selection) out.push(`tenants looked at: ${describeSelection(report.source.selection)}`);
