@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, type StatsSnapshot, startEmulator } from "../../emulator/index";
 import { LOCAL_DEV_PASSPHRASE } from "../../src/engine/env";
 import { type CliResult, createGitRepo, type GitRepo, runCli } from "../helpers/git";
-import { type Api, buildRawLab, hookUrl, mirrorPassword, rawApi, slackUrl } from "../helpers/raw-lab";
+import {
+  type Api,
+  buildDirectoryLab,
+  buildRawLab,
+  hookUrl,
+  mirrorPassword,
+  rawApi,
+  slackUrl,
+} from "../helpers/raw-lab";
 
 // Bringing a lab that was clicked together under Git: a lab built by plain API calls (never by our
 // apply) is exported; the files validate; the first apply adopts every object and sends no write;
@@ -168,5 +176,100 @@ describe("export → validate → apply with no write → clean preview and drif
     const d = await gitops("drift");
     expect(d.code, `${d.stdout}\n${d.stderr}`).toBe(0);
     expect((await stats()).writes).toBe(0);
+  });
+});
+
+describe("export of a lab on LDAP: a synced team and a federated robot, adopted with no write", () => {
+  const GROUP = "cn=acme-developers,ou=groups";
+  let emu: RunningEmulator;
+  let api: Api;
+  let repo: GitRepo;
+  let work: string;
+  let env: Record<string, string>;
+
+  const stats = async () => (await api("GET", "/_emulator/stats")).data as StatsSnapshot;
+  const gitops = (...args: string[]): Promise<CliResult> =>
+    runCli(
+      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
+      env,
+    );
+
+  beforeAll(async () => {
+    emu = await startEmulator({
+      port: 0,
+      quiet: true,
+      config: {
+        AUTHENTICATION_TYPE: "LDAP",
+        FEATURE_TEAM_SYNCING: true,
+        LDAP_BASE_DN: ["dc=lab", "dc=example"],
+        EMULATOR_DIRECTORY_GROUPS: { [GROUP]: ["acme-alice", "acme-bob"] },
+      },
+    });
+    api = rawApi(emu.url, emu.token);
+    await buildDirectoryLab(api, "acme", GROUP);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-export-ldap-"));
+    repo = createGitRepo({ tenants: [] });
+    env = {
+      QUAY_URL: emu.url,
+      QUAY_TOKEN: emu.token,
+      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
+      GITHUB_ACTIONS: "",
+      GITLAB_CI: "",
+      QUAY_GITOPS_STACK: "",
+      QUAY_GITOPS_TENANTS_DIR: "",
+      QUAY_GITOPS_REGISTRY_FILE: "",
+      QUAY_GITOPS_REPO: "",
+      QUAY_GITOPS_APPLY_BRANCH: "",
+    };
+  });
+
+  afterAll(async () => {
+    await emu?.close();
+    repo?.dispose();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("exports the team's group and the robot's federation, then the first apply sends no write", async () => {
+    const r = await runCli(
+      [
+        "export",
+        "--org",
+        "acme",
+        "--stack",
+        "local",
+        "--out",
+        path.join(repo.dir, "tenants"),
+        "--registry-out",
+        path.join(repo.dir, "stacks", "local.registry.yaml"),
+        "--force",
+      ],
+      env,
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const text = fs.readFileSync(path.join(repo.dir, "tenants", "acme.yaml"), "utf8");
+    expect(text).toContain(`syncFrom: { group: "${GROUP}" }`);
+    expect(text).toContain("- issuer: https://token.actions.githubusercontent.com");
+    const registry = fs.readFileSync(path.join(repo.dir, "stacks", "local.registry.yaml"), "utf8");
+    expect(registry).toContain("mode: external");
+    expect(registry).toContain("directory: ldap");
+    expect(registry).toMatch(/teamSyncing: true\n/);
+    repo.commit("export the LDAP lab");
+
+    await api("POST", "/_emulator/stats/reset");
+    const up = await gitops("apply");
+    expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
+    const s = await stats();
+    expect(
+      Object.keys(s.byRoute).filter((route) => !route.startsWith("GET ")),
+      "writes",
+    ).toEqual([]);
+    expect(s.writes).toBe(0);
+
+    const json = path.join(work, "preview.json");
+    const p = await gitops("preview", "--all", "--json", json);
+    expect(p.code, `${p.stdout}\n${p.stderr}`).toBe(0);
+    expect((JSON.parse(fs.readFileSync(json, "utf8")) as PreviewJson).changes).toEqual([]);
+    const d = await gitops("drift");
+    expect(d.code, `${d.stdout}\n${d.stderr}`).toBe(0);
   });
 });

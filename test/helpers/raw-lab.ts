@@ -162,7 +162,11 @@ export async function buildRawLab(api: Api, opts: RawLabOptions): Promise<void> 
           await must(api, "POST", `/api/v1/repository/${o}/${name}/notification/`, {
             event: "vulnerability_found",
             method: "webhook",
-            config: { url: `https://audit.${o}.example/quay`, template: '{"repo": "${repository}"}' },
+            config: {
+              url: `https://audit.${o}.example/quay`,
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: Quay's own placeholder syntax
+              template: '{"repo": "${repository}"}',
+            },
             eventConfig: { level: 1 },
           });
           if (opts.immutability && i !== 0)
@@ -233,4 +237,18 @@ export async function buildRawLab(api: Api, opts: RawLabOptions): Promise<void> 
         });
     }),
   );
+}
+
+/**
+ * A lab whose users come from LDAP (the emulator with AUTHENTICATION_TYPE LDAP and
+ * FEATURE_TEAM_SYNCING): organization `org` with robot `ci`, which trusts one OIDC identity, and team
+ * `developers` synced from `group` (relative to the base DN), with `ci` as its robot member.
+ */
+export async function buildDirectoryLab(api: Api, org: string, group: string): Promise<void> {
+  await must(api, "POST", "/api/v1/organization/", { name: org, email: `registry@${org}.example` });
+  await must(api, "PUT", `/api/v1/organization/${org}/robots/ci`, { description: "CI pipelines push here" });
+  await must(api, "POST", `/api/v1/organization/${org}/robots/ci/federation`, [ciIdentity(org)]);
+  await must(api, "PUT", `/api/v1/organization/${org}/team/developers`, { role: "creator" });
+  await must(api, "PUT", `/api/v1/organization/${org}/team/developers/members/${org}+ci`);
+  await must(api, "POST", `/api/v1/organization/${org}/team/developers/syncing`, { group_dn: group });
 }

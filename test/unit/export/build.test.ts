@@ -98,7 +98,11 @@ function acme(): LiveOrganization {
             title: null,
             event: "repo_push",
             method: "webhook",
-            config: { url: "https://audit.acme.example/quay", template: '{"repo": "${repository}"}' },
+            config: {
+              url: "https://audit.acme.example/quay",
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: Quay's own placeholder syntax
+              template: '{"repo": "${repository}"}',
+            },
             eventConfig: {},
           },
           {
