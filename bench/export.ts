@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import type { StatsSnapshot } from "../emulator/stats";
 import { LOCAL_DEV_PASSPHRASE } from "../src/engine/env";
 import { projectRoot } from "../src/project";
-import { buildRawLab, mirrorPassword, rawApi } from "../test/helpers/raw-lab";
+import { buildRawLab, hookUrl, mirrorPassword, rawApi, slackUrl } from "../test/helpers/raw-lab";
 
 type Auth = "session" | "token";
 
@@ -67,9 +67,12 @@ interface Emulator {
 }
 
 async function startEmulator(state: string, cost: string | undefined): Promise<Emulator> {
+  // Immutability policies are off in Quay by default: the lab has them on, so the export reads them.
+  const config = `${state}.config.json`;
+  fs.writeFileSync(config, JSON.stringify({ FEATURE_IMMUTABLE_TAGS: true }));
   const child = spawn(
     node,
-    [cli, "emulator", "--port", "0", "--state", state, ...(cost ? ["--cost", cost] : [])],
+    [cli, "emulator", "--port", "0", "--state", state, "--config", config, ...(cost ? ["--cost", cost] : [])],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, QUAY_EMULATOR_TOKEN: TOKEN } },
   );
   const line = await new Promise<string>((resolve, reject) => {
@@ -153,7 +156,7 @@ async function runCase(
   // The lab, clicked together at full speed; then the same state on a Quay's pace.
   const t0 = performance.now();
   const builder = await startEmulator(state, undefined);
-  await buildRawLab(rawApi(builder.url, TOKEN), { organizations: orgs });
+  await buildRawLab(rawApi(builder.url, TOKEN), { organizations: orgs, immutability: true });
   await builder.stop();
   const buildSeconds = (performance.now() - t0) / 1000;
   say(`  N=${n}: lab built in ${buildSeconds.toFixed(1)} s`);
@@ -166,6 +169,8 @@ async function runCase(
       : { QUAY_TOKEN: TOKEN, QUAY_USERNAME: "", QUAY_PASSWORD: "" }),
     PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
     ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_UBI9_MIRROR_PASSWORD`, mirrorPassword(o)])),
+    ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_APP0_WEBHOOK_URL`, hookUrl(o)])),
+    ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_UBI9_SLACK_URL`, slackUrl(o)])),
     GITHUB_ACTIONS: "",
     GITLAB_CI: "",
     QUAY_GITOPS_STACK: "",

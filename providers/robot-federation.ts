@@ -1,6 +1,7 @@
 import { robotFederation as descriptor, sortFederation } from "../src/kinds/robot-federation";
 import type { FederationModel } from "../src/model/types";
 import { deleteRobotFederation, getRobotFederation, setRobotFederation } from "../src/quay/api/robots";
+import { orgScope } from "../src/quay/api/session";
 import type { Kind } from "./base";
 import { type Failures, namespaceName } from "./validate";
 
@@ -18,6 +19,9 @@ export type RobotFederationState = RobotFederationInputs;
 const HTTPS_ISSUER = /^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/;
 
 const OWNED = "a robot's federation belongs to the robot";
+
+const sameList = (a: readonly FederationModel[], b: readonly FederationModel[]): boolean =>
+  a.length === b.length && a.every((f, i) => f.issuer === b[i]!.issuer && f.subject === b[i]!.subject);
 
 export const robotFederation: Kind<RobotFederationInputs, RobotFederationState> = {
   info: descriptor,
@@ -50,8 +54,16 @@ export const robotFederation: Kind<RobotFederationInputs, RobotFederationState> 
   id: (d) => `${d.organization}+${d.shortName}`,
 
   async create(c, d) {
-    // POST replaces the whole list: a list set up before (by hand, or by a crashed run) is adopted
-    // and converged by the same call.
+    // Look first while the organization holds only what was there before this run: an equal list
+    // (set up by hand, or by a crashed run) is adopted without a write. Otherwise POST replaces the
+    // whole list, so a different one is converged by the same call.
+    if (!c.session.wrote(orgScope(d.organization))) {
+      const live = await getRobotFederation(c.session, d.organization, d.shortName);
+      if (live !== undefined && sameList(sortFederation(live), sortFederation(d.federation))) {
+        c.log.info(`adopted the existing federation of robot ${d.organization}+${d.shortName}`);
+        return { ...d };
+      }
+    }
     await setRobotFederation(c.session, d.organization, d.shortName, d.federation);
     return { ...d };
   },

@@ -15,14 +15,20 @@
  * never dropped silently: it becomes a note, printed by the command and written as a comment into
  * the file it concerns.
  */
+import { NOTIFICATION_EVENTS, NOTIFICATION_METHODS, SEVERITIES } from "../model/notifications";
 import { NAMESPACE_RE, REPOSITORY_RE } from "../tenant/names";
+import { pythonRegexError } from "../tenant/regex";
 import { DEFAULT_FEATURES, DEFAULT_TAG_EXPIRATION_OPTIONS } from "../tenant/registry";
+import { urlSecret } from "../tenant/rules";
 import { parseDuration } from "../tenant/units";
 import type {
   FeatureKey,
+  LiveFederation,
   LiveGrant,
+  LiveImmutabilityPolicy,
   LiveLab,
   LiveMirror,
+  LiveNotification,
   LiveOrganization,
   LivePrunePolicy,
   LiveRepository,
@@ -76,6 +82,12 @@ export interface ExportResult {
 
 /** Quay's `AUTHENTICATION_TYPE`s whose users quay-gitops creates (docs/tenants.md `users.mode`). */
 const MANAGED_AUTH = new Set(["Database", "AppToken"]);
+/** The registry file's `users.directory` by Quay's `AUTHENTICATION_TYPE`: the directories a team syncs from. */
+const DIRECTORIES: Record<string, "ldap" | "oidc" | "keystone"> = {
+  LDAP: "ldap",
+  OIDC: "oidc",
+  Keystone: "keystone",
+};
 
 /** The schema's patterns (schemas/tenant.schema.json), for values the export must not write if they fail. */
 const EMAIL_RE = /^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/;
@@ -83,6 +95,11 @@ const MIRROR_FROM_RE = /^[^\s/?#\\%@]+(\/[^\s/?#\\%:@]+)+$/;
 const MIRROR_TAG_RE = /^[A-Za-z0-9_.*?[\]!-]{1,128}$/;
 const UPSTREAM_RE = /^[^\s/?#\\%@:]+(:[0-9]+)?(\/[^\s/?#\\%:@]+)*$/;
 const PRUNE_AGE_RE = /^[1-9][0-9]*[smhdwy]$/;
+/** The schema's issuer (schemas/tenant.schema.json `federation`): Quay's token exchange takes https only. */
+const ISSUER_RE = /^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/;
+/** The schema's notification title: one line without `::`. */
+const TITLE_RE = /^(?![\s\S]*::)[^\n\r]*$/;
+const WEBHOOK_URL_RE = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[^\s/?#]+[^\s]*$/;
 const DELETED_USER_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ARCHITECTURES = new Set(["amd64", "arm64", "ppc64le", "s390x"]);
 /** Quay's minimum skopeo timeout, which the tenant rules enforce (src/tenant/rules.ts). */
@@ -96,6 +113,8 @@ const isName = (s: string): boolean => s.length >= 2 && s.length <= 255 && NAMES
 /** Who owns each user: one tenant, or the registry's `users.existing` with a reason. */
 interface UserPlan {
   mode: "managed" | "external";
+  /** With `external`: the directory a synced team's group names, when Quay's auth has one. */
+  directory?: "ldap" | "oidc" | "keystone";
   owner: Map<string, string>;
   existing: Map<string, string>;
   /** Members of one organization that has no tenant file yet: existing only if a file names them. */
@@ -131,6 +150,8 @@ export function exportLab(live: LiveLab, options: ExportOptions): ExportResult {
     for (const n of t.notes) notes.push({ organization: org.name, message: n });
     secrets.push(...t.secrets);
     if (t.sparseIndex) features.sparseIndex = true;
+    if (t.immutableTags) features.immutableTags = true;
+    if (t.teamSyncing) features.teamSyncing = true;
   }
 
   // Users the files name without any tenant owning them must be known to the registry file.
@@ -178,8 +199,10 @@ function planUsers(live: LiveLab, exported: ReadonlySet<string>): UserPlan {
     live.registry.authenticationType !== undefined && !MANAGED_AUTH.has(live.registry.authenticationType)
       ? "external"
       : "managed";
+  const directory = mode === "external" ? DIRECTORIES[live.registry.authenticationType ?? ""] : undefined;
   const plan: UserPlan = {
     mode,
+    ...(directory ? { directory } : {}),
     owner: new Map(),
     existing: new Map(),
     elsewhere: new Map(),
@@ -287,6 +310,8 @@ interface OrgResult {
   notes: string[];
   secrets: { env: string; what: string }[];
   sparseIndex: boolean;
+  immutableTags: boolean;
+  teamSyncing: boolean;
 }
 
 function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
@@ -296,6 +321,8 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
   const secrets: OrgResult["secrets"] = [];
   let objects = 1;
   let sparseIndex = false;
+  let immutableTags = false;
+  let teamSyncing = false;
   const robotsOfOrg = new Set(o.robots.map((r) => r.name));
   const short = (full: string) => full.slice(org.length + 1);
   const ownRobot = (full: string) => full.startsWith(`${org}+`) && robotsOfOrg.has(full);
@@ -396,6 +423,15 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
     }
     const entry = map().add("name", short(r.name));
     if (r.description) entry.add("description", r.description);
+    const federation = r.federation && r.federation.length > 0 ? federationList(r.federation) : undefined;
+    if (typeof federation === "string")
+      notes.push(
+        `robot ${short(r.name)}: its OIDC federation trusts ${federation}, which the tenant format does not accept (an https:// issuer without query or fragment); the list is left alone`,
+      );
+    else if (federation) {
+      entry.add("federation", federation);
+      objects += 1;
+    }
     robots.push(entry);
     objects += 1;
   }
@@ -419,12 +455,27 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
     }
     const comments: string[] = [];
     if (team.name === "owners") comments.push("Quay's team of organization administrators.");
+    let syncFrom: string | undefined;
     if (team.synced) {
+      // Declared without its sync, the first apply would turn the sync off (providers/team.ts).
+      const sync = team.sync;
+      const why =
+        sync === undefined
+          ? "Quay did not say from where"
+          : sync.group === undefined
+            ? `only a superuser sees the ${sync.directory} group it syncs from (docs/quay-api.md#team-sync)`
+            : ctx.users.directory !== sync.directory
+              ? `it syncs from ${sync.directory} while the registry's users come from ${ctx.live.registry.authenticationType ?? "an unknown AUTHENTICATION_TYPE"}`
+              : undefined;
+      if (why !== undefined) {
+        notes.push(
+          `team ${team.name} is synchronized from the directory, but ${why}; the team is left out (not managed)`,
+        );
+        continue;
+      }
+      syncFrom = sync!.group!;
       comments.push(
-        "Synchronized from the directory (LDAP/OIDC): members as Quay listed them at export; the file cannot name the sync source.",
-      );
-      notes.push(
-        `team ${team.name} is synchronized from the directory; its members are written as Quay listed them (the tenant format cannot name a sync source), and a change in the directory will show as drift`,
+        `Synchronized from the ${sync!.directory} directory: Quay keeps its users, the file its robots.`,
       );
     }
     if (team.emailInvites > 0)
@@ -433,6 +484,7 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
       );
     const list = seq();
     for (const m of members) {
+      if (syncFrom !== undefined && m.kind === "user") continue; // the directory's
       if (m.kind === "robot") {
         if (!ownRobot(m.name)) {
           notes.push(
@@ -451,6 +503,10 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
     }
     const entry = map().add("name", team.name).add("role", team.role);
     if (team.description) entry.add("description", team.description);
+    if (syncFrom !== undefined) {
+      entry.add("syncFrom", flowMap().add("group", syncFrom));
+      teamSyncing = true;
+    }
     entry.add("members", list);
     teams.push(entry, comments);
     declaredTeams.add(team.name);
@@ -514,6 +570,7 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
       userRef,
       declaredTeams,
       anyCreatorDefaults,
+      proxyCache: o.proxyCache !== undefined,
       secrets,
       notes,
     });
@@ -521,6 +578,7 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
     repos.push(r.node, r.comments);
     objects += r.objects;
     if (r.sparseIndex) sparseIndex = true;
+    if (r.immutableTags) immutableTags = true;
   }
   if (repos.length > 0) spec.add("repositories", repos);
 
@@ -528,6 +586,21 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
   if (o.autoPrune && o.autoPrune.length > 0) {
     const policies = prunePolicies(o.autoPrune, "the organization", notes);
     if (policies.length > 0) spec.add("autoPrune", policies);
+    objects += policies.length;
+  }
+
+  // --- organization immutability policies
+  if (o.immutability && o.immutability.length > 0) {
+    const policies = immutabilityPolicies(
+      o.immutability,
+      "the organization",
+      o.proxyCache !== undefined,
+      notes,
+    );
+    if (policies.length > 0) {
+      spec.add("immutability", policies);
+      immutableTags = true;
+    }
     objects += policies.length;
   }
 
@@ -581,6 +654,8 @@ function exportOrganization(o: LiveOrganization, ctx: OrgContext): OrgResult {
     notes,
     secrets,
     sparseIndex,
+    immutableTags,
+    teamSyncing,
   };
 }
 
@@ -593,6 +668,8 @@ interface RepoContext {
   userRef: (name: string) => string;
   declaredTeams: ReadonlySet<string>;
   anyCreatorDefaults: readonly { kind: string; name: string; role: RepoRole }[];
+  /** The organization is a proxy cache: the tenant rules refuse immutability policies then. */
+  proxyCache: boolean;
   secrets: { env: string; what: string }[];
   notes: string[];
 }
@@ -600,7 +677,9 @@ interface RepoContext {
 function exportRepository(
   repo: LiveRepository,
   rc: RepoContext,
-): { node: YamlMap; comments: string[]; objects: number; sparseIndex: boolean } | undefined {
+):
+  | { node: YamlMap; comments: string[]; objects: number; sparseIndex: boolean; immutableTags: boolean }
+  | undefined {
   const { notes } = rc;
   const what = `repository ${repo.name}`;
   if (repo.kind !== "image") {
@@ -673,11 +752,219 @@ function exportRepository(
     node.add("mirror", mirror.node);
     objects += 1;
   }
-  for (const n of repo.notifications ?? [])
-    notes.push(
-      `${what}: notification ${n.title ? `${JSON.stringify(n.title)} ` : ""}(${n.event} → ${n.method}) cannot be expressed by the tenant format yet; left alone`,
-    );
-  return { node, comments: [], objects, sparseIndex: mirror?.sparseIndex ?? false };
+  let immutableTags = false;
+  if (repo.immutability && repo.immutability.length > 0) {
+    const policies = immutabilityPolicies(repo.immutability, what, rc.proxyCache, notes);
+    if (policies.length > 0) {
+      node.add("immutability", policies);
+      immutableTags = true;
+    }
+    objects += policies.length;
+  }
+  if (repo.notifications && repo.notifications.length > 0) {
+    const list = notificationList(repo, rc);
+    if (list.length > 0) node.add("notifications", list);
+    objects += list.length;
+  }
+  return { node, comments: [], objects, sparseIndex: mirror?.sparseIndex ?? false, immutableTags };
+}
+
+/** A robot's federation list, sorted as the provider reads it; or the issuer the schema refuses. */
+function federationList(list: readonly LiveFederation[]): YamlSeq | string {
+  const bad = list.find((f) => !ISSUER_RE.test(f.issuer) || f.issuer.length > 2048);
+  if (bad) return JSON.stringify(bad.issuer);
+  const out = seq();
+  const sorted = [...list].sort((a, b) => cmp(a.issuer, b.issuer) || cmp(a.subject, b.subject));
+  for (const f of sorted) out.push(map().add("issuer", f.issuer).add("subject", f.subject));
+  return out;
+}
+
+/**
+ * Immutability policies as the tenant format writes them: Quay keeps one per pattern and scope, so
+ * the pattern names a policy (src/kinds/immutability-policy.ts); a pattern the tenant rules would
+ * not compile, or any policy of a proxy-cache organization (which the rules refuse), is a note.
+ */
+function immutabilityPolicies(
+  list: readonly LiveImmutabilityPolicy[],
+  where: string,
+  proxyCache: boolean,
+  notes: string[],
+): YamlSeq {
+  const out = seq();
+  const seen = new Set<string>();
+  for (const p of [...list].sort((a, b) => cmp(a.tagPattern, b.tagPattern))) {
+    const describe = `immutability policy ${JSON.stringify(p.tagPattern)}`;
+    const error = pythonRegexError(p.tagPattern);
+    if (proxyCache)
+      notes.push(
+        `${where}: ${describe} in an organization that is a proxy cache, which the tenant rules refuse; left alone`,
+      );
+    else if (p.tagPattern.trim() !== p.tagPattern || p.tagPattern === "" || p.tagPattern.length > 256)
+      notes.push(`${where}: ${describe} has a pattern the tenant format does not accept; left alone`);
+    else if (error !== undefined)
+      notes.push(`${where}: ${describe} is not a pattern the tenant rules can check (${error}); left alone`);
+    else if (seen.has(p.tagPattern))
+      notes.push(
+        `${where}: ${describe} exists twice in Quay; the file declares one, the other is left alone`,
+      );
+    else {
+      seen.add(p.tagPattern);
+      const entry = map().add("tagPattern", p.tagPattern);
+      if (!p.tagPatternMatches) entry.add("tagPatternMatches", false);
+      out.push(entry);
+    }
+  }
+  return out;
+}
+
+/** A whole number Quay reads with int() (the old UI sent text). */
+const wholeNumber = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isInteger(v)
+    ? v
+    : typeof v === "string" && /^\s*\d+\s*$/.test(v)
+      ? Number(v)
+      : undefined;
+
+/**
+ * A repository's notifications as the tenant format writes them, such that the provider's
+ * comparison (providers/notification.ts `sameNotification`) finds each one equal. A URL that holds a
+ * token (every Slack URL, a webhook URL the tenant rules call secret) becomes `urlFrom` an
+ * environment variable: the export never writes, prints or notes it.
+ */
+function notificationList(repo: LiveRepository, rc: RepoContext): YamlSeq {
+  const out = seq();
+  const what = `repository ${repo.name}`;
+  const seen = new Set<string>();
+  const sorted = [...(repo.notifications ?? [])].sort(
+    (a, b) => cmp(a.event, b.event) || cmp(a.method, b.method) || cmp(a.title ?? "", b.title ?? ""),
+  );
+  for (const n of sorted) {
+    const describe = `notification ${n.title ? `${JSON.stringify(n.title)} ` : ""}(${n.event} → ${n.method})`;
+    const leftAlone = (why: string) => rc.notes.push(`${what}: ${describe} ${why}; left alone`);
+    if (!(NOTIFICATION_EVENTS as readonly string[]).includes(n.event)) {
+      leftAlone("is on an event the tenant format does not offer");
+      continue;
+    }
+    if (!(NOTIFICATION_METHODS as readonly string[]).includes(n.method)) {
+      leftAlone("uses a method the tenant format does not offer");
+      continue;
+    }
+    if (n.title !== null && (n.title === "" || n.title.length > 255 || !TITLE_RE.test(n.title))) {
+      leftAlone("has a title the tenant format does not accept");
+      continue;
+    }
+    const eventConfig = notificationEventConfig(n);
+    if (typeof eventConfig === "string") {
+      leftAlone(eventConfig);
+      continue;
+    }
+    const config = notificationConfig(n, repo, rc);
+    if (typeof config === "string") {
+      leftAlone(config);
+      continue;
+    }
+    const key = `${n.event} ${n.method} ${n.title ?? ""}`;
+    if (seen.has(key)) {
+      leftAlone(
+        "has the event, method and title of another notification of the repository, which name it in quay-gitops",
+      );
+      continue;
+    }
+    seen.add(key);
+    const entry = map().add("event", n.event).add("method", n.method);
+    if (n.title !== null) entry.add("title", n.title);
+    if (eventConfig) entry.add("eventConfig", eventConfig);
+    entry.add("config", config.node, config.comments ? { comments: config.comments } : {});
+    out.push(entry);
+  }
+  return out;
+}
+
+/** The event's settings, undefined for none, or why the format cannot say them. */
+function notificationEventConfig(n: LiveNotification): YamlMap | undefined | string {
+  const c = n.eventConfig;
+  const keys = Object.keys(c);
+  const allowed = n.event === "vulnerability_found" ? "level" : n.event === "repo_image_expiry" ? "days" : "";
+  const other = keys.find((k) => k !== allowed);
+  if (other !== undefined) return `has the event setting ${other}, which the tenant format does not offer`;
+  if (n.event === "vulnerability_found" && c.level !== undefined) {
+    const level = wholeNumber(c.level);
+    const severity = level === undefined ? undefined : SEVERITIES[level];
+    if (severity === undefined) return "has a severity level the tenant format does not know";
+    return flowMap().add("level", severity);
+  }
+  if (n.event === "repo_image_expiry") {
+    const days = wholeNumber(c.days);
+    if (days === undefined || days < 1) return "has no whole number of days before expiry";
+    return flowMap().add("days", days);
+  }
+  return undefined;
+}
+
+/** The method's settings, or why the format cannot say them. */
+function notificationConfig(
+  n: LiveNotification,
+  repo: LiveRepository,
+  rc: RepoContext,
+): { node: YamlMap; comments?: string[] } | string {
+  const c = n.config;
+  const keys = Object.keys(c);
+  const only = (allowed: string[]) => keys.find((k) => !allowed.includes(k));
+  switch (n.method) {
+    case "webhook":
+    case "slack": {
+      const other = only(n.method === "webhook" ? ["url", "template"] : ["url"]);
+      if (other !== undefined) return `has the setting ${other}, which the tenant format does not offer`;
+      const url = c.url;
+      if (typeof url !== "string" || !WEBHOOK_URL_RE.test(url) || url.length > 2048)
+        return "has a URL the tenant format does not accept";
+      const node = map();
+      let comments: string[] | undefined;
+      if (n.method === "slack" || urlSecret(url) !== undefined) {
+        const suffix = n.method === "slack" ? "SLACK_URL" : "WEBHOOK_URL";
+        let env = envName(rc.org, repo.name, suffix);
+        for (let i = 2; rc.ctx.usedEnv.has(env); i++) env = envName(rc.org, repo.name, suffix, String(i));
+        rc.ctx.usedEnv.add(env);
+        const secretWhat = `the ${n.method === "slack" ? "Slack webhook" : "webhook"} URL of the ${n.event} notification${n.title ? ` ${JSON.stringify(n.title)}` : ""} of ${rc.org}/${repo.name}`;
+        rc.secrets.push({ env, what: secretWhat });
+        node.add("urlFrom", flowMap().add("env", env));
+        comments = [
+          `Provide ${secretWhat} (as Quay shows it to the repository's admins)`,
+          `in the environment variable ${env} of every preview and apply (or use a Pulumi secret:`,
+          "urlFrom: { config: KEY }). It holds a token, so it is never written into this file.",
+        ];
+      } else node.add("url", url);
+      if (c.template !== undefined) {
+        if (typeof c.template !== "string") return "has a template that is not text";
+        try {
+          JSON.parse(c.template);
+        } catch {
+          return "has a template that is not JSON text, which the tenant rules require";
+        }
+        node.add("template", c.template);
+      }
+      return comments ? { node, comments } : { node };
+    }
+    case "email": {
+      if (only(["email"]) !== undefined || typeof c.email !== "string" || !EMAIL_RE.test(c.email))
+        return "has an e-mail setting the tenant format does not accept";
+      return { node: flowMap().add("email", c.email) };
+    }
+    case "quay_notification": {
+      const t = c.target as { kind?: unknown; name?: unknown } | undefined;
+      if (typeof t?.name !== "string") return "names no user or team to notify";
+      if (t.kind === "team") {
+        if (!rc.declaredTeams.has(t.name) && t.name !== "owners")
+          return `notifies team ${t.name}, which is not exported`;
+        return { node: flowMap().add("team", t.name) };
+      }
+      if (t.kind === "user" && isName(t.name) && !t.name.includes("+"))
+        return { node: flowMap().add("user", rc.userRef(t.name)) };
+      return `notifies ${String(t.kind)} ${t.name}, which the tenant format cannot name (a user or a team of the organization)`;
+    }
+    default:
+      return "uses a method the tenant format does not offer";
+  }
 }
 
 function grantEntry(g: LiveGrant, rc: RepoContext, what: string): YamlMap | undefined {
@@ -781,8 +1068,8 @@ function foreignUpstream(ref: string, org: string, hostnames: readonly string[])
 
 /**
  * Prune policies as the tenant format writes them. Two policies with the same method and tag
- * pattern would be one object to quay-gitops (src/program/desired.ts `names.autoPrune`), so only
- * the first is declared.
+ * pattern have one name in quay-gitops (src/kinds/auto-prune.ts `resourceName`), which the tenant
+ * rules refuse (QG_TENANT_DUPLICATE), so only the first is declared and the other is a note.
  */
 function prunePolicies(list: readonly LivePrunePolicy[], where: string, notes: string[]): YamlSeq {
   const out = seq();
@@ -844,6 +1131,10 @@ function registryText(
         ? "tenant files declare their users; apply creates them"
         : `users come from ${live.registry.authenticationType}; tenant files only name them`,
   });
+  if (r.users.directory)
+    users.add("directory", r.users.directory, {
+      trailing: "what a synced team's group names (Quay's AUTHENTICATION_TYPE)",
+    });
   if (r.users.mode === "managed") {
     const existing = seq();
     for (const u of r.existingUsers) {

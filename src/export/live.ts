@@ -15,7 +15,9 @@ export type FeatureKey =
   | "autoPrune"
   | "quotaManagement"
   | "sparseIndex"
-  | "extendedRepositoryNames";
+  | "extendedRepositoryNames"
+  | "immutableTags"
+  | "teamSyncing";
 
 export interface LiveLab {
   /** The Quay URL, for the files' header. */
@@ -61,14 +63,19 @@ export interface LiveOrganization {
   email: string;
   tagExpirationSeconds?: number;
   quota?: { limitBytes: number; limits: { type: "Warning" | "Reject"; percent: number }[] };
-  /** Full names (`org+short`). */
-  robots: { name: string; description: string }[];
+  /**
+   * Full names (`org+short`). `federation` is the robot's OIDC federation list, undefined when not
+   * read (`export --no-federation`).
+   */
+  robots: { name: string; description: string; federation?: LiveFederation[] }[];
   teams: LiveTeam[];
   defaultPermissions: LiveDefaultPermission[];
   repositories: LiveRepository[];
   /** Undefined when not read (feature off or denied). */
   autoPrune: LivePrunePolicy[] | undefined;
   proxyCache?: { upstream: string; expirationSeconds: number; insecure: boolean };
+  /** Undefined when not read (FEATURE_IMMUTABLE_TAGS off or not known to be on). */
+  immutability?: LiveImmutabilityPolicy[];
   /** What could not be read, said as a sentence each (the export lists them as notes). */
   unread: string[];
 }
@@ -79,6 +86,11 @@ export interface LiveTeam {
   description: string;
   /** Synchronized from LDAP/OIDC (`is_synced`): its members come from the directory. */
   synced: boolean;
+  /**
+   * A synced team's sync as its member list shows it: Quay's service (`ldap`, `oidc`, `keystone`)
+   * and the group, which Quay shows to superusers only (docs/quay-api.md#team-sync).
+   */
+  sync?: { directory: string; group?: string };
   /** Users and robots (full names); `invited` users have not accepted yet. */
   members: { kind: "user" | "robot"; name: string; invited?: boolean }[];
   /** E-mail invitations of people without an account. */
@@ -111,7 +123,31 @@ export interface LiveRepository {
   autoPrune: LivePrunePolicy[] | undefined;
   mirror?: LiveMirror;
   /** Undefined when not read (`export --no-notifications`). */
-  notifications?: { title: string | null; event: string; method: string }[];
+  notifications?: LiveNotification[];
+  /** Undefined when not read (FEATURE_IMMUTABLE_TAGS off or not known to be on). */
+  immutability?: LiveImmutabilityPolicy[];
+}
+
+/**
+ * A repository notification as Quay lists it. `config` may hold a secret (a webhook or Slack URL
+ * with its token): the export never writes it, prints it or puts it into a note.
+ */
+export interface LiveNotification {
+  title: string | null;
+  event: string;
+  method: string;
+  config: Record<string, unknown>;
+  eventConfig: Record<string, unknown>;
+}
+
+export interface LiveImmutabilityPolicy {
+  tagPattern: string;
+  tagPatternMatches: boolean;
+}
+
+export interface LiveFederation {
+  issuer: string;
+  subject: string;
 }
 
 export interface LivePrunePolicy {

@@ -7,11 +7,15 @@
  *                     GET /api/v1/superuser/users/, GET /api/v1/superuser/organizations/ (--all, or
  *                     to see memberships in organizations not exported)
  *   per organization  its view (teams, quota), robots (teams, no tokens), members, prototypes,
- *                     repositories (100 a page), prune policies, proxy cache; per team with grants
- *                     its grant list (when fewer than the repositories); per team whose size the
- *                     two lists do not explain, its member list
- *   per repository    its user grants, prune policies and notifications (unless
- *                     --no-notifications); per mirrored repository its mirror
+ *                     repositories (100 a page), prune policies, proxy cache, immutability
+ *                     policies (FEATURE_IMMUTABLE_TAGS on); per team with grants its grant list
+ *                     (when fewer than the repositories); per team whose size the two lists do not
+ *                     explain, and per synced team (its group), its member list
+ *   per robot         its federation list (unless --no-federation: Quay has no list of them,
+ *                     docs/quay-api.md#robot-federation)
+ *   per repository    its user grants, prune policies, immutability policies (FEATURE_IMMUTABLE_TAGS
+ *                     on) and notifications (unless --no-notifications); per mirrored repository
+ *                     its mirror
  *
  * Nothing here reads argv or writes files or stdout: the CLI (src/cli/commands/export.ts, init.ts) does.
  */
@@ -28,6 +32,7 @@ import {
 } from "../export";
 import { isQuayApiError } from "../quay";
 import { type Feature, mayHaveInvites, readWebConfig, registeredFeatures } from "../quay/api/capabilities";
+import { listImmutabilityPolicies } from "../quay/api/immutability";
 import { getMirror } from "../quay/api/mirrors";
 import { listNotifications } from "../quay/api/notifications";
 import {
@@ -46,13 +51,14 @@ import {
   listUserPermissions,
   orgTeamGrants,
 } from "../quay/api/repositories";
-import { listRobotsWithoutTokens } from "../quay/api/robots";
+import { getRobotFederation, listRobotsWithoutTokens } from "../quay/api/robots";
 import { ME_SCOPE, type QuaySession } from "../quay/api/session";
-import { listTeamMembers, membersByTeam, type TeamMemberView } from "../quay/api/teams";
+import { getTeamMembers, membersByTeam, SYNC_KEY, type TeamMemberView } from "../quay/api/teams";
 import { listUsers } from "../quay/api/users";
 import { connectionSource, resolveConnection } from "../quay/connection";
 import { describeOutage } from "../quay/outage";
 import { loadDesiredStateFromFiles, type LoadResult } from "../tenant";
+import { urlSecret } from "../tenant/rules";
 import { type ReportContext, stackConfigOf } from "./report";
 
 export type ExportContext = ReportContext;
@@ -66,6 +72,11 @@ export interface ExportRequest {
    * so that the notes name them; default true.
    */
   notifications?: boolean;
+  /**
+   * Read every robot's federation list (one request each: Quay has no list of them), so that the
+   * files declare it; default true.
+   */
+  federation?: boolean;
   /** The registry file's `metadata.name`. */
   stackName: string;
   /** The registry file's path as the tenant files' header names it. */
@@ -92,12 +103,16 @@ const FEATURE_FLAGS: Record<FeatureKey, string> = {
   quotaManagement: "QUOTA_MANAGEMENT",
   sparseIndex: "SPARSE_INDEX",
   extendedRepositoryNames: "EXTENDED_REPOSITORY_NAMES",
+  immutableTags: "IMMUTABLE_TAGS",
+  teamSyncing: "TEAM_SYNCING",
 };
 const PROBED: Partial<Record<FeatureKey, Feature>> = {
   repoMirror: "FEATURE_REPO_MIRROR",
   proxyCache: "FEATURE_PROXY_CACHE",
   autoPrune: "FEATURE_AUTO_PRUNE",
   quotaManagement: "FEATURE_QUOTA_MANAGEMENT",
+  immutableTags: "FEATURE_IMMUTABLE_TAGS",
+  teamSyncing: "FEATURE_TEAM_SYNCING",
 };
 
 /** The registry's configuration as far as Quay tells it: `/config`, else the discovery document. */
@@ -149,7 +164,7 @@ async function optional<T>(read: () => Promise<T>): Promise<T | undefined> {
 /** Reads everything the export needs, in as few requests as Quay allows. */
 export async function readLab(
   s: QuaySession,
-  request: Pick<ExportRequest, "organizations" | "all" | "notifications"> & {
+  request: Pick<ExportRequest, "organizations" | "all" | "notifications" | "federation"> & {
     /** Read the members of every organization (init: to tell which users tenants will own). */
     everyMembership?: boolean;
   },
@@ -192,9 +207,11 @@ export async function readLab(
     names.map((name) =>
       readOrganization(s, name, {
         on,
+        known: (k) => registry.features[k] === true,
         invites,
         account: me.username,
         notifications: request.notifications !== false,
+        federation: request.federation !== false,
       }),
     ),
   );
@@ -233,7 +250,15 @@ export async function readLab(
 async function readOrganization(
   s: QuaySession,
   name: string,
-  opts: { on: (k: FeatureKey) => boolean; invites: boolean; account: string; notifications: boolean },
+  opts: {
+    on: (k: FeatureKey) => boolean;
+    /** Known to be on: immutability policies are off by default, and their routes absent then. */
+    known: (k: FeatureKey) => boolean;
+    invites: boolean;
+    account: string;
+    notifications: boolean;
+    federation: boolean;
+  },
 ): Promise<LiveOrganization> {
   const view = await getOrganization(s, name);
   if (!view)
@@ -242,7 +267,8 @@ async function readOrganization(
     throw new ConfigError(
       `the account ${opts.account} cannot administer organization ${name}, so its teams, robots and grants cannot be read: export with a superuser (FEATURE_SUPERUSERS_FULL_ACCESS) or an administrator of every organization`,
     );
-  const [robots, members, prototypes, repos, autoPrune, proxyCache, quota] = await Promise.all([
+  const immutable = opts.known("immutableTags");
+  const [robots, members, prototypes, repos, autoPrune, proxyCache, quota, immutability] = await Promise.all([
     listRobotsWithoutTokens(s, name),
     listOrgMembers(s, name),
     listPrototypes(s, name),
@@ -250,7 +276,18 @@ async function readOrganization(
     opts.on("autoPrune") ? optional(() => listPrunePolicies(s, { namespace: name })) : undefined,
     opts.on("proxyCache") ? optional(() => getProxyCache(s, name)) : undefined,
     opts.on("quotaManagement") ? getQuota(s, name) : undefined,
+    immutable ? optional(() => listImmutabilityPolicies(s, { namespace: name })) : undefined,
   ]);
+  // Quay has no list of federations: one GET per robot (docs/quay-api.md#robot-federation).
+  const federations = opts.federation
+    ? await Promise.all(
+        (robots ?? []).map((r) =>
+          r.name.startsWith(`${name}+`)
+            ? optional(() => getRobotFederation(s, name, r.name.slice(name.length + 1)))
+            : undefined,
+        ),
+      )
+    : undefined;
 
   const teams = await readTeams(s, name, view.teams, { members, robots, invites: opts.invites });
   const images = [...repos.values()];
@@ -258,7 +295,7 @@ async function readOrganization(
   const repositories = await Promise.all(
     images.map(async (r): Promise<LiveRepository> => {
       const readable = r.kind === "image" && r.state !== "MARKED_FOR_DELETION";
-      const [users, teamsOf, policies, mirror, notifications] = readable
+      const [users, teamsOf, policies, mirror, notifications, repoImmutability] = readable
         ? await Promise.all([
             listUserPermissions(s, name, r.name),
             teamGrants ? (teamGrants.get(r.name) ?? {}) : listTeamPermissions(s, name, r.name),
@@ -268,8 +305,11 @@ async function readOrganization(
             // Quay has no list of mirrors: one GET for each repository in state MIRROR.
             opts.on("repoMirror") && r.state === "MIRROR" ? getMirror(s, name, r.name) : undefined,
             opts.notifications ? listNotifications(s, name, r.name) : undefined,
+            immutable
+              ? optional(() => listImmutabilityPolicies(s, { namespace: name, repository: r.name }))
+              : undefined,
           ])
-        : [{}, {}, undefined, undefined, undefined];
+        : [{}, {}, undefined, undefined, undefined, undefined];
       return {
         name: r.name,
         isPublic: r.is_public,
@@ -286,7 +326,18 @@ async function readOrganization(
           ...Object.values(teamsOf).map((p) => ({ kind: "team" as const, name: p.name, role: p.role })),
         ],
         autoPrune: policies ?? undefined,
-        ...(notifications ? { notifications } : {}),
+        ...(notifications
+          ? {
+              notifications: notifications.map((n) => ({
+                title: n.title,
+                event: n.event,
+                method: n.method,
+                config: { ...(n.config ?? {}) },
+                eventConfig: { ...(n.event_config ?? {}) },
+              })),
+            }
+          : {}),
+        ...(repoImmutability ? { immutability: repoImmutability.map(policyOf) } : {}),
         ...(mirror
           ? {
               mirror: {
@@ -326,7 +377,16 @@ async function readOrganization(
           },
         }
       : {}),
-    robots: (robots ?? []).map((r) => ({ name: r.name, description: r.description ?? "" })),
+    robots: (robots ?? []).map((r, i) => {
+      const federation = federations?.[i];
+      return {
+        name: r.name,
+        description: r.description ?? "",
+        ...(federation
+          ? { federation: federation.map((f) => ({ issuer: f.issuer, subject: f.subject })) }
+          : {}),
+      };
+    }),
     teams,
     defaultPermissions: prototypes.map((p) => ({
       delegate: {
@@ -338,6 +398,7 @@ async function readOrganization(
     })),
     repositories,
     autoPrune: autoPrune ?? undefined,
+    ...(immutability ? { immutability: immutability.map(policyOf) } : {}),
     ...(proxyCache
       ? {
           proxyCache: {
@@ -350,6 +411,11 @@ async function readOrganization(
     unread: [],
   };
 }
+
+const policyOf = (p: { tagPattern: string; tagPatternMatches: boolean }) => ({
+  tagPattern: p.tagPattern,
+  tagPatternMatches: p.tagPatternMatches,
+});
 
 /**
  * Every team with its members. The organization's member list and robot list (each robot's
@@ -372,15 +438,21 @@ async function readTeams(
   return Promise.all(
     Object.values(summaries).map(async (t): Promise<LiveTeam> => {
       const fromOrg = byTeam?.get(t.name) ?? [];
-      const view: TeamMemberView[] =
-        byTeam && fromOrg.length === t.member_count
-          ? fromOrg
-          : ((await listTeamMembers(s, org, t.name)) ?? []);
+      // A synced team's group is only in its own member list (to superusers): read it for them.
+      const fromLists = byTeam !== undefined && fromOrg.length === t.member_count && t.is_synced !== true;
+      const own = fromLists ? undefined : await getTeamMembers(s, org, t.name);
+      const view: TeamMemberView[] = fromLists ? fromOrg : (own?.members ?? []);
+      const synced = own?.synced;
+      const key = synced ? SYNC_KEY[synced.service as keyof typeof SYNC_KEY] : undefined;
+      const group = key === undefined ? undefined : synced?.config?.[key];
       return {
         name: t.name,
         role: t.role,
         description: t.description ?? "",
         synced: t.is_synced === true,
+        ...(synced
+          ? { sync: { directory: synced.service, ...(typeof group === "string" ? { group } : {}) } }
+          : {}),
         members: view
           .filter((m) => m.kind !== "invite" && m.name)
           .map((m) => ({
@@ -429,6 +501,12 @@ export async function runExport(ctx: ExportContext, request: ExportRequest): Pro
     const { QuaySession } = await import("../quay/api/session.js");
     const s = new QuaySession(client);
     const live = await readLab(s, request, ctx.log);
+    // A notification's URL may hold a token: the output filter hides it, should anything print it.
+    for (const o of live.organizations)
+      for (const r of o.repositories)
+        for (const n of r.notifications ?? [])
+          if (typeof n.config.url === "string" && (n.method === "slack" || urlSecret(n.config.url)))
+            secrets.push(n.config.url);
     const result = exportLab(live, {
       stack: request.stackName,
       now: ctx.now,

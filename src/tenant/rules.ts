@@ -737,9 +737,15 @@ function checkDuration(scope: FileScope, value: unknown, path: Path, minSeconds:
   }
 }
 
-/** Quay refuses two identical policies on one namespace or repository (§14.2). */
+/**
+ * Quay refuses two identical policies on one namespace or repository (docs/quay-api.md#auto-prune).
+ * Two with the same method and tag pattern but other values Quay keeps, but quay-gitops names a
+ * policy by its method and tag pattern (src/kinds/auto-prune.ts `resourceName`): the program would
+ * fail on the second name, so one scope holds one policy of each.
+ */
 function checkAutoPrune(scope: FileScope, list: unknown, path: Path): void {
   const seen = new Map<string, Path>();
+  const named = new Map<string, Path>();
   arr(list).forEach((p, i) => {
     const itemPath: Path = [...path, i];
     const olderThan = get(p, "olderThan");
@@ -754,14 +760,27 @@ function checkAutoPrune(scope: FileScope, list: unknown, path: Path): void {
       get(p, "tagPattern") ?? null,
       get(p, "tagPatternMatches") ?? true,
     ]);
+    const method = keep !== undefined ? "keepTags" : olderThan !== undefined ? "olderThan" : undefined;
+    const pattern = get(p, "tagPattern");
+    const name = JSON.stringify([method ?? null, pattern ?? null, get(p, "tagPatternMatches") ?? true]);
     const first = seen.get(key);
+    const sameName = method === undefined ? undefined : named.get(name);
     if (first) {
       scope.error(
         "QG_TENANT_DUPLICATE",
         itemPath,
         `the same auto-prune policy as at line ${scope.line(first)}; Quay refuses duplicate policies`,
       );
-    } else seen.set(key, itemPath);
+    } else if (sameName) {
+      scope.error(
+        "QG_TENANT_DUPLICATE",
+        itemPath,
+        `a second ${method} policy on ${typeof pattern === "string" ? `the tags ${get(p, "tagPatternMatches") === false ? "not " : ""}matching ${JSON.stringify(pattern)}` : "every tag"} (first at line ${scope.line(sameName)}): quay-gitops names a policy by its method and tag pattern, so one organization or repository holds one of each; keep one`,
+      );
+    } else {
+      seen.set(key, itemPath);
+      if (method !== undefined) named.set(name, itemPath);
+    }
   });
 }
 
@@ -819,7 +838,8 @@ const EMPTY_PLACEHOLDER = "$" + "{}";
 /** Query parameters and user info that make a URL a secret. */
 const SECRET_QUERY = /^(?:.*[_-])?(?:token|key|apikey|secret|sig|signature|password|passwd|pass|auth|code)$/i;
 
-function urlSecret(url: string): string | undefined {
+/** Why a webhook URL is a secret (then only `urlFrom` may name it), or undefined. */
+export function urlSecret(url: string): string | undefined {
   let u: URL;
   try {
     u = new URL(url);

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, type StatsSnapshot, startEmulator } from "../../emulator/index";
 import { LOCAL_DEV_PASSPHRASE } from "../../src/engine/env";
 import { type CliResult, createGitRepo, type GitRepo, runCli } from "../helpers/git";
-import { type Api, buildRawLab, mirrorPassword, rawApi } from "../helpers/raw-lab";
+import {
+  type Api,
+  buildDirectoryLab,
+  buildRawLab,
+  hookUrl,
+  mirrorPassword,
+  rawApi,
+  slackUrl,
+} from "../helpers/raw-lab";
 
 // Bringing a lab that was clicked together under Git: a lab built by plain API calls (never by our
 // apply) is exported; the files validate; the first apply adopts every object and sends no write;
@@ -39,9 +47,9 @@ describe("export → validate → apply with no write → clean preview and drif
   };
 
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, quiet: true });
+    emu = await startEmulator({ port: 0, quiet: true, config: { FEATURE_IMMUTABLE_TAGS: true } });
     api = rawApi(emu.url, emu.token);
-    await buildRawLab(api, { organizations: ORGS });
+    await buildRawLab(api, { organizations: ORGS, immutability: true });
     tokensBefore = await robotTokens();
     work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-export-"));
     repo = createGitRepo({ tenants: [] });
@@ -50,6 +58,9 @@ describe("export → validate → apply with no write → clean preview and drif
       QUAY_TOKEN: emu.token,
       PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
       ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_UBI9_MIRROR_PASSWORD`, mirrorPassword(o)])),
+      // The secret URLs of the lab's notifications, as the export's comments ask for them.
+      ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_APP0_WEBHOOK_URL`, hookUrl(o)])),
+      ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_UBI9_SLACK_URL`, slackUrl(o)])),
       GITHUB_ACTIONS: "",
       GITLAB_CI: "",
       QUAY_GITOPS_STACK: "",
@@ -66,7 +77,7 @@ describe("export → validate → apply with no write → clean preview and drif
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it("exports every organization with list reads only (at most 0.5 requests per object, notifications aside)", async () => {
+  it("exports every organization with list reads only (at most 0.5 requests per object, reads Quay has no list for aside)", async () => {
     await reset();
     const r = await cli(
       "export",
@@ -86,10 +97,20 @@ describe("export → validate → apply with no write → clean preview and drif
     expect(m, r.stdout).not.toBeNull();
     const [objects, requests] = [Number(m![1]), Number(m![2])];
     expect(requests).toBe(s.reads);
-    // Quay lists notifications per repository only: one request each (--no-notifications spares them).
-    const notificationLists = s.byRoute["GET /api/v1/repository/{repository:repo}/notification/"];
-    expect(notificationLists).toBe(ORGS.length * 4);
-    expect((requests - notificationLists!) / objects).toBeLessThanOrEqual(0.5);
+    // Quay lists notifications and immutability policies per repository only, and has no list of
+    // robot federations: one request each (--no-notifications, --no-federation spare two of them).
+    const perObject = {
+      notifications: s.byRoute["GET /api/v1/repository/{repository:repo}/notification/"],
+      immutability: s.byRoute["GET /api/v1/repository/{repository:repo}/immutabilitypolicy/"],
+      federation: s.byRoute["GET /api/v1/organization/{orgname}/robots/{robot_shortname}/federation"],
+    };
+    expect(perObject).toEqual({
+      notifications: ORGS.length * 4,
+      immutability: ORGS.length * 4,
+      federation: ORGS.length * 3,
+    });
+    const forced = perObject.notifications! + perObject.immutability! + perObject.federation!;
+    expect((requests - forced) / objects).toBeLessThanOrEqual(0.5);
     expect(fs.readdirSync(path.join(repo.dir, "tenants")).sort()).toEqual(ORGS.map((o) => `${o}.yaml`));
     // Never a token: not in the files, not on the terminal.
     const texts = ORGS.map((o) => fs.readFileSync(path.join(repo.dir, "tenants", `${o}.yaml`), "utf8"));
@@ -100,11 +121,18 @@ describe("export → validate → apply with no write → clean preview and drif
     for (const o of ORGS) expect(texts.join("")).not.toContain(mirrorPassword(o));
     // What the format cannot say is printed and written down.
     expect(r.stderr).toContain("not expressed: acme: the proxy cache's credentials");
-    expect(r.stderr).toContain(
-      'not expressed: acme: repository app0: notification "Deploy on push" (repo_push → webhook) cannot be expressed',
-    );
-    // A notification's configuration may hold a secret: never printed or written.
+    // A notification's URL that holds a token is referenced, never printed or written.
     expect(r.stdout + r.stderr + texts.join("")).not.toContain("hook-secret");
+    expect(r.stdout + r.stderr + texts.join("")).not.toContain("slack-secret");
+    expect(texts[1]).toContain("urlFrom: { env: GLOBEX_APP0_WEBHOOK_URL }");
+    expect(texts[1]).toContain("url: https://audit.globex.example/quay");
+    expect(texts[1]).toContain(
+      "      federation:\n        - issuer: https://token.actions.githubusercontent.com\n          subject: repo:globex/app:ref:refs/heads/main\n",
+    );
+    expect(texts[1]).toContain('immutability:\n    - tagPattern: "v[0-9]+\\\\..*"\n');
+    expect(r.stdout).toContain(
+      'GLOBEX_UBI9_SLACK_URL: the Slack webhook URL of the repo_mirror_sync_failed notification "Mirror failed" of globex/ubi9',
+    );
     expect(texts[0]).toContain("# Not expressed in this file");
     expect(r.stdout).toContain(
       "ACME_UBI9_MIRROR_PASSWORD: the password of acme-pull at registry.access.redhat.com",
@@ -148,5 +176,100 @@ describe("export → validate → apply with no write → clean preview and drif
     const d = await gitops("drift");
     expect(d.code, `${d.stdout}\n${d.stderr}`).toBe(0);
     expect((await stats()).writes).toBe(0);
+  });
+});
+
+describe("export of a lab on LDAP: a synced team and a federated robot, adopted with no write", () => {
+  const GROUP = "cn=acme-developers,ou=groups";
+  let emu: RunningEmulator;
+  let api: Api;
+  let repo: GitRepo;
+  let work: string;
+  let env: Record<string, string>;
+
+  const stats = async () => (await api("GET", "/_emulator/stats")).data as StatsSnapshot;
+  const gitops = (...args: string[]): Promise<CliResult> =>
+    runCli(
+      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
+      env,
+    );
+
+  beforeAll(async () => {
+    emu = await startEmulator({
+      port: 0,
+      quiet: true,
+      config: {
+        AUTHENTICATION_TYPE: "LDAP",
+        FEATURE_TEAM_SYNCING: true,
+        LDAP_BASE_DN: ["dc=lab", "dc=example"],
+        EMULATOR_DIRECTORY_GROUPS: { [GROUP]: ["acme-alice", "acme-bob"] },
+      },
+    });
+    api = rawApi(emu.url, emu.token);
+    await buildDirectoryLab(api, "acme", GROUP);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-export-ldap-"));
+    repo = createGitRepo({ tenants: [] });
+    env = {
+      QUAY_URL: emu.url,
+      QUAY_TOKEN: emu.token,
+      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
+      GITHUB_ACTIONS: "",
+      GITLAB_CI: "",
+      QUAY_GITOPS_STACK: "",
+      QUAY_GITOPS_TENANTS_DIR: "",
+      QUAY_GITOPS_REGISTRY_FILE: "",
+      QUAY_GITOPS_REPO: "",
+      QUAY_GITOPS_APPLY_BRANCH: "",
+    };
+  });
+
+  afterAll(async () => {
+    await emu?.close();
+    repo?.dispose();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("exports the team's group and the robot's federation, then the first apply sends no write", async () => {
+    const r = await runCli(
+      [
+        "export",
+        "--org",
+        "acme",
+        "--stack",
+        "local",
+        "--out",
+        path.join(repo.dir, "tenants"),
+        "--registry-out",
+        path.join(repo.dir, "stacks", "local.registry.yaml"),
+        "--force",
+      ],
+      env,
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const text = fs.readFileSync(path.join(repo.dir, "tenants", "acme.yaml"), "utf8");
+    expect(text).toContain(`syncFrom: { group: "${GROUP}" }`);
+    expect(text).toContain("- issuer: https://token.actions.githubusercontent.com");
+    const registry = fs.readFileSync(path.join(repo.dir, "stacks", "local.registry.yaml"), "utf8");
+    expect(registry).toContain("mode: external");
+    expect(registry).toContain("directory: ldap");
+    expect(registry).toMatch(/teamSyncing: true\n/);
+    repo.commit("export the LDAP lab");
+
+    await api("POST", "/_emulator/stats/reset");
+    const up = await gitops("apply");
+    expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
+    const s = await stats();
+    expect(
+      Object.keys(s.byRoute).filter((route) => !route.startsWith("GET ")),
+      "writes",
+    ).toEqual([]);
+    expect(s.writes).toBe(0);
+
+    const json = path.join(work, "preview.json");
+    const p = await gitops("preview", "--all", "--json", json);
+    expect(p.code, `${p.stdout}\n${p.stderr}`).toBe(0);
+    expect((JSON.parse(fs.readFileSync(json, "utf8")) as PreviewJson).changes).toEqual([]);
+    const d = await gitops("drift");
+    expect(d.code, `${d.stdout}\n${d.stderr}`).toBe(0);
   });
 });

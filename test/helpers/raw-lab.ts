@@ -40,11 +40,27 @@ async function must(api: Api, method: string, path: string, body?: unknown): Pro
 /** The mirror password of organization `org`, as the lab admin typed it into Quay. */
 export const mirrorPassword = (org: string): string => `${org}-registry-password`;
 
+/** The webhook URL with its token on `app0` of organization `org` (a secret: never in a file). */
+export const hookUrl = (org: string): string =>
+  `https://ci.${org}.example/hooks/quay?token=${org}-hook-secret`;
+
+/** The Slack webhook URL on `ubi9` of organization `org` (its own token: never in a file). */
+export const slackUrl = (org: string): string =>
+  `https://hooks.slack.com/services/T0LAB/B0${org.toUpperCase()}/${org}-slack-secret`;
+
+/** The OIDC identity robot `ci` of organization `org` trusts. */
+export const ciIdentity = (org: string) => ({
+  issuer: "https://token.actions.githubusercontent.com",
+  subject: `repo:${org}/app:ref:refs/heads/main`,
+});
+
 export interface RawLabOptions {
   /** Organization names. The first two share a user; the first is also a proxy cache. */
   organizations: string[];
   /** Repositories per organization besides the mirror (default 3). */
   repositories?: number;
+  /** Immutability policies too (the registry must have FEATURE_IMMUTABLE_TAGS on). */
+  immutability?: boolean;
 }
 
 /**
@@ -52,8 +68,11 @@ export interface RawLabOptions {
  * `cluster-pull`; teams `developers` (member) and `release` (creator) with users and a robot;
  * default permissions (`developers` write, `ci` write for what `o-alice` creates); a quota with
  * warning and reject limits; repositories with grants and a prune policy, one public, one nested
- * (`tools/build`); a webhook notification on `app0`; a mirror with credentials and a proxy; an
- * organization prune policy. Plus a
+ * (`tools/build`); notifications: a webhook whose URL holds a token and a plain one on `app0`, a
+ * quay_notification to `developers` on `tools/build`, a Slack one on the mirror; robot `ci` trusts
+ * one OIDC identity; a mirror with credentials and a proxy; an organization prune policy; with
+ * `immutability`, an organization and a repository immutability policy (not on the first
+ * organization, a proxy cache, where the tenant rules refuse them). Plus a
  * user `shared-carol` in the first two organizations, a user `loner` in none, and a proxy cache
  * on the first organization.
  */
@@ -90,6 +109,7 @@ export async function buildRawLab(api: Api, opts: RawLabOptions): Promise<void> 
         ["cluster-pull", `Pull secret of the ${o} cluster`],
       ] as const)
         await must(api, "PUT", `/api/v1/organization/${o}/robots/${r}`, description ? { description } : {});
+      await must(api, "POST", `/api/v1/organization/${o}/robots/ci/federation`, [ciIdentity(o)]);
       await must(api, "PUT", `/api/v1/organization/${o}/team/developers`, {
         role: "member",
         description: `${o} engineers`,
@@ -132,15 +152,37 @@ export async function buildRawLab(api: Api, opts: RawLabOptions): Promise<void> 
           await must(api, "PUT", `/api/v1/repository/${o}/${name}/permissions/user/${o}-bob`, {
             role: "admin",
           });
-          // Not expressible yet: the export lists it, and the apply leaves it alone.
           await must(api, "POST", `/api/v1/repository/${o}/${name}/notification/`, {
             event: "repo_push",
             method: "webhook",
-            config: { url: `https://ci.${o}.example/hooks/quay?token=${o}-hook-secret` },
+            config: { url: hookUrl(o) },
             eventConfig: {},
             title: "Deploy on push",
           });
+          await must(api, "POST", `/api/v1/repository/${o}/${name}/notification/`, {
+            event: "vulnerability_found",
+            method: "webhook",
+            config: {
+              url: `https://audit.${o}.example/quay`,
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: Quay's own placeholder syntax
+              template: '{"repo": "${repository}"}',
+            },
+            eventConfig: { level: 1 },
+          });
+          if (opts.immutability && i !== 0)
+            await must(api, "POST", `/api/v1/repository/${o}/${name}/immutabilitypolicy/`, {
+              tagPattern: "latest|dev-.*",
+              tagPatternMatches: false,
+            });
         }
+        if (r === 1)
+          await must(api, "POST", `/api/v1/repository/${o}/${name}/notification/`, {
+            event: "repo_image_expiry",
+            method: "quay_notification",
+            config: { target: { kind: "team", name: "developers" } },
+            eventConfig: { days: 7 },
+            title: "Expiring soon",
+          });
         await must(api, "POST", `/api/v1/repository/${o}/${name}/autoprunepolicy/`, {
           method: "number_of_tags",
           value: 10 + r,
@@ -169,6 +211,18 @@ export async function buildRawLab(api: Api, opts: RawLabOptions): Promise<void> 
         robot_username: `${o}+mirror`,
         skopeo_timeout_interval: 600,
       });
+      await must(api, "POST", `/api/v1/repository/${o}/ubi9/notification/`, {
+        event: "repo_mirror_sync_failed",
+        method: "slack",
+        config: { url: slackUrl(o) },
+        eventConfig: {},
+        title: "Mirror failed",
+      });
+      if (opts.immutability && i !== 0)
+        await must(api, "POST", `/api/v1/organization/${o}/immutabilitypolicy/`, {
+          tagPattern: "v[0-9]+\\..*",
+          tagPatternMatches: true,
+        });
       await must(api, "POST", `/api/v1/organization/${o}/autoprunepolicy/`, {
         method: "creation_date",
         value: "90d",
@@ -183,4 +237,18 @@ export async function buildRawLab(api: Api, opts: RawLabOptions): Promise<void> 
         });
     }),
   );
+}
+
+/**
+ * A lab whose users come from LDAP (the emulator with AUTHENTICATION_TYPE LDAP and
+ * FEATURE_TEAM_SYNCING): organization `org` with robot `ci`, which trusts one OIDC identity, and team
+ * `developers` synced from `group` (relative to the base DN), with `ci` as its robot member.
+ */
+export async function buildDirectoryLab(api: Api, org: string, group: string): Promise<void> {
+  await must(api, "POST", "/api/v1/organization/", { name: org, email: `registry@${org}.example` });
+  await must(api, "PUT", `/api/v1/organization/${org}/robots/ci`, { description: "CI pipelines push here" });
+  await must(api, "POST", `/api/v1/organization/${org}/robots/ci/federation`, [ciIdentity(org)]);
+  await must(api, "PUT", `/api/v1/organization/${org}/team/developers`, { role: "creator" });
+  await must(api, "PUT", `/api/v1/organization/${org}/team/developers/members/${org}+ci`);
+  await must(api, "POST", `/api/v1/organization/${org}/team/developers/syncing`, { group_dn: group });
 }

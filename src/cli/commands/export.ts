@@ -7,13 +7,15 @@ import { COMMON_HELP, parseOptions, renderValidation } from "../gitops";
 import { addSecrets, err, out, progress } from "../output";
 
 const HELP = `usage: quay-gitops export (--org NAME... | --all) --out DIR [--registry-out FILE] [--stack S]
-                          [--no-notifications] [--force]
+                          [--no-notifications] [--no-federation] [--force]
 
 Writes what Quay holds as tenant files: one file per organization (DIR/<organization>.yaml) with its
 e-mail and tag expiration, quota, users (those who are members of this organization only), robots
 (never their tokens), teams and members, default permissions, repositories with visibility,
 description and grants, mirrors (every setting; a password becomes passwordFrom: { env: NAME } with a
-comment naming the secret to provide), prune policies and proxy cache. Applied as they are, the files
+comment naming the secret to provide), prune and immutability policies, notifications (a webhook or
+Slack URL that holds a token becomes urlFrom: { env: NAME }, never written), robots' OIDC federation,
+synced teams' groups (read as a superuser) and the proxy cache. Applied as they are, the files
 change nothing: the first apply adopts every object and sends no write to Quay. What the format
 cannot express is listed on stderr and as a comment in the file it concerns. Reads only
 (docs/onboarding.md).
@@ -24,8 +26,10 @@ cannot express is listed on stderr and as a comment in the file it concerns. Rea
   --registry-out FILE  also write a registry file skeleton (e.g. stacks/lab.registry.yaml): detected
                      feature flags, tag expiration options, users no tenant owns (superusers, members of
                      several organizations or none) and restrictions the exported names satisfy
-  --no-notifications do not read repository notifications (which the tenant format cannot express yet,
-                     so they are only listed): one request less per repository
+  --no-notifications do not read repository notifications: one request less per repository (Quay
+                     lists them per repository only); the files then leave them alone
+  --no-federation    do not read robots' OIDC federation: one request less per robot (Quay has no
+                     list of them); the files then leave every robot's list alone
   --force            overwrite files that exist
 ${COMMON_HELP}
 Without a stack (--stack or $QUAY_GITOPS_STACK), the connection comes from the environment alone.
@@ -48,6 +52,7 @@ export const command: Command = {
       "registry-out"?: string;
       force?: boolean;
       "no-notifications"?: boolean;
+      "no-federation"?: boolean;
       help?: boolean;
     }>(
       args,
@@ -58,6 +63,7 @@ export const command: Command = {
         "registry-out": { type: "string" },
         force: { type: "boolean" },
         "no-notifications": { type: "boolean" },
+        "no-federation": { type: "boolean" },
       },
       HELP,
     );
@@ -107,6 +113,7 @@ export const command: Command = {
           organizations: orgs,
           all: values.all === true,
           notifications: values["no-notifications"] !== true,
+          federation: values["no-federation"] !== true,
           stackName,
           registryFile:
             registryOut ??
@@ -141,6 +148,10 @@ export const command: Command = {
       if (values["no-notifications"])
         err(
           "not read: repository notifications (--no-notifications); any the organizations have are not listed\n",
+        );
+      if (values["no-federation"])
+        err(
+          "not read: robots' OIDC federation (--no-federation); the files leave every robot's list alone\n",
         );
 
       const rel = (f: string) => path.relative(process.cwd(), f) || ".";

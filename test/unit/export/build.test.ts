@@ -1,7 +1,9 @@
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { permissionsOf } from "../../../providers/repository";
+import { sameNotification } from "../../../providers/notification";
 import { membersOf } from "../../../providers/team";
+import { sortFederation } from "../../../src/kinds/robot-federation";
 import { type ExportResult, exportLab, type LiveLab, type LiveOrganization } from "../../../src/export";
 import { stackConfigText } from "../../../src/export/stack";
 import { effectivePermissions } from "../../../src/program/desired";
@@ -22,8 +24,18 @@ function acme(): LiveOrganization {
       ],
     },
     robots: [
-      { name: "acme+ci", description: "CI pipelines push here" },
-      { name: "acme+mirror", description: "" },
+      {
+        name: "acme+ci",
+        description: "CI pipelines push here",
+        federation: [
+          {
+            issuer: "https://token.actions.githubusercontent.com",
+            subject: "repo:acme/operator:ref:refs/heads/main",
+          },
+          { issuer: "https://gitlab.com", subject: "project_path:acme/operator:ref_type:branch:ref:main" },
+        ],
+      },
+      { name: "acme+mirror", description: "", federation: [] },
     ],
     teams: [
       {
@@ -67,7 +79,58 @@ function acme(): LiveOrganization {
           { kind: "user", name: "0d6f5b38-1b9c-4c1e-9a43-2f0b3d1e9a11", role: "read", orgMember: false },
         ],
         autoPrune: [{ method: "number_of_tags", value: 20, tagPattern: null, tagPatternMatches: true }],
-        notifications: [{ title: "Deploy on push", event: "repo_push", method: "webhook" }],
+        notifications: [
+          {
+            title: "Deploy on push",
+            event: "repo_push",
+            method: "webhook",
+            config: { url: "https://ci.acme.example/hooks/quay?token=s3cr3t-hook" },
+            eventConfig: {},
+          },
+          {
+            title: "Ops channel",
+            event: "vulnerability_found",
+            method: "slack",
+            config: { url: "https://hooks.slack.com/services/T000/B000/s3cr3t-slack" },
+            eventConfig: { level: "1" },
+          },
+          {
+            title: null,
+            event: "repo_push",
+            method: "webhook",
+            config: {
+              url: "https://audit.acme.example/quay",
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: Quay's own placeholder syntax
+              template: '{"repo": "${repository}"}',
+            },
+            eventConfig: {},
+          },
+          {
+            title: "Expiring",
+            event: "repo_image_expiry",
+            method: "quay_notification",
+            config: { target: { kind: "team", name: "developers", is_robot: false, avatar: {} } },
+            eventConfig: { days: 7 },
+          },
+          {
+            title: "Everyone",
+            event: "repo_push",
+            method: "quay_notification",
+            config: { target: { kind: "org", name: "acme" } },
+            eventConfig: {},
+          },
+          {
+            title: "Build",
+            event: "build_success",
+            method: "email",
+            config: { email: "ops@acme.example" },
+            eventConfig: {},
+          },
+        ],
+        immutability: [
+          { tagPattern: "latest|dev-.*", tagPatternMatches: false },
+          { tagPattern: "v[0-9]+", tagPatternMatches: true },
+        ],
       },
       {
         name: "tools/ubi9",
@@ -101,6 +164,7 @@ function acme(): LiveOrganization {
       { method: "creation_date", value: "90d", tagPattern: "^pr-", tagPatternMatches: true },
       { method: "creation_date", value: "30d", tagPattern: "^pr-", tagPatternMatches: true },
     ],
+    immutability: [{ tagPattern: "release-.*", tagPatternMatches: true }],
     unread: [],
   };
 }
@@ -127,12 +191,21 @@ function globex(): LiveOrganization {
         name: "ops",
         role: "creator",
         description: "",
-        synced: true,
+        synced: false,
         members: [
           { kind: "user", name: "shared-carol" },
           { kind: "robot", name: "acme+ci" },
         ],
         emailInvites: 2,
+      },
+      {
+        name: "sre",
+        role: "member",
+        description: "",
+        synced: true,
+        sync: { directory: "ldap" },
+        members: [{ kind: "user", name: "globex-hank" }],
+        emailInvites: 0,
       },
     ],
     defaultPermissions: [],
@@ -145,6 +218,7 @@ function globex(): LiveOrganization {
         kind: "image",
         grants: [{ kind: "team", name: "ops", role: "read" }],
         autoPrune: [{ method: "creation_date", value: "2w", tagPattern: "^dev-", tagPatternMatches: false }],
+        immutability: [{ tagPattern: "v.*", tagPatternMatches: true }],
       },
     ],
     autoPrune: [],
@@ -166,6 +240,8 @@ function lab(): LiveLab {
         autoPrune: true,
         quotaManagement: true,
         sparseIndex: true,
+        immutableTags: true,
+        teamSyncing: false,
       },
       featureSource: "config",
       authenticationType: "Database",
@@ -310,6 +386,52 @@ describe("export: live organizations → tenant files", () => {
       skopeoTimeoutSeconds: 600,
       architectureFilter: ["amd64", "arm64"],
     });
+    // Notifications, immutability policies and federation as the providers compare them.
+    const operator = acmeT.repositories.find((r) => r.name === "operator")!;
+    const liveOperator = l.organizations[0]!.repositories.find((r) => r.name === "operator")!;
+    const urls: Record<string, string> = {
+      ACME_OPERATOR_WEBHOOK_URL: "https://ci.acme.example/hooks/quay?token=s3cr3t-hook",
+      ACME_OPERATOR_SLACK_URL: "https://hooks.slack.com/services/T000/B000/s3cr3t-slack",
+    };
+    expect(operator.notifications).toHaveLength(4);
+    for (const n of operator.notifications) {
+      const env = n.urlFrom && "env" in n.urlFrom ? n.urlFrom.env : undefined;
+      const inputs = {
+        namespace: "acme",
+        repository: "operator",
+        event: n.event,
+        method: n.method,
+        config: { ...n.config },
+        eventConfig: { ...n.eventConfig },
+        ...(n.title !== undefined ? { title: n.title } : {}),
+        ...(env ? { url: urls[env]! } : {}),
+      };
+      const views = liveOperator.notifications!.map((v, i) => ({
+        uuid: String(i),
+        title: v.title,
+        event: v.event,
+        method: v.method,
+        config: v.config,
+        event_config: v.eventConfig,
+        number_of_failures: 0,
+      }));
+      expect(
+        views.filter((v) => sameNotification(v, inputs)),
+        `${n.event} ${n.method} ${n.title}`,
+      ).toHaveLength(1);
+    }
+    expect(operator.immutability).toEqual([
+      { tagPattern: "latest|dev-.*", tagPatternMatches: false },
+      { tagPattern: "v[0-9]+", tagPatternMatches: true },
+    ]);
+    expect(acmeT.immutability).toEqual([{ tagPattern: "release-.*", tagPatternMatches: true }]);
+    expect(acmeT.robots.find((r) => r.shortName === "ci")?.federation).toEqual(
+      sortFederation(l.organizations[0]!.robots[0]!.federation!),
+    );
+    // An empty list is not declared: the robot's list is left alone, and not read by an apply.
+    expect(acmeT.robots.find((r) => r.shortName === "mirror")?.federation).toBeUndefined();
+    const text = exportIt(l).tenants.find((t) => t.tenant === "acme")!.text;
+    expect(text).not.toContain("s3cr3t");
     expect(state.tenants.find((t) => t.name === "globex")?.proxyCache).toEqual({
       upstream: "quay.io/globex",
       expirationSeconds: 172800,
@@ -323,10 +445,12 @@ describe("export: live organizations → tenant files", () => {
     const expected = [
       /^acme: user bob is disabled in Quay/,
       /^acme: repository operator: a grant of a deleted user/,
-      /^acme: repository operator: notification "Deploy on push" \(repo_push → webhook\) cannot be expressed/,
+      /^acme: repository operator: notification "Build" \(build_success → email\) is on an event the tenant format does not offer; left alone/,
+      /^acme: repository operator: notification "Everyone" \(repo_push → quay_notification\) notifies org acme/,
       /^acme: the organization: prune policy creation_date 90d on tags matching \^pr- has the method and tag pattern of another policy/,
       /^globex: tag expiration 3d is not one of Quay's TAG_EXPIRATION_OPTIONS/,
-      /^globex: team ops is synchronized from the directory/,
+      /^globex: team sre is synchronized from the directory, but only a superuser sees the ldap group/,
+      /^globex: repository web: immutability policy "v\.\*" in an organization that is a proxy cache/,
       /^globex: team ops has 2 pending e-mail invitation/,
       /^globex: team ops has robot acme\+ci of another organization as a member/,
       /^globex: repository web is read-only in Quay/,
@@ -342,6 +466,14 @@ describe("export: live organizations → tenant files", () => {
     expect(globexText).toContain("# Not expressed in this file (also printed by the export):\n");
     expect(globexText).toMatch(/# - team ops has robot acme\+ci of another organization/);
     expect(r.secrets).toEqual([
+      {
+        env: "ACME_OPERATOR_WEBHOOK_URL",
+        what: 'the webhook URL of the repo_push notification "Deploy on push" of acme/operator',
+      },
+      {
+        env: "ACME_OPERATOR_SLACK_URL",
+        what: 'the Slack webhook URL of the vulnerability_found notification "Ops channel" of acme/operator',
+      },
       {
         env: "ACME_TOOLS_UBI9_MIRROR_PASSWORD",
         what: "the password of acme-pull at registry.access.redhat.com (mirror of acme/tools/ubi9)",
@@ -372,6 +504,29 @@ describe("export: live organizations → tenant files", () => {
     const loaded = load(r);
     expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(loaded.state!.tenants.every((t) => t.users.length === 0)).toBe(true);
+  });
+
+  it("declares a synced team's group, and the directory in the registry file, when a superuser reads it", () => {
+    const l = lab();
+    l.registry.authenticationType = "LDAP";
+    l.registry.features.teamSyncing = true;
+    const sre = l.organizations[1]!.teams.find((t) => t.name === "sre")!;
+    sre.sync = { directory: "ldap", group: "cn=globex-sre,ou=groups" };
+    sre.members.push({ kind: "robot", name: "globex+deploy" });
+    const r = exportIt(l);
+    expect(r.registry).toContain("    directory: ldap");
+    expect(r.registry).toContain("    teamSyncing: true");
+    const loaded = load(r);
+    expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const team = loaded.state!.tenants.find((t) => t.name === "globex")!.teams.find((t) => t.name === "sre")!;
+    expect(team.syncFrom).toEqual({ directory: "ldap", group: "cn=globex-sre,ou=groups" });
+    // The directory's users are Quay's to keep: only the robot is declared.
+    expect(team.members).toEqual([{ kind: "robot", name: "globex+deploy" }]);
+    // Synced from elsewhere than the registry's users: left out.
+    sre.sync = { directory: "oidc", group: "sre" };
+    expect(exportIt(l).notes.map((n) => n.message)).toContain(
+      "team sre is synchronized from the directory, but it syncs from oidc while the registry's users come from LDAP; the team is left out (not managed)",
+    );
   });
 
   it("without the user list, no tenant owns a user and every named user is existing", () => {
