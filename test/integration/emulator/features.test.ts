@@ -21,7 +21,7 @@ describe("feature flags off (QUAY-API.md §1.5)", () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme/quota");
     expect(r.status).toBe(308);
-    expect(r.headers.get("location")).toBe(`${h.emu().url}/api/v1/organization/acme/quota/`);
+    expect(r.headers.get("location")).toBe(`${h.url()}/api/v1/organization/acme/quota/`);
     expectHtml(await h.get("/api/v1/organization/acme/quota/"), 404);
   });
 
@@ -381,7 +381,7 @@ describe("EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW on (§16.1 switch)", () => {
     const entry = (await shown.get("/api/v1/organization/acme/logs")).json.logs[0];
     expect(entry).toMatchObject({
       http_method: "POST",
-      request_url: `${shown.emu().url}/api/v1/organization/`,
+      request_url: `${shown.url()}/api/v1/organization/`,
       x_forwarded_for: "10.0.0.9",
       user_agent: "bench",
     });

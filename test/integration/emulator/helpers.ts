@@ -8,6 +8,7 @@
  * the real Quay does not run) say so with `emulatorOnly` / `useEmulator` options and are skipped there.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
+import { BOOTSTRAP_APP } from "../../../emulator/bootstrap";
 import {
   type RunningEmulator,
   type Scope,
@@ -44,6 +45,8 @@ export interface Harness {
   /** The superuser's (admin's) token with every scope. */
   adminToken(): string;
   adminPassword(): string;
+  /** The OAuth application of the admin token, as Quay's audit log names it. */
+  adminTokenApplication(): { name: string; clientId: string };
   /** A token for an existing user with these scopes (the emulator mints it; a real Quay by OAuth). */
   token(user: string, scopes: readonly Scope[]): Promise<string>;
   /** A namespace name as it is on the Quay under test (the test's prefix added on a real Quay). */
@@ -107,8 +110,15 @@ function realSkipReason(options: StartEmulatorOptions): string | undefined {
   return undefined;
 }
 
-export function useEmulator(options: StartEmulatorOptions = {}): Harness {
-  if (REAL) return useRealQuay(options);
+/**
+ * The harness of one test file. `only.emulatorOnly` says why the whole file needs the emulator (it is
+ * skipped against a real Quay with that reason).
+ */
+export function useEmulator(
+  options: StartEmulatorOptions = {},
+  only: { emulatorOnly?: string } = {},
+): Harness {
+  if (REAL) return useRealQuay(options, only.emulatorOnly);
   let emu: RunningEmulator | undefined;
   beforeAll(async () => {
     emu = await startEmulator({ port: 0, ...options });
@@ -140,6 +150,7 @@ export function useEmulator(options: StartEmulatorOptions = {}): Harness {
     url: () => current().url,
     adminToken: () => current().token,
     adminPassword: () => current().password,
+    adminTokenApplication: () => ({ name: BOOTSTRAP_APP, clientId: "admin" }),
     token: async (user, scopes) => current().mintToken(user, scopes),
     real: (name) => name,
     req,
@@ -171,7 +182,10 @@ function toRes(res: Response, text: string, headers: Headers = res.headers): Res
   return { status: res.status, headers, text, json, contentType };
 }
 
-type Base = Pick<Harness, "emu" | "url" | "adminToken" | "adminPassword" | "token" | "real" | "req">;
+type Base = Pick<
+  Harness,
+  "emu" | "url" | "adminToken" | "adminPassword" | "adminTokenApplication" | "token" | "real" | "req"
+>;
 
 function harness(base: Base): Harness {
   const { req } = base;
@@ -231,8 +245,13 @@ function createdName(method: string, path: string, body: unknown): unknown {
 }
 
 /** The harness on a real Quay (real-quay.ts): same calls, names prefixed per test, cleanup after each. */
-function useRealQuay(options: StartEmulatorOptions): Harness {
-  const skip = realSkipReason(options);
+function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string): Harness {
+  const skip =
+    typeof REAL === "string"
+      ? REAL
+      : emulatorOnlyReason
+        ? `emulator only: ${emulatorOnlyReason}`
+        : realSkipReason(options);
   const t = REAL as RealTarget;
   let ns = new NameSpace();
   let passwords = new Map<string, string>();
@@ -296,6 +315,12 @@ function useRealQuay(options: StartEmulatorOptions): Harness {
       if (!t.password) throw new Error("QUAY_PASSWORD is not set");
       return t.password;
     },
+    // The lab's token is the one `POST /api/v1/user/initialize` gave (docs/real-quay.md): Quay names
+    // its application "automation", with the user's name as client id (quay v3.18.0 endpoints/web.py).
+    adminTokenApplication: () => ({
+      name: process.env.QUAY_TOKEN_APPLICATION || "automation",
+      clientId: process.env.QUAY_TOKEN_CLIENT_ID || t.username,
+    }),
     async token(user, scopes) {
       if (user === "admin" && scopes.length === ALL.length) return t.token;
       const password = user === "admin" ? t.password : passwords.get(user);

@@ -250,17 +250,12 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§4.5 delete: 204, then 404 at once, and the name stays reserved until GC", async () => {
+  it("§4.5 delete: 204, then 404 at once, and the name is free again at once (3.18.0)", async () => {
     await h.org("acme");
     expect((await h.del("/api/v1/organization/acme")).status).toBe(204);
     expectApiException(await h.get("/api/v1/organization/acme"), 404, "not_found");
-    expectApiException(
-      await h.post("/api/v1/organization/", { name: "acme" }),
-      400,
-      "invalid_request",
-      "Username is not available",
-    );
-    expect((await h.control("POST", "/_emulator/gc")).json.purged).toEqual(["acme"]);
+    // Quay 3.18.0 renames the deleted row to a UUID and checks no deleted names (newer Quay does:
+    // "Username is not available" until its GC).
     expect((await h.post("/api/v1/organization/", { name: "acme" })).status).toBe(201);
   });
 
