@@ -15,7 +15,15 @@ import {
   type StartEmulatorOptions,
   startEmulator,
 } from "../../../emulator/index";
-import { CONFORMANCE_REAL, NameSpace, type RealTarget, realTarget, sweep, TokenMint } from "./real-quay";
+import {
+  CONFORMANCE_REAL,
+  NameSpace,
+  type RealTarget,
+  realTarget,
+  sweep,
+  TokenMint,
+  tokenApplication,
+} from "./real-quay";
 
 export interface Res {
   status: number;
@@ -266,6 +274,12 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
     const problems = await sweep(t, ns.prefix);
     if (problems.length) throw new Error(`cleanup on the real Quay: ${problems.join("; ")}`);
   });
+  // Which OAuth application QUAY_TOKEN belongs to, as Quay's audit log names it: one write, read back.
+  let tokenApp: { name: string; clientId: string } | undefined;
+  beforeAll(async () => {
+    if (skip) return;
+    tokenApp = await tokenApplication(t);
+  });
   afterAll(async () => {
     await mint?.tearDown();
   });
@@ -315,12 +329,10 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
       if (!t.password) throw new Error("QUAY_PASSWORD is not set");
       return t.password;
     },
-    // The lab's token is the one `POST /api/v1/user/initialize` gave (docs/real-quay.md): Quay names
-    // its application "automation", with the user's name as client id (quay v3.18.0 endpoints/web.py).
-    adminTokenApplication: () => ({
-      name: process.env.QUAY_TOKEN_APPLICATION || "automation",
-      clientId: process.env.QUAY_TOKEN_CLIENT_ID || t.username,
-    }),
+    adminTokenApplication: () => {
+      if (!tokenApp) throw new Error("the admin token's application is not known yet");
+      return tokenApp;
+    },
     async token(user, scopes) {
       if (user === "admin" && scopes.length === ALL.length) return t.token;
       const password = user === "admin" ? t.password : passwords.get(user);
@@ -341,6 +353,16 @@ export function expectApiException(r: Res, status: number, type: string, message
   expect(r.json.type).toMatch(new RegExp(`/api/v1/error/${type}$`));
   expect(r.json.detail).toBe(r.json.error_message);
   if (message !== undefined) expect(r.json.error_message).toBe(message);
+}
+
+/**
+ * util.http.abort (CSRF refusals, anonymous access): `{"error"}` as JSON text, but under Flask's default
+ * `text/html` content type (observed on Quay 3.18.0).
+ */
+export function expectAbort(r: Res, status: number, error: string): void {
+  expect(r.status).toBe(status);
+  expect(r.contentType).toMatch(/^text\/html/);
+  expect(JSON.parse(r.text)).toEqual({ error });
 }
 
 /** §1.4.2 DataModelException / §1.4.4 Flask abort: `{"message"}` only. */

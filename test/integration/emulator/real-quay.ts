@@ -251,3 +251,32 @@ export async function sweep(t: RealTarget, prefix: string, extra: Iterable<strin
   }
   return problems;
 }
+
+/** The application of the target's token: the OAuth metadata Quay logs with a write made with it. */
+export async function tokenApplication(t: RealTarget): Promise<{ name: string; clientId: string }> {
+  const ns = new NameSpace();
+  const name = `${ns.prefix}probe`;
+  const auth = { authorization: `Bearer ${t.token}` };
+  try {
+    const created = await fetch(`${t.url}/api/v1/organization/`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ name }),
+    });
+    if (created.status !== 201)
+      throw new Error(`probe organization: ${created.status} ${await created.text()}`);
+    const logs = (await (
+      await fetch(`${t.url}/api/v1/organization/${name}/logs`, { headers: auth })
+    ).json()) as {
+      logs: { kind: string; metadata: Record<string, unknown> }[];
+    };
+    const entry = logs.logs.find((l) => l.kind === "org_create");
+    const app = entry?.metadata.oauth_token_application;
+    const clientId = entry?.metadata.oauth_token_application_id;
+    if (typeof app !== "string" || typeof clientId !== "string")
+      throw new Error("QUAY_TOKEN's writes carry no OAuth application in Quay's audit log");
+    return { name: app, clientId };
+  } finally {
+    await fetch(`${t.url}/api/v1/organization/${name}`, { method: "DELETE", headers: auth });
+  }
+}
