@@ -263,15 +263,18 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
   const t = REAL as RealTarget;
   let ns = new NameSpace();
   let passwords = new Map<string, string>();
+  // Namespaces the test made under names the prefix could not go on (too long): swept by name.
+  let made = new Set<string>();
   let mint: TokenMint | undefined;
   beforeEach((ctx) => {
     if (skip) ctx.skip(skip);
     ns = new NameSpace();
     passwords = new Map();
+    made = new Set();
   });
   afterEach(async () => {
     if (skip) return;
-    const problems = await sweep(t, ns.prefix);
+    const problems = await sweep(t, ns.prefix, made);
     if (problems.length) throw new Error(`cleanup on the real Quay: ${problems.join("; ")}`);
   });
   // Which OAuth application QUAY_TOKEN belongs to, as Quay's audit log names it: one write, read back.
@@ -309,6 +312,7 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
     const r = toRes(res, text, headers);
     // A superuser's user create answers the new user's password: kept to mint that user's tokens.
     const name = createdName(method, path, o.body);
+    if (typeof name === "string" && r.status < 300) made.add(ns.real(name));
     if (typeof name === "string" && r.status === 200 && typeof r.json?.password === "string")
       passwords.set(name, r.json.password);
     if (

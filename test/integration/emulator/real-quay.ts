@@ -52,7 +52,7 @@ export class NameSpace {
 
   /** Registers a namespace the test creates; names Quay would refuse (or refuse once prefixed) stay as they are. */
   register(name: unknown): void {
-    if (typeof name !== "string" || !NAMESPACE.test(name) || name === "admin") return;
+    if (typeof name !== "string" || !NAMESPACE.test(name) || name.length < 2 || name === "admin") return;
     if (name.startsWith(this.prefix) || this.prefix.length + name.length > 255) return;
     if (this.names.has(name)) return;
     this.names.add(name);
@@ -238,7 +238,8 @@ export async function sweep(t: RealTarget, prefix: string, extra: Iterable<strin
     const body = (await res.json()) as Record<string, { name?: string; username?: string }[]>;
     return (body[key] ?? []).map((x) => (x.name ?? x.username) as string);
   };
-  const mine = (n: string) => n.startsWith(prefix) || [...extra].includes(n);
+  const named = new Set(extra);
+  const mine = (n: string) => n.startsWith(prefix) || named.has(n);
   const orgs = (await list("/api/v1/superuser/organizations/", "organizations")).filter(mine);
   for (const o of orgs) {
     const r = await fetch(`${t.url}/api/v1/organization/${o}`, { method: "DELETE", headers: auth });
@@ -246,6 +247,12 @@ export async function sweep(t: RealTarget, prefix: string, extra: Iterable<strin
   }
   const users = (await list("/api/v1/superuser/users/?disabled=true", "users")).filter(mine);
   for (const u of users) {
+    // Quay's delete leaves a disabled user alone (mark_namespace_for_deletion, yet 204): enable it first.
+    await fetch(`${t.url}/api/v1/superuser/users/${u}`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: true }),
+    });
     const r = await fetch(`${t.url}/api/v1/superuser/users/${u}`, { method: "DELETE", headers: auth });
     if (r.status !== 204) problems.push(`user ${u}: ${r.status}`);
   }
