@@ -59,6 +59,11 @@ export interface Harness {
   token(user: string, scopes: readonly Scope[]): Promise<string>;
   /** A namespace name as it is on the Quay under test (the test's prefix added on a real Quay). */
   real(name: string): string;
+  /**
+   * Whether a namespace in a list answer is this test's (or admin): a real Quay is shared, so its
+   * superuser lists hold other namespaces too. Always true on the emulator.
+   */
+  ours(name: string): boolean;
   req(method: string, path: string, options?: ReqOptions): Promise<Res>;
   get(path: string, options?: ReqOptions): Promise<Res>;
   post(path: string, body?: unknown, options?: ReqOptions): Promise<Res>;
@@ -161,6 +166,7 @@ export function useEmulator(
     adminTokenApplication: () => ({ name: BOOTSTRAP_APP, clientId: "admin" }),
     token: async (user, scopes) => current().mintToken(user, scopes),
     real: (name) => name,
+    ours: () => true,
     req,
   });
 }
@@ -192,7 +198,7 @@ function toRes(res: Response, text: string, headers: Headers = res.headers): Res
 
 type Base = Pick<
   Harness,
-  "emu" | "url" | "adminToken" | "adminPassword" | "adminTokenApplication" | "token" | "real" | "req"
+  "emu" | "url" | "adminToken" | "adminPassword" | "adminTokenApplication" | "token" | "real" | "ours" | "req"
 >;
 
 function harness(base: Base): Harness {
@@ -345,8 +351,36 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
       return mint.mint(ns.real(user), password, scopes);
     },
     real: (name) => ns.real(name),
+    ours: (name) => name === "admin" || ns.has(name),
     req,
   });
+}
+
+/**
+ * Every entry of a paginated superuser list (`?limit=` and `next_page`), page by page: the pages' sizes
+ * and the entries, in order.
+ */
+export async function allPages(
+  h: Harness,
+  path: string,
+  key: string,
+  limit: number,
+): Promise<{ sizes: number[]; names: string[] }> {
+  const sizes: number[] = [];
+  const names: string[] = [];
+  let next: string | undefined;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const r = await h.get(
+      `${path}${sep}limit=${limit}${next ? `&next_page=${encodeURIComponent(next)}` : ""}`,
+    );
+    expect(r.status).toBe(200);
+    const page = r.json[key] as { name: string }[];
+    sizes.push(page.length);
+    names.push(...page.map((e) => e.name));
+    next = r.json.next_page;
+  } while (next);
+  return { sizes, names };
 }
 
 /** The ApiException body of QUAY-API.md §1.4.1. */

@@ -60,6 +60,10 @@ export class NameSpace {
     this.pattern = new RegExp(`(?<![${NAME_CHAR}])(?:${alternatives.join("|")})(?![A-Za-z0-9_-])`, "g");
   }
 
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
   real(name: string): string {
     return this.names.has(name) ? this.prefix + name : name;
   }
