@@ -108,7 +108,11 @@ export function emulatorOnly(reason: string) {
  * Configuration keys the lab's real Quay runs with besides the emulator's defaults (docs/real-quay.md):
  * a file whose options ask for exactly these can still run there.
  */
-const REAL_QUAY_CONFIG: Record<string, unknown> = { SSRF_ALLOWED_HOSTS: ["127.0.0.1"] };
+const REAL_QUAY_CONFIG: Record<string, unknown> = {
+  SSRF_ALLOWED_HOSTS: ["127.0.0.1"],
+  FEATURE_IMMUTABLE_TAGS: true,
+  FEATURE_MAILING: false,
+};
 
 function realSkipReason(options: StartEmulatorOptions): string | undefined {
   if (typeof REAL === "string") return REAL;

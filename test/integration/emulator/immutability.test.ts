@@ -7,7 +7,7 @@ const O = "/api/v1/organization/acme/immutabilitypolicy/";
 const R = "/api/v1/repository/acme/app/immutabilitypolicy/";
 
 describe("without FEATURE_IMMUTABLE_TAGS (Quay's default)", () => {
-  const h = useEmulator();
+  const h = useEmulator({ config: { FEATURE_IMMUTABLE_TAGS: false } });
   it("the endpoints are not registered: unrouted HTML, absent from discovery", async () => {
     await h.org("acme");
     const r = await h.post(O, { tagPattern: "v.*" });
@@ -188,12 +188,15 @@ describe("immutability policies", () => {
     ]);
   });
 
-  it("deleting the repository or the organization deletes their policies", async () => {
+  it("deleting the repository or the organization takes their policies along (the name made again has none)", async () => {
     await h.post(R, { tagPattern: "v.*" });
     await h.post(O, { tagPattern: "w.*" });
-    await h.del("/api/v1/repository/acme/app");
-    expect([...h.emu().store.immutability.values()].map((p) => p.tagPattern)).toEqual(["w.*"]);
-    await h.del("/api/v1/organization/acme");
-    expect(h.emu().store.immutability.size).toBe(0);
+    expect((await h.del("/api/v1/repository/acme/app")).status).toBe(204);
+    await h.repo("acme", "app");
+    expect((await h.get(R)).json).toEqual({ policies: [] });
+    expect((await h.get(O)).json.policies.map((p: { tagPattern: string }) => p.tagPattern)).toEqual(["w.*"]);
+    expect((await h.del("/api/v1/organization/acme")).status).toBe(204);
+    await h.org("acme");
+    expect((await h.get(O)).json).toEqual({ policies: [] });
   });
 });
