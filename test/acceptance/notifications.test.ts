@@ -267,7 +267,7 @@ function scenarios(cred: CredentialSet, adminApi: () => Api, serviceAccount: str
     applied = new Date();
   });
 
-  it("drift names who deleted a notification and changed a policy: a tenant user, and the automation's account in the UI", async () => {
+  it("drift names who deleted a notification and changed a policy (its pattern, too): a tenant user, and the automation's account in the UI", async () => {
     await sleep(Math.max(0, applied.getTime() + RECORDED_TOLERANCE_MS + 2_000 - Date.now()));
     const alicePassword = `pw-${prefix}-Alice1`;
     expect(
@@ -282,8 +282,8 @@ function scenarios(cred: CredentialSet, adminApi: () => Api, serviceAccount: str
     expect(
       (
         await alice("PUT", `/api/v1/${repoScope()}/immutabilitypolicy/${repoPolicy.uuid}`, {
-          tagPattern: "latest",
-          tagPatternMatches: true,
+          tagPattern: "stable",
+          tagPatternMatches: false,
         })
       ).status,
     ).toBe(204);
@@ -330,9 +330,10 @@ function scenarios(cred: CredentialSet, adminApi: () => Api, serviceAccount: str
       auth: "session",
       action: "delete_repo_notification",
     });
-    expect(field(n.repoPolicy, "tagPatternMatches")).toMatchObject({
-      desired: false,
-      live: true,
+    // Quay logs the update with the new pattern only (no uuid): found by what Quay holds now.
+    expect(field(n.repoPolicy, "tagPattern")).toMatchObject({
+      desired: "latest",
+      live: "stable",
       attribution: {
         actor: `${t}-alice`,
         automationAccount: false,
@@ -364,7 +365,10 @@ function scenarios(cred: CredentialSet, adminApi: () => Api, serviceAccount: str
     ]);
     expect(await listed("bundle")).toMatchObject([{ event: "repo_push", config: { url: SLACK } }]);
     expect((await policies(orgScope()))[0]).toMatchObject({ tagPatternMatches: true });
-    expect((await policies(repoScope()))[0]).toMatchObject({ tagPatternMatches: false });
+    expect((await policies(repoScope()))[0]).toMatchObject({
+      tagPattern: "latest",
+      tagPatternMatches: false,
+    });
     const after = await lab.cli("drift");
     expect(after.code, after.stdout).toBe(0);
     expect(after.stdout).toMatch(/^No drift: all \d+ Quay objects match the last apply\./);
