@@ -96,6 +96,22 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     expect((await h.get(N)).json.notifications).toHaveLength(1);
   });
 
+  it("webhook: no DNS lookup and no address rule, only the names localhost and 127.0.0.1 (live 3.18.0)", async () => {
+    const hook = (url: string) => h.post(N, { ...WEBHOOK, config: { url } });
+    for (const url of [
+      "https://hooks.nowhere.invalid/x",
+      "http://[::1]/x",
+      "http://127.0.0.2/x",
+      "http://localhost./x",
+      "http://0.0.0.0/x",
+      "http://10.0.0.1/x",
+      "http://169.254.169.254/latest/meta-data",
+    ])
+      expect((await hook(url)).status, url).toBe(201);
+    expectApiException(await hook("HTTP://LocalHost/x"), 400, "invalid_request", "Invalid webhook URL");
+    expectApiException(await hook("http://127.0.0.1:9/x"), 400, "invalid_request", "Invalid webhook URL");
+  });
+
   it("webhook template: JSON text with jsonpath placeholders, checked at create", async () => {
     const hook = (template: unknown) =>
       h.post(N, { ...WEBHOOK, config: { url: "https://hooks.example.com/x", template } });
