@@ -48,6 +48,20 @@ export default defineConfig({
         },
       },
       {
+        // Not part of `npm test`: `npm run test:conformance:real`, the emulator conformance suite against
+        // the real Quay named by QUAY_URL (docs/acceptance.md); skipped as a whole when it is not set.
+        test: {
+          name: "conformance",
+          include: ["test/integration/emulator/**/*.test.ts"],
+          environment: "node",
+          env: { QG_CONFORMANCE_REAL: "1" },
+          // One shared Quay, slow per request: one file at a time.
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         // Not part of `npm test`: `npm run test:soak` (docs/reliability.md).
         test: {
           name: "soak",

@@ -6,8 +6,8 @@ import { validateUsername, validEmail } from "./validation";
 
 /**
  * The namespace lifecycle of data/model/user.py: creating users and organizations (one shared name
- * space), marking a namespace for deletion (renamed to a UUID, disabled, name reserved until the GC
- * worker runs: QUAY-API.md §4.5, §5.5, §21) and the GC worker's purge.
+ * space), marking a namespace for deletion (renamed to a UUID and disabled, its name free again at
+ * once: quay v3.18.0 data/model/user.py; QUAY-API.md §4.5, §5.5, §21) and the GC worker's purge.
  */
 
 const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -70,7 +70,8 @@ export function createNamespace(
         : `Username has already been taken by user cannot be reused: ${name}`,
     );
   }
-  if (store.isReserved(name)) throw new DataModelError("Username is not available");
+  // Quay 3.18.0 does not look at deleted namespaces here: the name is free as soon as the delete renamed
+  // the row (observed). Newer Quay refuses it ("Username is not available") until the GC purged it.
   if (options.emailRequired) {
     for (const a of store.accounts.values()) {
       if (a.kind === "user" && a.email === email)
@@ -106,7 +107,7 @@ export function deleteRobot(store: Store, robot: Account): void {
 /**
  * mark_namespace_for_deletion (force=True for the superuser panel): an already disabled namespace is
  * left alone. Otherwise linked data goes at once (an org's teams; a user's team memberships; robots,
- * quotas), the row is renamed to a UUID and disabled, and the old name stays reserved until GC. A
+ * quotas), the row is renamed to a UUID and disabled, and the old name is free again at once. A
  * deleted user's repository permissions and prototypes stay, under the UUID name (§21 drift trap).
  */
 export function markForDeletion(store: Store, ns: Account): void {
@@ -126,7 +127,7 @@ export function markForDeletion(store: Store, ns: Account): void {
   ns.deletedName = original;
 }
 
-/** The namespace GC worker: purges every namespace marked for deletion and frees its name. */
+/** The namespace GC worker: purges every namespace marked for deletion (and what still names it). */
 export function collectGarbage(store: Store): string[] {
   const purged: string[] = [];
   for (const a of [...store.accounts.values()]) {

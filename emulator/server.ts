@@ -311,6 +311,17 @@ export class EmulatorServer {
         if (e.code === "QUAY_HTML") this.sendHtml(res, method, e.status, headers);
         else if (e.code === "QUAY_TEXT")
           this.send(res, method, e.status, String(e.body(errorUrl)), "text/html; charset=utf-8", headers);
+        // util.http.abort: make_response(json.dumps({"error": ...})), so JSON text under Flask's default
+        // text/html content type (quay v3.18.0 util/http.py; observed on Quay 3.18.0).
+        else if (e.code === "QUAY_ABORT_ERROR")
+          this.send(
+            res,
+            method,
+            e.status,
+            pyJsonDumps(e.body(errorUrl)),
+            "text/html; charset=utf-8",
+            headers,
+          );
         else this.sendJson(res, method, e.status, e.body(errorUrl), headers);
         return;
       }
@@ -358,4 +369,15 @@ export class EmulatorServer {
     if (method === "HEAD" || status === 204 || status === 304) res.end();
     else res.end(buf);
   }
+}
+
+/** Python's `json.dumps` with its default separators (`", "`, `": "`) and ASCII escapes. */
+export function pyJsonDumps(value: unknown): string {
+  const ascii = (text: string) =>
+    text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (value === null || typeof value !== "object") return ascii(JSON.stringify(value) ?? "null");
+  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(", ")}]`;
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${ascii(JSON.stringify(k))}: ${pyJsonDumps(v)}`)
+    .join(", ")}}`;
 }

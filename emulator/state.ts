@@ -35,7 +35,7 @@ export interface Account {
   description?: string;
   metadata?: Record<string, unknown>;
   federation?: { issuer: string; subject: string }[];
-  /** Set when the namespace is marked for deletion: the name it had (it is reserved until GC). */
+  /** Set when the namespace is marked for deletion: the name it had (free again at once in 3.18.0). */
   deletedName?: string;
   /**
    * `User.uuid`, what a session cookie names (`_user_id`). Given at the first sign-in; a new one
@@ -330,12 +330,6 @@ export class Store {
   user(name: string): Account | undefined {
     const a = this.account(name);
     return a?.kind === "user" ? a : undefined;
-  }
-
-  /** A name reserved by a namespace marked for deletion (§4.5): "Username is not available". */
-  isReserved(name: string): boolean {
-    for (const a of this.accounts.values()) if (a.deletedName === name) return true;
-    return false;
   }
 
   robotsOf(namespace: Account): Account[] {

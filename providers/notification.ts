@@ -1,6 +1,6 @@
 import { QuayGitopsError } from "../src/errors";
 import { notification as descriptor } from "../src/kinds/notification";
-import { QUAY_NOTIFICATION_EVENTS } from "../src/model/notifications";
+import { QUAY_NOTIFICATION_EVENTS, webhookUrlRefusal } from "../src/model/notifications";
 import {
   createNotification,
   deleteNotification,
@@ -165,6 +165,12 @@ export const notification: Kind<NotificationInputs, NotificationState> = {
     const url = d.url ?? config.url;
     if ((d.method === "webhook" || d.method === "slack") && (typeof url !== "string" || url === ""))
       f.push(["config", `${d.method} needs a URL (docs/quay-api.md#notifications)`]);
+    else if (d.method === "webhook") {
+      // The URL itself is not named: it may come from a secret (urlFrom).
+      const refused = webhookUrlRefusal(String(url));
+      if (refused)
+        f.push([d.url !== undefined ? "url" : "config", `${refused.message} ("Invalid webhook URL")`]);
+    }
     if (d.url !== undefined && config.url !== undefined)
       f.push(["url", "the URL is either secret (url) or in config, not both"]);
     if (d.method === "email" && (typeof config.email !== "string" || config.email === ""))

@@ -17,15 +17,16 @@ export function discoveryRoute(routes: () => readonly RouteDef<Handler>[]): Rout
     "/api/v1/discovery",
     {
       GET: (ctx) => {
-        const paths: Record<string, Record<string, { operationId: string }>> = {};
+        const paths: Record<string, Record<string, string | { operationId: string }>> = {};
         const internal = truthyBool(ctx.query.get("internal"), false);
         for (const r of routes()) {
           if (r.kind !== "api" || (r.enabled && !r.enabled(ctx.config))) continue;
           if (r.internal && !internal) continue;
           // Swagger names parameters without Werkzeug's converter (`{repository:repo}` → `{repository}`).
           const p = r.template.replace(/\{([a-z_]+):[a-z]+\}/gi, "{$1}");
-          paths[p] ??= {};
-          const ops = paths[p];
+          // Quay's swagger also carries x-name (the resource class) and x-tag (its module) per path.
+          paths[p] ??= { "x-path": p };
+          const ops = paths[p] as Record<string, string | { operationId: string }>;
           for (const m of Object.keys(r.methods)) {
             ops[m.toLowerCase()] = { operationId: `${m.toLowerCase()}${p.replace(/[^a-z0-9]+/gi, "_")}` };
           }

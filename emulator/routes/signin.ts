@@ -38,6 +38,7 @@ const VERIFY_USER = {
 };
 
 const INVALID_CREDENTIALS = "Invalid Username or Password";
+const USER_DISABLED = "This user has been disabled. Please contact your administrator.";
 
 /**
  * data/model/user.py verify_user: the user by name (any row of the User table) or by the e-mail of
@@ -87,7 +88,10 @@ async function verifyCredentials(
     return { user: null, error: "An application specific token is required to login" };
   }
   const user = await verifyUser(ctx, usernameOrEmail, password);
-  return user ? { user, error: null } : { user: null, error: INVALID_CREDENTIALS };
+  if (!user) return { user: null, error: INVALID_CREDENTIALS };
+  // data/users/__init__.py verify_and_link_user at v3.18.0: the password is right, the account is not.
+  if (!user.enabled) return { user: null, error: USER_DISABLED };
+  return { user, error: null };
 }
 
 /** `GET /csrf_token` (web route, no auth): the session's token, made on first use. */
@@ -95,7 +99,7 @@ function csrfToken(ctx: Ctx): Reply {
   return ok({ csrf_token: generateCsrfToken(ctx.session) });
 }
 
-/** conduct_signin. A disabled user signs in fine; its cookie then authenticates nothing. */
+/** conduct_signin. A disabled user is refused with its own message (observed on Quay 3.18.0). */
 async function signin(ctx: Ctx): Promise<Reply> {
   const data = body<{ username: string; password: string }>(ctx, SIGNIN_USER);
   const { user, error } = await verifyCredentials(ctx, data.username, data.password);

@@ -39,10 +39,13 @@ export const immutabilityPolicy = {
       ...t.repositories.flatMap((r) => r.immutability.map((p) => resourceName(org, r.name, p))),
     ];
   },
-  audit(log, id, org) {
+  audit(log, id, org, live) {
     if (!org) return;
     const repo = str(id.repository);
     const pattern = str(id.tagPattern);
+    // An update names the policy by its pattern after the change, and no uuid (observed on Quay
+    // 3.18.0): a pattern changed by hand is found by the pattern Quay holds now.
+    const patterns = new Set([pattern, str(live.tagPattern)].filter((p) => p !== undefined));
     // One set of kinds for both scopes: a repository policy's entries carry `repo`. A delete names
     // the policy's uuid only, which the state's inputs do not hold.
     log.object(
@@ -52,7 +55,7 @@ export const immutabilityPolicy = {
         md(e, "repo") === repo &&
         (e.kind === "delete_immutability_policy" ||
           pattern === undefined ||
-          md(e, "tag_pattern") === pattern),
+          patterns.has(md(e, "tag_pattern") as string)),
     );
   },
   warnings: {

@@ -172,10 +172,12 @@ export interface KindInfo<N extends string = string> {
   objects(t: TenantModel): string[];
   /**
    * Which audit log entries tell who changed or deleted an object of this kind (docs/quay-api.md#audit-logs).
-   * `org` is the object's organization (or namespace). Required: Quay logs every kind this project
-   * manages; a kind Quay did not log would say so here instead of silently getting no attribution.
+   * `org` is the object's organization (or namespace); `live` what Quay holds now of the drifted fields
+   * (an entry about a change made by hand carries the new values, e.g. a changed pattern). Required:
+   * Quay logs every kind this project manages; a kind Quay did not log would say so here instead of
+   * silently getting no attribution.
    */
-  audit(log: AuditLog, id: Identity, org: string | undefined): void;
+  audit(log: AuditLog, id: Identity, org: string | undefined, live: Identity): void;
   /** Warnings particular to the kind. Absent: the generic ones say enough. */
   readonly warnings?: KindWarnings;
   /**

@@ -44,3 +44,36 @@ export const SEVERITY_LEVELS = {
 } as const;
 export type Severity = keyof typeof SEVERITY_LEVELS;
 export const SEVERITIES = Object.keys(SEVERITY_LEVELS) as Severity[];
+
+/**
+ * The hosts every Quay refuses a webhook to (quay v3.18.0 notifications/notificationmethod.py
+ * HOSTNAME_BLACKLIST); a lab's WEBHOOK_HOSTNAME_BLACKLIST adds its own.
+ */
+export const WEBHOOK_REFUSED_HOSTS: readonly string[] = ["localhost", "127.0.0.1"];
+
+/**
+ * Why Quay refuses this webhook URL ("Invalid webhook URL"), read as its `validate` reads it, with
+ * Python's urlparse: the scheme (lower-cased) must be http or https, and the host name (lower-cased,
+ * without user, port or IPv6 brackets) must not be a refused one (`host` is then set); undefined when
+ * Quay takes it. Quay resolves nothing and has no other address rule (observed on Quay 3.18.0,
+ * docs/quay-api.md#notifications): a name no DNS knows, `127.0.0.2`, `localhost.`, `[::1]`, private
+ * and link-local addresses all pass.
+ */
+export function webhookUrlRefusal(url: string): { message: string; host?: string } | undefined {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):([\s\S]*)$/.exec(url);
+  const scheme = m?.[1]?.toLowerCase();
+  if (scheme !== "http" && scheme !== "https")
+    return { message: "Quay takes only http and https webhook URLs" };
+  const rest = m?.[2] ?? "";
+  const netloc = rest.startsWith("//") ? (rest.slice(2).split(/[/?#]/, 1)[0] ?? "") : "";
+  const hostPort = netloc.slice(netloc.lastIndexOf("@") + 1);
+  const close = hostPort.indexOf("]");
+  const host = (
+    hostPort.startsWith("[")
+      ? hostPort.slice(1, close === -1 ? undefined : close)
+      : (hostPort.split(":", 1)[0] ?? "")
+  ).toLowerCase();
+  if (host === "") return { message: "the webhook URL has no host" };
+  if (WEBHOOK_REFUSED_HOSTS.includes(host)) return { message: `Quay refuses webhooks to ${host}`, host };
+  return undefined;
+}

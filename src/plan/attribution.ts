@@ -13,6 +13,7 @@ import { md, namespaceOf, str } from "../kinds/support";
 import type { Attribution, DriftedObject, DriftReport } from "./drift";
 import { listDelta } from "./format";
 import type { OwnRun, RunAuth } from "./runs";
+import type { PlanValue } from "./values";
 
 export type { AuditEntry, LogSource } from "../kinds";
 
@@ -61,7 +62,9 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
     },
   };
   const org = str(id.organization) ?? str(id.namespace);
-  kindInfo(o.kind)?.audit(log, id, org);
+  const live: Record<string, PlanValue> = {};
+  for (const f of o.fields) if (f.live !== undefined) live[f.field] = f.live;
+  kindInfo(o.kind)?.audit(log, id, org, live);
   if (org) for (const m of relatedMatchers(o, org, goneWith)) out.push(m);
   if (o.status !== "deleted") return out;
   // A deleted object was deleted: its creation or an edit before is not the answer.

@@ -171,7 +171,9 @@ function sessionHint(status: number, errorType: string | undefined, csrf: boolea
     return "Quay still wants a fresh login after signin/verify (FRESH_LOGIN_TIMEOUT)";
   }
   if (status === 401) {
-    return "the session does not authenticate even after a fresh sign-in: is the account disabled?";
+    // A disabled account cannot sign in at all on Quay 3.18.0 (QuaySignInError); this is a session
+    // ended again right after the sign-in, e.g. by a sign-out or password change elsewhere.
+    return "the session does not authenticate even after a fresh sign-in: was the account signed out or its password changed meanwhile?";
   }
   return "the signed-in account lacks the role: a session caps nothing, so the account itself needs it (a superuser in SUPER_USERS for users, quotas and the superuser API)";
 }

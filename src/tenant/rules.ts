@@ -4,6 +4,7 @@
  * organizations), values that must parse, expiry. Rules read files defensively (scope.ts), so they
  * also run on files with schema errors and one run reports everything.
  */
+import { webhookUrlRefusal } from "../model/notifications";
 import {
   maxQuotaBytes,
   NameOwners,
@@ -917,6 +918,13 @@ function checkNotifications(
           "a quay_notification needs exactly one of config.user or config.team",
         );
       const url = str(config.url);
+      const refused = method === "webhook" && url !== undefined ? webhookUrlRefusal(url) : undefined;
+      // The schema already wants http(s) and a host: here only the hosts Quay refuses.
+      if (refused?.host)
+        bad(
+          [...configPath, "url"],
+          `${refused.message} ("Invalid webhook URL"): its notification worker would call itself`,
+        );
       const secret = method === "webhook" && url !== undefined ? urlSecret(url) : undefined;
       if (secret)
         scope.error(

@@ -45,9 +45,25 @@ export interface QuayLab {
   dispose(): Promise<void>;
 }
 
-export function createLab(q: RealQuay, cred: CredentialSet, tenant: string, serviceAccount: string): QuayLab {
-  const repo = createGitRepo({ tenants: [], registry: registryText(serviceAccount) });
-  repo.write(`tenants/${tenant}.yaml`, tenantText(tenant));
+/** What a lab holds besides the defaults: another tenant file, registry file, or environment. */
+export interface LabOptions {
+  /** The tenant file (default: tenants/acme.yaml renamed, tenantText). */
+  tenant?: string;
+  /** The registry file (default: registryText). */
+  registry?: string;
+  /** More environment for the CLI (secrets a tenant file references). */
+  env?: Record<string, string>;
+}
+
+export function createLab(
+  q: RealQuay,
+  cred: CredentialSet,
+  tenant: string,
+  serviceAccount: string,
+  options: LabOptions = {},
+): QuayLab {
+  const repo = createGitRepo({ tenants: [], registry: options.registry ?? registryText(serviceAccount) });
+  repo.write(`tenants/${tenant}.yaml`, options.tenant ?? tenantText(tenant));
   repo.commit(`Onboard ${tenant}`);
   const backend = fs.mkdtempSync(path.join(os.tmpdir(), "qg-accept-state-"));
   const mark = newProcessMark();
@@ -56,6 +72,7 @@ export function createLab(q: RealQuay, cred: CredentialSet, tenant: string, serv
     ...cred.env,
     PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
     ...SAMPLE_SECRETS,
+    ...options.env,
     // The run must not depend on where the test runs (CI sets these).
     GITHUB_ACTIONS: "",
     GITLAB_CI: "",

@@ -135,7 +135,10 @@ function scenarios(cred: CredentialSet, adminApi: () => Api, serviceAccount: str
     const all = await lab.cli("apply", "--all");
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain("verdict: No changes: Quay already matches the tenant files.");
-    expect(all.stdout).toMatch(/ 0 created, 0 updated, 0 replaced, 0 deleted, \d+ unchanged in /);
+    expect(all.stdout).toMatch(/: 0 to create, 0 to update, 0 to replace, 0 to delete, \d+ unchanged\n/);
+    expect(all.stdout).toContain(
+      "Quay already matches the tenant files of the tenants looked at; nothing was written",
+    );
     expect(await orgEntriesSince(admin, tenant, t0)).toEqual([]);
     expect(await userEntriesSince(admin, only(tenant), t0)).toEqual([]);
     expect(await fingerprint({ api: admin }, only(tenant))).toEqual(converged);
@@ -230,7 +233,7 @@ function scenarios(cred: CredentialSet, adminApi: () => Api, serviceAccount: str
       );
       const again = await crash.cli("apply", "--all");
       expect(again.code, again.stderr).toBe(0);
-      expect(again.stdout).toMatch(/ 0 created, 0 updated, 0 replaced, 0 deleted, \d+ unchanged in /);
+      expect(again.stdout).toMatch(/: 0 to create, 0 to update, 0 to replace, 0 to delete, \d+ unchanged\n/);
       expect(markedProcesses(crash.env[PROCESS_MARK_ENV]!)).toEqual([]);
     } finally {
       await crash.dispose();

@@ -4,7 +4,7 @@ import { projectRoot } from "../../src/engine/env";
 
 /**
  * One sequence of API writes, the ones quay-gitops' providers make and the out-of-band changes drift
- * attribution has to explain, run against a Quay (the real one in the acceptance tier, the emulator in
+ * attribution has to explain (immutability policies need FEATURE_IMMUTABLE_TAGS on), run against a Quay (the real one in the acceptance tier, the emulator in
  * the integration tier), with the audit log entries they leave read back and normalized: names become
  * placeholders, ids and times are dropped. The entries of Quay 3.18.0 are recorded in
  * test/fixtures/quay-3.18.0/audit-log.json; the emulator must log exactly those.
@@ -56,6 +56,7 @@ const VOLATILE = new Set([
   "oauth_token_application",
   "prototypeid",
   "policy_uuid",
+  "notification_id",
   "quota_id",
   "limit_id",
   "id",
@@ -240,6 +241,30 @@ export async function runAuditScenario(
       external_registry_config: {},
     });
     await ok("PUT", `/api/v1/repository/${org}/mirrored/mirror`, { sync_interval: 3600 });
+    const N = `/api/v1/repository/${org}/app/notification/`;
+    const hook = (await ok("POST", N, {
+      event: "repo_push",
+      method: "webhook",
+      config: { url: "https://hooks.audit.example/push" },
+      eventConfig: {},
+      title: "Pushes",
+    })) as { uuid: string };
+    await ok("POST", N, {
+      event: "vulnerability_found",
+      method: "quay_notification",
+      config: { target: { kind: "team", name: "dev" } },
+      eventConfig: { level: 1 },
+    });
+    await ok("POST", `${N}${hook.uuid}`);
+    await ok("DELETE", `${N}${hook.uuid}`);
+    const orgImm = `/api/v1/organization/${org}/immutabilitypolicy/`;
+    const immutable = (await ok("POST", orgImm, { tagPattern: "v[0-9]+" })) as { uuid: string };
+    await ok("PUT", `${orgImm}${immutable.uuid}`, { tagPattern: "v[0-9]+", tagPatternMatches: false });
+    await ok("DELETE", `${orgImm}${immutable.uuid}`);
+    const repoImm = `/api/v1/repository/${org}/app/immutabilitypolicy/`;
+    const latest = (await ok("POST", repoImm, { tagPattern: "latest" })) as { uuid: string };
+    await ok("PUT", `${repoImm}${latest.uuid}`, { tagPattern: "stable" });
+    await ok("DELETE", `${repoImm}${latest.uuid}`);
     await ok("DELETE", `/api/v1/organization/${org}/robots/gone`);
     await ok("DELETE", `/api/v1/organization/${org}/team/ops`);
     await ok("DELETE", `/api/v1/repository/${org}/app`);
@@ -267,7 +292,18 @@ export async function runAuditScenario(
       await ok("PUT", `/api/v1/repository/${sessionOrg}/app/permissions/user/${sessionOrg}+ci`, {
         role: "read",
       });
+      const notification = (await ok("POST", `/api/v1/repository/${sessionOrg}/app/notification/`, {
+        event: "repo_push",
+        method: "quay_notification",
+        config: { target: { kind: "team", name: "dev" } },
+        eventConfig: {},
+      })) as { uuid: string };
+      const policies = `/api/v1/repository/${sessionOrg}/app/immutabilitypolicy/`;
+      const policy = (await ok("POST", policies, { tagPattern: "v.*" })) as { uuid: string };
       await by("PUT", `/api/v1/repository/${sessionOrg}/app`, { description: "by hand" });
+      await by("DELETE", `/api/v1/repository/${sessionOrg}/app/notification/${notification.uuid}`);
+      await by("PUT", `${policies}${policy.uuid}`, { tagPattern: "v.*", tagPatternMatches: false });
+      await by("DELETE", `${policies}${policy.uuid}`);
       await by("DELETE", `/api/v1/repository/${sessionOrg}/app/permissions/team/dev`);
       await by("DELETE", `/api/v1/repository/${sessionOrg}/app/permissions/user/${sessionOrg}+ci`);
       await by("PUT", `/api/v1/organization/${sessionOrg}/team/dev`, {

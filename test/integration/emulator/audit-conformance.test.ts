@@ -16,7 +16,8 @@ const NAMES: ScenarioNames = {
 describe("audit log entries, as Quay 3.18.0 writes them", () => {
   let emu: RunningEmulator;
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, quiet: true });
+    // The lab's Quay runs with immutable tags (docs/real-quay.md), so the scenario writes policies too.
+    emu = await startEmulator({ port: 0, quiet: true, config: { FEATURE_IMMUTABLE_TAGS: true } });
   });
   afterAll(async () => {
     await emu?.close();

@@ -71,14 +71,14 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
 
   it("§1.4.1 the ApiException type URL is absolute, built from the request host", async () => {
     const r = await h.post("/api/v1/organization/", {});
-    expect(r.json.type).toBe(`${h.emu().url}/api/v1/error/invalid_request`);
+    expect(r.json.type).toBe(`${h.url()}/api/v1/error/invalid_request`);
   });
 
   it("§16.3 the ApiException type URL resolves to Quay's error description", async () => {
     const e = await h.post("/api/v1/organization/", {});
     const r = await h.get(new URL(e.json.type).pathname, { token: null });
     expect(r.json).toEqual({
-      type: `${h.emu().url}/api/v1/error/invalid_request`,
+      type: `${h.url()}/api/v1/error/invalid_request`,
       title: "invalid_request",
       description:
         "The request was invalid. It may have contained invalid values or was improperly formatted.",

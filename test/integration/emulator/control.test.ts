@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useEmulator } from "./helpers";
 
-const h = useEmulator();
+const h = useEmulator({}, { emulatorOnly: "the emulator's control routes (/_emulator/...) and store" });
 
 async function statuses(n: number, path = "/api/v1/user/"): Promise<number[]> {
   const out: number[] = [];

@@ -10,7 +10,12 @@ import { describe, expect, it } from "vitest";
 import { QUAY_COST, startEmulator } from "../../../emulator/index";
 import { type Res, useEmulator } from "./helpers";
 
-const h = useEmulator();
+const h = useEmulator(
+  {},
+  {
+    emulatorOnly: "the emulator's cost profile (the measurements against Quay are in docs/quay-api.md#cost)",
+  },
+);
 const root = path.resolve(__dirname, "../../..");
 
 interface Workers {

@@ -1,14 +1,29 @@
 /**
  * Shared plumbing of the emulator conformance suite: one in-process emulator per test file (port 0),
  * reset before every test, real HTTP through the global fetch. No mocks.
+ *
+ * The same suite runs against a real Quay (`npm run test:conformance:real`, docs/acceptance.md): then
+ * the harness talks to QUAY_URL, gives every test its own name prefix and deletes what the test made
+ * (real-quay.ts). Tests that need the emulator itself (its control routes, its store, a configuration
+ * the real Quay does not run) say so with `emulatorOnly` / `useEmulator` options and are skipped there.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
+import { BOOTSTRAP_APP } from "../../../emulator/bootstrap";
 import {
   type RunningEmulator,
   type Scope,
   type StartEmulatorOptions,
   startEmulator,
 } from "../../../emulator/index";
+import {
+  CONFORMANCE_REAL,
+  NameSpace,
+  type RealTarget,
+  realTarget,
+  sweep,
+  TokenMint,
+  tokenApplication,
+} from "./real-quay";
 
 export interface Res {
   status: number;
@@ -31,7 +46,24 @@ export interface ReqOptions {
 }
 
 export interface Harness {
+  /** The emulator itself; throws against a real Quay (mark such tests `emulatorOnly`). */
   emu(): RunningEmulator;
+  /** The base URL of the Quay under test, as it names itself in absolute URLs (`Location`). */
+  url(): string;
+  /** The superuser's (admin's) token with every scope. */
+  adminToken(): string;
+  adminPassword(): string;
+  /** The OAuth application of the admin token, as Quay's audit log names it. */
+  adminTokenApplication(): { name: string; clientId: string };
+  /** A token for an existing user with these scopes (the emulator mints it; a real Quay by OAuth). */
+  token(user: string, scopes: readonly Scope[]): Promise<string>;
+  /** A namespace name as it is on the Quay under test (the test's prefix added on a real Quay). */
+  real(name: string): string;
+  /**
+   * Whether a namespace in a list answer is this test's (or admin): a real Quay is shared, so its
+   * superuser lists hold other namespaces too. Always true on the emulator.
+   */
+  ours(name: string): boolean;
   req(method: string, path: string, options?: ReqOptions): Promise<Res>;
   get(path: string, options?: ReqOptions): Promise<Res>;
   post(path: string, body?: unknown, options?: ReqOptions): Promise<Res>;
@@ -58,7 +90,52 @@ export const ALL: Scope[] = [
   "user:read",
 ];
 
-export function useEmulator(options: StartEmulatorOptions = {}): Harness {
+/** Where the suite runs: `undefined` for the in-process emulator. */
+export const REAL: RealTarget | string | undefined = CONFORMANCE_REAL ? realTarget() : undefined;
+
+/**
+ * A test that only the emulator can run, with the reason (its control routes, its store, a fault it
+ * injects): skipped against a real Quay, and the reason is in the skipped test's name.
+ */
+export function emulatorOnly(reason: string) {
+  return (name: string, fn: () => Promise<void> | void, timeout?: number): void => {
+    if (REAL) it.skip(`${name} [emulator only: ${reason}]`, fn, timeout);
+    else it(name, fn, timeout);
+  };
+}
+
+/**
+ * Configuration keys the lab's real Quay runs with besides the emulator's defaults (docs/real-quay.md):
+ * a file whose options ask for exactly these can still run there.
+ */
+const REAL_QUAY_CONFIG: Record<string, unknown> = {
+  SSRF_ALLOWED_HOSTS: ["127.0.0.1"],
+  FEATURE_IMMUTABLE_TAGS: true,
+  FEATURE_MAILING: false,
+};
+
+function realSkipReason(options: StartEmulatorOptions): string | undefined {
+  if (typeof REAL === "string") return REAL;
+  const { config = {}, ...rest } = options as StartEmulatorOptions & { config?: Record<string, unknown> };
+  const other = Object.keys(rest).filter((k) => k !== "port");
+  if (other.length) return `skipped on a real Quay: needs the emulator's ${other.join(", ")}`;
+  const differs = Object.entries(config).filter(
+    ([k, v]) => JSON.stringify(REAL_QUAY_CONFIG[k]) !== JSON.stringify(v),
+  );
+  if (differs.length)
+    return `skipped on a real Quay: needs Quay configured with ${differs.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`;
+  return undefined;
+}
+
+/**
+ * The harness of one test file. `only.emulatorOnly` says why the whole file needs the emulator (it is
+ * skipped against a real Quay with that reason).
+ */
+export function useEmulator(
+  options: StartEmulatorOptions = {},
+  only: { emulatorOnly?: string } = {},
+): Harness {
+  if (REAL) return useRealQuay(options, only.emulatorOnly);
   let emu: RunningEmulator | undefined;
   beforeAll(async () => {
     emu = await startEmulator({ port: 0, ...options });
@@ -81,30 +158,60 @@ export function useEmulator(options: StartEmulatorOptions = {}): Harness {
   };
   const req = async (method: string, path: string, o: ReqOptions = {}): Promise<Res> => {
     const e = current();
-    const headers: Record<string, string> = { ...(o.headers ?? {}) };
-    const token = o.token === undefined ? e.token : o.token;
-    if (token !== null) headers.Authorization = `Bearer ${token}`;
-    let body: string | Uint8Array | undefined;
-    if (o.body !== undefined) {
-      body = JSON.stringify(o.body);
-      headers["Content-Type"] = "application/json";
-    } else if (o.raw !== undefined) {
-      body = typeof o.raw === "string" ? new TextEncoder().encode(o.raw) : o.raw;
-      if (o.contentType) headers["Content-Type"] = o.contentType;
-    }
+    const { headers, body } = requestParts(o, e.token);
     const res = await fetch(`${e.url}${path}`, { method, headers, body, redirect: "manual" });
-    const text = await res.text();
-    const contentType = res.headers.get("content-type") ?? "";
-    let json: unknown;
-    if (contentType.startsWith("application/json") && text) json = JSON.parse(text);
-    return { status: res.status, headers: res.headers, text, json, contentType };
+    return toRes(res, await res.text());
   };
+  return harness({
+    emu: current,
+    url: () => current().url,
+    adminToken: () => current().token,
+    adminPassword: () => current().password,
+    adminTokenApplication: () => ({ name: BOOTSTRAP_APP, clientId: "admin" }),
+    token: async (user, scopes) => current().mintToken(user, scopes),
+    real: (name) => name,
+    ours: () => true,
+    req,
+  });
+}
+
+function requestParts(
+  o: ReqOptions,
+  adminToken: string,
+): { headers: Record<string, string>; body?: string | Uint8Array } {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) };
+  const token = o.token === undefined ? adminToken : o.token;
+  if (token !== null) headers.Authorization = `Bearer ${token}`;
+  let body: string | Uint8Array | undefined;
+  if (o.body !== undefined) {
+    body = JSON.stringify(o.body);
+    headers["Content-Type"] = "application/json";
+  } else if (o.raw !== undefined) {
+    body = typeof o.raw === "string" ? new TextEncoder().encode(o.raw) : o.raw;
+    if (o.contentType) headers["Content-Type"] = o.contentType;
+  }
+  return body === undefined ? { headers } : { headers, body };
+}
+
+function toRes(res: Response, text: string, headers: Headers = res.headers): Res {
+  const contentType = headers.get("content-type") ?? "";
+  let json: unknown;
+  if (contentType.startsWith("application/json") && text) json = JSON.parse(text);
+  return { status: res.status, headers, text, json, contentType };
+}
+
+type Base = Pick<
+  Harness,
+  "emu" | "url" | "adminToken" | "adminPassword" | "adminTokenApplication" | "token" | "real" | "ours" | "req"
+>;
+
+function harness(base: Base): Harness {
+  const { req } = base;
   const ok = (r: Res, expected: number, what: string) => {
     if (r.status !== expected) throw new Error(`${what}: expected ${expected}, got ${r.status} ${r.text}`);
   };
   const h: Harness = {
-    emu: current,
-    req,
+    ...base,
     get: (p, o) => req("GET", p, o),
     post: (p, b, o) => req("POST", p, { ...o, ...(b === undefined ? {} : { body: b }) }),
     put: (p, b, o) => req("PUT", p, { ...o, ...(b === undefined ? {} : { body: b }) }),
@@ -115,7 +222,7 @@ export function useEmulator(options: StartEmulatorOptions = {}): Harness {
         200,
         `create user ${name}`,
       );
-      return current().mintToken(name, scopes);
+      return base.token(name, scopes);
     },
     async org(name) {
       ok(await h.post("/api/v1/organization/", { name }), 201, `create org ${name}`);
@@ -145,6 +252,141 @@ export function useEmulator(options: StartEmulatorOptions = {}): Harness {
   return h;
 }
 
+/** Where a request creates a namespace (or renames one): the name it gives, from the body. */
+function createdName(method: string, path: string, body: unknown): unknown {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const p = path.split("?")[0] ?? "";
+  if (method === "POST" && /^\/api\/v1\/organization\/?$/.test(p)) return b.name;
+  if (method === "POST" && /^\/api\/v1\/(superuser\/users|user)\/?$/.test(p)) return b.username;
+  if (method === "PUT" && /^\/api\/v1\/(superuser\/users\/[^/]+|user)\/?$/.test(p)) return b.username;
+  return undefined;
+}
+
+/** The harness on a real Quay (real-quay.ts): same calls, names prefixed per test, cleanup after each. */
+function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string): Harness {
+  const skip =
+    typeof REAL === "string"
+      ? REAL
+      : emulatorOnlyReason
+        ? `emulator only: ${emulatorOnlyReason}`
+        : realSkipReason(options);
+  const t = REAL as RealTarget;
+  let ns = new NameSpace();
+  let passwords = new Map<string, string>();
+  // Namespaces the test made under names the prefix could not go on (too long): swept by name.
+  let made = new Set<string>();
+  let mint: TokenMint | undefined;
+  beforeEach((ctx) => {
+    if (skip) ctx.skip(skip);
+    ns = new NameSpace();
+    passwords = new Map();
+    made = new Set();
+  });
+  afterEach(async () => {
+    if (skip) return;
+    const problems = await sweep(t, ns.prefix, made);
+    if (problems.length) throw new Error(`cleanup on the real Quay: ${problems.join("; ")}`);
+  });
+  // Which OAuth application QUAY_TOKEN belongs to, as Quay's audit log names it: one write, read back.
+  let tokenApp: { name: string; clientId: string } | undefined;
+  beforeAll(async () => {
+    if (skip) return;
+    tokenApp = await tokenApplication(t);
+  });
+  afterAll(async () => {
+    await mint?.tearDown();
+  });
+  const req = async (method: string, path: string, o: ReqOptions = {}): Promise<Res> => {
+    let body: unknown = o.body;
+    if (body !== undefined) {
+      const created = createdName(method, path, body);
+      ns.register(created);
+      body = ns.outJson(body);
+    }
+    const raw = typeof o.raw === "string" ? ns.out(o.raw) : o.raw;
+    const parts = requestParts(
+      { ...o, ...(body === undefined ? {} : { body }), ...(raw === undefined ? {} : { raw }) },
+      t.token,
+    );
+    const res = await fetch(`${t.url}${ns.out(path)}`, {
+      method,
+      headers: parts.headers,
+      body: parts.body,
+      redirect: "manual",
+    });
+    const text = ns.back(await res.text());
+    const headers = new Headers();
+    res.headers.forEach((v, k) => {
+      headers.append(k, ns.back(v));
+    });
+    const r = toRes(res, text, headers);
+    // A superuser's user create answers the new user's password: kept to mint that user's tokens.
+    const name = createdName(method, path, o.body);
+    if (typeof name === "string" && r.status < 300) made.add(ns.real(name));
+    if (typeof name === "string" && r.status === 200 && typeof r.json?.password === "string")
+      passwords.set(name, r.json.password);
+    if (
+      typeof name === "string" &&
+      typeof (o.body as { password?: unknown })?.password === "string" &&
+      r.status < 300
+    )
+      passwords.set(name, (o.body as { password: string }).password);
+    return r;
+  };
+  return harness({
+    emu: () => {
+      throw new Error("emulator only: this test needs the emulator itself (mark it emulatorOnly)");
+    },
+    url: () => t.url,
+    adminToken: () => t.token,
+    adminPassword: () => {
+      if (!t.password) throw new Error("QUAY_PASSWORD is not set");
+      return t.password;
+    },
+    adminTokenApplication: () => {
+      if (!tokenApp) throw new Error("the admin token's application is not known yet");
+      return tokenApp;
+    },
+    async token(user, scopes) {
+      if (user === "admin" && scopes.length === ALL.length) return t.token;
+      const password = user === "admin" ? t.password : passwords.get(user);
+      if (!password) throw new Error(`no password known for ${user} on the real Quay`);
+      mint ??= new TokenMint(t);
+      return mint.mint(ns.real(user), password, scopes);
+    },
+    real: (name) => ns.real(name),
+    ours: (name) => name === "admin" || ns.has(name),
+    req,
+  });
+}
+
+/**
+ * Every entry of a paginated superuser list (`?limit=` and `next_page`), page by page: the pages' sizes
+ * and the entries, in order.
+ */
+export async function allPages(
+  h: Harness,
+  path: string,
+  key: string,
+  limit: number,
+): Promise<{ sizes: number[]; names: string[] }> {
+  const sizes: number[] = [];
+  const names: string[] = [];
+  let next: string | undefined;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const r = await h.get(
+      `${path}${sep}limit=${limit}${next ? `&next_page=${encodeURIComponent(next)}` : ""}`,
+    );
+    expect(r.status).toBe(200);
+    const page = r.json[key] as { name: string }[];
+    sizes.push(page.length);
+    names.push(...page.map((e) => e.name));
+    next = r.json.next_page;
+  } while (next);
+  return { sizes, names };
+}
+
 /** The ApiException body of QUAY-API.md §1.4.1. */
 export function expectApiException(r: Res, status: number, type: string, message?: string): void {
   expect(r.status).toBe(status);
@@ -153,6 +395,16 @@ export function expectApiException(r: Res, status: number, type: string, message
   expect(r.json.type).toMatch(new RegExp(`/api/v1/error/${type}$`));
   expect(r.json.detail).toBe(r.json.error_message);
   if (message !== undefined) expect(r.json.error_message).toBe(message);
+}
+
+/**
+ * util.http.abort (CSRF refusals, anonymous access): `{"error"}` as JSON text, but under Flask's default
+ * `text/html` content type (observed on Quay 3.18.0).
+ */
+export function expectAbort(r: Res, status: number, error: string): void {
+  expect(r.status).toBe(status);
+  expect(r.contentType).toMatch(/^text\/html/);
+  expect(JSON.parse(r.text)).toEqual({ error });
 }
 
 /** §1.4.2 DataModelException / §1.4.4 Flask abort: `{"message"}` only. */

@@ -7,7 +7,7 @@ const O = "/api/v1/organization/acme/immutabilitypolicy/";
 const R = "/api/v1/repository/acme/app/immutabilitypolicy/";
 
 describe("without FEATURE_IMMUTABLE_TAGS (Quay's default)", () => {
-  const h = useEmulator();
+  const h = useEmulator({ config: { FEATURE_IMMUTABLE_TAGS: false } });
   it("the endpoints are not registered: unrouted HTML, absent from discovery", async () => {
     await h.org("acme");
     const r = await h.post(O, { tagPattern: "v.*" });
@@ -144,6 +144,37 @@ describe("immutability policies", () => {
     expect((await h.get(R)).json.policies).toEqual([]);
   });
 
+  it("the organization and each repository are scopes of their own (live 3.18.0)", async () => {
+    await h.repo("acme", "other");
+    const org = (await h.post(O, { tagPattern: "v.*" })).json.uuid;
+    const repo = await h.post(R, { tagPattern: "v.*" });
+    expect(repo.status).toBe(201);
+    for (const path of [
+      `${R}${org}`,
+      `${O}${repo.json.uuid}`,
+      `/api/v1/repository/acme/other/immutabilitypolicy/${repo.json.uuid}`,
+    ])
+      expectApiException(await h.get(path), 404, "not_found");
+    expectApiException(await h.put(`${R}${org}`, { tagPattern: "w.*" }), 404, "not_found");
+    expectApiException(await h.del(`${O}${repo.json.uuid}`), 404, "not_found");
+  });
+
+  it("a PUT without tagPatternMatches sets it true; the pattern is stored stripped; other keys are ignored", async () => {
+    const { uuid } = (await h.post(O, { tagPattern: "  v.*  ", tagPatternMatches: false, extra: 1 })).json;
+    expect((await h.get(O)).json.policies).toEqual([{ uuid, tagPattern: "v.*", tagPatternMatches: false }]);
+    expect((await h.put(`${O}${uuid}`, { tagPattern: "w.*" })).status).toBe(204);
+    expect((await h.get(`${O}${uuid}`)).json).toEqual({ uuid, tagPattern: "w.*", tagPatternMatches: true });
+  });
+
+  it("a user's namespace takes policies through the organization path (a FULL_ACCESS superuser)", async () => {
+    await h.user("alice");
+    const r = await h.post("/api/v1/organization/alice/immutabilitypolicy/", { tagPattern: "v.*" });
+    expect(r.status).toBe(201);
+    expect((await h.get("/api/v1/organization/alice/immutabilitypolicy/")).json.policies).toEqual([
+      { uuid: r.json.uuid, tagPattern: "v.*", tagPatternMatches: true },
+    ]);
+  });
+
   it("a missing organization: an empty list for a superuser, {message} on writes", async () => {
     expect((await h.get("/api/v1/organization/ghost/immutabilitypolicy/")).json).toEqual({ policies: [] });
     const r = await h.post("/api/v1/organization/ghost/immutabilitypolicy/", { tagPattern: "v.*" });
@@ -188,12 +219,15 @@ describe("immutability policies", () => {
     ]);
   });
 
-  it("deleting the repository or the organization deletes their policies", async () => {
+  it("deleting the repository or the organization takes their policies along (the name made again has none)", async () => {
     await h.post(R, { tagPattern: "v.*" });
     await h.post(O, { tagPattern: "w.*" });
-    await h.del("/api/v1/repository/acme/app");
-    expect([...h.emu().store.immutability.values()].map((p) => p.tagPattern)).toEqual(["w.*"]);
-    await h.del("/api/v1/organization/acme");
-    expect(h.emu().store.immutability.size).toBe(0);
+    expect((await h.del("/api/v1/repository/acme/app")).status).toBe(204);
+    await h.repo("acme", "app");
+    expect((await h.get(R)).json).toEqual({ policies: [] });
+    expect((await h.get(O)).json.policies.map((p: { tagPattern: string }) => p.tagPattern)).toEqual(["w.*"]);
+    expect((await h.del("/api/v1/organization/acme")).status).toBe(204);
+    await h.org("acme");
+    expect((await h.get(O)).json).toEqual({ policies: [] });
   });
 });

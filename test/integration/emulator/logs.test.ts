@@ -22,7 +22,7 @@ describe("audit logs (QUAY-API.md §16, §21)", () => {
   });
 
   it("§16.1 OAuth-token writes carry the token id, client id and application name", async () => {
-    const t = h.emu().mintToken("admin", ["org:admin", "user:admin"]);
+    const t = await h.token("admin", ["org:admin", "user:admin"]);
     await h.put("/api/v1/organization/acme", { email: "a@example.com" }, { token: t });
     const md = (await h.get(L)).json.logs[0].metadata;
     expect(md).toMatchObject({

@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { expectApiException, expectMessage, type Res, useEmulator } from "./helpers";
+import { expectApiException, expectMessage, type Res, useEmulator, emulatorOnly } from "./helpers";
 
 const h = useEmulator();
+const itWorker = emulatorOnly(
+  "plays the mirror worker or reads the emulator's store (/_emulator/mirror/sync); the lab's Quay runs no workers",
+);
 const M = "/api/v1/repository/acme/app/mirror";
 const BODY = {
   external_reference: "quay.io/coreos/etcd",
@@ -184,7 +187,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
         changed: "external_reference",
         to: "quay.io/coreos/etcd",
         username: "admin",
-        oauth_token_application: "emulator-bootstrap",
+        oauth_token_application: h.adminTokenApplication().name,
       },
     });
   });
@@ -218,24 +221,27 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expect((await h.get(M)).json.sync_interval).toBe(3600);
   });
 
-  it("§12.5 credentials: a password needs a username; a username alone keeps the password", async () => {
-    await h.post(M, { ...BODY, external_registry_username: "u", external_registry_password: "p1" });
-    expectDetail(
-      await h.put(M, { external_registry_password: "p2" }),
-      400,
-      "Unable to set a new password without also specifying a username.",
-    );
-    expectDetail(
-      await h.put(M, { external_registry_username: null, external_registry_password: "p2" }),
-      400,
-      "Unable to delete username while setting a password.",
-    );
-    await h.put(M, { external_registry_username: "u2" });
-    const mirror = [...h.emu().store.mirrors.values()][0];
-    expect(mirror).toMatchObject({ username: "u2", password: "p1" });
-    await h.put(M, { external_registry_username: null, external_registry_password: null });
-    expect((await h.get(M)).json.external_registry_username).toBeNull();
-  });
+  itWorker(
+    "§12.5 credentials: a password needs a username; a username alone keeps the password",
+    async () => {
+      await h.post(M, { ...BODY, external_registry_username: "u", external_registry_password: "p1" });
+      expectDetail(
+        await h.put(M, { external_registry_password: "p2" }),
+        400,
+        "Unable to set a new password without also specifying a username.",
+      );
+      expectDetail(
+        await h.put(M, { external_registry_username: null, external_registry_password: "p2" }),
+        400,
+        "Unable to delete username while setting a password.",
+      );
+      await h.put(M, { external_registry_username: "u2" });
+      const mirror = [...h.emu().store.mirrors.values()][0];
+      expect(mirror).toMatchObject({ username: "u2", password: "p1" });
+      await h.put(M, { external_registry_username: null, external_registry_password: null });
+      expect((await h.get(M)).json.external_registry_username).toBeNull();
+    },
+  );
 
   it("§12.5 external_registry_config is merged, with Quay's proxy quirk", async () => {
     await h.post(M, { ...BODY, external_registry_config: { verify_tls: true } });
@@ -311,7 +317,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expect((await h.get("/api/v1/repository/acme/app/logs")).json.logs[0].metadata.to).toBe("SYNC_CANCEL");
   });
 
-  it("§12.6 sync-now while SYNCING is a 404", async () => {
+  itWorker("§12.6 sync-now while SYNCING is a 404", async () => {
     await h.post(M, BODY);
     expect(await sync({ phase: "start" })).toMatchObject([
       { repository: "acme/app", action: "claimed", sync_status: "SYNCING" },
@@ -319,55 +325,71 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expectApiException(await h.post(`${M}/sync-now`), 404, "not_found");
   });
 
-  it("§12.7 the worker: success moves sync_start_date to the next interval boundary, with microseconds", async () => {
-    await h.post(M, { ...BODY, sync_start_date: "2024-01-01T00:00:00Z", sync_interval: 3600 });
-    const [result] = await sync({ now: "2024-01-01T05:30:00.123Z" });
-    expect(result).toMatchObject({ action: "succeeded", sync_status: "SUCCESS", sync_retries_remaining: 3 });
-    const view = (await h.get(M)).json;
-    expect(view.sync_start_date).toBe("2024-01-01T06:00:00.123000Z");
-    expect(view.sync_status).toBe("SUCCESS");
-    const kinds = (
-      await h.get("/api/v1/repository/acme/app/logs?starttime=01/01/2024&endtime=01/02/2024")
-    ).json.logs.map((l: { kind: string }) => l.kind);
-    expect(kinds).toEqual(["repo_mirror_sync_success", "repo_mirror_sync_started"]);
-  });
-
-  it("§12.7 the worker only picks enabled configs in MIRROR state, but SYNC_NOW ignores is_enabled", async () => {
-    await h.post(M, BODY);
-    await h.put("/api/v1/repository/acme/app/changestate", { state: "NORMAL" });
-    expect(await sync()).toEqual([]);
-    await h.put("/api/v1/repository/acme/app/changestate", { state: "MIRROR" });
-    await h.put(M, { is_enabled: false });
-    expect(await sync()).toEqual([]);
-    await h.post(`${M}/sync-now`);
-    expect(await sync()).toMatchObject([{ action: "succeeded" }]);
-  });
-
-  it("§12.7 failures use up retries; when exhausted the start date moves on and retries reset", async () => {
-    await h.post(M, { ...BODY, sync_interval: 60 });
-    for (const expected of [2, 1]) {
-      const [r] = await sync({ outcome: "fail" });
-      expect(r).toMatchObject({
-        action: "failed",
-        sync_status: "FAIL",
-        sync_retries_remaining: expected,
-        sync_start_date: "2024-01-01T00:00:00Z",
+  itWorker(
+    "§12.7 the worker: success moves sync_start_date to the next interval boundary, with microseconds",
+    async () => {
+      await h.post(M, { ...BODY, sync_start_date: "2024-01-01T00:00:00Z", sync_interval: 3600 });
+      const [result] = await sync({ now: "2024-01-01T05:30:00.123Z" });
+      expect(result).toMatchObject({
+        action: "succeeded",
+        sync_status: "SUCCESS",
+        sync_retries_remaining: 3,
       });
-    }
-    const [last] = await sync({ outcome: "fail" });
-    expect(last.sync_retries_remaining).toBe(3);
-    expect(last.sync_start_date).not.toBe("2024-01-01T00:00:00Z");
-  });
+      const view = (await h.get(M)).json;
+      expect(view.sync_start_date).toBe("2024-01-01T06:00:00.123000Z");
+      expect(view.sync_status).toBe("SUCCESS");
+      const kinds = (
+        await h.get("/api/v1/repository/acme/app/logs?starttime=01/01/2024&endtime=01/02/2024")
+      ).json.logs.map((l: { kind: string }) => l.kind);
+      expect(kinds).toEqual(["repo_mirror_sync_success", "repo_mirror_sync_started"]);
+    },
+  );
 
-  it("§12.6 a run cancelled while in progress ends with sync_start_date null and 0 retries", async () => {
-    await h.post(M, BODY);
-    await sync({ phase: "start" });
-    expect((await h.post(`${M}/sync-cancel`)).status).toBe(204);
-    expect(await sync({ phase: "finish" })).toMatchObject([
-      { action: "cancelled", sync_start_date: null, sync_retries_remaining: 0 },
-    ]);
-    expect(await sync()).toEqual([]);
-  });
+  itWorker(
+    "§12.7 the worker only picks enabled configs in MIRROR state, but SYNC_NOW ignores is_enabled",
+    async () => {
+      await h.post(M, BODY);
+      await h.put("/api/v1/repository/acme/app/changestate", { state: "NORMAL" });
+      expect(await sync()).toEqual([]);
+      await h.put("/api/v1/repository/acme/app/changestate", { state: "MIRROR" });
+      await h.put(M, { is_enabled: false });
+      expect(await sync()).toEqual([]);
+      await h.post(`${M}/sync-now`);
+      expect(await sync()).toMatchObject([{ action: "succeeded" }]);
+    },
+  );
+
+  itWorker(
+    "§12.7 failures use up retries; when exhausted the start date moves on and retries reset",
+    async () => {
+      await h.post(M, { ...BODY, sync_interval: 60 });
+      for (const expected of [2, 1]) {
+        const [r] = await sync({ outcome: "fail" });
+        expect(r).toMatchObject({
+          action: "failed",
+          sync_status: "FAIL",
+          sync_retries_remaining: expected,
+          sync_start_date: "2024-01-01T00:00:00Z",
+        });
+      }
+      const [last] = await sync({ outcome: "fail" });
+      expect(last.sync_retries_remaining).toBe(3);
+      expect(last.sync_start_date).not.toBe("2024-01-01T00:00:00Z");
+    },
+  );
+
+  itWorker(
+    "§12.6 a run cancelled while in progress ends with sync_start_date null and 0 retries",
+    async () => {
+      await h.post(M, BODY);
+      await sync({ phase: "start" });
+      expect((await h.post(`${M}/sync-cancel`)).status).toBe(204);
+      expect(await sync({ phase: "finish" })).toMatchObject([
+        { action: "cancelled", sync_start_date: null, sync_retries_remaining: 0 },
+      ]);
+      expect(await sync()).toEqual([]);
+    },
+  );
 
   it("§12.1 mirror endpoints need repo admin", async () => {
     await h.post(M, BODY);

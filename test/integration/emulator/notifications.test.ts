@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { expectApiException, useEmulator } from "./helpers";
 
-const h = useEmulator({ config: { WEBHOOK_HOSTNAME_BLACKLIST: ["hooks.internal"] } });
+const h = useEmulator();
 const N = "/api/v1/repository/acme/app/notification/";
 const WEBHOOK = {
   event: "repo_push",
@@ -10,12 +10,13 @@ const WEBHOOK = {
   eventConfig: {},
 };
 
-beforeEach(async () => {
+const acmeApp = async () => {
   await h.org("acme");
   await h.repo("acme", "app");
-});
+};
 
 describe("repository notifications (QUAY-API.md §15, §21)", () => {
+  beforeEach(acmeApp);
   it("§15 create answers 201 with the view; eventConfig comes back as event_config", async () => {
     const r = await h.post(N, { ...WEBHOOK, eventConfig: { a: 1 }, title: "hook" });
     expect(r.status).toBe(201);
@@ -73,7 +74,7 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     );
   });
 
-  it("webhook: urlparse's scheme and hostname (WEBHOOK_HOSTNAME_BLACKLIST too); no host is a 500", async () => {
+  it("webhook: urlparse's scheme and hostname; no host is a 500", async () => {
     const hook = (url: string) => h.post(N, { ...WEBHOOK, config: { url } });
     expect((await hook("HTTPS://Hooks.Example.com:8443/x?token=1")).status).toBe(201);
     expectApiException(
@@ -89,11 +90,26 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
       "invalid_request",
       "Invalid webhook URL",
     );
-    expectApiException(await hook("https://hooks.internal/x"), 400, "invalid_request", "Invalid webhook URL");
     const r = await hook("https:///x");
     expect(r.status).toBe(500);
     expect(r.contentType).toMatch(/^text\/html/);
     expect((await h.get(N)).json.notifications).toHaveLength(1);
+  });
+
+  it("webhook: no DNS lookup and no address rule, only the names localhost and 127.0.0.1 (live 3.18.0)", async () => {
+    const hook = (url: string) => h.post(N, { ...WEBHOOK, config: { url } });
+    for (const url of [
+      "https://hooks.nowhere.invalid/x",
+      "http://[::1]/x",
+      "http://127.0.0.2/x",
+      "http://localhost./x",
+      "http://0.0.0.0/x",
+      "http://10.0.0.1/x",
+      "http://169.254.169.254/latest/meta-data",
+    ])
+      expect((await hook(url)).status, url).toBe(201);
+    expectApiException(await hook("HTTP://LocalHost/x"), 400, "invalid_request", "Invalid webhook URL");
+    expectApiException(await hook("http://127.0.0.1:9/x"), 400, "invalid_request", "Invalid webhook URL");
   });
 
   it("webhook template: JSON text with jsonpath placeholders, checked at create", async () => {
@@ -240,7 +256,25 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
   });
 });
 
+describe("WEBHOOK_HOSTNAME_BLACKLIST", () => {
+  const b = useEmulator({ config: { WEBHOOK_HOSTNAME_BLACKLIST: ["hooks.internal"] } });
+  it("refuses its hosts besides localhost and 127.0.0.1", async () => {
+    await b.org("acme");
+    await b.repo("acme", "app");
+    const hook = (url: string) => b.post(N, { ...WEBHOOK, config: { url } });
+    expectApiException(await hook("https://hooks.internal/x"), 400, "invalid_request", "Invalid webhook URL");
+    expectApiException(
+      await hook("https://HOOKS.internal:8443/x"),
+      400,
+      "invalid_request",
+      "Invalid webhook URL",
+    );
+    expect((await hook("https://sub.hooks.internal/x")).status).toBe(201);
+  });
+});
+
 describe("e-mail notifications need an address confirmed for the repository", () => {
+  beforeEach(acmeApp);
   it("without FEATURE_MAILING the authorization endpoints are not registered", async () => {
     // The greedy repository route takes the path: a repository has no POST (docs/quay-api.md#routing).
     const r = await h.post("/api/v1/repository/acme/app/authorizedemail/ops@acme.example");

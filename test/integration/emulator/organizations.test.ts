@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALL, expectApiException, expectMessage, useEmulator } from "./helpers";
+import { ALL, allPages, expectApiException, expectMessage, useEmulator } from "./helpers";
 
 const h = useEmulator();
 
@@ -250,17 +250,12 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§4.5 delete: 204, then 404 at once, and the name stays reserved until GC", async () => {
+  it("§4.5 delete: 204, then 404 at once, and the name is free again at once (3.18.0)", async () => {
     await h.org("acme");
     expect((await h.del("/api/v1/organization/acme")).status).toBe(204);
     expectApiException(await h.get("/api/v1/organization/acme"), 404, "not_found");
-    expectApiException(
-      await h.post("/api/v1/organization/", { name: "acme" }),
-      400,
-      "invalid_request",
-      "Username is not available",
-    );
-    expect((await h.control("POST", "/_emulator/gc")).json.purged).toEqual(["acme"]);
+    // Quay 3.18.0 renames the deleted row to a UUID and checks no deleted names (newer Quay does:
+    // "Username is not available" until its GC).
     expect((await h.post("/api/v1/organization/", { name: "acme" })).status).toBe(201);
   });
 
@@ -283,8 +278,9 @@ describe("organizations (QUAY-API.md §4)", () => {
     await h.del("/api/v1/organization/gone");
     await h.post("/api/v1/organization/acme/quota", { limit_bytes: 1000 });
     const r = await h.get("/api/v1/superuser/organizations/");
-    expect(r.json.organizations).toHaveLength(1);
-    const org = r.json.organizations[0];
+    const mine = r.json.organizations.filter((o: { name: string }) => h.ours(o.name));
+    expect(mine).toHaveLength(1);
+    const org = mine[0];
     expect(org.name).toBe("acme");
     expect(org.email).toMatch(/^[0-9a-f-]{36}$/);
     expect(org.avatar.kind).toBe("org");
@@ -295,11 +291,11 @@ describe("organizations (QUAY-API.md §4)", () => {
 
   it("§1.6 superuser org list: limit paginates with next_page; limit > 100 is 400", async () => {
     for (const n of ["o1", "o2", "o3"]) await h.org(n);
-    const p1 = await h.get("/api/v1/superuser/organizations/?limit=2");
-    expect(p1.json.organizations.map((o: { name: string }) => o.name)).toEqual(["o1", "o2"]);
-    const p2 = await h.get(`/api/v1/superuser/organizations/?limit=2&next_page=${p1.json.next_page}`);
-    expect(p2.json.organizations.map((o: { name: string }) => o.name)).toEqual(["o3"]);
-    expect(p2.json.next_page).toBeUndefined();
+    // Pages of at most 2, the last without next_page; the test's organizations come in creation order.
+    const { sizes, names } = await allPages(h, "/api/v1/superuser/organizations/", "organizations", 2);
+    expect(sizes.slice(0, -1).every((n) => n === 2)).toBe(true);
+    expect(sizes.at(-1)).toBeGreaterThan(0);
+    expect(names.filter((n) => h.ours(n))).toEqual(["o1", "o2", "o3"]);
     expectApiException(
       await h.get("/api/v1/superuser/organizations/?limit=101"),
       400,
@@ -406,7 +402,8 @@ describe("organizations (QUAY-API.md §4)", () => {
     const r = await h.post("/api/v1/superuser/takeownership/alices");
     expect(r.json).toEqual({ namespace: "alices" });
     const members = (await h.get("/api/v1/organization/alices/team/owners/members")).json.members;
-    expect(members.map((m: { name: string }) => m.name)).toEqual(["alice", "admin"]);
+    // Quay's member query has no ORDER BY (data/model/organization.py get_organization_team_members).
+    expect(members.map((m: { name: string }) => m.name).sort()).toEqual(["admin", "alice"]);
     expectApiException(
       await h.post("/api/v1/superuser/takeownership/admin"),
       400,

@@ -276,7 +276,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
   it("§6.5 robot permissions need user:admin in the token too", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
-    const t = h.emu().mintToken(
+    const t = await h.token(
       "admin",
       ALL.filter((s) => s !== "user:admin"),
     );
@@ -329,7 +329,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect((await h.get("/api/v1/user/robots/ci", { token: t })).json.description).toBe("mine");
     expect((await h.post("/api/v1/user/robots/ci/regenerate", undefined, { token: t })).status).toBe(200);
     expect((await h.del("/api/v1/user/robots/ci", { token: t })).status).toBe(204);
-    const noAdmin = h.emu().mintToken("bob", ["user:read"]);
+    const noAdmin = await h.token("bob", ["user:read"]);
     expect((await h.get("/api/v1/user/robots", { token: noAdmin })).status).toBe(403);
   });
 });

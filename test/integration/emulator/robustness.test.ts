@@ -41,18 +41,18 @@ describe("robustness (issue 3: never a crash)", () => {
   });
 
   it("garbage on the socket gets a 400 and the server keeps serving", async () => {
-    const port = Number(new URL(h.emu().url).port);
+    const port = Number(new URL(h.url()).port);
     const answer = await rawRequest(port, "THIS IS NOT HTTP\r\n\r\n");
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     expect((await h.get("/api/v1/user/")).status).toBe(200);
   });
 
   it("a client that disconnects mid-body does not hurt the server", async () => {
-    const port = Number(new URL(h.emu().url).port);
+    const port = Number(new URL(h.url()).port);
     await new Promise<void>((resolve) => {
       const socket = net.connect(port, "127.0.0.1", () => {
         socket.write(
-          `POST /api/v1/organization/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.emu().token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":`,
+          `POST /api/v1/organization/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.adminToken()}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":`,
         );
         setTimeout(() => {
           socket.destroy();

@@ -9,13 +9,13 @@ describe("routing (QUAY-API.md §1.2, §1.5, §21)", () => {
     await h.repo("acme", "app");
     const r = await h.get("/api/v1/repository/acme/app/permissions/user?x=1");
     expect(r.status).toBe(308);
-    expect(r.headers.get("location")).toBe(`${h.emu().url}/api/v1/repository/acme/app/permissions/user/?x=1`);
+    expect(r.headers.get("location")).toBe(`${h.url()}/api/v1/repository/acme/app/permissions/user/?x=1`);
   });
 
   it("§1.2 the 308 replays the method: POST /organization redirects to /organization/", async () => {
     const r = await h.post("/api/v1/organization", { name: "acme" });
     expect(r.status).toBe(308);
-    expect(r.headers.get("location")).toBe(`${h.emu().url}/api/v1/organization/`);
+    expect(r.headers.get("location")).toBe(`${h.url()}/api/v1/organization/`);
   });
 
   it("§1.2 a route declared without a slash, called with one, is an HTML 404", async () => {
@@ -33,7 +33,7 @@ describe("routing (QUAY-API.md §1.2, §1.5, §21)", () => {
   it("§1.5 an unknown API path: GET 308 to the slash form, which is an HTML 404", async () => {
     const r = await h.get("/api/v1/nosuchthing");
     expect(r.status).toBe(308);
-    expect(r.headers.get("location")).toBe(`${h.emu().url}/api/v1/nosuchthing/`);
+    expect(r.headers.get("location")).toBe(`${h.url()}/api/v1/nosuchthing/`);
     expectHtml(await h.get("/api/v1/nosuchthing/"), 404);
   });
 

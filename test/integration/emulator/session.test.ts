@@ -1,19 +1,26 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../../emulator/index";
-import { expectApiException, expectHtml, type Harness, type Res, useEmulator } from "./helpers";
+import {
+  emulatorOnly,
+  expectAbort,
+  expectApiException,
+  expectHtml,
+  type Harness,
+  type Res,
+  useEmulator,
+} from "./helpers";
 
 // Session sign-in as Quay 3.18.0 does it (endpoints/api/user.py, endpoints/csrf.py,
 // endpoints/common.py, data/model/user.py verify_user at v3.18.0).
 
-const CSRF_ERROR = { error: "CSRF token was invalid or missing." };
+const CSRF = "CSRF token was invalid or missing.";
 const THROTTLED = "Too many login attempts. \nPlease reset your Quay password and try again.";
 
 /** A cookie-keeping client, as a browser is: every Set-Cookie kept, sent back; the CSRF token it learnt. */
 class Browser {
   cookie = "";
   csrf = "";
-  constructor(private readonly emu: () => RunningEmulator) {}
+  constructor(private readonly h: Harness) {}
 
   async req(
     method: string,
@@ -24,19 +31,15 @@ class Browser {
     if (this.cookie) headers.Cookie = this.cookie;
     const csrf = o.csrf === undefined ? this.csrf : o.csrf;
     if (csrf) headers["X-CSRF-Token"] = csrf;
-    if (o.body !== undefined) headers["Content-Type"] = "application/json";
-    const res = await fetch(`${this.emu().url}${path}`, {
-      method,
+    // No bearer token: the harness's request, with only this browser's cookie and CSRF token.
+    const r = await this.h.req(method, path, {
+      token: null,
       headers,
-      body: o.body === undefined ? undefined : JSON.stringify(o.body),
-      redirect: "manual",
+      ...(o.body === undefined ? {} : { body: o.body }),
     });
-    const set = res.headers.get("set-cookie");
+    const set = r.headers.get("set-cookie");
     if (set) this.cookie = set.split(";")[0] as string;
-    const text = await res.text();
-    const contentType = res.headers.get("content-type") ?? "";
-    const json = contentType.startsWith("application/json") && text ? JSON.parse(text) : undefined;
-    return { status: res.status, headers: res.headers, text, json, contentType };
+    return r;
   }
 
   async signIn(username: string, password: string): Promise<Res> {
@@ -57,7 +60,11 @@ async function createUser(h: Harness, name: string): Promise<string> {
 
 describe("session sign-in", () => {
   const h = useEmulator();
-  const browser = () => new Browser(h.emu);
+  const itStore = emulatorOnly(
+    "reads or edits the emulator's store (an unverified user needs Quay's mailing)",
+  );
+  const itEmpty = emulatorOnly("needs a Quay without any user (the emulator's reset)");
+  const browser = () => new Browser(h);
 
   it("GET /csrf_token: a token and the session cookie _csrf_token (HttpOnly, Lax, not yet permanent)", async () => {
     const b = browser();
@@ -78,7 +85,7 @@ describe("session sign-in", () => {
     const t0 = (await b.req("GET", "/csrf_token")).json.csrf_token;
     b.csrf = t0;
     const r = await b.req("POST", "/api/v1/signin", {
-      body: { username: "admin", password: h.emu().password },
+      body: { username: "admin", password: h.adminPassword() },
     });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ success: true });
@@ -95,23 +102,24 @@ describe("session sign-in", () => {
     const b = browser();
     await b.req("GET", "/csrf_token");
     const r = await b.req("POST", "/api/v1/signin", {
-      body: { username: "admin", password: h.emu().password },
+      body: { username: "admin", password: h.adminPassword() },
       csrf: null,
     });
-    expect(r.status).toBe(403);
-    expect(r.json).toEqual(CSRF_ERROR);
+    expectAbort(r, 403, CSRF);
   });
 
   it("GETs need only the cookie; writes the current CSRF token (the pre-sign-in one is refused)", async () => {
     const b = browser();
     const t0 = (await b.req("GET", "/csrf_token")).json.csrf_token as string;
     b.csrf = t0;
-    await b.signIn("admin", h.emu().password);
+    await b.signIn("admin", h.adminPassword());
     const me = await b.req("GET", "/api/v1/user/", { csrf: null });
     expect(me.status).toBe(200);
     expect(me.json).toMatchObject({ username: "admin", super_user: true });
-    expect((await b.req("POST", "/api/v1/organization/", { body: { name: "acme" }, csrf: t0 })).json).toEqual(
-      CSRF_ERROR,
+    expectAbort(
+      await b.req("POST", "/api/v1/organization/", { body: { name: "acme" }, csrf: t0 }),
+      403,
+      CSRF,
     );
     expect(
       (await b.req("POST", "/api/v1/organization/", { body: { name: "acme" }, csrf: null })).status,
@@ -130,7 +138,7 @@ describe("session sign-in", () => {
 
   it("a permanent session's cookie is issued again with every response (Flask refreshes it)", async () => {
     const b = browser();
-    await b.signIn("admin", h.emu().password);
+    await b.signIn("admin", h.adminPassword());
     const r = await b.req("GET", "/api/v1/user/");
     expect(r.headers.get("set-cookie")).toMatch(/^_csrf_token=[^;]+; Expires=/);
     expect(r.headers.get("vary")).toBe("Cookie");
@@ -138,7 +146,7 @@ describe("session sign-in", () => {
 
   it("session writes are logged with the user as performer and no oauth_token_* metadata", async () => {
     const b = browser();
-    await b.signIn("admin", h.emu().password);
+    await b.signIn("admin", h.adminPassword());
     expect((await b.req("POST", "/api/v1/organization/", { body: { name: "viasession" } })).status).toBe(201);
     expect((await h.post("/api/v1/organization/", { name: "viatoken" })).status).toBe(201);
     const logs = (await h.get("/api/v1/superuser/logs")).json.logs as {
@@ -153,8 +161,8 @@ describe("session sign-in", () => {
     expect(Object.keys(bySession?.metadata ?? {}).filter((k) => k.startsWith("oauth_token"))).toEqual([]);
     expect(byToken?.metadata).toMatchObject({
       oauth_token_id: expect.any(Number),
-      oauth_token_application_id: "admin",
-      oauth_token_application: "emulator-bootstrap",
+      oauth_token_application_id: h.adminTokenApplication().clientId,
+      oauth_token_application: h.adminTokenApplication().name,
     });
     // ACTION_LOG_AUDIT_LOGINS (on by default): the sign-in itself, in the user's namespace.
     const login = logs.find((l) => l.kind === "login_success");
@@ -202,11 +210,14 @@ describe("session sign-in", () => {
     await sleep(1600);
     const ok = await b.req("POST", "/api/v1/signin", { body: { username: "throttled", password } });
     expect(ok.status).toBe(200);
-    // A good sign-in clears the count: the next failure starts from 0.5 s again.
-    expect(h.emu().store.user("throttled")?.invalidLoginAttempts).toBe(0);
+    // A good sign-in clears the count: the next failure starts from 0.5 s again (Retry-After 0).
+    expect((await b.signIn("throttled", "wrong-3")).status).toBe(403);
+    const third = await b.req("POST", "/api/v1/signin", { body: { username: "throttled", password } });
+    expect(third.status).toBe(429);
+    expect(third.headers.get("retry-after")).toBe("0");
   });
 
-  it("an unverified user may not sign in: 403 needsEmailVerification", async () => {
+  itStore("an unverified user may not sign in: 403 needsEmailVerification", async () => {
     const password = await createUser(h, "unverified");
     const user = h.emu().store.user("unverified");
     if (user) user.verified = false;
@@ -215,12 +226,24 @@ describe("session sign-in", () => {
     expect(r.json).toEqual({ needsEmailVerification: true, invalidCredentials: false, message: null });
   });
 
-  it("a disabled user signs in, but its cookie authenticates nothing", async () => {
+  it("a disabled user may not sign in (403 with its own message); a session of a user disabled later authenticates nothing", async () => {
     const password = await createUser(h, "disabled");
+    const earlier = browser();
+    expect((await earlier.signIn("disabled", password)).status).toBe(200);
     expect((await h.put("/api/v1/superuser/users/disabled", { enabled: false })).status).toBe(200);
-    const b = browser();
-    expect((await b.signIn("disabled", password)).status).toBe(200);
-    expectApiException(await b.req("GET", "/api/v1/user/"), 401, "invalid_token", "Requires authentication");
+    const r = await browser().signIn("disabled", password);
+    expect(r.status).toBe(403);
+    expect(r.json).toEqual({
+      needsEmailVerification: false,
+      invalidCredentials: true,
+      message: "This user has been disabled. Please contact your administrator.",
+    });
+    expectApiException(
+      await earlier.req("GET", "/api/v1/user/"),
+      401,
+      "invalid_token",
+      "Requires authentication",
+    );
   });
 
   it("signout ends every session of the user (a new uuid), and is logged", async () => {
@@ -256,17 +279,17 @@ describe("session sign-in", () => {
     expect((await browser().signIn("changer", "brand-new-password")).status).toBe(200);
   });
 
-  it("the state keeps only password hashes", async () => {
+  itStore("the state keeps only password hashes", async () => {
     const password = await createUser(h, "hashed");
     const state = JSON.stringify(h.emu().store.snapshot({ redact: false }));
     expect(state).not.toContain(password);
-    expect(state).not.toContain(h.emu().password);
+    expect(state).not.toContain(h.adminPassword());
     expect(h.emu().store.user("hashed")?.passwordHash).toMatch(/^scrypt\$/);
   });
 
   it("an invalid bearer token wins over the cookie (anonymous); a Basic header lets the cookie speak", async () => {
     const b = browser();
-    await b.signIn("admin", h.emu().password);
+    await b.signIn("admin", h.adminPassword());
     expect((await b.req("GET", "/api/v1/user/", { headers: { Authorization: "Bearer nope" } })).status).toBe(
       401,
     );
@@ -279,7 +302,7 @@ describe("session sign-in", () => {
     const b = browser();
     await b.req("GET", "/csrf_token");
     const before = b.cookie;
-    await b.signIn("admin", h.emu().password);
+    await b.signIn("admin", h.adminPassword());
     const after = b.cookie;
     b.cookie = before;
     // The pre-sign-in cookie is still a valid (anonymous) session with its own token.
@@ -288,24 +311,29 @@ describe("session sign-in", () => {
     expect((await b.req("GET", "/api/v1/user/")).status).toBe(200);
   });
 
-  it("user/initialize signs the caller's session in as the new user (common_login), with its password", async () => {
-    h.emu().reset({ empty: true });
-    const b = browser();
-    const r = await b.req("POST", "/api/v1/user/initialize", {
-      body: { username: "first", password: "first-password", email: "first@example.com" },
-      csrf: null,
-    });
-    expect(r.status).toBe(200);
-    expect(r.headers.get("x-next-csrf-token")).toMatch(/^[A-Za-z0-9_-]{64}$/);
-    expect((await b.req("GET", "/api/v1/user/")).json.username).toBe("first");
-    expect((await browser().signIn("first", "first-password")).status).toBe(200);
-  });
+  itEmpty(
+    "user/initialize signs the caller's session in as the new user (common_login), with its password",
+    async () => {
+      h.emu().reset({ empty: true });
+      const b = browser();
+      const r = await b.req("POST", "/api/v1/user/initialize", {
+        body: { username: "first", password: "first-password", email: "first@example.com" },
+        csrf: null,
+      });
+      expect(r.status).toBe(200);
+      expect(r.headers.get("x-next-csrf-token")).toMatch(/^[A-Za-z0-9_-]{64}$/);
+      expect((await b.req("GET", "/api/v1/user/")).json.username).toBe("first");
+      expect((await browser().signIn("first", "first-password")).status).toBe(200);
+    },
+  );
 
   it("signin, verify and signout are internal: left out of discovery unless ?internal=true", async () => {
     const plain = (await h.get("/api/v1/discovery")).json.paths;
     expect(plain["/api/v1/signin"]).toBeUndefined();
     const all = (await h.get("/api/v1/discovery?internal=true")).json.paths;
-    expect(Object.keys(all["/api/v1/signin"])).toEqual(["post"]);
+    const operations = (path: string) => Object.keys(all[path]).filter((k) => !k.startsWith("x-"));
+    expect(operations("/api/v1/signin")).toEqual(["post"]);
+    expect(all["/api/v1/signin"]["x-path"]).toBe("/api/v1/signin");
     expect(all["/api/v1/signin/verify"]).toBeDefined();
     expect(all["/api/v1/signout"]).toBeDefined();
   });
@@ -313,12 +341,12 @@ describe("session sign-in", () => {
 
 describe("fresh login (@require_fresh_login): FRESH_LOGIN_TIMEOUT 1s", () => {
   const h = useEmulator({ config: { FRESH_LOGIN_TIMEOUT: "1s" } });
-  const browser = () => new Browser(h.emu);
+  const browser = () => new Browser(h);
 
   it("after the timeout: 401 fresh_login_required on superuser endpoints; verify renews it and rotates the token", async () => {
     await h.org("keep");
     const b = browser();
-    await b.signIn("admin", h.emu().password);
+    await b.signIn("admin", h.adminPassword());
     expect((await b.req("GET", "/api/v1/superuser/users/")).status).toBe(200);
     await sleep(1100);
     expectApiException(
@@ -333,7 +361,7 @@ describe("fresh login (@require_fresh_login): FRESH_LOGIN_TIMEOUT 1s", () => {
     // Other endpoints do not care.
     expect((await b.req("GET", "/api/v1/organization/keep")).status).toBe(200);
     const t1 = b.csrf;
-    const v = await b.req("POST", "/api/v1/signin/verify", { body: { password: h.emu().password } });
+    const v = await b.req("POST", "/api/v1/signin/verify", { body: { password: h.adminPassword() } });
     expect(v.status).toBe(200);
     expect(v.json).toEqual({ success: true });
     const t2 = v.headers.get("x-next-csrf-token");
@@ -341,9 +369,11 @@ describe("fresh login (@require_fresh_login): FRESH_LOGIN_TIMEOUT 1s", () => {
     expect(t2).not.toBe(t1);
     expect((await b.req("GET", "/api/v1/superuser/users/")).status).toBe(200);
     // The old token no longer writes.
-    expect(
-      (await b.req("POST", "/api/v1/organization/", { body: { name: "neworg" }, csrf: t1 })).json,
-    ).toEqual(CSRF_ERROR);
+    expectAbort(
+      await b.req("POST", "/api/v1/organization/", { body: { name: "neworg" }, csrf: t1 }),
+      403,
+      CSRF,
+    );
     b.csrf = t2 as string;
     expect((await b.req("POST", "/api/v1/organization/", { body: { name: "neworg" } })).status).toBe(201);
   });
@@ -354,7 +384,7 @@ describe("fresh login (@require_fresh_login): FRESH_LOGIN_TIMEOUT 1s", () => {
     expect(quota.status).toBe(201);
     const quotaId = (await h.get("/api/v1/superuser/organization/doomed/quota")).json[0].id;
     const b = browser();
-    await b.signIn("admin", h.emu().password);
+    await b.signIn("admin", h.adminPassword());
     await sleep(1100);
     const stale = async (method: string, path: string, body?: unknown) =>
       (await b.req(method, path, body === undefined ? {} : { body })).json?.error_type;
@@ -374,7 +404,7 @@ describe("fresh login (@require_fresh_login): FRESH_LOGIN_TIMEOUT 1s", () => {
 
   it("signin/verify: wrong password 403 invalidCredentials; without a session 401", async () => {
     const b = browser();
-    await b.signIn("admin", h.emu().password);
+    await b.signIn("admin", h.adminPassword());
     const wrong = await b.req("POST", "/api/v1/signin/verify", { body: { password: "nope-nope" } });
     expect(wrong.status).toBe(403);
     expect(wrong.json).toEqual({ message: "Invalid Username or Password", invalidCredentials: true });
@@ -392,8 +422,8 @@ describe("session expiry: SESSION_TIMEOUT 3s (PERMANENT_SESSION_LIFETIME)", () =
   const h = useEmulator({ config: { SESSION_TIMEOUT: "3s" } });
 
   it("a used session lives on; an idle one expires: GETs 401, writes 403 (no CSRF token any more)", async () => {
-    const b = new Browser(h.emu);
-    await b.signIn("admin", h.emu().password);
+    const b = new Browser(h);
+    await b.signIn("admin", h.adminPassword());
     await sleep(1500);
     expect((await b.req("GET", "/api/v1/user/")).status).toBe(200);
     await sleep(1500);
@@ -401,9 +431,7 @@ describe("session expiry: SESSION_TIMEOUT 3s (PERMANENT_SESSION_LIFETIME)", () =
     expect((await b.req("GET", "/api/v1/user/")).status).toBe(200);
     await sleep(4100);
     expectApiException(await b.req("GET", "/api/v1/user/"), 401, "invalid_token");
-    expect((await b.req("POST", "/api/v1/organization/", { body: { name: "late" } })).json).toEqual(
-      CSRF_ERROR,
-    );
+    expectAbort(await b.req("POST", "/api/v1/organization/", { body: { name: "late" } }), 403, CSRF);
   });
 });
 
@@ -411,8 +439,8 @@ describe("where password sign-in is impossible", () => {
   describe("FEATURE_DIRECT_LOGIN false: the signin route is not registered", () => {
     const h = useEmulator({ config: { FEATURE_DIRECT_LOGIN: false } });
     it("POST /api/v1/signin is the web UI's HTML 405; /csrf_token still answers", async () => {
-      const b = new Browser(h.emu);
-      const r = await b.signIn("admin", h.emu().password);
+      const b = new Browser(h);
+      const r = await b.signIn("admin", h.adminPassword());
       expectHtml(r, 405);
     });
   });
@@ -420,7 +448,7 @@ describe("where password sign-in is impossible", () => {
   describe("AUTHENTICATION_TYPE AppToken", () => {
     const h = useEmulator({ config: { AUTHENTICATION_TYPE: "AppToken" } });
     it("403 invalidCredentials with the backend's message, whatever the password", async () => {
-      const r = await new Browser(h.emu).signIn("admin", h.emu().password);
+      const r = await new Browser(h).signIn("admin", h.adminPassword());
       expect(r.status).toBe(403);
       expect(r.json).toEqual({
         needsEmailVerification: false,
@@ -435,9 +463,9 @@ describe("read-only registry and extended logging", () => {
   describe("REGISTRY_STATE readonly", () => {
     const h = useEmulator({ config: { REGISTRY_STATE: "readonly" } });
     it("signin and verify are allowed (@readonly_call_allowed), signout is not", async () => {
-      const b = new Browser(h.emu);
-      expect((await b.signIn("admin", h.emu().password)).status).toBe(200);
-      const v = await b.req("POST", "/api/v1/signin/verify", { body: { password: h.emu().password } });
+      const b = new Browser(h);
+      expect((await b.signIn("admin", h.adminPassword())).status).toBe(200);
+      const v = await b.req("POST", "/api/v1/signin/verify", { body: { password: h.adminPassword() } });
       expect(v.status).toBe(200);
       b.csrf = v.headers.get("x-next-csrf-token") as string;
       const out = await b.req("POST", "/api/v1/signout");
@@ -449,8 +477,8 @@ describe("read-only registry and extended logging", () => {
   describe("FEATURE_EXTENDED_ACTION_LOGGING", () => {
     const h = useEmulator({ config: { FEATURE_EXTENDED_ACTION_LOGGING: true } });
     it("a session write is recorded with auth_type session", async () => {
-      const b = new Browser(h.emu);
-      await b.signIn("admin", h.emu().password);
+      const b = new Browser(h);
+      await b.signIn("admin", h.adminPassword());
       expect((await b.req("POST", "/api/v1/organization/", { body: { name: "ext" } })).status).toBe(201);
       const entry = h.emu().store.logs.find((l) => l.kind === "org_create");
       expect(entry?.extended).toMatchObject({ auth_type: "session", performer_kind: "user" });

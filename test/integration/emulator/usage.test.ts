@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { startEmulator } from "../../../emulator/index";
-import { useEmulator } from "./helpers";
+import { emulatorOnly, useEmulator } from "./helpers";
 
 /**
  * Usage and last use, as Quay 3.18.0 reports them (QUAY-API.md §11.4, §4.6, §8.4, §6.4): the quota
@@ -9,6 +9,9 @@ import { useEmulator } from "./helpers";
  * calls that stand in for the registry (docs/emulator.md).
  */
 const h = useEmulator();
+const itRegistry = emulatorOnly(
+  "sizes and last use come from registry pushes and pulls, which the emulator plays through /_emulator/usage and /_emulator/last-accessed",
+);
 const GiB = 1024 ** 3;
 
 beforeEach(async () => {
@@ -50,79 +53,88 @@ describe("§11.4 quota usage (size rows)", () => {
     });
   });
 
-  it("a repository's size shows in the repository list, and the namespace total in every view", async () => {
-    const r1 = await h.control("POST", "/_emulator/usage", {
-      namespace: "acme",
-      repository: "app",
-      bytes: 3 * GiB,
-    });
-    expect(r1.status).toBe(200);
-    expect(r1.json).toEqual({
-      namespace: "acme",
-      repository: "app",
-      repository_bytes: 3 * GiB,
-      namespace_bytes: 3 * GiB,
-      backfill_status: "complete",
-    });
-    await h.control("POST", "/_emulator/usage", { namespace: "acme", repository: "base", bytes: 5 * GiB });
-    // Shrinking a repository moves the namespace total by the difference (write_namespace_total).
-    await h.control("POST", "/_emulator/usage", { namespace: "acme", repository: "app", bytes: 2 * GiB });
-    const report = {
-      quota_bytes: 7 * GiB,
-      configured_quota: 10 * GiB,
-      running_backfill: "complete",
-      backfill_status: "complete",
-    };
-    expect(((await superuserOrg("acme")) as { quota_report: unknown }).quota_report).toEqual(report);
-    expect((await h.get("/api/v1/organization/acme")).json.quota_report).toEqual(report);
-    expect(await repoReports("acme")).toEqual({
-      app: { quota_bytes: 2 * GiB, configured_quota: 10 * GiB },
-      base: { quota_bytes: 5 * GiB, configured_quota: 10 * GiB },
-    });
-  });
+  itRegistry(
+    "a repository's size shows in the repository list, and the namespace total in every view",
+    async () => {
+      const r1 = await h.control("POST", "/_emulator/usage", {
+        namespace: "acme",
+        repository: "app",
+        bytes: 3 * GiB,
+      });
+      expect(r1.status).toBe(200);
+      expect(r1.json).toEqual({
+        namespace: "acme",
+        repository: "app",
+        repository_bytes: 3 * GiB,
+        namespace_bytes: 3 * GiB,
+        backfill_status: "complete",
+      });
+      await h.control("POST", "/_emulator/usage", { namespace: "acme", repository: "base", bytes: 5 * GiB });
+      // Shrinking a repository moves the namespace total by the difference (write_namespace_total).
+      await h.control("POST", "/_emulator/usage", { namespace: "acme", repository: "app", bytes: 2 * GiB });
+      const report = {
+        quota_bytes: 7 * GiB,
+        configured_quota: 10 * GiB,
+        running_backfill: "complete",
+        backfill_status: "complete",
+      };
+      expect(((await superuserOrg("acme")) as { quota_report: unknown }).quota_report).toEqual(report);
+      expect((await h.get("/api/v1/organization/acme")).json.quota_report).toEqual(report);
+      expect(await repoReports("acme")).toEqual({
+        app: { quota_bytes: 2 * GiB, configured_quota: 10 * GiB },
+        base: { quota_bytes: 5 * GiB, configured_quota: 10 * GiB },
+      });
+    },
+  );
 
-  it("a deleted repository's bytes leave the namespace total (what GC does)", async () => {
+  itRegistry("a deleted repository's bytes leave the namespace total (what GC does)", async () => {
     await h.control("POST", "/_emulator/usage", { namespace: "acme", repository: "app", bytes: 3 * GiB });
     await h.control("POST", "/_emulator/usage", { namespace: "acme", repository: "base", bytes: 1 * GiB });
     expect((await h.del("/api/v1/repository/acme/app")).status).toBe(204);
     expect((await h.get("/api/v1/organization/acme")).json.quota_report.quota_bytes).toBe(1 * GiB);
   });
 
-  it("the namespace row as the quota total worker writes it: running, waiting, complete", async () => {
-    const running = await h.control("POST", "/_emulator/usage", {
-      namespace: "acme",
-      bytes: 4 * GiB,
-      backfill: "running",
-    });
-    expect(running.json.backfill_status).toBe("running");
-    expect((await h.get("/api/v1/organization/acme")).json.quota_report).toMatchObject({
-      quota_bytes: 4 * GiB,
-      running_backfill: "running",
-      backfill_status: "running",
-    });
-    // While the backfill runs, a push does not move the total (write_namespace_total returns early).
-    await h.control("POST", "/_emulator/usage", { namespace: "acme", repository: "app", bytes: 1 * GiB });
-    expect((await h.get("/api/v1/organization/acme")).json.quota_report.quota_bytes).toBe(4 * GiB);
-    await h.control("POST", "/_emulator/usage", { namespace: "acme", bytes: 0, backfill: "waiting" });
-    expect((await h.get("/api/v1/organization/acme")).json.quota_report.backfill_status).toBe("waiting");
-    await h.control("POST", "/_emulator/usage", { namespace: "acme", bytes: 6 * GiB });
-    expect((await h.get("/api/v1/organization/acme")).json.quota_report).toMatchObject({
-      quota_bytes: 6 * GiB,
-      backfill_status: "complete",
-    });
-  });
+  itRegistry(
+    "the namespace row as the quota total worker writes it: running, waiting, complete",
+    async () => {
+      const running = await h.control("POST", "/_emulator/usage", {
+        namespace: "acme",
+        bytes: 4 * GiB,
+        backfill: "running",
+      });
+      expect(running.json.backfill_status).toBe("running");
+      expect((await h.get("/api/v1/organization/acme")).json.quota_report).toMatchObject({
+        quota_bytes: 4 * GiB,
+        running_backfill: "running",
+        backfill_status: "running",
+      });
+      // While the backfill runs, a push does not move the total (write_namespace_total returns early).
+      await h.control("POST", "/_emulator/usage", { namespace: "acme", repository: "app", bytes: 1 * GiB });
+      expect((await h.get("/api/v1/organization/acme")).json.quota_report.quota_bytes).toBe(4 * GiB);
+      await h.control("POST", "/_emulator/usage", { namespace: "acme", bytes: 0, backfill: "waiting" });
+      expect((await h.get("/api/v1/organization/acme")).json.quota_report.backfill_status).toBe("waiting");
+      await h.control("POST", "/_emulator/usage", { namespace: "acme", bytes: 6 * GiB });
+      expect((await h.get("/api/v1/organization/acme")).json.quota_report).toMatchObject({
+        quota_bytes: 6 * GiB,
+        backfill_status: "complete",
+      });
+    },
+  );
 
-  it("without a quota, configured_quota is null (or the system default) and usage still shows", async () => {
-    await h.org("initech");
-    await h.repo("initech", "tool");
-    await h.control("POST", "/_emulator/usage", { namespace: "initech", repository: "tool", bytes: 123 });
-    expect((await superuserOrg("initech")) as unknown).toMatchObject({
-      quotas: [],
-      quota_report: { quota_bytes: 123, configured_quota: null },
-    });
-  });
+  itRegistry(
+    "without a quota, configured_quota is null (or the system default) and usage still shows",
+    async () => {
+      await h.org("initech");
+      await h.repo("initech", "tool");
+      await h.control("POST", "/_emulator/usage", { namespace: "initech", repository: "tool", bytes: 123 });
+      expect((await superuserOrg("initech")) as unknown).toMatchObject({
+        quotas: [],
+        quota_report: { quota_bytes: 123, configured_quota: null },
+      });
+    },
+  );
 
-  it("control errors: unknown names 404, bad values 400, nothing changed", async () => {
+  itRegistry("control errors: unknown names 404, bad values 400, nothing changed", async () => {
     const cases: [unknown, number][] = [
       [{ namespace: "nope", bytes: 1 }, 404],
       [{ namespace: "acme", repository: "nope", bytes: 1 }, 404],
@@ -142,7 +154,7 @@ describe("§11.4 quota usage (size rows)", () => {
 });
 
 describe("§6.4 robots' last_accessed", () => {
-  it("null until the registry checks the robot's credentials, then an RFC 2822 date", async () => {
+  itRegistry("null until the registry checks the robot's credentials, then an RFC 2822 date", async () => {
     await h.robot("acme", "ci");
     await h.robot("acme", "pull");
     const list = async () =>
@@ -171,7 +183,7 @@ describe("§6.4 robots' last_accessed", () => {
     expect((await list()).map((x) => x.name)).toEqual(["acme+pull", "acme+ci"]);
   });
 
-  it("control errors: an organization or unknown name 404, a bad time 400", async () => {
+  itRegistry("control errors: an organization or unknown name 404, a bad time 400", async () => {
     expect((await h.control("POST", "/_emulator/last-accessed", { account: "acme" })).status).toBe(404);
     expect((await h.control("POST", "/_emulator/last-accessed", { account: "acme+none" })).status).toBe(404);
     await h.robot("acme", "ci");
@@ -180,7 +192,7 @@ describe("§6.4 robots' last_accessed", () => {
     ).toBe(400);
   });
 
-  it("FEATURE_USER_LAST_ACCESSED off: always null", async () => {
+  itRegistry("FEATURE_USER_LAST_ACCESSED off: always null", async () => {
     const emu = await startEmulator({ port: 0, config: { FEATURE_USER_LAST_ACCESSED: false } });
     try {
       const auth = { Authorization: `Bearer ${emu.token}` };

@@ -185,6 +185,27 @@ describe("RepositoryNotification provider", () => {
     expect(notification.validate(VULN)).toEqual([]);
   });
 
+  it("validate refuses the webhook hosts Quay refuses, also from a secret URL, without naming the URL", () => {
+    const hook: NotificationInputs = {
+      namespace: "acme",
+      repository: "app",
+      event: "repo_push",
+      method: "webhook",
+      config: {},
+      eventConfig: {},
+      url: "https://bot:s3cret@LocalHost:8443/hook",
+    };
+    const refused = notification.validate(hook);
+    expect(refused).toEqual([["url", 'Quay refuses webhooks to localhost ("Invalid webhook URL")']]);
+    expect(JSON.stringify(refused)).not.toContain("s3cret");
+    expect(
+      notification.validate({ ...hook, url: undefined, config: { url: "http://127.0.0.1/hook" } }),
+    ).toEqual([["config", 'Quay refuses webhooks to 127.0.0.1 ("Invalid webhook URL")']]);
+    // Quay resolves nothing and refuses no other address (observed on Quay 3.18.0).
+    for (const url of ["http://[::1]/x", "http://127.0.0.2/x", "http://localhost./x", "https://x.invalid/"])
+      expect(notification.validate({ ...hook, url })).toEqual([]);
+  });
+
   it("every field but the secret's reference replaces; the reference alone updates without a request", async () => {
     expect(Object.keys(notification.replaceOn).sort()).toEqual(
       ["config", "event", "eventConfig", "method", "namespace", "repository", "title", "url"].sort(),

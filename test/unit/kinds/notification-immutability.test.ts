@@ -157,6 +157,47 @@ describe("attribution from Quay's audit log", () => {
   });
 });
 
+describe("attribution of a pattern changed by hand", () => {
+  it("Quay logs the update with the new pattern: found by the pattern it holds now, not by another's", () => {
+    const report: DriftReport = {
+      stack: "local",
+      checked: 1,
+      objects: [
+        {
+          tenant: "acme",
+          kind: "ImmutabilityPolicy",
+          name: "acme/app/immutable/latest",
+          status: "changed",
+          fields: [{ field: "tagPattern", desired: "latest", live: "stable" }],
+          identity: { namespace: "acme", repository: "app", tagPattern: "latest", tagPatternMatches: true },
+        },
+      ],
+    };
+    const other = entry("update_immutability_policy", {
+      namespace: "acme",
+      repo: "app",
+      tag_pattern: "nightly",
+      tag_pattern_matches: true,
+    });
+    const orgs = entry("update_immutability_policy", {
+      namespace: "acme",
+      tag_pattern: "stable",
+      tag_pattern_matches: true,
+    });
+    expect(
+      attribute(report, { logs: new Map([["org:acme", [other, orgs]]]) }).objects[0]!.attribution,
+    ).toBeUndefined();
+    const mine = entry(
+      "update_immutability_policy",
+      { namespace: "acme", repo: "app", tag_pattern: "stable", tag_pattern_matches: true },
+      "Fri, 27 Nov 2026 19:00:00 -0000",
+    );
+    expect(
+      attribute(report, { logs: new Map([["org:acme", [other, orgs, mine]]]) }).objects[0]!.attribution,
+    ).toMatchObject({ action: "update_immutability_policy", at: "2026-11-27T19:00:00Z" });
+  });
+});
+
 const change = (c: Partial<PlannedChange> & Pick<PlannedChange, "kind" | "name" | "op">): PlannedChange => ({
   tenant: "acme",
   urn: `urn:${c.name}`,

@@ -387,6 +387,28 @@ repositories:
     ]);
   });
 
+  it("a webhook to a host Quay refuses (localhost, 127.0.0.1, as Python's urlparse reads it)", () => {
+    const r = load({
+      acme: `notifications:
+  - event: repo_push
+    method: webhook
+    config: { url: "http://LOCALHOST:8080/hook" }
+  - event: repo_push
+    method: webhook
+    title: loopback
+    config: { url: "https://127.0.0.1/hook" }
+  - event: repo_push
+    method: webhook
+    title: other
+    config: { url: "http://127.0.0.2/hook" }
+`,
+    });
+    expect(lines(r)).toEqual([
+      'QG_TENANT_NOTIFICATION tenants/acme.yaml:9:22 spec.notifications[0].config.url: Quay refuses webhooks to localhost ("Invalid webhook URL"): its notification worker would call itself',
+      'QG_TENANT_NOTIFICATION tenants/acme.yaml:13:22 spec.notifications[1].config.url: Quay refuses webhooks to 127.0.0.1 ("Invalid webhook URL"): its notification worker would call itself',
+    ]);
+  });
+
   it("a webhook template must be JSON text without an empty placeholder", () => {
     const r = load({
       acme: `notifications:
