@@ -47,6 +47,7 @@ export const autoPrune = {
           "delete_repository_autoprune_policy",
         ],
         (e) => md(e, "repo") === repo,
+        "scope",
       );
     else
       log.object(
@@ -57,6 +58,7 @@ export const autoPrune = {
           "delete_namespace_autoprune_policy",
         ],
         () => true,
+        "scope",
       );
   },
 } satisfies KindInfo<"AutoPrunePolicy">;

@@ -46,17 +46,16 @@ export const immutabilityPolicy = {
     // An update names the policy by its pattern after the change, and no uuid (observed on Quay
     // 3.18.0): a pattern changed by hand is found by the pattern Quay holds now.
     const patterns = new Set([pattern, str(live.tagPattern)].filter((p) => p !== undefined));
-    // One set of kinds for both scopes: a repository policy's entries carry `repo`. A delete names
-    // the policy's uuid only, which the state's inputs do not hold.
+    // One set of kinds for both scopes: a repository policy's entries carry `repo`.
     log.object(
       { org },
-      KINDS,
+      KINDS.filter((k) => k !== "delete_immutability_policy"),
       (e: AuditEntry) =>
-        md(e, "repo") === repo &&
-        (e.kind === "delete_immutability_policy" ||
-          pattern === undefined ||
-          patterns.has(md(e, "tag_pattern") as string)),
+        md(e, "repo") === repo && (pattern === undefined || patterns.has(md(e, "tag_pattern") as string)),
     );
+    // A delete names the policy's uuid only, which the state's inputs do not hold: it may be a
+    // sibling policy's of the same scope.
+    log.object({ org }, ["delete_immutability_policy"], (e: AuditEntry) => md(e, "repo") === repo, "scope");
   },
   warnings: {
     delete: () => ({

@@ -37,8 +37,18 @@ export type Identity = Readonly<Record<string, PlanValue>>;
  * other kinds and of other objects are told apart by `test` on the entry's metadata.
  */
 export interface AuditLog {
-  /** Entries of these log kinds in `source` that pass `test` are about the whole object. */
-  object(source: LogSource, kinds: Iterable<string>, test: (e: AuditEntry) => boolean): void;
+  /**
+   * Entries of these log kinds in `source` that pass `test` are about the whole object. `scope`:
+   * the entries name only the object's scope, not the object (Quay logs a policy's deletion with its
+   * uuid alone, which the state does not hold), so they may be about a sibling: when such entries
+   * since the last apply come from more than one account, nobody is named.
+   */
+  object(
+    source: LogSource,
+    kinds: Iterable<string>,
+    test: (e: AuditEntry) => boolean,
+    names?: "object" | "scope",
+  ): void;
   /**
    * Entries about single fields: `fields` maps a field to the log kinds that change it. For a list
    * field named in `subjects`, an entry counts only when `about` names a member that changed.

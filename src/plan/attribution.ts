@@ -24,6 +24,8 @@ interface Matcher {
   via: "direct" | "related";
   /** Only for these fields (field-level attribution); undefined: the whole object. */
   fields?: ReadonlySet<string>;
+  /** The entries name only the scope: several accounts among them leave the object unattributed. */
+  scopeOnly?: boolean;
 }
 
 const set = (...xs: string[]): ReadonlySet<string> => new Set(xs);
@@ -45,8 +47,14 @@ export function matchersFor(o: Pick<DriftedObject, "kind" | "identity" | "fields
   const out: Matcher[] = [];
   const goneWith: Subject[] = [];
   const log: AuditLog = {
-    object(source, kinds, test) {
-      out.push({ source, kinds: new Set(kinds), test, via: "direct" });
+    object(source, kinds, test, names) {
+      out.push({
+        source,
+        kinds: new Set(kinds),
+        test,
+        via: "direct",
+        ...(names === "scope" ? { scopeOnly: true } : {}),
+      });
     },
     fields(source, map, test, subjects) {
       for (const [field, kinds] of Object.entries(map)) {
@@ -264,25 +272,39 @@ function judge(input: AttributionInput): Judge {
   };
 }
 
-function newest(m: Matcher, input: AttributionInput, j: Judge): AuditEntry | undefined {
+/**
+ * The newest entry a matcher finds since the last apply (not the runs' own), or, for a matcher whose
+ * entries name only the scope, the accounts when they are more than one (then the entry may be a
+ * sibling's, and naming its author could name the wrong person).
+ */
+function newest(
+  m: Matcher,
+  input: AttributionInput,
+  j: Judge,
+): AuditEntry | { accounts: string[] } | undefined {
   const entries = input.logs.get(sourceKey(m.source));
   if (!entries) return undefined;
   const since = input.since?.getTime();
   let best: AuditEntry | undefined;
   let bestT = -Infinity;
+  const accounts = new Set<string>();
   for (const e of entries) {
     if (!m.kinds.has(e.kind) || !m.test(e)) continue;
     const t = entryTime(e);
     if (since !== undefined && !(t >= since)) continue;
     if (j.own(e)) continue;
+    accounts.add(e.performer?.name ?? "(no account)");
     // Entries come newest first; on equal seconds keep the first, which is the newest.
     if (t > bestT) {
       best = e;
       bestT = t;
     }
   }
+  if (m.scopeOnly && accounts.size > 1) return { accounts: [...accounts].sort() };
   return best;
 }
+
+const isEntry = (x: AuditEntry | { accounts: string[] }): x is AuditEntry => !("accounts" in x);
 
 const NO_ENTRY = "no matching audit log entry since the last apply";
 
@@ -291,11 +313,17 @@ export function attribute(report: DriftReport, input: AttributionInput): DriftRe
   const j = judge(input);
   const objects = report.objects.map((o) => {
     const matchers = matchersFor(o);
+    let ambiguous: string[] | undefined;
     const pick = (candidates: readonly Matcher[]): Attribution | undefined => {
+      ambiguous = undefined;
       for (const via of ["direct", "related"] as const) {
         let best: AuditEntry | undefined;
         for (const m of candidates.filter((x) => x.via === via)) {
           const e = newest(m, input, j);
+          if (e && !isEntry(e)) {
+            ambiguous = e.accounts;
+            return undefined;
+          }
           if (e && (!best || entryTime(e) > entryTime(best))) best = e;
         }
         if (best) return j.attribution(best, via);
@@ -303,6 +331,8 @@ export function attribute(report: DriftReport, input: AttributionInput): DriftRe
       return undefined;
     };
     const whyNot = (candidates: readonly Matcher[]): string => {
+      if (ambiguous)
+        return `Quay's log names only the scope of such a change, and ${ambiguous.join(", ")} made such changes since the last apply`;
       const missing = [...new Set(candidates.map((m) => sourceKey(m.source)))]
         .map((k) => input.unavailable?.get(k))
         .filter((x): x is string => x !== undefined);
@@ -334,6 +364,7 @@ export function attribute(report: DriftReport, input: AttributionInput): DriftRe
       delete next.attributionNote;
     } else {
       delete next.attribution;
+      if (o.fields.length > 0) ambiguous = undefined;
       next.attributionNote = whyNot(o.fields.length > 0 ? matchers : objectLevel);
     }
     return next;

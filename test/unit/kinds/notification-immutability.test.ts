@@ -131,6 +131,25 @@ describe("attribution from Quay's audit log", () => {
     expect(org.objects[0]!.attribution).toMatchObject({ at: "2026-11-27T19:10:00Z" });
   });
 
+  it("a deleted policy when two accounts deleted policies of its scope: nobody is named, and the note says why", () => {
+    const byAnn: AuditEntry = {
+      ...entry("delete_immutability_policy", { namespace: "acme", repo: "app", policy_uuid: "p3" }),
+      performer: { kind: "user", name: "ann", is_robot: false },
+    };
+    const r = attribute(
+      deleted("ImmutabilityPolicy", "acme/app/immutable/latest", {
+        namespace: "acme",
+        repository: "app",
+        tagPattern: "latest",
+      }),
+      { logs: new Map([["org:acme", [...log, byAnn]]]) },
+    );
+    expect(r.objects[0]!.attribution).toBeUndefined();
+    expect(r.objects[0]!.attributionNote).toBe(
+      "Quay's log names only the scope of such a change, and ann, oscar made such changes since the last apply",
+    );
+  });
+
   it("a changed policy: the update of its pattern, not another policy's", () => {
     const report: DriftReport = {
       stack: "local",
