@@ -45,9 +45,19 @@ export interface QuayLab {
   dispose(): Promise<void>;
 }
 
-export function createLab(q: RealQuay, cred: CredentialSet, tenant: string, serviceAccount: string): QuayLab {
-  const repo = createGitRepo({ tenants: [], registry: registryText(serviceAccount) });
-  repo.write(`tenants/${tenant}.yaml`, tenantText(tenant));
+/**
+ * `files`: another tenant file and registry file than the sample's (a scenario of its own); the
+ * tenant file's `metadata.name` must be `tenant`.
+ */
+export function createLab(
+  q: RealQuay,
+  cred: CredentialSet,
+  tenant: string,
+  serviceAccount: string,
+  files: { tenant?: string; registry?: string } = {},
+): QuayLab {
+  const repo = createGitRepo({ tenants: [], registry: files.registry ?? registryText(serviceAccount) });
+  repo.write(`tenants/${tenant}.yaml`, files.tenant ?? tenantText(tenant));
   repo.commit(`Onboard ${tenant}`);
   const backend = fs.mkdtempSync(path.join(os.tmpdir(), "qg-accept-state-"));
   const mark = newProcessMark();
