@@ -57,6 +57,7 @@ export async function observeFederation(api: Api, org: string): Promise<{ facts:
   await ask("a missing robot, a bad body", "POST", gone, [{ issuer: "ftp://ci.example", subject: "x" }]);
   await ask("a missing robot, a good body", "POST", gone, [GITHUB]);
   await ask("a missing robot's delete", "DELETE", gone);
+  await ask("a missing organization", "GET", `/api/v1/organization/${org}-missing/robots/ci/federation`);
   const regenerated = await api("POST", `/api/v1/organization/${org}/robots/ci/regenerate`);
   facts.push(["regenerate the token", regenerated.status, null]);
   await ask("after a new token", "GET", fed);
@@ -108,6 +109,8 @@ export const FEDERATION_FACTS: { facts: Fact[]; log: unknown[] } = {
     ["a missing robot, a bad body", 400, "invalid_request: Issuer must be a URL (http:// or https://)"],
     ["a missing robot, a good body", 400, NO_ROBOT],
     ["a missing robot's delete", 400, NO_ROBOT],
+    // For a FULL_ACCESS superuser (the tier's account) the organization is not looked at first.
+    ["a missing organization", 400, NO_ROBOT],
     ["regenerate the token", 200, null],
     ["after a new token", 200, [GITLAB, GITHUB]],
     ["an empty list", 200, []],
