@@ -40,7 +40,7 @@ const GITLAB = (t: string) => ({
 });
 
 /** A tenant whose robot `ci` is federated and named by a team, a grant and a default permission. */
-export function federatedTenant(t: string, description = "CI pipelines push here"): string {
+function federatedTenant(t: string, description = "CI pipelines push here"): string {
   return `apiVersion: quay-gitops/v1
 kind: Tenant
 metadata:
