@@ -1,3 +1,4 @@
+import { execSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,11 +21,14 @@ import {
 // the real CLI and engine, once per way of signing in: a synced team with a robot is created, an apply
 // --all writes nothing, a sync turned off by hand is drift with its author and is repaired, another
 // group is an update, and without syncFrom the sync is turned off. Quay's own answers to a synced
-// team are checked too. The sync worker is not run: the tier sees the sync's setup, not its users.
+// team are checked too. With QUAY_TEAM_SYNC_COMMAND (one pass of Quay's sync worker) the group's users
+// join the team, which is no drift and no change.
 const quay = realQuay();
 const prefix = runPrefix();
 const GROUP = process.env.QUAY_TEAM_SYNC_GROUP || undefined;
 const GROUP2 = process.env.QUAY_TEAM_SYNC_GROUP2 || undefined;
+/** A shell command that runs Quay's team sync once (its worker's pass); without it that step is skipped. */
+const SYNC_COMMAND = process.env.QUAY_TEAM_SYNC_COMMAND || undefined;
 const SKIP_NO_GROUP =
   "skipped: QUAY_TEAM_SYNC_GROUP is not set (a Quay with LDAP and FEATURE_TEAM_SYNCING; docs/acceptance.md)";
 const skip = !quay ? SKIP_NO_QUAY : !GROUP ? SKIP_NO_GROUP : undefined;
@@ -213,6 +217,27 @@ function scenarios(cred: CredentialSet, adminApi: () => Api): void {
     applied = new Date();
   });
 
+  it.skipIf(!SYNC_COMMAND)(
+    "Quay's sync brings the group's users: no drift, no change, and nothing in the audit log",
+    async () => {
+      const t0 = await quayNow(quay!.url);
+      // Vitest sets TEST=true, and a TEST variable puts Quay in its test mode (quay v3.18.0 _init.py).
+      const { TEST: _, ...env } = process.env;
+      execSync(SYNC_COMMAND!, { stdio: ["ignore", "ignore", "pipe"], timeout: 300_000, env });
+      const v = await view();
+      expect(v.synced?.last_updated).toEqual(expect.any(String));
+      expect(v.members.filter((m) => !m.is_robot).length).toBeGreaterThan(0);
+      expect(v.members.filter((m) => m.is_robot).map((m) => m.name)).toEqual([`${t}+ci`]);
+      expect(await orgEntriesSince(admin, t, t0)).toEqual([]);
+      const drift = await lab.cli("drift");
+      expect(drift.code, drift.stdout).toBe(0);
+      const all = await lab.cli("apply", "--all");
+      expect(all.code, all.stderr).toBe(0);
+      expect(all.stdout).toContain("verdict: No changes: Quay already matches the tenant files.");
+      applied = new Date();
+    },
+  );
+
   it.skipIf(!quay?.password)(
     "a sync turned off by hand in the UI is drift with its author; drift --remediate turns it on again",
     async () => {
@@ -251,7 +276,7 @@ function scenarios(cred: CredentialSet, adminApi: () => Api): void {
     expect(kinds.filter((k) => k.includes("team_sync"))).toEqual(["disable_team_sync", "enable_team_sync"]);
   });
 
-  it("without syncFrom the sync is turned off and the robot stays", async () => {
+  it("without syncFrom the sync is turned off, the robot stays and the directory's users go", async () => {
     commit(syncedTenant(t, undefined), "no sync");
     const r = await lab.cli("apply");
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
