@@ -11,7 +11,15 @@ import {
 } from "../src/quay/api/prototypes";
 import { QuayGitopsError } from "../src/errors";
 import type { Kind } from "./base";
-import { type Failures, namespaceName, oneOf, robotIn } from "./validate";
+import {
+  type Failures,
+  generationsOf,
+  namespaceName,
+  oneOf,
+  type RobotGenerations,
+  robotGenerations,
+  robotIn,
+} from "./validate";
 
 /** A default permission (Quay: permission prototype, QUAY-API §10). */
 export interface DefaultPermissionInputs {
@@ -20,6 +28,11 @@ export interface DefaultPermissionInputs {
   /** Only for repositories this user creates; undefined = any creator. */
   activatingUser?: string;
   role: "read" | "write" | "admin";
+  /**
+   * Of a robot delegate (providers/validate.ts): deleting a robot deletes the default permissions
+   * that delegate to it (docs/quay-api.md#robots), so one whose robot is created again is replaced.
+   */
+  robotGenerations?: RobotGenerations;
 }
 
 export interface DefaultPermissionState extends DefaultPermissionInputs {
@@ -45,16 +58,24 @@ function liveOf(p: PrototypeView, d: DefaultPermissionInputs): DefaultPermission
     ...(p.activating_user ? { activatingUser: p.activating_user.name } : {}),
     role: p.role,
     prototypeId: p.id,
+    ...generationsOf(d.robotGenerations),
   };
 }
 
 const IMMUTABLE = "Quay can only change a default permission's role (docs/quay-api.md#default-permissions)";
+const ROBOT_RECREATED =
+  "its robot is created again, and Quay deleted the default permission with the old one (docs/quay-api.md#robots)";
 
 export const defaultPermission: Kind<DefaultPermissionInputs, DefaultPermissionState> = {
   info: descriptor,
   kind: descriptor.name,
-  fields: ["organization", "delegate", "activatingUser", "role"],
-  replaceOn: { organization: IMMUTABLE, delegate: IMMUTABLE, activatingUser: IMMUTABLE },
+  fields: ["organization", "delegate", "activatingUser", "role", "robotGenerations"],
+  replaceOn: {
+    organization: IMMUTABLE,
+    delegate: IMMUTABLE,
+    activatingUser: IMMUTABLE,
+    robotGenerations: ROBOT_RECREATED,
+  },
   validate(d) {
     const f: Failures = [];
     namespaceName(f, "organization", d.organization);
@@ -63,6 +84,7 @@ export const defaultPermission: Kind<DefaultPermissionInputs, DefaultPermissionS
     if (d.delegate?.kind === "robot") robotIn(f, "delegate.name", d.delegate.name, d.organization);
     else namespaceName(f, "delegate.name", d.delegate?.name);
     if (d.activatingUser !== undefined) namespaceName(f, "activatingUser", d.activatingUser);
+    robotGenerations(f, d.robotGenerations, d.organization);
     return f;
   },
   // Quay's prototype uuid once created; before that, a readable label for messages.

@@ -21,7 +21,17 @@ import { orgScope } from "../src/quay/api/session";
 import { isQuayApiError } from "../src/quay/errors";
 import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
-import { type Failures, namespaceName, oneOf, repositoryName, robotIn, sortByKindName } from "./validate";
+import {
+  type Failures,
+  generationsOf,
+  namespaceName,
+  oneOf,
+  type RobotGenerations,
+  repositoryName,
+  robotGenerations,
+  robotIn,
+  sortByKindName,
+} from "./validate";
 
 export interface RepositoryInputs {
   namespace: string;
@@ -35,6 +45,8 @@ export interface RepositoryInputs {
   /** The robot of this repository's mirror: Quay grants it write by itself (§12.3). */
   mirrorRobot?: string;
   deletionPolicy: "retain" | "delete";
+  /** Of the robots granted (providers/validate.ts): a robot created again is granted again. */
+  robotGenerations?: RobotGenerations;
 }
 
 export type RepositoryState = RepositoryInputs;
@@ -131,7 +143,7 @@ function liveOf(
   // Only tracked when declared; a MIRROR state then shows as drift against NORMAL/READ_ONLY.
   if (state.state !== undefined) live.state = r.state as "NORMAL" | "READ_ONLY";
   if (state.mirrorRobot !== undefined) live.mirrorRobot = state.mirrorRobot;
-  return live;
+  return { ...live, ...generationsOf(state.robotGenerations) };
 }
 
 async function converge(c: Context, r: RepoListItem, d: RepositoryInputs): Promise<RepositoryState> {
@@ -159,6 +171,7 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
     "permissions",
     "mirrorRobot",
     "deletionPolicy",
+    "robotGenerations",
   ],
   replaceOn: {
     namespace: "Quay cannot move a repository to another namespace",
@@ -178,6 +191,7 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
       else if (p.kind === "team" || p.kind === "user") namespaceName(f, `permissions[${i}].name`, p.name);
       else f.push([`permissions[${i}].kind`, "must be user, robot or team"]);
     });
+    robotGenerations(f, d.robotGenerations, d.namespace);
     return f;
   },
   normalize: (d) => ({
@@ -232,10 +246,13 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
     if (changed.has("state") && d.state !== undefined && r.state !== d.state && r.state !== "MIRROR") {
       await setState(c.session, d.namespace, d.name, d.state);
     }
-    if (changed.has("permissions") || changed.has("mirrorRobot")) {
+    // A robot created again has no grants (docs/quay-api.md#robots), although the grants the state
+    // holds, read before the robot's delete, still list them: the grants are read again and converged.
+    if (changed.has("permissions") || changed.has("mirrorRobot") || changed.has("robotGenerations")) {
       await convergePermissions(c, d, await livePermissions(c, d));
     }
-    return { ...state, ...d };
+    const { robotGenerations: _, ...rest } = state;
+    return { ...rest, ...d };
   },
 
   async delete(c, _id, state) {

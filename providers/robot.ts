@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { robot as descriptor } from "../src/kinds/robot";
 import { isQuayApiError } from "../src/quay/errors";
 import { createRobot, deleteRobot, getRobot, type RobotView } from "../src/quay/api/robots";
@@ -17,14 +18,24 @@ export interface RobotState extends RobotInputs {
   fullName: string;
   /** A secret output (the resource sets additionalSecretOutputs). */
   token: string;
+  /**
+   * New at every create (and adoption), kept by reads: the robot in Quay may be another one since the
+   * last value. Quay drops a deleted robot's team memberships, grants and default permissions, and
+   * its `created` has whole seconds only (a robot deleted and created again within a second keeps
+   * it), so the Team, Repository and DefaultPermission resources that name the robot take this as an
+   * input: when the robot is created again they are updated (or replaced) in the same apply.
+   * Absent in states from before it existed, until the robot's next create.
+   */
+  generation?: string;
 }
 
-const liveOf = (r: RobotView, d: RobotInputs, token?: string): RobotState => ({
+const liveOf = (r: RobotView, d: RobotInputs, token?: string, generation?: string): RobotState => ({
   organization: d.organization,
   shortName: d.shortName,
   description: r.description ?? "",
   fullName: r.name,
   token: r.token ?? token ?? "",
+  ...(generation !== undefined ? { generation } : {}),
 });
 
 const NO_UPDATE =
@@ -60,7 +71,7 @@ export const robot: Kind<RobotInputs, RobotState> = {
     }
     try {
       const created = await createRobot(c.session, d.organization, d.shortName, d.description);
-      if (created?.token) return liveOf(created, d);
+      if (created?.token) return liveOf(created, d, undefined, randomUUID());
     } catch (e) {
       // 400 "Existing robot with name" (§6.2): adopt. Its description cannot be changed in place; a
       // different one stays in the outputs, so the next preview shows the replacement (and its new
@@ -70,7 +81,7 @@ export const robot: Kind<RobotInputs, RobotState> = {
       const existing = await getRobot(c.session, d.organization, d.shortName);
       if (!existing) throw e;
       c.log.info(`adopted existing robot ${existing.name}`);
-      return liveOf(existing, d);
+      return liveOf(existing, d, undefined, randomUUID());
     }
     const found = await getRobot(c.session, d.organization, d.shortName);
     if (!found)
@@ -78,12 +89,12 @@ export const robot: Kind<RobotInputs, RobotState> = {
         "QG_ERR_QUAY_RESPONSE",
         `robot ${d.organization}+${d.shortName} was created but is not listed`,
       );
-    return liveOf(found, d);
+    return liveOf(found, d, undefined, randomUUID());
   },
 
   async read(c, _id, state) {
     const r = await getRobot(c.session, state.organization, state.shortName);
-    return r ? liveOf(r, state, state.token) : undefined;
+    return r ? liveOf(r, state, state.token, state.generation) : undefined;
   },
 
   async update(_c, _id, state, d) {

@@ -17,7 +17,15 @@ import {
 } from "../src/quay/api/teams";
 import { ObjectGoneError } from "../src/errors";
 import type { Context, Kind } from "./base";
-import { type Failures, namespaceName, oneOf, robotIn, sortByKindName } from "./validate";
+import {
+  type Failures,
+  type RobotGenerations,
+  namespaceName,
+  oneOf,
+  robotGenerations,
+  robotIn,
+  sortByKindName,
+} from "./validate";
 
 export interface TeamInputs {
   organization: string;
@@ -31,6 +39,8 @@ export interface TeamInputs {
    * undefined-valued) for a team that does not sync, so states from before team sync compare equal.
    */
   syncFrom?: TeamSyncModel;
+  /** Of the robot members (providers/validate.ts): a robot created again is added again. */
+  robotGenerations?: RobotGenerations;
 }
 
 export type TeamState = TeamInputs;
@@ -153,7 +163,7 @@ async function liveTeam(c: Context, want: TeamInputs): Promise<TeamState | undef
 export const team: Kind<TeamInputs, TeamState> = {
   info: descriptor,
   kind: descriptor.name,
-  fields: ["organization", "name", "role", "description", "members", "syncFrom"],
+  fields: ["organization", "name", "role", "description", "members", "syncFrom", "robotGenerations"],
   replaceOn: {
     organization: "a team belongs to one organization",
     name: "Quay teams cannot be renamed (docs/quay-api.md#teams)",
@@ -177,6 +187,7 @@ export const team: Kind<TeamInputs, TeamState> = {
       if (typeof d.syncFrom?.group !== "string" || d.syncFrom.group === "")
         f.push(["syncFrom.group", "must be a non-empty string"]);
     }
+    robotGenerations(f, d.robotGenerations, d.organization);
     return f;
   },
   normalize: (d) => ({ ...d, description: d.description ?? "", members: sortByKindName(d.members) }),
@@ -208,8 +219,11 @@ export const team: Kind<TeamInputs, TeamState> = {
     if (changed.has("role") || changed.has("description")) {
       await putTeam(c.session, d.organization, d.name, d.role, d.description);
     }
-    if (changed.has("members") || changed.has("syncFrom")) await converge(c, d, false);
-    const { syncFrom: _, ...rest } = state;
+    // A robot created again is in no team (docs/quay-api.md#robots), although the members the state
+    // holds, read before the robot's delete, still list it: the members are read again and converged.
+    if (changed.has("members") || changed.has("syncFrom") || changed.has("robotGenerations"))
+      await converge(c, d, false);
+    const { syncFrom: _, robotGenerations: __, ...rest } = state;
     return { ...rest, ...d };
   },
 

@@ -52,3 +52,27 @@ export function sortByKindName<T extends { kind: string; name: string }>(xs: rea
 }
 
 export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The generation (providers/robot.ts) of each robot an object names, by full name: an input of the
+ * Team, Repository and DefaultPermission resources, so that a robot created again (which Quay
+ * creates without the old one's memberships, grants and default permissions) changes them in the
+ * same apply. Absent when the object names no robot whose generation is known.
+ */
+export type RobotGenerations = Record<string, string>;
+
+export function robotGenerations(f: Failures, value: unknown, org: string): void {
+  if (value === undefined) return;
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    f.push(["robotGenerations", "must be an object of robot full names to generations"]);
+    return;
+  }
+  for (const [name, g] of Object.entries(value)) {
+    robotIn(f, `robotGenerations.${name}`, name, org);
+    if (typeof g !== "string" || g === "") f.push([`robotGenerations.${name}`, "must be a non-empty string"]);
+  }
+}
+
+/** `robotGenerations` of the state, for outputs: only when present (older states have none). */
+export const generationsOf = (g: RobotGenerations | undefined): { robotGenerations?: RobotGenerations } =>
+  g !== undefined ? { robotGenerations: g } : {};

@@ -25,4 +25,8 @@ export const defaultPermission = {
     );
     if (delegate.kind) log.removedWith({ kind: delegate.kind, name: delegate.name });
   },
+  // Replaced when its delegate or activating user changes, or when its robot is created again (Quay
+  // deleted it with the old robot, providers/default-permission.ts).
+  replaceLosesNothing:
+    "a default permission is a rule for repositories created later: the new one grants the same, only its id differs",
 } satisfies KindInfo<"DefaultPermission">;

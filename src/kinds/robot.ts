@@ -35,8 +35,9 @@ export const robot = {
         `robot ${list(n)} will be deleted and re-created${why}: it gets a NEW TOKEN; update every pull secret and CI variable that uses it`,
     }),
   },
-  // Quay's full name and the token are computed; the token must be stored encrypted.
-  outputs: ["fullName", "token"],
+  // Quay's full name and the token are computed; the token must be stored encrypted. The generation
+  // tells the resources that name the robot that it was created again (providers/robot.ts).
+  outputs: ["fullName", "token", "generation"],
   secretOutputs: ["token"],
   credential: { account: "fullName", token: "token" },
 } satisfies KindInfo<"Robot">;

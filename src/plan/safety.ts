@@ -151,7 +151,7 @@ export function checkBudgets(
   const detail =
     `${deletes} delete${deletes === 1 ? "" : "s"}, ${replacements} replacement${replacements === 1 ? "" : "s"}` +
     (harmless.length > 0
-      ? `; not counted: ${harmless.length} re-created ${plural(harmless.length)} that lose nothing`
+      ? `; not counted: ${harmless.length} re-created ${plural(harmless.length)} that ${harmless.length === 1 ? "loses" : "lose"} nothing`
       : "");
   checks.push(
     deletions > budgets.maxDeletes

@@ -95,6 +95,27 @@ export class Tenant extends pulumi.ComponentResource {
     }
     const robotDeps = (fullNames: Iterable<string>) =>
       [...fullNames].flatMap((n) => (robots.has(n) ? [robots.get(n)!] : []));
+    /**
+     * The generations of the robots an object names (providers/robot.ts): Quay drops a robot's team
+     * memberships, grants and default permissions when it deletes the robot, and a robot whose
+     * description changes is deleted and created again. Taking this input, the Team, Repository or
+     * DefaultPermission is updated (or replaced) in the same apply, after the robot's create, and
+     * the preview shows it as a change "known after apply". Robots of states from before the
+     * generation have none until their next create: the input is then left out, so those states
+     * compare equal.
+     */
+    const generations = (fullNames: Iterable<string>) => {
+      const names = [...new Set(fullNames)].filter((n) => robots.has(n)).sort();
+      if (names.length === 0) return {};
+      return {
+        robotGenerations: pulumi.all(names.map((n) => robots.get(n)!.output("generation"))).apply((gs) => {
+          const known = names.flatMap((n, i) => (gs[i] ? [[n, gs[i]] as const] : []));
+          return known.length > 0 ? Object.fromEntries(known) : undefined;
+        }),
+      };
+    };
+    const robotsOf = (subjects: readonly { kind: string; name: string }[]) =>
+      subjects.filter((s) => s.kind === "robot").map((s) => s.name);
 
     const teams = new Map<string, QuayResource<"Team">>();
     for (const team of t.teams) {
@@ -110,6 +131,7 @@ export class Tenant extends pulumi.ComponentResource {
             description: team.description,
             members: team.members,
             ...(team.syncFrom ? { syncFrom: team.syncFrom } : {}),
+            ...generations(robotsOf(team.members)),
           },
           child([
             organization,
@@ -136,6 +158,7 @@ export class Tenant extends pulumi.ComponentResource {
             delegate: d.delegate,
             ...(d.activatingUser !== undefined ? { activatingUser: d.activatingUser } : {}),
             role: d.role,
+            ...generations(robotsOf([d.delegate])),
           },
           child([
             organization,
@@ -208,6 +231,9 @@ export class Tenant extends pulumi.ComponentResource {
           permissions,
           ...(repo.mirror ? { mirrorRobot: repo.mirror.robot } : {}),
           deletionPolicy: repo.deletionPolicy,
+          // A mirror's robot is left out: Quay refuses to delete a robot a mirror names
+          // (docs/quay-api.md#robots), so it is never created again.
+          ...generations(robotsOf(permissions)),
         },
         // Default permissions first: Quay applies them when it creates the repository (§18.6).
         child([

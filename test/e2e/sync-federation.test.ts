@@ -51,6 +51,14 @@ spec:
         group: "${GROUP}"
       members:
         - robot: ci
+  defaultPermissions:
+    - robot: ci
+      role: read
+  repositories:
+    - name: operator
+      permissions:
+        - robot: ci
+          role: write
 `;
 
 type Members = { members: { name: string }[]; synced?: { service: string; config?: Record<string, string> } };
@@ -129,10 +137,22 @@ describe("team sync and robot federation with the real engine", () => {
     expect(await drift()).toBe("");
   });
 
-  it("a robot created again (another description) gets its list back in the same up", async () => {
+  it("a robot created again (another description) gets its list, team, grant and default permission back in the same up", async () => {
     const before = (await lab.api<{ token: string }>("GET", "/api/v1/organization/acme/robots/ci")).data
       .token;
     lab.editTenant("acme", (t) => t.replace("CI pipelines push here", "CI pipelines push and sign here"));
+    // The objects that name the robot change with it: Quay deletes the robot's memberships, grants
+    // and default permissions with it (docs/quay-api.md#robots), so the preview shows them.
+    const preview = await lab.stack.preview({ refresh: true, diff: true });
+    expect(preview.changeSummary).toMatchObject({ replace: 3, update: 2 });
+    expect(preview.stdout).toMatch(/~ pulumi-nodejs:dynamic\/quay:Team: \(update\)[\s\S]*robotGenerations/);
+    expect(preview.stdout).toMatch(
+      /\+-pulumi-nodejs:dynamic\/quay:DefaultPermission: \(replace\)[\s\S]*robotGenerations/,
+    );
+    expect(preview.stdout).toMatch(
+      /~ pulumi-nodejs:dynamic\/quay:Repository: \(update\)[\s\S]*robotGenerations/,
+    );
+
     const up = await lab.stack.up({ refresh: true });
     expect(up.summary.result).toBe("succeeded");
     const robot = (
@@ -140,14 +160,25 @@ describe("team sync and robot federation with the real engine", () => {
     ).data;
     expect(robot.description).toBe("CI pipelines push and sign here");
     expect(robot.token).not.toBe(before);
+    // One up: the new robot has everything the old one had.
     expect(await federation()).toEqual([GITLAB, GITHUB]);
-    // Quay took the old robot's team membership along (docs/quay-api.md#robots); the Team did not
-    // change, so only the next run's refresh sees it and puts it back.
-    expect(await names()).not.toContain("acme+ci");
-    expect(await drift()).toContain("members");
-    expect((await lab.stack.up({ refresh: true })).summary.result).toBe("succeeded");
     expect(await names()).toContain("acme+ci");
+    const grants = await lab.api<{ permissions: Record<string, { role: string }> }>(
+      "GET",
+      "/api/v1/repository/acme/operator/permissions/user/",
+    );
+    expect(grants.data.permissions["acme+ci"]?.role).toBe("write");
+    const prototypes = await lab.api<{ prototypes: { role: string; delegate: { name: string } }[] }>(
+      "GET",
+      "/api/v1/organization/acme/prototypes",
+    );
+    expect(prototypes.data.prototypes.map((p) => `${p.delegate.name} ${p.role}`)).toEqual(["acme+ci read"]);
     expect(await drift()).toBe("");
+    await lab.resetStats();
+    const noop = await lab.stack.up({ refresh: true });
+    expect(noop.summary.resourceChanges).not.toHaveProperty("update");
+    expect(noop.summary.resourceChanges).not.toHaveProperty("replace");
+    expect(await lab.writes()).toBe(0);
   });
 
   it("without syncFrom the file's members apply again; without federation the list is emptied", async () => {

@@ -166,12 +166,20 @@ describe("apply and preview look at what changed since the last apply", () => {
     expect(pr.code, pr.stderr).toBe(0);
     const p = JSON.parse(fs.readFileSync(json, "utf8")) as PreviewJson;
     expect(p.source.selection.tenants.map((t) => t.tenant)).toEqual(["acme"]);
-    expect(p.changes.map((c) => `${c.op} ${c.kind} ${c.name}`)).toEqual(["replace Robot acme+ci"]);
+    // The robot is created again, and what names it with it: Quay drops its memberships, grants and
+    // default permissions along with the old robot (docs/design.md "A robot created again").
+    expect(p.changes.map((c) => `${c.op} ${c.kind} ${c.name}`)).toEqual([
+      "replace DefaultPermission acme/default/robot:acme+ci@acme-alice",
+      "update Repository acme/operator",
+      "update Repository acme/operator-bundle",
+      "replace Robot acme+ci",
+      "update Team acme/developers",
+    ]);
     repo.git("checkout", "-q", "main");
     repo.git("merge", "-q", "--no-ff", "-m", "Merge acme-change", "acme-change");
     const a = await cli("apply", "--expect-checksum", p.checksum, "--force");
     expect(a.code, a.stderr).toBe(0);
-    expect(a.stdout).toMatch(/acme: 1 replaced/);
+    expect(a.stdout).toMatch(/acme: 3 updated, 2 replaced/);
   });
 
   it("a failed apply is not a base: the next apply looks at the tenant again and finishes the job", async () => {

@@ -4,6 +4,8 @@
  * its life with the robot, the audit log and who may call.
  */
 import { describe, expect, it } from "vitest";
+import { FEDERATION_FACTS, observeFederation } from "../../helpers/federation-facts";
+import type { Api } from "../../helpers/quay-api";
 import { expectApiException, useEmulator } from "./helpers";
 
 const h = useEmulator();
@@ -15,6 +17,15 @@ const GITHUB = {
 const GITLAB = { issuer: "https://gitlab.com", subject: "project_path:acme/app:ref_type:branch:ref:main" };
 
 describe("robot federation (docs/quay-api.md#robot-federation)", () => {
+  it("answers the sequence as the real Quay 3.18.0 did (test/acceptance/federation.test.ts)", async () => {
+    await h.org("facts");
+    const api = (async (method: string, path: string, body?: unknown) => {
+      const r = await h.req(method, path, body === undefined ? {} : { body });
+      return { status: r.status, data: r.json };
+    }) as Api;
+    expect(await observeFederation(api, "facts")).toEqual(FEDERATION_FACTS);
+  });
+
   it("the body is checked before the robot: schema, then each entry, then a missing robot (400)", async () => {
     await h.org("acme");
     expectApiException(await h.post(FED, { issuer: GITHUB.issuer, subject: "s" }), 400, "invalid_request");

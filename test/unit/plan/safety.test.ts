@@ -155,6 +155,28 @@ describe("change budgets", () => {
     ]);
   });
 
+  it("a robot created again: its default permission's replacement is not counted, the robot's is", () => {
+    const change = (kind: string, name: string): PlannedChange => ({
+      tenant: "t",
+      kind,
+      name,
+      op: "replace",
+      urn: `${kind}:${name}`,
+      fields: [],
+    });
+    const status = checkBudgets(
+      {
+        changes: [change("Robot", "t+ci"), change("DefaultPermission", "t/default/robot:t+ci")],
+        tenants: [],
+      },
+      BUDGETS,
+      nobodyPublic,
+    );
+    expect(status.checks[0]!.message).toBe(
+      "1 deletion (0 deletes, 1 replacement; not counted: 1 re-created object that loses nothing), at most 10",
+    );
+  });
+
   it("maxTenantChangePercent: 30% of 10 objects passes, 4 of 10 is refused", () => {
     const ok = checkBudgets(
       planWith({ name: "t", existing: 10, counts: { update: 3, same: 7 } as never }),

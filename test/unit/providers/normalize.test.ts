@@ -153,6 +153,45 @@ describe("diff", () => {
     expect(r).toEqual({ changes: true, replaces: ["upstream"], deleteBeforeReplace: true });
   });
 
+  it("updates a Team or Repository and replaces a DefaultPermission whose robot is created again", async () => {
+    const team = { organization: "acme", name: "dev", role: "member", description: "", members: [] };
+    const gen = { robotGenerations: { "acme+ci": "g1" } };
+    // The engine's own diff of a robot's dependents (docs/pulumi-engine.md#replacements): unknown.
+    expect(
+      await diff("Team", "acme/dev", { ...team, ...gen }, { ...team, robotGenerations: UNKNOWN }),
+    ).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const repo = {
+      namespace: "acme",
+      name: "app",
+      visibility: "private",
+      description: "",
+      permissions: [{ kind: "robot", name: "acme+ci", role: "write" }],
+      deletionPolicy: "retain",
+    };
+    expect(
+      await diff(
+        "Repository",
+        "acme/app",
+        { ...repo, ...gen },
+        { ...repo, robotGenerations: { "acme+ci": "g2" } },
+      ),
+    ).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const dp = { organization: "acme", delegate: { kind: "robot", name: "acme+ci" }, role: "read" };
+    expect(
+      await diff(
+        "DefaultPermission",
+        "uuid",
+        { ...dp, prototypeId: "uuid", ...gen },
+        { ...dp, robotGenerations: UNKNOWN },
+      ),
+    ).toEqual({ changes: true, replaces: ["robotGenerations"], deleteBeforeReplace: false });
+    // A state from before generations, and a robot without one yet: no change at all.
+    expect(await diff("Team", "acme/dev", team, { ...team })).toMatchObject({ changes: false });
+    expect(await diff("Team", "acme/dev", { ...team, ...gen }, { ...team, ...gen })).toMatchObject({
+      changes: false,
+    });
+  });
+
   it("treats a missing field and undefined alike", () => {
     expect(sameValue(undefined, undefined)).toBe(true);
     expect(sameValue({ a: 1, b: undefined }, { a: 1 })).toBe(true);
