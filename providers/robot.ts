@@ -66,7 +66,9 @@ export const robot: Kind<RobotInputs, RobotState> = {
       const found = await getRobot(c.session, d.organization, d.shortName);
       if (found) {
         c.log.info(`adopted existing robot ${found.name}`);
-        return liveOf(found, d);
+        // A generation like any create's: the team, grants and default permissions that name the
+        // robot take it as an input, and one left unset would show them as changes forever.
+        return liveOf(found, d, undefined, randomUUID());
       }
     }
     try {
