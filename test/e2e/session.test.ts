@@ -211,7 +211,7 @@ describe("one sign-in per command (the CLI hands its session to the engine's pro
     );
     repo.commit("acme: robot description");
     const { out, ...n } = await signIns(() => cli("apply", "--force"));
-    expect(out).toMatch(/acme: 1 replaced/);
+    expect(out).toMatch(/acme: 3 updated, 2 replaced/);
     expect(n, out).toEqual(ONCE);
   });
 
