@@ -6,10 +6,10 @@ import { FEDERATION_FACTS, observeFederation } from "../helpers/federation-facts
 import { createLab, orgEntriesSince, type QuayLab, quayNow, registryText, removeRun } from "./lab";
 import {
   type Api,
+  acceptanceRun,
   type CredentialSet,
-  credentialSets,
-  realQuay,
-  runPrefix,
+  createServiceAccount,
+  describeEachSignIn,
   SKIP_NO_QUAY,
   sessionApi,
   tokenApi,
@@ -21,14 +21,7 @@ import {
 // grant and a default permission is created, an apply --all writes nothing, a list changed by hand is
 // drift with its author and is repaired, the robot created again (a new description) has all of it
 // back after one apply, and the list is removed with the file's federation.
-const quay = realQuay();
-const prefix = runPrefix();
-const sets: CredentialSet[] = quay
-  ? credentialSets(quay)
-  : [
-      { name: "token", skip: SKIP_NO_QUAY, env: {} },
-      { name: "session", skip: SKIP_NO_QUAY, env: {} },
-    ];
+const { quay, prefix, sets } = acceptanceRun();
 
 const GITHUB = (t: string) => ({
   issuer: "https://token.actions.githubusercontent.com",
@@ -94,11 +87,7 @@ describe(
     beforeAll(async () => {
       if (!quay) return;
       admin = tokenApi(quay.url, quay.token);
-      const bot = await admin("POST", "/api/v1/superuser/users/", {
-        username: serviceAccount,
-        email: `${serviceAccount}@accept.example`,
-      });
-      expect(bot.status, JSON.stringify(bot.data)).toBe(200);
+      await createServiceAccount(admin, serviceAccount);
     });
     afterAll(async () => {
       if (!quay) return;
@@ -118,11 +107,7 @@ describe(
       },
     );
 
-    for (const cred of sets)
-      describe.skipIf(cred.skip !== undefined)(
-        `signed in with ${cred.name === "token" ? "a token (QUAY_TOKEN)" : "a session (QUAY_USERNAME, QUAY_PASSWORD)"}${cred.skip ? ` — ${cred.skip}` : ""}`,
-        () => scenarios(cred, () => admin, serviceAccount),
-      );
+    describeEachSignIn(sets, (cred) => scenarios(cred, () => admin, serviceAccount));
   },
 );
 

@@ -15,10 +15,10 @@ import {
 } from "./lab";
 import {
   type Api,
+  acceptanceRun,
   type CredentialSet,
-  credentialSets,
-  realQuay,
-  runPrefix,
+  createServiceAccount,
+  describeEachSignIn,
   SKIP_NO_QUAY,
   sessionApi,
   tokenApi,
@@ -28,14 +28,7 @@ import {
 // CLI and the real Pulumi engine against the real Quay named by QUAY_URL, once for every way
 // quay-gitops can sign in that the environment holds (docs/acceptance.md). Everything is created under
 // one run prefix and removed afterwards, also when a scenario fails.
-const quay = realQuay();
-const prefix = runPrefix();
-const sets: CredentialSet[] = quay
-  ? credentialSets(quay)
-  : [
-      { name: "token", skip: SKIP_NO_QUAY, env: {} },
-      { name: "session", skip: SKIP_NO_QUAY, env: {} },
-    ];
+const { quay, prefix, sets } = acceptanceRun();
 
 for (const c of sets) if (c.skip) console.warn(`acceptance tier, ${c.name} variant: ${c.skip}`);
 
@@ -64,11 +57,7 @@ describe(
       if (!quay) return;
       admin = tokenApi(quay.url, quay.token);
       // The registry file's baseline names an existing service account; this run's own.
-      const bot = await admin("POST", "/api/v1/superuser/users/", {
-        username: serviceAccount,
-        email: `${serviceAccount}@accept.example`,
-      });
-      expect(bot.status, JSON.stringify(bot.data)).toBe(200);
+      await createServiceAccount(admin, serviceAccount);
     });
 
     afterAll(async () => {
@@ -76,11 +65,7 @@ describe(
       expect(await removeRun(admin, prefix)).toEqual([]);
     });
 
-    for (const cred of sets)
-      describe.skipIf(cred.skip !== undefined)(
-        `signed in with ${cred.name === "token" ? "a token (QUAY_TOKEN)" : "a session (QUAY_USERNAME, QUAY_PASSWORD)"}${cred.skip ? ` — ${cred.skip}` : ""}`,
-        () => scenarios(cred, () => admin, serviceAccount),
-      );
+    describeEachSignIn(sets, (cred) => scenarios(cred, () => admin, serviceAccount));
   },
 );
 
