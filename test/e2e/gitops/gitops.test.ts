@@ -1,13 +1,13 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../../emulator/index";
+import type { RunningEmulator } from "../../../emulator/index";
 import { LOCAL_DEV_PASSPHRASE } from "../../../src/engine/env";
 import { kinds } from "../../../src/kinds";
 import { RECORDED_TOLERANCE_MS } from "../../../src/plan/runs";
 import { loadDesiredState } from "../../../src/tenant";
-import { type CliResult, createGitRepo, type GitRepo, runCli } from "../../helpers/git";
+import { type CliLab, startCliLab } from "../../helpers/cli-lab";
+import { type CliResult, type GitRepo, runCli } from "../../helpers/git";
 import { SAMPLE_SECRETS } from "../../helpers/lab";
 import { sessionApi } from "../../helpers/quay-api";
 
@@ -78,6 +78,7 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
   let repo: GitRepo;
   let work: string;
   let env: Record<string, string>;
+  let cliLab: CliLab;
   let reviewed: PreviewJson;
   const outputs: string[] = [];
 
@@ -102,38 +103,14 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
   const file = (name: string) => path.join(work, name);
 
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, quiet: true });
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-gitops-"));
-    // The registry file names `lab-automation` as an existing user.
-    await api("POST", "/api/v1/superuser/users/", {
-      username: "lab-automation",
-      email: "automation@lab.example",
-    });
-    repo = createGitRepo({ tenants: ["acme"] });
-    env = {
-      QUAY_URL: emu.url,
-      QUAY_TOKEN: emu.token,
-      // A token run: a session in the caller's environment would win over it.
-      QUAY_USERNAME: "",
-      QUAY_PASSWORD: "",
-      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-      ...SAMPLE_SECRETS,
-      // The run must not depend on where the test runs (CI sets these).
-      GITHUB_ACTIONS: "",
-      GITLAB_CI: "",
-      QUAY_GITOPS_TENANTS_DIR: "",
-      QUAY_GITOPS_REGISTRY_FILE: "",
-      QUAY_GITOPS_REPO: "",
-      QUAY_GITOPS_APPLY_BRANCH: "",
-    };
+    cliLab = await startCliLab({ tenants: ["acme"], workPrefix: "qg-gitops-" });
+    ({ emu, repo, work, env } = cliLab);
     const first = await cli("apply");
     expect(first.code, first.stderr).toBe(0);
   });
 
   afterAll(async () => {
-    await emu?.close();
-    repo?.dispose();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await cliLab?.close();
   });
 
   it("refuses uncommitted changes and other branches before reading Quay", async () => {
