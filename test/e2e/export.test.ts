@@ -34,8 +34,7 @@ describe("export → validate → apply with no write → clean preview and drif
   const stats = async () => (await api("GET", "/_emulator/stats")).data as StatsSnapshot;
   const reset = () => api("POST", "/_emulator/stats/reset");
   const cli = (...args: string[]): Promise<CliResult> => runCli(args, env);
-  const gitops = (...args: string[]): Promise<CliResult> =>
-    cli(...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`);
+  const gitops = (...args: string[]): Promise<CliResult> => cliLab.cli(args);
   const robotTokens = async () => {
     const out: Record<string, string> = {};
     for (const o of ORGS) {
@@ -182,11 +181,7 @@ describe("export of a lab on LDAP: a synced team and a federated robot, adopted 
   let cliLab: CliLab;
 
   const stats = async () => (await api("GET", "/_emulator/stats")).data as StatsSnapshot;
-  const gitops = (...args: string[]): Promise<CliResult> =>
-    runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      env,
-    );
+  const gitops = (...args: string[]): Promise<CliResult> => cliLab.cli(args);
 
   beforeAll(async () => {
     cliLab = await startCliLab({

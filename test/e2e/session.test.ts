@@ -129,23 +129,10 @@ describe("one sign-in per command (the CLI hands its session to the engine's pro
   let emu: RunningEmulator;
   let repo: GitRepo;
   let work: string;
-  let env: Record<string, string>;
   let cliLab: CliLab;
 
-  const admin = async <T = unknown>(method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${emu.url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${emu.token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
-  };
-  const cli = (...args: string[]): Promise<CliResult> =>
-    runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      env,
-    );
+  const admin = <T = unknown>(method: string, p: string, body?: unknown) => cliLab.api<T>(method, p, body);
+  const cli = (...args: string[]): Promise<CliResult> => cliLab.cli(args);
   /** The command's sign-ins as the emulator counted them. */
   const signIns = async (run: () => Promise<CliResult>, code = 0) => {
     await admin("POST", "/_emulator/stats/reset");
@@ -163,7 +150,7 @@ describe("one sign-in per command (the CLI hands its session to the engine's pro
 
   beforeAll(async () => {
     cliLab = await startCliLab({ tenants: ["acme"], workPrefix: "qg-signin-", auth: "session" });
-    ({ emu, repo, work, env } = cliLab);
+    ({ emu, repo, work } = cliLab);
   });
 
   afterAll(async () => {

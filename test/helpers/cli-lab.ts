@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type EmulatorConfig, type RunningEmulator, startEmulator } from "../../emulator/index";
 import { LOCAL_DEV_PASSPHRASE } from "../../src/engine/env";
-import { createGitRepo, type GitRepo } from "./git";
+import { type CliResult, createGitRepo, type GitRepo, runCli } from "./git";
 import { SAMPLE_SECRETS } from "./lab";
 
 /**
@@ -16,6 +16,10 @@ export interface CliLab {
   repo: GitRepo;
   work: string;
   env: Record<string, string>;
+  /** bin/quay-gitops.js with `args` on the lab's stack (local), repository and state backend. */
+  cli(args: string[], extraEnv?: Record<string, string>): Promise<CliResult>;
+  /** A JSON call to the emulator's API (or control API) with the admin's token. */
+  api<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<{ status: number; data: T }>;
   close(): Promise<void>;
 }
 
@@ -71,11 +75,29 @@ export async function startCliLab(opts: CliLabOptions = {}): Promise<CliLab> {
     QUAY_GITOPS_REPO: "",
     QUAY_GITOPS_APPLY_BRANCH: "",
   };
+  const stateArgs = [
+    "--stack",
+    "local",
+    "--repo",
+    repo.dir,
+    "--backend",
+    `file://${path.join(work, "state")}`,
+  ];
   return {
     emu,
     repo,
     work,
     env,
+    cli: (args, extraEnv = {}) => runCli([...args, ...stateArgs], { ...env, ...extraEnv }),
+    async api<T = unknown>(method: string, apiPath: string, body?: unknown) {
+      const res = await fetch(`${emu.url}${apiPath}`, {
+        method,
+        headers: { authorization: `Bearer ${emu.token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
+    },
     async close() {
       await emu.close();
       repo.dispose();

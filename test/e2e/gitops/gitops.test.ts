@@ -7,7 +7,7 @@ import { kinds } from "../../../src/kinds";
 import { RECORDED_TOLERANCE_MS } from "../../../src/plan/runs";
 import { loadDesiredState } from "../../../src/tenant";
 import { type CliLab, startCliLab } from "../../helpers/cli-lab";
-import { type CliResult, type GitRepo, runCli } from "../../helpers/git";
+import type { CliResult, GitRepo } from "../../helpers/git";
 import { SAMPLE_SECRETS } from "../../helpers/lab";
 import { sessionApi } from "../../helpers/quay-api";
 
@@ -77,7 +77,6 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
   let emu: RunningEmulator;
   let repo: GitRepo;
   let work: string;
-  let env: Record<string, string>;
   let cliLab: CliLab;
   let reviewed: PreviewJson;
   const outputs: string[] = [];
@@ -93,10 +92,7 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
   };
   const writes = async () => (await api<{ writes: number }>("GET", "/_emulator/stats")).data.writes;
   const cli = async (...args: string[]): Promise<CliResult> => {
-    const r = await runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      env,
-    );
+    const r = await cliLab.cli(args);
     outputs.push(r.stdout, r.stderr);
     return r;
   };
@@ -104,7 +100,7 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
 
   beforeAll(async () => {
     cliLab = await startCliLab({ tenants: ["acme"], workPrefix: "qg-gitops-" });
-    ({ emu, repo, work, env } = cliLab);
+    ({ emu, repo, work } = cliLab);
     const first = await cli("apply");
     expect(first.code, first.stderr).toBe(0);
   });

@@ -36,13 +36,7 @@ describe("one clear answer before the engine starts, and one way to exit", () =>
   const reset = () => control("POST", "/_emulator/stats/reset");
   const token = (scopes: string[], user = "admin") => emu.mintToken(user, scopes as never);
   const cli = (args: string[], extra: Record<string, string> = {}): Promise<CliResult> =>
-    runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      {
-        ...env,
-        ...extra,
-      },
-    );
+    cliLab.cli(args, extra);
 
   beforeAll(async () => {
     cliLab = await startCliLab({ tenants: ["acme"], workPrefix: "qg-preflight-" });

@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator, StatsSnapshot } from "../../../emulator/index";
+import type { StatsSnapshot } from "../../../emulator/index";
 import { tenantObjects } from "../../../src/program/desired";
 import { loadDesiredState } from "../../../src/tenant";
 import { type CliLab, startCliLab } from "../../helpers/cli-lab";
-import { type CliResult, type GitRepo, runCli } from "../../helpers/git";
+import type { CliResult, GitRepo } from "../../helpers/git";
 
 // An apply after a merge looks only at the tenants whose desired state changed since the last
 // successful apply, and reads each of their objects once; the pull-request preview covers the same
@@ -18,28 +18,14 @@ type PreviewJson = {
 };
 
 describe("apply and preview look at what changed since the last apply", () => {
-  let emu: RunningEmulator;
   let repo: GitRepo;
   let work: string;
-  let env: Record<string, string>;
   let cliLab: CliLab;
 
-  const api = async <T = unknown>(method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${emu.url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${emu.token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const api = <T = unknown>(method: string, p: string, body?: unknown) => cliLab.api<T>(method, p, body);
   const stats = async () => (await api<StatsSnapshot>("GET", "/_emulator/stats")).data;
   const reset = () => api("POST", "/_emulator/stats/reset");
-  const cli = (...args: string[]): Promise<CliResult> =>
-    runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      env,
-    );
+  const cli = (...args: string[]): Promise<CliResult> => cliLab.cli(args);
   /** Reads by route, GETs only. */
   const reads = (s: StatsSnapshot) =>
     Object.fromEntries(Object.entries(s.byRoute).filter(([route]) => route.startsWith("GET ")));
@@ -56,7 +42,7 @@ describe("apply and preview look at what changed since the last apply", () => {
 
   beforeAll(async () => {
     cliLab = await startCliLab({ tenants: ["acme", "globex", "platform"], workPrefix: "qg-selection-" });
-    ({ emu, repo, work, env } = cliLab);
+    ({ repo, work } = cliLab);
   });
 
   afterAll(async () => {
