@@ -96,15 +96,20 @@ export function runCli(
 
 const SIGN_IN_ROUTES = ["GET /csrf_token", "POST /api/v1/signin", "POST /api/v1/signin/verify"];
 
-export interface PhaseRun {
+/** What a phase records: wall time, exit code, and the emulator's counters with sign-ins apart. */
+export interface PhaseCounts {
   seconds: number;
   exit: number;
-  out: string;
-  /** The emulator's counters, the sign-in requests left out of reads and writes. */
+  /** Sign-in requests left out of reads and writes. */
   reads: number;
   writes: number;
   signIns: number;
   byRoute: Record<string, number>;
+}
+
+export interface PhaseRun {
+  counts: PhaseCounts;
+  out: string;
   /** The emulator's counters as they are. */
   stats: StatsSnapshot;
 }
@@ -125,13 +130,15 @@ export async function timedPhase(
   const s = await emu.stats();
   const count = (routes: string[]) => routes.reduce((sum, r) => sum + (s.byRoute[r] ?? 0), 0);
   return {
-    seconds,
-    exit,
+    counts: {
+      seconds,
+      exit,
+      reads: s.reads - count(["GET /csrf_token"]),
+      writes: s.writes - count(SIGN_IN_ROUTES.filter((r) => r.startsWith("POST"))),
+      signIns: count(SIGN_IN_ROUTES),
+      byRoute: s.byRoute,
+    },
     out,
-    reads: s.reads - count(["GET /csrf_token"]),
-    writes: s.writes - count(SIGN_IN_ROUTES.filter((r) => r.startsWith("POST"))),
-    signIns: count(SIGN_IN_ROUTES),
-    byRoute: s.byRoute,
     stats: s,
   };
 }

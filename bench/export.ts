@@ -25,19 +25,24 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { StatsSnapshot } from "../emulator/stats";
 import { buildRawLab, hookUrl, mirrorPassword, rawApi, slackUrl } from "../test/helpers/raw-lab";
-import { type Auth, cli, cliEnv, emulatorReady, git, node, say, timedPhase, writeResults } from "./cli";
+import {
+  type Auth,
+  cli,
+  cliEnv,
+  emulatorReady,
+  git,
+  node,
+  type PhaseCounts,
+  say,
+  timedPhase,
+  writeResults,
+} from "./cli";
 
-export interface ExportPhase {
+export interface ExportPhase extends PhaseCounts {
   phase: "export" | "first-apply" | "drift";
-  seconds: number;
-  exit: number;
-  reads: number;
-  writes: number;
-  signIns: number;
   /** export only: objects in the files, and requests per object (sign-in requests left out). */
   objects?: number;
   requestsPerObject?: number;
-  byRoute: Record<string, number>;
 }
 
 export interface ExportCase {
@@ -125,27 +130,19 @@ async function runCase(
   const log = path.join(work, "commands.log");
   const phases: ExportPhase[] = [];
   const phase = async (name: ExportPhase["phase"], args: string[]) => {
-    const r = await timedPhase(emu, name, args, env, log);
-    const p: ExportPhase = {
-      phase: name,
-      seconds: r.seconds,
-      exit: r.exit,
-      reads: r.reads,
-      writes: r.writes,
-      signIns: r.signIns,
-      byRoute: r.byRoute,
-    };
-    const m = /(\d+) objects in \d+ requests/.exec(r.out);
+    const { counts: c, out } = await timedPhase(emu, name, args, env, log);
+    const p: ExportPhase = { phase: name, ...c };
+    const m = /(\d+) objects in \d+ requests/.exec(out);
     if (name === "export" && m) {
       p.objects = Number(m[1]);
-      p.requestsPerObject = Number((r.reads / p.objects).toFixed(3));
+      p.requestsPerObject = Number((c.reads / p.objects).toFixed(3));
     }
     phases.push(p);
     say(
-      `  N=${n} ${auth} ${name}: ${r.seconds.toFixed(1)} s, exit ${r.exit}, ${r.reads} reads, ${p.writes} writes${p.objects ? `, ${p.objects} objects, ${p.requestsPerObject} requests/object` : ""}`,
+      `  N=${n} ${auth} ${name}: ${c.seconds.toFixed(1)} s, exit ${c.exit}, ${c.reads} reads, ${p.writes} writes${p.objects ? `, ${p.objects} objects, ${p.requestsPerObject} requests/object` : ""}`,
     );
-    if (r.exit !== 0 && !(name === "drift" && r.exit === 2)) say(`    see ${log}`);
-    return r.exit;
+    if (c.exit !== 0 && !(name === "drift" && c.exit === 2)) say(`    see ${log}`);
+    return c.exit;
   };
   try {
     const exported = await phase("export", [

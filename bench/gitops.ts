@@ -25,19 +25,24 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { StatsSnapshot } from "../emulator/stats";
-import { type Auth, cli, cliEnv, emulatorReady, git, node, say, timedPhase, writeResults } from "./cli";
+import {
+  type Auth,
+  cli,
+  cliEnv,
+  emulatorReady,
+  git,
+  node,
+  type PhaseCounts,
+  say,
+  timedPhase,
+  writeResults,
+} from "./cli";
 import { BENCH_REGISTRY_FILE, MIRROR_PASSWORD_ENV, tenantName, writeLab } from "./lab";
 
 type Phase = "converge" | "merge" | "noop-all" | "drift";
 
-export interface GitopsPhase {
+export interface GitopsPhase extends PhaseCounts {
   phase: Phase;
-  seconds: number;
-  exit: number;
-  reads: number;
-  writes: number;
-  signIns: number;
-  byRoute: Record<string, number>;
 }
 
 export interface GitopsCase {
@@ -113,20 +118,12 @@ async function runCase(n: number, auth: Auth, cost: string, keep: boolean): Prom
   const log = path.join(work, "commands.log");
   const phases: GitopsPhase[] = [];
   const phase = async (name: Phase, args: string[]) => {
-    const r = await timedPhase(emu, name, [...args, ...common], env, log);
-    phases.push({
-      phase: name,
-      seconds: r.seconds,
-      exit: r.exit,
-      reads: r.reads,
-      writes: r.writes,
-      signIns: r.signIns,
-      byRoute: r.byRoute,
-    });
+    const { counts: c, stats } = await timedPhase(emu, name, [...args, ...common], env, log);
+    phases.push({ phase: name, ...c });
     say(
-      `  N=${n} ${auth} ${name}: ${r.seconds.toFixed(1)} s, exit ${r.exit}, ${r.stats.reads} reads, ${r.stats.writes} writes (${r.signIns} sign-in requests)`,
+      `  N=${n} ${auth} ${name}: ${c.seconds.toFixed(1)} s, exit ${c.exit}, ${stats.reads} reads, ${stats.writes} writes (${c.signIns} sign-in requests)`,
     );
-    if (r.exit !== 0 && !(name === "drift" && r.exit === 2)) say(`    see ${log}`);
+    if (c.exit !== 0 && !(name === "drift" && c.exit === 2)) say(`    see ${log}`);
   };
   try {
     await phase("converge", ["apply"]);
