@@ -3,7 +3,16 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECORDED_TOLERANCE_MS } from "../../src/plan/runs";
 import { FEDERATION_FACTS, observeFederation } from "../helpers/federation-facts";
-import { createLab, orgEntriesSince, type QuayLab, quayNow, registryText, removeRun } from "./lab";
+import {
+  createLab,
+  type DriftJson,
+  orgEntriesSince,
+  type QuayLab,
+  quayNow,
+  registryText,
+  removeRun,
+  sleep,
+} from "./lab";
 import {
   type Api,
   acceptanceRun,
@@ -65,16 +74,6 @@ spec:
           role: write
 `;
 }
-
-type DriftJson = {
-  objects: {
-    kind: string;
-    name: string;
-    fields: { field: string; attribution?: Record<string, unknown> }[];
-  }[];
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(
   quay

@@ -6,11 +6,13 @@ import { fingerprint } from "../helpers/fingerprint";
 import { markedProcesses, PROCESS_MARK_ENV } from "../helpers/processes";
 import {
   createLab,
+  type DriftJson,
   killApplyMidway,
   orgEntriesSince,
   type QuayLab,
   quayNow,
   removeRun,
+  sleep,
   userEntriesSince,
 } from "./lab";
 import {
@@ -31,21 +33,6 @@ import {
 const { quay, prefix, sets } = acceptanceRun();
 
 for (const c of sets) if (c.skip) console.warn(`acceptance tier, ${c.name} variant: ${c.skip}`);
-
-type DriftJson = {
-  objects: {
-    kind: string;
-    name: string;
-    fields: {
-      field: string;
-      live?: unknown;
-      attribution?: Record<string, unknown>;
-      attributionNote?: string;
-    }[];
-  }[];
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(
   quay ? `the real Quay at ${quay.url} (run prefix ${prefix})` : `the real Quay: ${SKIP_NO_QUAY}`,

@@ -2,7 +2,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECORDED_TOLERANCE_MS } from "../../src/plan/runs";
-import { createLab, orgEntriesSince, type QuayLab, quayNow, registryText, removeRun } from "./lab";
+import {
+  createLab,
+  type DriftJson,
+  orgEntriesSince,
+  type QuayLab,
+  quayNow,
+  registryText,
+  removeRun,
+  sleep,
+} from "./lab";
 import {
   type Api,
   acceptanceRun,
@@ -34,16 +43,6 @@ type Notification = {
   number_of_failures: number;
 };
 type Policy = { uuid: string; tagPattern: string; tagPatternMatches: boolean };
-type DriftJson = {
-  objects: {
-    kind: string;
-    name: string;
-    status: "changed" | "deleted";
-    fields: { field: string; desired?: unknown; live?: unknown; attribution?: Record<string, unknown> }[];
-    attribution?: Record<string, unknown>;
-    attributionNote?: string;
-  }[];
-};
 type PreviewJson = {
   counts: Record<"create" | "update" | "replace" | "delete" | "same", number>;
   changes: { kind: string; name: string; op: string }[];
@@ -102,8 +101,6 @@ function registryFile(serviceAccount: string): string {
   if (!text.includes("immutableTags: true")) throw new Error("stacks/local.registry.yaml changed: adapt");
   return text;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(
   quay

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECORDED_TOLERANCE_MS } from "../../src/plan/runs";
-import { createLab, orgEntriesSince, type QuayLab, quayNow, removeRun } from "./lab";
+import { createLab, type DriftJson, orgEntriesSince, type QuayLab, quayNow, removeRun, sleep } from "./lab";
 import {
   type Api,
   acceptanceRun,
@@ -66,16 +66,6 @@ type Members = {
   synced?: { service: string; last_updated: string | null; config?: Record<string, string> };
   can_sync?: Record<string, string>;
 };
-
-type DriftJson = {
-  objects: {
-    kind: string;
-    name: string;
-    fields: { field: string; attribution?: Record<string, unknown> }[];
-  }[];
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(
   skip ? `team sync: ${skip}` : `team sync on the real Quay at ${quay!.url} (run prefix ${prefix})`,
