@@ -4,7 +4,15 @@ import { body, type Ctx, created, log, noContent, ok, param, type Reply, repoPar
 import { invalidRequest, notFound, unauthorized } from "../errors";
 import type { Account, AutoPrunePolicy, Repository } from "../state";
 import { requireRepo } from "./repositories";
-import { apiRoute, gates, orgPolicyCanRead, orgPolicyCanWrite, repoOr404 } from "./shared";
+import {
+  apiRoute,
+  gates,
+  namespaceTagPolicies,
+  orgPolicyCanRead,
+  orgPolicyCanWrite,
+  repoOr404,
+  repositoryTagPolicies,
+} from "./shared";
 
 /** Auto-prune policies for organizations, repositories and the caller's namespace (§14). */
 
@@ -89,17 +97,11 @@ function activeNamespace(ctx: Ctx, name: string): Account {
   return a;
 }
 
-function namespacePolicies(ctx: Ctx, name: string): AutoPrunePolicy[] {
-  const ns = ctx.store.account(name);
-  if (!ns) return [];
-  return [...ctx.store.autoprune.values()]
-    .filter((p) => p.namespaceId === ns.id && p.repoId === null)
-    .sort((a, b) => a.id - b.id);
-}
+const namespacePolicies = (ctx: Ctx, name: string): AutoPrunePolicy[] =>
+  namespaceTagPolicies(ctx, ctx.store.autoprune, name);
 
-function repoPolicies(ctx: Ctx, repo: Repository): AutoPrunePolicy[] {
-  return [...ctx.store.autoprune.values()].filter((p) => p.repoId === repo.id).sort((a, b) => a.id - b.id);
-}
+const repoPolicies = (ctx: Ctx, repo: Repository): AutoPrunePolicy[] =>
+  repositoryTagPolicies(ctx.store.autoprune, repo);
 
 function addPolicy(ctx: Ctx, ns: Account, repo: Repository | null, c: PolicyConfig): AutoPrunePolicy {
   const p: AutoPrunePolicy = {

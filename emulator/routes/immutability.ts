@@ -3,7 +3,15 @@ import { body, type Ctx, created, log, noContent, ok, param, type Reply } from "
 import { DataModelError, invalidRequest, notFound } from "../errors";
 import type { Account, ImmutabilityPolicy, Repository } from "../state";
 import { requireRepo } from "./repositories";
-import { apiRoute, gates, orgPolicyCanRead, orgPolicyCanWrite, repoOr404 } from "./shared";
+import {
+  apiRoute,
+  gates,
+  namespaceTagPolicies,
+  orgPolicyCanRead,
+  orgPolicyCanWrite,
+  repoOr404,
+  repositoryTagPolicies,
+} from "./shared";
 
 /**
  * Immutability policies of organizations and repositories (docs/quay-api.md#immutability; quay
@@ -83,17 +91,11 @@ function logMetadata(c: PolicyConfig, namespace: string, repo?: string): Record<
   };
 }
 
-function namespacePolicies(ctx: Ctx, name: string): ImmutabilityPolicy[] {
-  const ns = ctx.store.account(name);
-  if (!ns) return [];
-  return [...ctx.store.immutability.values()]
-    .filter((p) => p.namespaceId === ns.id && p.repoId === null)
-    .sort((a, b) => a.id - b.id);
-}
+const namespacePolicies = (ctx: Ctx, name: string): ImmutabilityPolicy[] =>
+  namespaceTagPolicies(ctx, ctx.store.immutability, name);
 
-function repoPolicies(ctx: Ctx, repo: Repository): ImmutabilityPolicy[] {
-  return [...ctx.store.immutability.values()].filter((p) => p.repoId === repo.id).sort((a, b) => a.id - b.id);
-}
+const repoPolicies = (ctx: Ctx, repo: Repository): ImmutabilityPolicy[] =>
+  repositoryTagPolicies(ctx.store.immutability, repo);
 
 function add(ctx: Ctx, ns: Account, repo: Repository | null, c: PolicyConfig): ImmutabilityPolicy {
   const p: ImmutabilityPolicy = {

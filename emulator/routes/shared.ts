@@ -111,3 +111,28 @@ export function repoOr404(ctx: Ctx, namespace: string, name: string): Repository
   if (!repo) throw notFound();
   return repo;
 }
+
+/** What auto-prune and immutability policies have in common: where they belong. */
+interface TagPolicy {
+  id: number;
+  namespaceId: number;
+  repoId: number | null;
+}
+
+/** A namespace's own tag policies (not its repositories'), oldest first. */
+export function namespaceTagPolicies<P extends TagPolicy>(
+  ctx: Ctx,
+  policies: Map<number, P>,
+  name: string,
+): P[] {
+  const ns = ctx.store.account(name);
+  if (!ns) return [];
+  return [...policies.values()]
+    .filter((p) => p.namespaceId === ns.id && p.repoId === null)
+    .sort((a, b) => a.id - b.id);
+}
+
+/** A repository's tag policies, oldest first. */
+export function repositoryTagPolicies<P extends TagPolicy>(policies: Map<number, P>, repo: Repository): P[] {
+  return [...policies.values()].filter((p) => p.repoId === repo.id).sort((a, b) => a.id - b.id);
+}
