@@ -18,29 +18,31 @@
  * Each phase records wall time and the emulator's counters; the export also the objects it wrote
  * and its requests per object. Results go to bench/results/<time>-export.json.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { StatsSnapshot } from "../emulator/stats";
-import { LOCAL_DEV_PASSPHRASE } from "../src/engine/env";
-import { projectRoot } from "../src/project";
 import { buildRawLab, hookUrl, mirrorPassword, rawApi, slackUrl } from "../test/helpers/raw-lab";
+import {
+  type Auth,
+  cli,
+  cliEnv,
+  emulatorReady,
+  git,
+  node,
+  type PhaseCounts,
+  say,
+  timedPhase,
+  writeResults,
+} from "./cli";
 
-type Auth = "session" | "token";
-
-export interface ExportPhase {
+export interface ExportPhase extends PhaseCounts {
   phase: "export" | "first-apply" | "drift";
-  seconds: number;
-  exit: number;
-  reads: number;
-  writes: number;
-  signIns: number;
   /** export only: objects in the files, and requests per object (sign-in requests left out). */
   objects?: number;
   requestsPerObject?: number;
-  byRoute: Record<string, number>;
 }
 
 export interface ExportCase {
@@ -51,11 +53,7 @@ export interface ExportCase {
   phases: ExportPhase[];
 }
 
-const node = process.execPath;
-const cli = path.join(projectRoot, "bin", "quay-gitops.js");
-const say = (s: string) => process.stderr.write(`${s}\n`);
 const TOKEN = "bench-export-admin-token-0000000000000000";
-const SIGN_IN_ROUTES = ["GET /csrf_token", "POST /api/v1/signin", "POST /api/v1/signin/verify"];
 
 interface Emulator {
   url: string;
@@ -75,15 +73,7 @@ async function startEmulator(state: string, cost: string | undefined): Promise<E
     [cli, "emulator", "--port", "0", "--state", state, "--config", config, ...(cost ? ["--cost", cost] : [])],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, QUAY_EMULATOR_TOKEN: TOKEN } },
   );
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
-    });
-    child.on("exit", (code) => reject(new Error(`emulator exited with ${code} (run \`npm run build\`)`)));
-  });
-  const { url, password } = JSON.parse(line) as { url: string; password: string };
+  const { url, password } = await emulatorReady(child);
   const api = rawApi(url, TOKEN);
   return {
     url,
@@ -99,42 +89,6 @@ async function startEmulator(state: string, cost: string | undefined): Promise<E
         child.kill("SIGTERM");
       }),
   };
-}
-
-function git(dir: string, ...args: string[]): void {
-  execFileSync("git", args, {
-    cwd: dir,
-    stdio: "ignore",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "bench",
-      GIT_AUTHOR_EMAIL: "bench@lab.example",
-      GIT_COMMITTER_NAME: "bench",
-      GIT_COMMITTER_EMAIL: "bench@lab.example",
-    },
-  });
-}
-
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-  log: string,
-): Promise<{ exit: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(node, [cli, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...env },
-    });
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr?.on("data", (d: Buffer) => fs.appendFileSync(log, d));
-    child.on("exit", (code) => {
-      fs.appendFileSync(log, out);
-      resolve({ exit: code ?? -1, out });
-    });
-  });
 }
 
 export const orgName = (i: number): string => `partner${String(i).padStart(3, "0")}`;
@@ -162,58 +116,33 @@ async function runCase(
   say(`  N=${n}: lab built in ${buildSeconds.toFixed(1)} s`);
   const emu = await startEmulator(state, cost);
 
-  const env: Record<string, string> = {
-    QUAY_URL: emu.url,
-    ...(auth === "session"
-      ? { QUAY_USERNAME: "admin", QUAY_PASSWORD: emu.password, QUAY_TOKEN: "" }
-      : { QUAY_TOKEN: TOKEN, QUAY_USERNAME: "", QUAY_PASSWORD: "" }),
-    PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-    ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_UBI9_MIRROR_PASSWORD`, mirrorPassword(o)])),
-    ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_APP0_WEBHOOK_URL`, hookUrl(o)])),
-    ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_UBI9_SLACK_URL`, slackUrl(o)])),
-    GITHUB_ACTIONS: "",
-    GITLAB_CI: "",
-    QUAY_GITOPS_STACK: "",
-    QUAY_GITOPS_REPO: "",
-    QUAY_GITOPS_TENANTS_DIR: "",
-    QUAY_GITOPS_REGISTRY_FILE: "",
-  };
+  const env = cliEnv(
+    emu.url,
+    auth,
+    { token: TOKEN, password: emu.password },
+    {
+      ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_UBI9_MIRROR_PASSWORD`, mirrorPassword(o)])),
+      ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_APP0_WEBHOOK_URL`, hookUrl(o)])),
+      ...Object.fromEntries(orgs.map((o) => [`${o.toUpperCase()}_UBI9_SLACK_URL`, slackUrl(o)])),
+    },
+  );
   const common = ["--stack", "local", "--repo", repo, "--backend", `file://${path.join(work, "state")}`];
   const log = path.join(work, "commands.log");
   const phases: ExportPhase[] = [];
   const phase = async (name: ExportPhase["phase"], args: string[]) => {
-    await emu.reset();
-    fs.appendFileSync(log, `\n===== ${name}: quay-gitops ${args.join(" ")}\n`);
-    const t = performance.now();
-    const { exit, out } = await runCli(args, env, log);
-    const seconds = (performance.now() - t) / 1000;
-    const s = await emu.stats();
-    const signIns = SIGN_IN_ROUTES.reduce((sum, r) => sum + (s.byRoute[r] ?? 0), 0);
-    const signInWrites = SIGN_IN_ROUTES.filter((r) => r.startsWith("POST")).reduce(
-      (sum, r) => sum + (s.byRoute[r] ?? 0),
-      0,
-    );
-    const reads = s.reads - (s.byRoute["GET /csrf_token"] ?? 0);
-    const p: ExportPhase = {
-      phase: name,
-      seconds,
-      exit,
-      reads,
-      writes: s.writes - signInWrites,
-      signIns,
-      byRoute: s.byRoute,
-    };
+    const { counts: c, out } = await timedPhase(emu, name, args, env, log);
+    const p: ExportPhase = { phase: name, ...c };
     const m = /(\d+) objects in \d+ requests/.exec(out);
     if (name === "export" && m) {
       p.objects = Number(m[1]);
-      p.requestsPerObject = Number((reads / p.objects).toFixed(3));
+      p.requestsPerObject = Number((c.reads / p.objects).toFixed(3));
     }
     phases.push(p);
     say(
-      `  N=${n} ${auth} ${name}: ${seconds.toFixed(1)} s, exit ${exit}, ${reads} reads, ${p.writes} writes${p.objects ? `, ${p.objects} objects, ${p.requestsPerObject} requests/object` : ""}`,
+      `  N=${n} ${auth} ${name}: ${c.seconds.toFixed(1)} s, exit ${c.exit}, ${c.reads} reads, ${p.writes} writes${p.objects ? `, ${p.objects} objects, ${p.requestsPerObject} requests/object` : ""}`,
     );
-    if (exit !== 0 && !(name === "drift" && exit === 2)) say(`    see ${log}`);
-    return exit;
+    if (c.exit !== 0 && !(name === "drift" && c.exit === 2)) say(`    see ${log}`);
+    return c.exit;
   };
   try {
     const exported = await phase("export", [
@@ -264,14 +193,7 @@ async function main(): Promise<void> {
       say(`case N=${n}, ${auth}, cost ${values.cost}`);
       file.cases.push(await runCase(n, auth, values.cost, values.apply, values.keep));
     }
-  const out = path.join(
-    projectRoot,
-    "bench",
-    "results",
-    `${file.startedAt.replace(/[:.]/g, "-")}-export.json`,
-  );
-  fs.writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
-  say(`wrote ${path.relative(projectRoot, out)}`);
+  writeResults(file, "export");
 }
 
 main().catch((e) => {

@@ -19,27 +19,30 @@
  * Each phase records wall time and the emulator's counters (reads, writes, sign-ins, by route).
  * Results go to bench/results/<time>-gitops-<auth>.json; `--report` renders the tables for docs.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { StatsSnapshot } from "../emulator/stats";
-import { LOCAL_DEV_PASSPHRASE } from "../src/engine/env";
-import { projectRoot } from "../src/project";
+import {
+  type Auth,
+  cli,
+  cliEnv,
+  emulatorReady,
+  git,
+  node,
+  type PhaseCounts,
+  say,
+  timedPhase,
+  writeResults,
+} from "./cli";
 import { BENCH_REGISTRY_FILE, MIRROR_PASSWORD_ENV, tenantName, writeLab } from "./lab";
 
-type Auth = "session" | "token";
 type Phase = "converge" | "merge" | "noop-all" | "drift";
 
-export interface GitopsPhase {
+export interface GitopsPhase extends PhaseCounts {
   phase: Phase;
-  seconds: number;
-  exit: number;
-  reads: number;
-  writes: number;
-  signIns: number;
-  byRoute: Record<string, number>;
 }
 
 export interface GitopsCase {
@@ -56,10 +59,6 @@ export interface GitopsRunFile {
   cases: GitopsCase[];
 }
 
-const node = process.execPath;
-const cli = path.join(projectRoot, "bin", "quay-gitops.js");
-const say = (s: string) => process.stderr.write(`${s}\n`);
-
 interface Emulator {
   url: string;
   token: string;
@@ -73,15 +72,7 @@ async function startEmulator(cost: string): Promise<Emulator> {
   const child = spawn(node, [cli, "emulator", "--port", "0", "--cost", cost], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
-    });
-    child.on("exit", (code) => reject(new Error(`emulator exited with ${code} (run \`npm run build\`)`)));
-  });
-  const { url, token, password } = JSON.parse(line) as { url: string; token: string; password: string };
+  const { url, token, password } = await emulatorReady(child);
   const call = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${url}${p}`, {
       method,
@@ -112,36 +103,6 @@ async function startEmulator(cost: string): Promise<Emulator> {
   };
 }
 
-function git(dir: string, ...args: string[]): void {
-  execFileSync("git", args, {
-    cwd: dir,
-    stdio: "ignore",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "bench",
-      GIT_AUTHOR_EMAIL: "bench@lab.example",
-      GIT_COMMITTER_NAME: "bench",
-      GIT_COMMITTER_EMAIL: "bench@lab.example",
-    },
-  });
-}
-
-function runCli(args: string[], env: Record<string, string>, log: string): Promise<number> {
-  return new Promise((resolve) => {
-    const out = fs.openSync(log, "a");
-    const child = spawn(node, [cli, ...args], {
-      stdio: ["ignore", out, out],
-      env: { ...process.env, ...env },
-    });
-    child.on("exit", (code) => {
-      fs.closeSync(out);
-      resolve(code ?? -1);
-    });
-  });
-}
-
-const SIGN_IN_ROUTES = ["GET /csrf_token", "POST /api/v1/signin", "POST /api/v1/signin/verify"];
-
 async function runCase(n: number, auth: Auth, cost: string, keep: boolean): Promise<GitopsCase> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `qg-bench-gitops-${n}-`));
   const repo = path.join(work, "repo");
@@ -152,47 +113,17 @@ async function runCase(n: number, auth: Auth, cost: string, keep: boolean): Prom
   git(repo, "add", "-A");
   git(repo, "commit", "-q", "-m", "lab");
   const emu = await startEmulator(cost);
-  const env: Record<string, string> = {
-    QUAY_URL: emu.url,
-    ...(auth === "session"
-      ? { QUAY_USERNAME: "admin", QUAY_PASSWORD: emu.password, QUAY_TOKEN: "" }
-      : { QUAY_TOKEN: emu.token, QUAY_USERNAME: "", QUAY_PASSWORD: "" }),
-    PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-    [MIRROR_PASSWORD_ENV]: "bench-mirror-password",
-    GITHUB_ACTIONS: "",
-    GITLAB_CI: "",
-    QUAY_GITOPS_REPO: "",
-    QUAY_GITOPS_TENANTS_DIR: "",
-    QUAY_GITOPS_REGISTRY_FILE: "",
-  };
+  const env = cliEnv(emu.url, auth, emu, { [MIRROR_PASSWORD_ENV]: "bench-mirror-password" });
   const common = ["--stack", "local", "--repo", repo, "--backend", `file://${path.join(work, "state")}`];
   const log = path.join(work, "commands.log");
   const phases: GitopsPhase[] = [];
   const phase = async (name: Phase, args: string[]) => {
-    await emu.reset();
-    fs.appendFileSync(log, `\n===== ${name}: quay-gitops ${args.join(" ")}\n`);
-    const t0 = performance.now();
-    const exit = await runCli([...args, ...common], env, log);
-    const seconds = (performance.now() - t0) / 1000;
-    const s = await emu.stats();
-    const signIns = SIGN_IN_ROUTES.reduce((sum, r) => sum + (s.byRoute[r] ?? 0), 0);
-    const signInWrites = SIGN_IN_ROUTES.filter((r) => r.startsWith("POST")).reduce(
-      (sum, r) => sum + (s.byRoute[r] ?? 0),
-      0,
-    );
-    phases.push({
-      phase: name,
-      seconds,
-      exit,
-      reads: s.reads - (s.byRoute["GET /csrf_token"] ?? 0),
-      writes: s.writes - signInWrites,
-      signIns,
-      byRoute: s.byRoute,
-    });
+    const { counts: c, stats } = await timedPhase(emu, name, [...args, ...common], env, log);
+    phases.push({ phase: name, ...c });
     say(
-      `  N=${n} ${auth} ${name}: ${seconds.toFixed(1)} s, exit ${exit}, ${s.reads} reads, ${s.writes} writes (${signIns} sign-in requests)`,
+      `  N=${n} ${auth} ${name}: ${c.seconds.toFixed(1)} s, exit ${c.exit}, ${stats.reads} reads, ${stats.writes} writes (${c.signIns} sign-in requests)`,
     );
-    if (exit !== 0 && !(name === "drift" && exit === 2)) say(`    see ${log}`);
+    if (c.exit !== 0 && !(name === "drift" && c.exit === 2)) say(`    see ${log}`);
   };
   try {
     await phase("converge", ["apply"]);
@@ -238,14 +169,7 @@ async function main(): Promise<void> {
       say(`case N=${n}, ${auth}, cost ${values.cost}`);
       file.cases.push(await runCase(n, auth, values.cost, values.keep));
     }
-  const out = path.join(
-    projectRoot,
-    "bench",
-    "results",
-    `${file.startedAt.replace(/[:.]/g, "-")}-gitops.json`,
-  );
-  fs.writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
-  say(`wrote ${path.relative(projectRoot, out)}`);
+  writeResults(file, "gitops");
 }
 
 main().catch((e) => {

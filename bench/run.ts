@@ -26,11 +26,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import type { StatsSnapshot } from "../emulator/stats";
 import { openStack, runPulumiCli } from "../src/engine/automation";
 import { LOCAL_DEV_PASSPHRASE } from "../src/engine/env";
 import { projectRoot } from "../src/project";
-import type { StatsSnapshot } from "../emulator/stats";
 import { loadDesiredState } from "../src/tenant";
+import { cli, emulatorReady, node, say } from "./cli";
 import { BENCH_REGISTRY_FILE, countObjects, MIRROR_PASSWORD_ENV, type ObjectCounts, writeLab } from "./lab";
 import { byRole, ProcessSampler, type ProcessUsage, type Role, type RoleUsage } from "./proc";
 
@@ -98,12 +99,6 @@ const PROFILES: Record<string, { env: Record<string, string>; engineLogs: boolea
 };
 
 const exec = promisify(execFile);
-const node = process.execPath;
-const cli = path.join(projectRoot, "bin", "quay-gitops.js");
-
-function say(s: string): void {
-  process.stderr.write(`${s}\n`);
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -152,15 +147,7 @@ interface Emulator {
 /** The emulator in its own process (the built CLI), so its CPU is not the engine driver's. */
 async function startEmulatorProcess(latencyMs: number): Promise<Emulator> {
   const child = spawn(node, [cli, "emulator", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
-    });
-    child.on("exit", (code) => reject(new Error(`emulator exited with ${code} (run \`npm run build\`)`)));
-  });
-  const { url, token } = JSON.parse(line) as { url: string; token: string };
+  const { url, token } = await emulatorReady(child);
   const control = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${url}${p}`, {
       method,

@@ -4,7 +4,15 @@ import { body, type Ctx, created, log, noContent, ok, param, type Reply, repoPar
 import { invalidRequest, notFound, unauthorized } from "../errors";
 import type { Account, AutoPrunePolicy, Repository } from "../state";
 import { requireRepo } from "./repositories";
-import { apiRoute, gates } from "./shared";
+import {
+  apiRoute,
+  gates,
+  namespaceTagPolicies,
+  orgPolicyCanRead,
+  orgPolicyCanWrite,
+  repoOr404,
+  repositoryTagPolicies,
+} from "./shared";
 
 /** Auto-prune policies for organizations, repositories and the caller's namespace (§14). */
 
@@ -89,17 +97,11 @@ function activeNamespace(ctx: Ctx, name: string): Account {
   return a;
 }
 
-function namespacePolicies(ctx: Ctx, name: string): AutoPrunePolicy[] {
-  const ns = ctx.store.account(name);
-  if (!ns) return [];
-  return [...ctx.store.autoprune.values()]
-    .filter((p) => p.namespaceId === ns.id && p.repoId === null)
-    .sort((a, b) => a.id - b.id);
-}
+const namespacePolicies = (ctx: Ctx, name: string): AutoPrunePolicy[] =>
+  namespaceTagPolicies(ctx, ctx.store.autoprune, name);
 
-function repoPolicies(ctx: Ctx, repo: Repository): AutoPrunePolicy[] {
-  return [...ctx.store.autoprune.values()].filter((p) => p.repoId === repo.id).sort((a, b) => a.id - b.id);
-}
+const repoPolicies = (ctx: Ctx, repo: Repository): AutoPrunePolicy[] =>
+  repositoryTagPolicies(ctx.store.autoprune, repo);
 
 function addPolicy(ctx: Ctx, ns: Account, repo: Repository | null, c: PolicyConfig): AutoPrunePolicy {
   const p: AutoPrunePolicy = {
@@ -158,31 +160,22 @@ function deleteNamespacePolicy(ctx: Ctx, namespace: string, uuid: string): Reply
   return ok({ uuid });
 }
 
-function orgCanRead(ctx: Ctx, orgname: string): void {
-  const { perms } = ctx;
-  if (!perms.orgAdmin(orgname) && !perms.canViewAsSuperuser()) throw unauthorized(perms.authenticated);
-}
-
-function orgCanWrite(ctx: Ctx, orgname: string): void {
-  if (!ctx.perms.orgAdmin(orgname)) throw unauthorized(ctx.perms.authenticated);
-}
-
 const orgList = (ctx: Ctx): Reply => {
   const orgname = param(ctx, "orgname");
-  orgCanRead(ctx, orgname);
+  orgPolicyCanRead(ctx, orgname);
   return ok({ policies: namespacePolicies(ctx, orgname).map(policyView) });
 };
 
 const orgCreate = (ctx: Ctx): Reply => {
   const c = readConfig(ctx);
   const orgname = param(ctx, "orgname");
-  orgCanWrite(ctx, orgname);
+  orgPolicyCanWrite(ctx, orgname);
   return createNamespacePolicy(ctx, orgname, c);
 };
 
 const orgGet = (ctx: Ctx): Reply => {
   const orgname = param(ctx, "orgname");
-  orgCanRead(ctx, orgname);
+  orgPolicyCanRead(ctx, orgname);
   const p = namespacePolicies(ctx, orgname).find((x) => x.uuid === param(ctx, "policy_uuid"));
   if (!p) throw notFound();
   return ok(policyView(p));
@@ -191,13 +184,13 @@ const orgGet = (ctx: Ctx): Reply => {
 const orgUpdate = (ctx: Ctx): Reply => {
   const c = readConfig(ctx);
   const orgname = param(ctx, "orgname");
-  orgCanWrite(ctx, orgname);
+  orgPolicyCanWrite(ctx, orgname);
   return updateNamespacePolicy(ctx, orgname, param(ctx, "policy_uuid"), c);
 };
 
 const orgDelete = (ctx: Ctx): Reply => {
   const orgname = param(ctx, "orgname");
-  orgCanWrite(ctx, orgname);
+  orgPolicyCanWrite(ctx, orgname);
   return deleteNamespacePolicy(ctx, orgname, param(ctx, "policy_uuid"));
 };
 
@@ -234,12 +227,6 @@ const userDelete = (ctx: Ctx): Reply => {
 };
 
 // --- repository policies ---------------------------------------------------------------------------
-
-function repoOr404(ctx: Ctx, namespace: string, name: string): Repository {
-  const repo = ctx.store.repo(namespace, name);
-  if (!repo) throw notFound();
-  return repo;
-}
 
 /**
  * get_repository_autoprune_policy_by_uuid looks a policy up by repository *name* and uuid only, not

@@ -1,9 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { body, type Ctx, created, log, noContent, ok, param, type Reply } from "../context";
-import { DataModelError, invalidRequest, notFound, unauthorized } from "../errors";
+import { DataModelError, invalidRequest, notFound } from "../errors";
 import type { Account, ImmutabilityPolicy, Repository } from "../state";
 import { requireRepo } from "./repositories";
-import { apiRoute, gates } from "./shared";
+import {
+  apiRoute,
+  gates,
+  namespaceTagPolicies,
+  orgPolicyCanRead,
+  orgPolicyCanWrite,
+  repoOr404,
+  repositoryTagPolicies,
+} from "./shared";
 
 /**
  * Immutability policies of organizations and repositories (docs/quay-api.md#immutability; quay
@@ -83,17 +91,11 @@ function logMetadata(c: PolicyConfig, namespace: string, repo?: string): Record<
   };
 }
 
-function namespacePolicies(ctx: Ctx, name: string): ImmutabilityPolicy[] {
-  const ns = ctx.store.account(name);
-  if (!ns) return [];
-  return [...ctx.store.immutability.values()]
-    .filter((p) => p.namespaceId === ns.id && p.repoId === null)
-    .sort((a, b) => a.id - b.id);
-}
+const namespacePolicies = (ctx: Ctx, name: string): ImmutabilityPolicy[] =>
+  namespaceTagPolicies(ctx, ctx.store.immutability, name);
 
-function repoPolicies(ctx: Ctx, repo: Repository): ImmutabilityPolicy[] {
-  return [...ctx.store.immutability.values()].filter((p) => p.repoId === repo.id).sort((a, b) => a.id - b.id);
-}
+const repoPolicies = (ctx: Ctx, repo: Repository): ImmutabilityPolicy[] =>
+  repositoryTagPolicies(ctx.store.immutability, repo);
 
 function add(ctx: Ctx, ns: Account, repo: Repository | null, c: PolicyConfig): ImmutabilityPolicy {
   const p: ImmutabilityPolicy = {
@@ -110,18 +112,9 @@ function add(ctx: Ctx, ns: Account, repo: Repository | null, c: PolicyConfig): I
 
 // --- organization policies ------------------------------------------------------------------------
 
-function orgCanRead(ctx: Ctx, orgname: string): void {
-  const { perms } = ctx;
-  if (!perms.orgAdmin(orgname) && !perms.canViewAsSuperuser()) throw unauthorized(perms.authenticated);
-}
-
-function orgCanWrite(ctx: Ctx, orgname: string): void {
-  if (!ctx.perms.orgAdmin(orgname)) throw unauthorized(ctx.perms.authenticated);
-}
-
 const orgList = (ctx: Ctx): Reply => {
   const orgname = param(ctx, "orgname");
-  orgCanRead(ctx, orgname);
+  orgPolicyCanRead(ctx, orgname);
   return ok({ policies: namespacePolicies(ctx, orgname).map(policyView) });
 };
 
@@ -129,7 +122,7 @@ const orgCreate = (ctx: Ctx): Reply => {
   // validate_json_request runs before the handler's permission check.
   const c = readConfig(ctx);
   const orgname = param(ctx, "orgname");
-  orgCanWrite(ctx, orgname);
+  orgPolicyCanWrite(ctx, orgname);
   assertValid(c);
   const ns = activeNamespace(ctx, orgname);
   if (namespacePolicies(ctx, orgname).some((p) => p.tagPattern === c.tagPattern))
@@ -141,7 +134,7 @@ const orgCreate = (ctx: Ctx): Reply => {
 
 const orgGet = (ctx: Ctx): Reply => {
   const orgname = param(ctx, "orgname");
-  orgCanRead(ctx, orgname);
+  orgPolicyCanRead(ctx, orgname);
   const p = namespacePolicies(ctx, orgname).find((x) => x.uuid === param(ctx, "policy_uuid"));
   if (!p) throw notFound();
   return ok(policyView(p));
@@ -150,7 +143,7 @@ const orgGet = (ctx: Ctx): Reply => {
 const orgUpdate = (ctx: Ctx): Reply => {
   const c = readConfig(ctx);
   const orgname = param(ctx, "orgname");
-  orgCanWrite(ctx, orgname);
+  orgPolicyCanWrite(ctx, orgname);
   assertValid(c);
   activeNamespace(ctx, orgname);
   const uuid = param(ctx, "policy_uuid");
@@ -167,7 +160,7 @@ const orgUpdate = (ctx: Ctx): Reply => {
 
 const orgDelete = (ctx: Ctx): Reply => {
   const orgname = param(ctx, "orgname");
-  orgCanWrite(ctx, orgname);
+  orgPolicyCanWrite(ctx, orgname);
   activeNamespace(ctx, orgname);
   const uuid = param(ctx, "policy_uuid");
   const p = namespacePolicies(ctx, orgname).find((x) => x.uuid === uuid);
@@ -178,12 +171,6 @@ const orgDelete = (ctx: Ctx): Reply => {
 };
 
 // --- repository policies --------------------------------------------------------------------------
-
-function repoOr404(ctx: Ctx, namespace: string, name: string): Repository {
-  const repo = ctx.store.repo(namespace, name);
-  if (!repo) throw notFound();
-  return repo;
-}
 
 const repoList = (ctx: Ctx): Reply => {
   const { namespace, name } = requireRepo(ctx, 3, true);

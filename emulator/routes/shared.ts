@@ -1,10 +1,11 @@
 import type { ResolvedConfig } from "../config";
-import type { Handler } from "../context";
+import type { Ctx, Handler } from "../context";
+import { notFound, unauthorized } from "../errors";
 import type { RouteDef } from "../router";
-import type { Account, NamespaceSize, Quota, QuotaLimit, Store } from "../state";
+import type { Account, NamespaceSize, Quota, QuotaLimit, Repository, Store } from "../state";
 import { humanBytes } from "../views";
 
-/** Helpers shared by several route modules: route definitions, feature gates, quota views. */
+/** Helpers shared by several route modules: route definitions, feature gates, checks, quota views. */
 
 export function apiRoute(
   template: string,
@@ -89,4 +90,49 @@ function backfillStatus(row: NamespaceSize): string {
   if (started && !row.backfillComplete) return "running";
   if (started && row.backfillComplete) return "complete";
   return "";
+}
+
+/**
+ * An organization's tag policies, auto-prune and immutability alike, are read by its admins and by
+ * superusers who may view everything; both kinds of handler check the same permissions.
+ */
+export function orgPolicyCanRead(ctx: Ctx, orgname: string): void {
+  const { perms } = ctx;
+  if (!perms.orgAdmin(orgname) && !perms.canViewAsSuperuser()) throw unauthorized(perms.authenticated);
+}
+
+/** Only the organization's admins change its tag policies. */
+export function orgPolicyCanWrite(ctx: Ctx, orgname: string): void {
+  if (!ctx.perms.orgAdmin(orgname)) throw unauthorized(ctx.perms.authenticated);
+}
+
+export function repoOr404(ctx: Ctx, namespace: string, name: string): Repository {
+  const repo = ctx.store.repo(namespace, name);
+  if (!repo) throw notFound();
+  return repo;
+}
+
+/** What auto-prune and immutability policies have in common: where they belong. */
+interface TagPolicy {
+  id: number;
+  namespaceId: number;
+  repoId: number | null;
+}
+
+/** A namespace's own tag policies (not its repositories'), oldest first. */
+export function namespaceTagPolicies<P extends TagPolicy>(
+  ctx: Ctx,
+  policies: Map<number, P>,
+  name: string,
+): P[] {
+  const ns = ctx.store.account(name);
+  if (!ns) return [];
+  return [...policies.values()]
+    .filter((p) => p.namespaceId === ns.id && p.repoId === null)
+    .sort((a, b) => a.id - b.id);
+}
+
+/** A repository's tag policies, oldest first. */
+export function repositoryTagPolicies<P extends TagPolicy>(policies: Map<number, P>, repo: Repository): P[] {
+  return [...policies.values()].filter((p) => p.repoId === repo.id).sort((a, b) => a.id - b.id);
 }

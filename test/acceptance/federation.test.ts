@@ -3,13 +3,22 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECORDED_TOLERANCE_MS } from "../../src/plan/runs";
 import { FEDERATION_FACTS, observeFederation } from "../helpers/federation-facts";
-import { createLab, orgEntriesSince, type QuayLab, quayNow, registryText, removeRun } from "./lab";
+import {
+  createLab,
+  type DriftJson,
+  orgEntriesSince,
+  type QuayLab,
+  quayNow,
+  registryText,
+  removeRun,
+  sleep,
+} from "./lab";
 import {
   type Api,
+  acceptanceRun,
   type CredentialSet,
-  credentialSets,
-  realQuay,
-  runPrefix,
+  createServiceAccount,
+  describeEachSignIn,
   SKIP_NO_QUAY,
   sessionApi,
   tokenApi,
@@ -21,14 +30,7 @@ import {
 // grant and a default permission is created, an apply --all writes nothing, a list changed by hand is
 // drift with its author and is repaired, the robot created again (a new description) has all of it
 // back after one apply, and the list is removed with the file's federation.
-const quay = realQuay();
-const prefix = runPrefix();
-const sets: CredentialSet[] = quay
-  ? credentialSets(quay)
-  : [
-      { name: "token", skip: SKIP_NO_QUAY, env: {} },
-      { name: "session", skip: SKIP_NO_QUAY, env: {} },
-    ];
+const { quay, prefix, sets } = acceptanceRun();
 
 const GITHUB = (t: string) => ({
   issuer: "https://token.actions.githubusercontent.com",
@@ -73,16 +75,6 @@ spec:
 `;
 }
 
-type DriftJson = {
-  objects: {
-    kind: string;
-    name: string;
-    fields: { field: string; attribution?: Record<string, unknown> }[];
-  }[];
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe(
   quay
     ? `robot federation on the real Quay at ${quay.url} (run prefix ${prefix})`
@@ -94,11 +86,7 @@ describe(
     beforeAll(async () => {
       if (!quay) return;
       admin = tokenApi(quay.url, quay.token);
-      const bot = await admin("POST", "/api/v1/superuser/users/", {
-        username: serviceAccount,
-        email: `${serviceAccount}@accept.example`,
-      });
-      expect(bot.status, JSON.stringify(bot.data)).toBe(200);
+      await createServiceAccount(admin, serviceAccount);
     });
     afterAll(async () => {
       if (!quay) return;
@@ -118,11 +106,7 @@ describe(
       },
     );
 
-    for (const cred of sets)
-      describe.skipIf(cred.skip !== undefined)(
-        `signed in with ${cred.name === "token" ? "a token (QUAY_TOKEN)" : "a session (QUAY_USERNAME, QUAY_PASSWORD)"}${cred.skip ? ` — ${cred.skip}` : ""}`,
-        () => scenarios(cred, () => admin, serviceAccount),
-      );
+    describeEachSignIn(sets, (cred) => scenarios(cred, () => admin, serviceAccount));
   },
 );
 

@@ -202,3 +202,23 @@ export async function removeRun(api: Api, prefix: string): Promise<string[]> {
   }
   return problems;
 }
+
+/** `quay-gitops drift --json`, the part of it the acceptance scenarios read. */
+export type DriftJson = {
+  objects: {
+    kind: string;
+    name: string;
+    status?: "changed" | "deleted";
+    fields: {
+      field: string;
+      desired?: unknown;
+      live?: unknown;
+      attribution?: Record<string, unknown>;
+      attributionNote?: string;
+    }[];
+    attribution?: Record<string, unknown>;
+    attributionNote?: string;
+  }[];
+};
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

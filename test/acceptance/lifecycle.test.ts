@@ -6,19 +6,21 @@ import { fingerprint } from "../helpers/fingerprint";
 import { markedProcesses, PROCESS_MARK_ENV } from "../helpers/processes";
 import {
   createLab,
+  type DriftJson,
   killApplyMidway,
   orgEntriesSince,
   type QuayLab,
   quayNow,
   removeRun,
+  sleep,
   userEntriesSince,
 } from "./lab";
 import {
   type Api,
+  acceptanceRun,
   type CredentialSet,
-  credentialSets,
-  realQuay,
-  runPrefix,
+  createServiceAccount,
+  describeEachSignIn,
   SKIP_NO_QUAY,
   sessionApi,
   tokenApi,
@@ -28,31 +30,9 @@ import {
 // CLI and the real Pulumi engine against the real Quay named by QUAY_URL, once for every way
 // quay-gitops can sign in that the environment holds (docs/acceptance.md). Everything is created under
 // one run prefix and removed afterwards, also when a scenario fails.
-const quay = realQuay();
-const prefix = runPrefix();
-const sets: CredentialSet[] = quay
-  ? credentialSets(quay)
-  : [
-      { name: "token", skip: SKIP_NO_QUAY, env: {} },
-      { name: "session", skip: SKIP_NO_QUAY, env: {} },
-    ];
+const { quay, prefix, sets } = acceptanceRun();
 
 for (const c of sets) if (c.skip) console.warn(`acceptance tier, ${c.name} variant: ${c.skip}`);
-
-type DriftJson = {
-  objects: {
-    kind: string;
-    name: string;
-    fields: {
-      field: string;
-      live?: unknown;
-      attribution?: Record<string, unknown>;
-      attributionNote?: string;
-    }[];
-  }[];
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(
   quay ? `the real Quay at ${quay.url} (run prefix ${prefix})` : `the real Quay: ${SKIP_NO_QUAY}`,
@@ -64,11 +44,7 @@ describe(
       if (!quay) return;
       admin = tokenApi(quay.url, quay.token);
       // The registry file's baseline names an existing service account; this run's own.
-      const bot = await admin("POST", "/api/v1/superuser/users/", {
-        username: serviceAccount,
-        email: `${serviceAccount}@accept.example`,
-      });
-      expect(bot.status, JSON.stringify(bot.data)).toBe(200);
+      await createServiceAccount(admin, serviceAccount);
     });
 
     afterAll(async () => {
@@ -76,11 +52,7 @@ describe(
       expect(await removeRun(admin, prefix)).toEqual([]);
     });
 
-    for (const cred of sets)
-      describe.skipIf(cred.skip !== undefined)(
-        `signed in with ${cred.name === "token" ? "a token (QUAY_TOKEN)" : "a session (QUAY_USERNAME, QUAY_PASSWORD)"}${cred.skip ? ` — ${cred.skip}` : ""}`,
-        () => scenarios(cred, () => admin, serviceAccount),
-      );
+    describeEachSignIn(sets, (cred) => scenarios(cred, () => admin, serviceAccount));
   },
 );
 

@@ -2,13 +2,22 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECORDED_TOLERANCE_MS } from "../../src/plan/runs";
-import { createLab, orgEntriesSince, type QuayLab, quayNow, registryText, removeRun } from "./lab";
+import {
+  createLab,
+  type DriftJson,
+  orgEntriesSince,
+  type QuayLab,
+  quayNow,
+  registryText,
+  removeRun,
+  sleep,
+} from "./lab";
 import {
   type Api,
+  acceptanceRun,
   type CredentialSet,
-  credentialSets,
-  realQuay,
-  runPrefix,
+  createServiceAccount,
+  describeEachSignIn,
   SKIP_NO_QUAY,
   sessionApi,
   tokenApi,
@@ -20,14 +29,7 @@ import {
 // Quay's audit log, drift made by hand (a tenant user and the automation's own account in the UI) with
 // who did it, its repair, a notification change as a replacement, and removal. Once for every way
 // quay-gitops can sign in that the environment holds; everything under one run prefix, removed after.
-const quay = realQuay();
-const prefix = runPrefix();
-const sets: CredentialSet[] = quay
-  ? credentialSets(quay)
-  : [
-      { name: "token", skip: SKIP_NO_QUAY, env: {} },
-      { name: "session", skip: SKIP_NO_QUAY, env: {} },
-    ];
+const { quay, prefix, sets } = acceptanceRun();
 
 const SLACK = `https://hooks.slack.com/services/T000/B000/${prefix}-first-secret`;
 
@@ -41,16 +43,6 @@ type Notification = {
   number_of_failures: number;
 };
 type Policy = { uuid: string; tagPattern: string; tagPatternMatches: boolean };
-type DriftJson = {
-  objects: {
-    kind: string;
-    name: string;
-    status: "changed" | "deleted";
-    fields: { field: string; desired?: unknown; live?: unknown; attribution?: Record<string, unknown> }[];
-    attribution?: Record<string, unknown>;
-    attributionNote?: string;
-  }[];
-};
 type PreviewJson = {
   counts: Record<"create" | "update" | "replace" | "delete" | "same", number>;
   changes: { kind: string; name: string; op: string }[];
@@ -110,8 +102,6 @@ function registryFile(serviceAccount: string): string {
   return text;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe(
   quay
     ? `notifications and immutability policies on the real Quay at ${quay.url} (run prefix ${prefix})`
@@ -123,11 +113,7 @@ describe(
     beforeAll(async () => {
       if (!quay) return;
       admin = tokenApi(quay.url, quay.token);
-      const bot = await admin("POST", "/api/v1/superuser/users/", {
-        username: serviceAccount,
-        email: `${serviceAccount}@accept.example`,
-      });
-      expect(bot.status, JSON.stringify(bot.data)).toBe(200);
+      await createServiceAccount(admin, serviceAccount);
       // The kinds need FEATURE_IMMUTABLE_TAGS: its routes are in Quay's discovery only when it is on.
       const discovery = await admin<{ paths: Record<string, unknown> }>("GET", "/api/v1/discovery");
       expect(
@@ -141,11 +127,7 @@ describe(
       expect(await removeRun(admin, prefix)).toEqual([]);
     });
 
-    for (const cred of sets)
-      describe.skipIf(cred.skip !== undefined)(
-        `signed in with ${cred.name === "token" ? "a token (QUAY_TOKEN)" : "a session (QUAY_USERNAME, QUAY_PASSWORD)"}${cred.skip ? ` — ${cred.skip}` : ""}`,
-        () => scenarios(cred, () => admin, serviceAccount),
-      );
+    describeEachSignIn(sets, (cred) => scenarios(cred, () => admin, serviceAccount));
   },
 );
 

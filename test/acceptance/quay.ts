@@ -1,7 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
+import { describe, expect } from "vitest";
 import { projectRoot } from "../../src/engine/env";
+import type { Api } from "../helpers/quay-api";
+
 export { type Api, sessionApi, tokenApi } from "../helpers/quay-api";
 
 /**
@@ -69,4 +72,47 @@ export function credentialSets(q: RealQuay): CredentialSet[] {
   }
   sets.push(session);
   return sets;
+}
+
+/** One test file's run on the real Quay: its prefix, and its credential sets or why none runs. */
+export interface AcceptanceRun {
+  quay: RealQuay | undefined;
+  prefix: string;
+  /** Why nothing of the file runs: no real Quay, or `notReady` (what else the file needs). */
+  skip: string | undefined;
+  sets: CredentialSet[];
+}
+
+/** The run of a test file; `notReady` says why it cannot run although QUAY_URL is set. */
+export function acceptanceRun(notReady?: string): AcceptanceRun {
+  const quay = realQuay();
+  const prefix = runPrefix();
+  const skipped = (reason: string): CredentialSet[] => [
+    { name: "token", skip: reason, env: {} },
+    { name: "session", skip: reason, env: {} },
+  ];
+  if (!quay) return { quay, prefix, skip: SKIP_NO_QUAY, sets: skipped(SKIP_NO_QUAY) };
+  if (notReady !== undefined) return { quay, prefix, skip: notReady, sets: skipped(notReady) };
+  return { quay, prefix, skip: undefined, sets: credentialSets(quay) };
+}
+
+/** One describe block per credential set, skipped (with its reason in the title) when the set is. */
+export function describeEachSignIn(sets: CredentialSet[], scenarios: (cred: CredentialSet) => void): void {
+  for (const cred of sets)
+    describe.skipIf(cred.skip !== undefined)(
+      `signed in with ${cred.name === "token" ? "a token (QUAY_TOKEN)" : "a session (QUAY_USERNAME, QUAY_PASSWORD)"}${cred.skip ? ` — ${cred.skip}` : ""}`,
+      () => scenarios(cred),
+    );
+}
+
+/**
+ * The run's own service account, the user the registry file's baseline names as existing
+ * (registryText); removed with the run's other names.
+ */
+export async function createServiceAccount(admin: Api, username: string): Promise<void> {
+  const bot = await admin("POST", "/api/v1/superuser/users/", {
+    username,
+    email: `${username}@accept.example`,
+  });
+  expect(bot.status, JSON.stringify(bot.data)).toBe(200);
 }

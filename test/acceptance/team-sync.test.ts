@@ -3,14 +3,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECORDED_TOLERANCE_MS } from "../../src/plan/runs";
-import { createLab, orgEntriesSince, type QuayLab, quayNow, removeRun } from "./lab";
+import { createLab, type DriftJson, orgEntriesSince, type QuayLab, quayNow, removeRun, sleep } from "./lab";
 import {
   type Api,
+  acceptanceRun,
   type CredentialSet,
-  credentialSets,
-  realQuay,
-  runPrefix,
-  SKIP_NO_QUAY,
+  describeEachSignIn,
   sessionApi,
   tokenApi,
 } from "./quay";
@@ -23,22 +21,13 @@ import {
 // group is an update, and without syncFrom the sync is turned off. Quay's own answers to a synced
 // team are checked too. With QUAY_TEAM_SYNC_COMMAND (one pass of Quay's sync worker) the group's users
 // join the team, which is no drift and no change.
-const quay = realQuay();
-const prefix = runPrefix();
 const GROUP = process.env.QUAY_TEAM_SYNC_GROUP || undefined;
 const GROUP2 = process.env.QUAY_TEAM_SYNC_GROUP2 || undefined;
 /** A shell command that runs Quay's team sync once (its worker's pass); without it that step is skipped. */
 const SYNC_COMMAND = process.env.QUAY_TEAM_SYNC_COMMAND || undefined;
 const SKIP_NO_GROUP =
   "skipped: QUAY_TEAM_SYNC_GROUP is not set (a Quay with LDAP and FEATURE_TEAM_SYNCING; docs/acceptance.md)";
-const skip = !quay ? SKIP_NO_QUAY : !GROUP ? SKIP_NO_GROUP : undefined;
-const sets: CredentialSet[] =
-  quay && !skip
-    ? credentialSets(quay)
-    : [
-        { name: "token", skip: skip!, env: {} },
-        { name: "session", skip: skip!, env: {} },
-      ];
+const { quay, prefix, skip, sets } = acceptanceRun(GROUP ? undefined : SKIP_NO_GROUP);
 
 const REGISTRY = `apiVersion: quay-gitops/v1
 kind: Registry
@@ -77,16 +66,6 @@ type Members = {
   synced?: { service: string; last_updated: string | null; config?: Record<string, string> };
   can_sync?: Record<string, string>;
 };
-
-type DriftJson = {
-  objects: {
-    kind: string;
-    name: string;
-    fields: { field: string; attribution?: Record<string, unknown> }[];
-  }[];
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(
   skip ? `team sync: ${skip}` : `team sync on the real Quay at ${quay!.url} (run prefix ${prefix})`,
@@ -168,11 +147,7 @@ describe(
       ]);
     });
 
-    for (const cred of sets)
-      describe.skipIf(cred.skip !== undefined)(
-        `signed in with ${cred.name === "token" ? "a token (QUAY_TOKEN)" : "a session (QUAY_USERNAME, QUAY_PASSWORD)"}${cred.skip ? ` — ${cred.skip}` : ""}`,
-        () => scenarios(cred, () => admin),
-      );
+    describeEachSignIn(sets, (cred) => scenarios(cred, () => admin));
   },
 );
 

@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, type StatsSnapshot, startEmulator } from "../../emulator/index";
-import { LOCAL_DEV_PASSPHRASE } from "../../src/engine/env";
-import { type CliResult, createGitRepo, type GitRepo, runCli } from "../helpers/git";
+import type { StatsSnapshot } from "../../emulator/index";
+import { type CliLab, startCliLab } from "../helpers/cli-lab";
+import { type CliResult, type GitRepo, runCli } from "../helpers/git";
 import {
   type Api,
   buildDirectoryLab,
@@ -25,18 +24,17 @@ type Robots = { robots: { name: string; token: string }[] };
 const ORGS = ["acme", "globex", "initech"];
 
 describe("export → validate → apply with no write → clean preview and drift", () => {
-  let emu: RunningEmulator;
   let api: Api;
   let repo: GitRepo;
   let work: string;
   let env: Record<string, string>;
+  let cliLab: CliLab;
   let tokensBefore: Record<string, string>;
 
   const stats = async () => (await api("GET", "/_emulator/stats")).data as StatsSnapshot;
   const reset = () => api("POST", "/_emulator/stats/reset");
   const cli = (...args: string[]): Promise<CliResult> => runCli(args, env);
-  const gitops = (...args: string[]): Promise<CliResult> =>
-    cli(...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`);
+  const gitops = (...args: string[]): Promise<CliResult> => cliLab.cli(args);
   const robotTokens = async () => {
     const out: Record<string, string> = {};
     for (const o of ORGS) {
@@ -47,34 +45,29 @@ describe("export → validate → apply with no write → clean preview and drif
   };
 
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, quiet: true, config: { FEATURE_IMMUTABLE_TAGS: true } });
-    api = rawApi(emu.url, emu.token);
-    await buildRawLab(api, { organizations: ORGS, immutability: true });
-    tokensBefore = await robotTokens();
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-export-"));
-    repo = createGitRepo({ tenants: [] });
-    env = {
-      QUAY_URL: emu.url,
-      QUAY_TOKEN: emu.token,
-      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-      ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_UBI9_MIRROR_PASSWORD`, mirrorPassword(o)])),
-      // The secret URLs of the lab's notifications, as the export's comments ask for them.
-      ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_APP0_WEBHOOK_URL`, hookUrl(o)])),
-      ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_UBI9_SLACK_URL`, slackUrl(o)])),
-      GITHUB_ACTIONS: "",
-      GITLAB_CI: "",
-      QUAY_GITOPS_STACK: "",
-      QUAY_GITOPS_TENANTS_DIR: "",
-      QUAY_GITOPS_REGISTRY_FILE: "",
-      QUAY_GITOPS_REPO: "",
-      QUAY_GITOPS_APPLY_BRANCH: "",
-    };
+    cliLab = await startCliLab({
+      emulatorConfig: { FEATURE_IMMUTABLE_TAGS: true },
+      serviceAccount: false,
+      workPrefix: "qg-export-",
+      prepare: async (emu) => {
+        api = rawApi(emu.url, emu.token);
+        await buildRawLab(api, { organizations: ORGS, immutability: true });
+        tokensBefore = await robotTokens();
+      },
+      secrets: {
+        ...Object.fromEntries(
+          ORGS.map((o) => [`${o.toUpperCase()}_UBI9_MIRROR_PASSWORD`, mirrorPassword(o)]),
+        ),
+        // The secret URLs of the lab's notifications, as the export's comments ask for them.
+        ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_APP0_WEBHOOK_URL`, hookUrl(o)])),
+        ...Object.fromEntries(ORGS.map((o) => [`${o.toUpperCase()}_UBI9_SLACK_URL`, slackUrl(o)])),
+      },
+    });
+    ({ repo, work, env } = cliLab);
   });
 
   afterAll(async () => {
-    await emu?.close();
-    repo?.dispose();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await cliLab?.close();
   });
 
   it("exports every organization with list reads only (at most 0.5 requests per object, reads Quay has no list for aside)", async () => {
@@ -181,52 +174,36 @@ describe("export → validate → apply with no write → clean preview and drif
 
 describe("export of a lab on LDAP: a synced team and a federated robot, adopted with no write", () => {
   const GROUP = "cn=acme-developers,ou=groups";
-  let emu: RunningEmulator;
   let api: Api;
   let repo: GitRepo;
   let work: string;
   let env: Record<string, string>;
+  let cliLab: CliLab;
 
   const stats = async () => (await api("GET", "/_emulator/stats")).data as StatsSnapshot;
-  const gitops = (...args: string[]): Promise<CliResult> =>
-    runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      env,
-    );
+  const gitops = (...args: string[]): Promise<CliResult> => cliLab.cli(args);
 
   beforeAll(async () => {
-    emu = await startEmulator({
-      port: 0,
-      quiet: true,
-      config: {
+    cliLab = await startCliLab({
+      emulatorConfig: {
         AUTHENTICATION_TYPE: "LDAP",
         FEATURE_TEAM_SYNCING: true,
         LDAP_BASE_DN: ["dc=lab", "dc=example"],
         EMULATOR_DIRECTORY_GROUPS: { [GROUP]: ["acme-alice", "acme-bob"] },
       },
+      serviceAccount: false,
+      workPrefix: "qg-export-ldap-",
+      prepare: async (emu) => {
+        api = rawApi(emu.url, emu.token);
+        await buildDirectoryLab(api, "acme", GROUP);
+      },
+      secrets: {},
     });
-    api = rawApi(emu.url, emu.token);
-    await buildDirectoryLab(api, "acme", GROUP);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-export-ldap-"));
-    repo = createGitRepo({ tenants: [] });
-    env = {
-      QUAY_URL: emu.url,
-      QUAY_TOKEN: emu.token,
-      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-      GITHUB_ACTIONS: "",
-      GITLAB_CI: "",
-      QUAY_GITOPS_STACK: "",
-      QUAY_GITOPS_TENANTS_DIR: "",
-      QUAY_GITOPS_REGISTRY_FILE: "",
-      QUAY_GITOPS_REPO: "",
-      QUAY_GITOPS_APPLY_BRANCH: "",
-    };
+    ({ repo, work, env } = cliLab);
   });
 
   afterAll(async () => {
-    await emu?.close();
-    repo?.dispose();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await cliLab?.close();
   });
 
   it("exports the team's group and the robot's federation, then the first apply sends no write", async () => {

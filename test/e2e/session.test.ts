@@ -1,11 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, type StatsSnapshot, startEmulator } from "../../emulator/index";
-import { LOCAL_DEV_PASSPHRASE } from "../../src/engine/env";
-import { type CliResult, createGitRepo, type GitRepo, runCli } from "../helpers/git";
-import { type Lab, SAMPLE_SECRETS, startLab } from "../helpers/lab";
+import type { RunningEmulator, StatsSnapshot } from "../../emulator/index";
+import { type CliLab, startCliLab } from "../helpers/cli-lab";
+import { type CliResult, type GitRepo, runCli } from "../helpers/git";
+import { type Lab, startLab } from "../helpers/lab";
 
 // The real engine with a session instead of a token (docs/client.md "Authentication"):
 // QUAY_USERNAME/QUAY_PASSWORD, no QUAY_TOKEN. It converges, a second up writes nothing but the
@@ -130,22 +129,10 @@ describe("one sign-in per command (the CLI hands its session to the engine's pro
   let emu: RunningEmulator;
   let repo: GitRepo;
   let work: string;
-  let env: Record<string, string>;
+  let cliLab: CliLab;
 
-  const admin = async <T = unknown>(method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${emu.url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${emu.token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
-  };
-  const cli = (...args: string[]): Promise<CliResult> =>
-    runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      env,
-    );
+  const admin = <T = unknown>(method: string, p: string, body?: unknown) => cliLab.api<T>(method, p, body);
+  const cli = (...args: string[]): Promise<CliResult> => cliLab.cli(args);
   /** The command's sign-ins as the emulator counted them. */
   const signIns = async (run: () => Promise<CliResult>, code = 0) => {
     await admin("POST", "/_emulator/stats/reset");
@@ -162,33 +149,12 @@ describe("one sign-in per command (the CLI hands its session to the engine's pro
   const ONCE = { csrf: 1, signin: 1, verify: 0 };
 
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, quiet: true });
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-signin-"));
-    await admin("POST", "/api/v1/superuser/users/", {
-      username: "lab-automation",
-      email: "automation@lab.example",
-    });
-    repo = createGitRepo({ tenants: ["acme"] });
-    env = {
-      QUAY_URL: emu.url,
-      QUAY_TOKEN: "",
-      QUAY_USERNAME: emu.user,
-      QUAY_PASSWORD: emu.password,
-      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-      ...SAMPLE_SECRETS,
-      GITHUB_ACTIONS: "",
-      GITLAB_CI: "",
-      QUAY_GITOPS_TENANTS_DIR: "",
-      QUAY_GITOPS_REGISTRY_FILE: "",
-      QUAY_GITOPS_REPO: "",
-      QUAY_GITOPS_APPLY_BRANCH: "",
-    };
+    cliLab = await startCliLab({ tenants: ["acme"], workPrefix: "qg-signin-", auth: "session" });
+    ({ emu, repo, work } = cliLab);
   });
 
   afterAll(async () => {
-    await emu?.close();
-    repo?.dispose();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await cliLab?.close();
   });
 
   it("preview signs in once", async () => {

@@ -1,13 +1,13 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../../emulator/index";
+import type { RunningEmulator } from "../../../emulator/index";
 import { LOCAL_DEV_PASSPHRASE } from "../../../src/engine/env";
 import { kinds } from "../../../src/kinds";
 import { RECORDED_TOLERANCE_MS } from "../../../src/plan/runs";
 import { loadDesiredState } from "../../../src/tenant";
-import { type CliResult, createGitRepo, type GitRepo, runCli } from "../../helpers/git";
+import { type CliLab, startCliLab } from "../../helpers/cli-lab";
+import type { CliResult, GitRepo } from "../../helpers/git";
 import { SAMPLE_SECRETS } from "../../helpers/lab";
 import { sessionApi } from "../../helpers/quay-api";
 
@@ -77,7 +77,7 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
   let emu: RunningEmulator;
   let repo: GitRepo;
   let work: string;
-  let env: Record<string, string>;
+  let cliLab: CliLab;
   let reviewed: PreviewJson;
   const outputs: string[] = [];
 
@@ -92,48 +92,21 @@ describe("preview, apply and drift on a Git repository (issue 6)", () => {
   };
   const writes = async () => (await api<{ writes: number }>("GET", "/_emulator/stats")).data.writes;
   const cli = async (...args: string[]): Promise<CliResult> => {
-    const r = await runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      env,
-    );
+    const r = await cliLab.cli(args);
     outputs.push(r.stdout, r.stderr);
     return r;
   };
   const file = (name: string) => path.join(work, name);
 
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, quiet: true });
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-gitops-"));
-    // The registry file names `lab-automation` as an existing user.
-    await api("POST", "/api/v1/superuser/users/", {
-      username: "lab-automation",
-      email: "automation@lab.example",
-    });
-    repo = createGitRepo({ tenants: ["acme"] });
-    env = {
-      QUAY_URL: emu.url,
-      QUAY_TOKEN: emu.token,
-      // A token run: a session in the caller's environment would win over it.
-      QUAY_USERNAME: "",
-      QUAY_PASSWORD: "",
-      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-      ...SAMPLE_SECRETS,
-      // The run must not depend on where the test runs (CI sets these).
-      GITHUB_ACTIONS: "",
-      GITLAB_CI: "",
-      QUAY_GITOPS_TENANTS_DIR: "",
-      QUAY_GITOPS_REGISTRY_FILE: "",
-      QUAY_GITOPS_REPO: "",
-      QUAY_GITOPS_APPLY_BRANCH: "",
-    };
+    cliLab = await startCliLab({ tenants: ["acme"], workPrefix: "qg-gitops-" });
+    ({ emu, repo, work } = cliLab);
     const first = await cli("apply");
     expect(first.code, first.stderr).toBe(0);
   });
 
   afterAll(async () => {
-    await emu?.close();
-    repo?.dispose();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await cliLab?.close();
   });
 
   it("refuses uncommitted changes and other branches before reading Quay", async () => {

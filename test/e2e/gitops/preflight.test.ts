@@ -1,12 +1,11 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../../emulator/index";
-import { LOCAL_DEV_PASSPHRASE, projectRoot } from "../../../src/engine/env";
-import { type CliResult, createGitRepo, type GitRepo, runCli } from "../../helpers/git";
-import { SAMPLE_SECRETS } from "../../helpers/lab";
+import type { RunningEmulator } from "../../../emulator/index";
+import { projectRoot } from "../../../src/engine/env";
+import { type CliLab, startCliLab } from "../../helpers/cli-lab";
+import { type CliResult, type GitRepo, runCli } from "../../helpers/git";
 import { killMarked, markedProcesses, newProcessMark, PROCESS_MARK_ENV } from "../../helpers/processes";
 
 // Through the CLI (bin/quay-gitops.js on dist/), with the emulator's tokens of limited scopes:
@@ -21,6 +20,7 @@ describe("one clear answer before the engine starts, and one way to exit", () =>
   let repo: GitRepo;
   let work: string;
   let env: Record<string, string>;
+  let cliLab: CliLab;
 
   const control = async <T = unknown>(method: string, p: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${emu.url}${p}`, {
@@ -36,42 +36,15 @@ describe("one clear answer before the engine starts, and one way to exit", () =>
   const reset = () => control("POST", "/_emulator/stats/reset");
   const token = (scopes: string[], user = "admin") => emu.mintToken(user, scopes as never);
   const cli = (args: string[], extra: Record<string, string> = {}): Promise<CliResult> =>
-    runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      {
-        ...env,
-        ...extra,
-      },
-    );
+    cliLab.cli(args, extra);
 
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, quiet: true });
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-preflight-"));
-    await control("POST", "/api/v1/superuser/users/", {
-      username: "lab-automation",
-      email: "automation@lab.example",
-    });
-    repo = createGitRepo({ tenants: ["acme"] });
-    env = {
-      QUAY_URL: emu.url,
-      QUAY_TOKEN: emu.token,
-      QUAY_USERNAME: "",
-      QUAY_PASSWORD: "",
-      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-      ...SAMPLE_SECRETS,
-      GITHUB_ACTIONS: "",
-      GITLAB_CI: "",
-      QUAY_GITOPS_TENANTS_DIR: "",
-      QUAY_GITOPS_REGISTRY_FILE: "",
-      QUAY_GITOPS_REPO: "",
-      QUAY_GITOPS_APPLY_BRANCH: "",
-    };
+    cliLab = await startCliLab({ tenants: ["acme"], workPrefix: "qg-preflight-" });
+    ({ emu, repo, work, env } = cliLab);
   });
 
   afterAll(async () => {
-    await emu?.close();
-    repo?.dispose();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await cliLab?.close();
   });
 
   it("a wrong option is a usage error with the command's help, exit 2, no stack trace", async () => {

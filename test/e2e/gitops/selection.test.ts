@@ -1,13 +1,11 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, type StatsSnapshot, startEmulator } from "../../../emulator/index";
-import { LOCAL_DEV_PASSPHRASE } from "../../../src/engine/env";
+import type { StatsSnapshot } from "../../../emulator/index";
 import { tenantObjects } from "../../../src/program/desired";
 import { loadDesiredState } from "../../../src/tenant";
-import { type CliResult, createGitRepo, type GitRepo, runCli } from "../../helpers/git";
-import { SAMPLE_SECRETS } from "../../helpers/lab";
+import { type CliLab, startCliLab } from "../../helpers/cli-lab";
+import type { CliResult, GitRepo } from "../../helpers/git";
 
 // An apply after a merge looks only at the tenants whose desired state changed since the last
 // successful apply, and reads each of their objects once; the pull-request preview covers the same
@@ -20,27 +18,14 @@ type PreviewJson = {
 };
 
 describe("apply and preview look at what changed since the last apply", () => {
-  let emu: RunningEmulator;
   let repo: GitRepo;
   let work: string;
-  let env: Record<string, string>;
+  let cliLab: CliLab;
 
-  const api = async <T = unknown>(method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${emu.url}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${emu.token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const api = <T = unknown>(method: string, p: string, body?: unknown) => cliLab.api<T>(method, p, body);
   const stats = async () => (await api<StatsSnapshot>("GET", "/_emulator/stats")).data;
   const reset = () => api("POST", "/_emulator/stats/reset");
-  const cli = (...args: string[]): Promise<CliResult> =>
-    runCli(
-      [...args, "--stack", "local", "--repo", repo.dir, "--backend", `file://${path.join(work, "state")}`],
-      env,
-    );
+  const cli = (...args: string[]): Promise<CliResult> => cliLab.cli(args);
   /** Reads by route, GETs only. */
   const reads = (s: StatsSnapshot) =>
     Object.fromEntries(Object.entries(s.byRoute).filter(([route]) => route.startsWith("GET ")));
@@ -56,31 +41,12 @@ describe("apply and preview look at what changed since the last apply", () => {
   };
 
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, quiet: true });
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "qg-selection-"));
-    await api("POST", "/api/v1/superuser/users/", {
-      username: "lab-automation",
-      email: "automation@lab.example",
-    });
-    repo = createGitRepo({ tenants: ["acme", "globex", "platform"] });
-    env = {
-      QUAY_URL: emu.url,
-      QUAY_TOKEN: emu.token,
-      PULUMI_CONFIG_PASSPHRASE: LOCAL_DEV_PASSPHRASE,
-      ...SAMPLE_SECRETS,
-      GITHUB_ACTIONS: "",
-      GITLAB_CI: "",
-      QUAY_GITOPS_TENANTS_DIR: "",
-      QUAY_GITOPS_REGISTRY_FILE: "",
-      QUAY_GITOPS_REPO: "",
-      QUAY_GITOPS_APPLY_BRANCH: "",
-    };
+    cliLab = await startCliLab({ tenants: ["acme", "globex", "platform"], workPrefix: "qg-selection-" });
+    ({ repo, work } = cliLab);
   });
 
   afterAll(async () => {
-    await emu?.close();
-    repo?.dispose();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await cliLab?.close();
   });
 
   it("the first apply looks at every tenant, and creates exactly what tenantObjects lists", async () => {

@@ -6,13 +6,13 @@
 import { describe, expect, it } from "vitest";
 import { diff } from "../../../providers/host";
 import { robotFederation } from "../../../providers/robot-federation";
-import type { DesiredState, TenantModel } from "../../../src/model/types";
+import type { AuditEntry } from "../../../src/kinds";
 import { attribute } from "../../../src/plan/attribution";
 import type { DriftReport } from "../../../src/plan/drift";
 import { planWarnings } from "../../../src/plan/safety";
 import type { PlannedChange } from "../../../src/plan/types";
 import { neededFeatures } from "../../../src/program/capabilities";
-import type { AuditEntry } from "../../../src/kinds";
+import { desiredState, tenantModel } from "../../helpers/models";
 
 const GITHUB = {
   issuer: "https://token.actions.githubusercontent.com",
@@ -179,44 +179,13 @@ describe("audit-log attribution", () => {
 });
 
 describe("features a tenant needs", () => {
-  const tenant = (over: Partial<TenantModel>): TenantModel => ({
-    name: "acme",
-    file: "tenants/acme.yaml",
-    contacts: [],
-    organization: { name: "acme", deletionPolicy: "retain" },
-    users: [],
-    robots: [],
-    teams: [],
-    defaultPermissions: [],
-    repositories: [],
-    autoPrune: [],
-    immutability: [],
-    ...over,
-  });
-  const state = (tenants: TenantModel[]): DesiredState => ({
-    registry: {
-      file: "stacks/local.registry.yaml",
-      tagExpirationOptions: [],
-      users: "external",
-      directory: "ldap",
-      existingUsers: [],
-      budgets: {
-        maxDeletes: 1,
-        maxTenantChangePercent: 1,
-        minObjectsForPercent: 1,
-        requireAllowPublic: true,
-      },
-    },
-    tenants,
-  });
-
   it("a synced team needs FEATURE_TEAM_SYNCING and a superuser; other teams and federated robots nothing", () => {
-    const plain = tenant({
+    const plain = tenantModel({
       teams: [{ name: "ops", role: "member", description: "", members: [], origin: "tenant" }],
       robots: [{ shortName: "ci", fullName: "acme+ci", description: "", federation: [GITHUB] }],
     });
-    expect([...neededFeatures(state([plain])).keys()]).toEqual([]);
-    const synced = tenant({
+    expect([...neededFeatures(desiredState(plain)).keys()]).toEqual([]);
+    const synced = tenantModel({
       teams: [
         {
           name: "devs",
@@ -228,7 +197,7 @@ describe("features a tenant needs", () => {
         },
       ],
     });
-    const needs = neededFeatures(state([plain, { ...synced, name: "b", file: "tenants/b.yaml" }]));
+    const needs = neededFeatures(desiredState(plain, { ...synced, name: "b", file: "tenants/b.yaml" }));
     expect(
       Object.fromEntries(
         [...needs].map(([f, files]) => [f, Object.fromEntries([...files].map(([k, v]) => [k, [...v]]))]),

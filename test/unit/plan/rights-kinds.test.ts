@@ -1,57 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { allKindInfos } from "../../../src/kinds";
-import type { DesiredState, RepositoryModel, TenantModel } from "../../../src/model/types";
-import {
-  type HeldRights,
-  missingBeyond,
-  missingRights,
-  neededRights,
-  renderMissingRights,
-} from "../../../src/plan/rights";
+import { missingBeyond, missingRights, neededRights, renderMissingRights } from "../../../src/plan/rights";
+import { desiredState, heldRights, repositoryModel, tenantModel } from "../../helpers/models";
 
 // The rights of the kinds that came after the preflight, declared by their descriptors
 // (KindInfo.rights, a part's rights): each asks for what its Quay endpoints check
 // (quay v3.18.0 endpoints/api/repositorynotification.py, immutability_policy.py, robot.py, team.py).
-
-const repo = (name: string, over: Partial<RepositoryModel> = {}): RepositoryModel => ({
-  name,
-  visibility: "private",
-  allowPublic: false,
-  description: "",
-  permissions: [],
-  autoPrune: [],
-  immutability: [],
-  notifications: [],
-  deletionPolicy: "retain",
-  ...over,
-});
-
-const tenant = (over: Partial<TenantModel>): TenantModel => ({
-  name: "acme",
-  file: "tenants/acme.yaml",
-  contacts: [],
-  organization: { name: "acme", deletionPolicy: "retain" },
-  users: [],
-  robots: [],
-  teams: [],
-  defaultPermissions: [],
-  repositories: [],
-  autoPrune: [],
-  immutability: [],
-  ...over,
-});
-
-const state = (...tenants: TenantModel[]): DesiredState => ({
-  registry: {
-    file: "stacks/test.registry.yaml",
-    tagExpirationOptions: [],
-    users: "external",
-    directory: "ldap",
-    existingUsers: [],
-    budgets: { maxDeletes: 1, maxTenantChangePercent: 1, minObjectsForPercent: 1, requireAllowPublic: true },
-  },
-  tenants,
-});
 
 const NOTIFY = {
   event: "repo_push",
@@ -63,25 +17,27 @@ const NOTIFY = {
 
 /** Each new kind alone in a tenant file of its own. */
 const files = {
-  notifications: tenant({
+  notifications: tenantModel({
     name: "n",
     file: "tenants/n.yaml",
     organization: { name: "n", deletionPolicy: "retain" },
-    repositories: [repo("app", { notifications: [NOTIFY] })],
+    repositories: [repositoryModel("app", { notifications: [NOTIFY] })],
   }),
-  orgImmutability: tenant({
+  orgImmutability: tenantModel({
     name: "oi",
     file: "tenants/oi.yaml",
     organization: { name: "oi", deletionPolicy: "retain" },
     immutability: [{ tagPattern: "v.*", tagPatternMatches: true }],
   }),
-  repoImmutability: tenant({
+  repoImmutability: tenantModel({
     name: "ri",
     file: "tenants/ri.yaml",
     organization: { name: "ri", deletionPolicy: "retain" },
-    repositories: [repo("app", { immutability: [{ tagPattern: "v.*", tagPatternMatches: true }] })],
+    repositories: [
+      repositoryModel("app", { immutability: [{ tagPattern: "v.*", tagPatternMatches: true }] }),
+    ],
   }),
-  federation: tenant({
+  federation: tenantModel({
     name: "f",
     file: "tenants/f.yaml",
     organization: { name: "f", deletionPolicy: "retain" },
@@ -94,7 +50,7 @@ const files = {
       },
     ],
   }),
-  sync: tenant({
+  sync: tenantModel({
     name: "s",
     file: "tenants/s.yaml",
     organization: { name: "s", deletionPolicy: "retain" },
@@ -117,22 +73,9 @@ const plain = (needs: ReturnType<typeof neededRights>) =>
     [...needs].map(([r, f]) => [r, Object.fromEntries([...f].map(([file, w]) => [file, [...w]]))]),
   );
 
-const held = (over: Partial<HeldRights> = {}): HeldRights => ({
-  url: "https://quay.lab.example",
-  auth: "token",
-  username: "lab-automation",
-  superUser: true,
-  userAdmin: true,
-  orgAdmin: true,
-  repoAdmin: true,
-  fullAccess: true,
-  existingOrganizations: new Set(),
-  ...over,
-});
-
 describe("the rights of notifications, immutability policies, robot federation and team sync", () => {
   it("each asks for what its endpoints check, per object where it differs", () => {
-    const s = state(...Object.values(files));
+    const s = desiredState(...Object.values(files));
     expect(plain(neededRights(s, "read"))).toEqual({
       superuser: { "tenants/s.yaml": ["team sync"] },
       orgAdmin: {
@@ -162,7 +105,10 @@ describe("the rights of notifications, immutability policies, robot federation a
     const { syncFrom: _, ...unsynced } = team;
     const robot = files.federation.robots[0]!;
     const { federation: __, ...plainRobot } = robot;
-    const needs = neededRights(state(tenant({ teams: [unsynced], robots: [plainRobot] })), "write");
+    const needs = neededRights(
+      desiredState(tenantModel({ teams: [unsynced], robots: [plainRobot] })),
+      "write",
+    );
     expect(needs.has("superuser")).toBe(false);
     expect([...(needs.get("orgAdmin")?.get("tenants/acme.yaml") ?? [])]).toEqual([
       "organization",
@@ -172,7 +118,7 @@ describe("the rights of notifications, immutability policies, robot federation a
   });
 
   it("every need of every registered kind is named, and only userAdmin names an organization", () => {
-    const s = state(...Object.values(files));
+    const s = desiredState(...Object.values(files));
     for (const k of allKindInfos())
       for (const t of s.tenants) {
         if (k.objects(t).length === 0) continue;
@@ -184,16 +130,16 @@ describe("the rights of notifications, immutability policies, robot federation a
   });
 
   it("the message for a token with repo:read and user:read", () => {
-    const s = state(...Object.values(files));
+    const s = desiredState(...Object.values(files));
     const needs = neededRights(s, "write");
-    const weak = held({
+    const weak = heldRights({
       superUser: false,
       userAdmin: false,
       orgAdmin: false,
       repoAdmin: false,
       fullAccess: undefined,
     });
-    const existing = held({
+    const existing = heldRights({
       ...weak,
       existingOrganizations: new Set(["n", "oi", "ri", "f", "s"]),
     });
@@ -201,8 +147,8 @@ describe("the rights of notifications, immutability policies, robot federation a
   });
 
   it("a preview is refused for what reading needs; what only the apply needs is the rest", () => {
-    const s = state(files.sync, tenant({ quota: { limitBytes: 1, limits: [] } }));
-    const noFull = held({ fullAccess: false, userAdmin: false, orgAdmin: false });
+    const s = desiredState(files.sync, tenantModel({ quota: { limitBytes: 1, limits: [] } }));
+    const noFull = heldRights({ fullAccess: false, userAdmin: false, orgAdmin: false });
     const read = missingRights(neededRights(s, "read"), noFull);
     const write = missingRights(neededRights(s, "write"), noFull);
     expect(read.map((m) => m.right)).toEqual(["orgAdmin"]);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { DesiredState } from "../../../src/model/types";
-import { type HeldRights, missingRights, neededRights, renderMissingRights } from "../../../src/plan/rights";
-import { loadDesiredState } from "../../../src/tenant";
 import { projectRoot } from "../../../src/engine/env";
+import type { DesiredState } from "../../../src/model/types";
+import { missingRights, neededRights, renderMissingRights } from "../../../src/plan/rights";
+import { loadDesiredState } from "../../../src/tenant";
+import { heldRights } from "../../helpers/models";
 
 // The sample tenants (tenants/): users and quotas, repositories with mirrors and auto-prune.
 const sample = (): DesiredState => {
@@ -15,19 +16,6 @@ const sample = (): DesiredState => {
   if (!r.state) throw new Error("the sample tenants must load");
   return r.state;
 };
-
-const held = (over: Partial<HeldRights> = {}): HeldRights => ({
-  url: "https://quay.lab.example",
-  auth: "token",
-  username: "lab-automation",
-  superUser: true,
-  userAdmin: true,
-  orgAdmin: true,
-  repoAdmin: true,
-  fullAccess: true,
-  existingOrganizations: new Set(),
-  ...over,
-});
 
 describe("neededRights", () => {
   it("users and quotas need a superuser, their writes FULL_ACCESS; organizations org:admin; repositories repo:admin", () => {
@@ -63,11 +51,11 @@ describe("missingRights", () => {
   const needs = neededRights(sample(), "write");
 
   it("nothing is missing for a FULL_ACCESS superuser with every scope", () => {
-    expect(missingRights(needs, held())).toEqual([]);
+    expect(missingRights(needs, heldRights())).toEqual([]);
   });
 
   it("a token with repo:read and user:read lacks the superuser, org:admin, repo:admin and user:admin", () => {
-    const weak = held({
+    const weak = heldRights({
       superUser: false,
       userAdmin: false,
       orgAdmin: false,
@@ -83,15 +71,20 @@ describe("missingRights", () => {
   });
 
   it("user:admin only for organizations that do not exist yet", () => {
-    const some = held({ userAdmin: false, existingOrganizations: new Set(["acme", "globex", "initech"]) });
+    const some = heldRights({
+      userAdmin: false,
+      existingOrganizations: new Set(["acme", "globex", "initech"]),
+    });
     const m = missingRights(needs, some);
     expect(m.map((x) => x.right)).toEqual(["userAdmin"]);
     expect([...m[0]!.files.keys()]).toEqual(["tenants/platform.yaml"]);
   });
 
   it("FULL_ACCESS is missing only for a superuser without it", () => {
-    expect(missingRights(needs, held({ fullAccess: false })).map((m) => m.right)).toEqual(["fullAccess"]);
-    expect(missingRights(needs, held({ fullAccess: undefined })).map((m) => m.right)).toEqual([]);
+    expect(missingRights(needs, heldRights({ fullAccess: false })).map((m) => m.right)).toEqual([
+      "fullAccess",
+    ]);
+    expect(missingRights(needs, heldRights({ fullAccess: undefined })).map((m) => m.right)).toEqual([]);
   });
 });
 
@@ -99,7 +92,7 @@ describe("renderMissingRights", () => {
   const needs = neededRights(sample(), "write");
 
   it("one message: what is missing, for which files, how to mint a token, and a pointer into the docs", () => {
-    const weak = held({
+    const weak = heldRights({
       superUser: false,
       userAdmin: false,
       orgAdmin: false,
@@ -124,7 +117,7 @@ describe("renderMissingRights", () => {
   });
 
   it("a session that is no superuser: add the account to SUPER_USERS, no token to mint", () => {
-    const session = held({ auth: "session", superUser: false });
+    const session = heldRights({ auth: "session", superUser: false });
     const text = renderMissingRights(missingRights(needs, session), session, needs);
     expect(text).toContain("the session of lab-automation");
     expect(text).toContain("a superuser: lab-automation is not in SUPER_USERS");
@@ -133,7 +126,7 @@ describe("renderMissingRights", () => {
   });
 
   it("a registry without a feature is said in the same message", () => {
-    const text = renderMissingRights([], held(), needs, [
+    const text = renderMissingRights([], heldRights(), needs, [
       "FEATURE_REPO_MIRROR is off in Quay's config.yaml (its API endpoints are not registered); used by tenants/acme.yaml (mirror)",
     ]);
     expect(text).toMatch(/^The registry at https:\/\/quay\.lab\.example lacks what these tenant files use/);
