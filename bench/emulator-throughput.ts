@@ -1,5 +1,5 @@
 /**
- * Emulator throughput (issue 3: at least 3,000 simple GETs per second on loopback on the 2-core lab
+ * Emulator throughput (at least 3,000 simple GETs per second on loopback on the 2-core lab
  * machine). The emulator runs in its own process (the built CLI), the load generator here, so the two
  * do not share one event loop, as in real use.
  *

@@ -6,7 +6,7 @@ import { projectRoot } from "../src/project";
 
 /**
  * A synthetic lab of N partner tenants for the benchmarks (docs/benchmarks.md), valid against
- * bench/bench.registry.yaml. Each tenant is shaped like a partner of the lab (issue 8):
+ * bench/bench.registry.yaml. Each tenant is shaped like a partner of the lab:
  * one organization with a quota of 2 limits, 2 users, 3 robots, 3 teams of 3 members, 2 default
  * permissions, 8 repositories with 3 permissions each, 2 of them mirrors, one prune policy. The
  * registry file adds its baseline to every organization (the lab-automation team with its member,

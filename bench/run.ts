@@ -1,5 +1,5 @@
 /**
- * Lab-scale benchmark (issue 8; results and method in docs/benchmarks.md).
+ * Lab-scale benchmark (results and method in docs/benchmarks.md).
  *
  *   npm run bench [-- --sizes 10,100,300 --latencies 0,20 --repeat 1 --validate-sizes 10,100,300,500
  *                     --profile defaults|pulumi-defaults|checkpoints|engine-log --label NAME --engine-env KEY=VALUE ...

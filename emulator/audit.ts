@@ -2,7 +2,7 @@ import type { Caller } from "./auth";
 import type { Account, LogEntry, Repository, Store } from "./state";
 
 /**
- * The audit log writer (QUAY-API.md §16). `logAction` is endpoints/api.log_action: the account is the
+ * The audit log writer (docs/quay-api.md#audit-logs). `logAction` is endpoints/api.log_action: the account is the
  * namespace named in the call, the performer is the authenticated user, and an OAuth token adds its
  * id, client id and application name to the metadata so a reconciler can recognise its own changes.
  * `trackAndLog` is util/audit.track_and_log, used by the mirror endpoints: same row, other metadata.

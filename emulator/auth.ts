@@ -3,7 +3,7 @@ import type { ResolvedConfig } from "./config";
 import type { Account, OAuthToken, Store, TeamRole } from "./state";
 
 /**
- * Authentication and authorization as Quay does it (QUAY-API.md §1.3, auth/permissions.py):
+ * Authentication and authorization as Quay does it (docs/quay-api.md#authentication, auth/permissions.py):
  * bearer tokens carry scopes, and scopes do not grant anything by themselves: they cap the roles the
  * token's user really has. Superusers need the `super:user` scope; with FEATURE_SUPERUSERS_FULL_ACCESS
  * every namespace- or repository-scoped check passes for them, even for names that do not exist.
@@ -71,7 +71,7 @@ export function mintToken(
 /**
  * process_oauth (`auth/decorators.py` at v3.18.0): the bearer handler first, then the session cookie.
  * A bearer token that is unknown, expired or whose user is disabled is not rejected: the request
- * proceeds as anonymous (§1.3), and the cookie is not tried either. Only a missing or non-bearer
+ * proceeds as anonymous (docs/quay-api.md#authentication), and the cookie is not tried either. Only a missing or non-bearer
  * Authorization header lets the session speak.
  */
 export function resolveCaller(

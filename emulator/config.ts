@@ -4,7 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { EmulatorError } from "./errors";
 
 /**
- * Emulator configuration, in Quay's own config.yaml key names (QUAY-API.md §1.5) plus a few
+ * Emulator configuration, in Quay's own config.yaml key names (docs/quay-api.md#features) plus a few
  * `EMULATOR_*` switches for behaviours the reference marks unconfirmed or that are emulator-only.
  * Unknown keys are accepted and ignored, as Quay ignores keys it does not know.
  */
@@ -74,7 +74,7 @@ export const QUAY_FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
   FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP: false,
 };
 
-/** The lab's configuration (QUAY-API.md §0): the emulator's defaults. */
+/** The lab's configuration (docs/quay-api.md#sources): the emulator's defaults. */
 export const LAB_DEFAULTS: Readonly<EmulatorConfig> = {
   SUPER_USERS: ["admin"],
   FEATURE_SUPER_USERS: true,
@@ -111,7 +111,7 @@ export interface ResolvedConfig {
   readonly quotaBackfillStatus: string;
   readonly resolveUpstreamHosts: boolean;
   readonly initializeTokenTtlS: number;
-  /** Unconfirmed in QUAY-API.md §16.1: whether extended action-log columns appear in log views. */
+  /** Unconfirmed in docs/quay-api.md#audit-logs: whether extended action-log columns appear in log views. */
   readonly extendedLogFieldsInView: boolean;
   /** FRESH_LOGIN_TIMEOUT in seconds (Quay: "10m"): how long a sign-in satisfies @require_fresh_login. */
   readonly freshLoginTimeoutS: number;

@@ -35,7 +35,7 @@ export type Handler = (ctx: Ctx) => Reply | Promise<Reply>;
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, body });
 export const created = (body: unknown): Reply => ({ status: 201, body });
-/** 204s never carry a body, even where Quay's handler returns one (§1.1). */
+/** 204s never carry a body, even where Quay's handler returns one (docs/quay-api.md#requests). */
 export const noContent = (): Reply => ({ status: 204 });
 
 export function param(ctx: Ctx, name: string): string {
@@ -44,7 +44,7 @@ export function param(ctx: Ctx, name: string): string {
   return v;
 }
 
-/** `/v1/repository/<apirepopath:repository>`: split on the first `/` (§1.2). */
+/** `/v1/repository/<apirepopath:repository>`: split on the first `/` (docs/quay-api.md#routing). */
 export function repoParam(ctx: Ctx): { namespace: string; name: string } {
   const full = param(ctx, "repository");
   const i = full.indexOf("/");

@@ -1,5 +1,5 @@
 /**
- * The error shapes Quay answers with (QUAY-API.md §1.4). Handlers throw one of these; the server
+ * The error shapes Quay answers with (docs/quay-api.md#errors). Handlers throw one of these; the server
  * renders it. Each class has a stable `code` so tests and callers branch on the shape, never on text.
  *
  * Shapes:
@@ -45,7 +45,7 @@ export abstract class QuayError extends Error {
   abstract body(errorTypeUrl: (type: ApiErrorType) => string): unknown;
 }
 
-/** §1.4.1: endpoints/exception.py ApiException. */
+/** docs/quay-api.md#errors: endpoints/exception.py ApiException. */
 export class ApiException extends QuayError {
   readonly code = "QUAY_API_EXCEPTION" as const;
   readonly errorType: ApiErrorType;
@@ -73,7 +73,7 @@ export class ApiException extends QuayError {
   }
 }
 
-/** §1.4.2: an uncaught DataModelException reaches the app handler: 400 `{"message"}`. */
+/** docs/quay-api.md#errors: an uncaught DataModelException reaches the app handler: 400 `{"message"}`. */
 export class DataModelError extends QuayError {
   readonly code = "QUAY_DATA_MODEL" as const;
   constructor(message: string) {
@@ -84,7 +84,7 @@ export class DataModelError extends QuayError {
   }
 }
 
-/** §1.4.3: util.http.abort, e.g. the CSRF 403. */
+/** docs/quay-api.md#errors: util.http.abort, e.g. the CSRF 403. */
 export class AbortError extends QuayError {
   readonly code = "QUAY_ABORT_ERROR" as const;
   body(): unknown {
@@ -92,7 +92,7 @@ export class AbortError extends QuayError {
   }
 }
 
-/** §1.4.4 and §1.4.5: `{"message"}` from Flask/Flask-RESTful abort or from handlers returning a dict. */
+/** docs/quay-api.md#errors: `{"message"}` from Flask/Flask-RESTful abort or from handlers returning a dict. */
 export class MessageError extends QuayError {
   readonly code = "QUAY_FLASK_MESSAGE" as const;
   readonly extra: Record<string, unknown>;
@@ -105,7 +105,7 @@ export class MessageError extends QuayError {
   }
 }
 
-/** §1.4.5: `{"detail"}` returned by the mirror and changestate handlers. */
+/** docs/quay-api.md#errors: `{"detail"}` returned by the mirror and changestate handlers. */
 export class DetailError extends QuayError {
   readonly code = "QUAY_DETAIL" as const;
   body(): unknown {
@@ -113,7 +113,7 @@ export class DetailError extends QuayError {
   }
 }
 
-/** §1.4.6/§1.4.7: non-JSON pages. `message` is only for our own diagnostics, never sent. */
+/** docs/quay-api.md#errors: non-JSON pages. `message` is only for our own diagnostics, never sent. */
 export class HtmlError extends QuayError {
   readonly code = "QUAY_HTML" as const;
   body(): unknown {
@@ -130,19 +130,19 @@ export const notFound = (): ApiException => new ApiException(404, "not_found", "
 
 /**
  * endpoints/exception.py Unauthorized: 401 when nobody is authenticated, else 403. This is what nearly
- * every permission failure raises (§1.4.1, §19 "Missing permission").
+ * every permission failure raises (docs/quay-api.md#errors, docs/quay-api.md#emulator-gotchas "Missing permission").
  */
 export const unauthorized = (authenticated: boolean): ApiException =>
   authenticated
     ? new ApiException(403, "insufficient_scope", "Unauthorized")
     : new ApiException(401, "invalid_token", "Requires authentication");
 
-/** An unhandled Python exception: text/html 500 (§21 "Every 500 is text/html"). */
+/** An unhandled Python exception: text/html 500 (docs/quay-api.md#emulator-gotchas "Every 500 is text/html"). */
 export const internalError = (why: string): HtmlError => new HtmlError(500, why);
 
 export const csrfError = (): AbortError => new AbortError(403, "CSRF token was invalid or missing.");
 
-/** Werkzeug's default texts, sent by Flask-RESTful as `{"message"}` (§21). */
+/** Werkzeug's default texts, sent by Flask-RESTful as `{"message"}` (docs/quay-api.md#emulator-gotchas). */
 export const WERKZEUG = {
   badRequest: "The browser (or proxy) sent a request that this server could not understand.",
   notFound:
@@ -156,11 +156,11 @@ export const WERKZEUG = {
 } as const;
 
 const HTML_PAGES: Record<number, string> = {
-  // The web UI's index page answers unrouted GETs with status 404 (§1.5).
+  // The web UI's index page answers unrouted GETs with status 404 (docs/quay-api.md#features).
   404: '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Quay</title></head>\n<body><div id="root"></div><noscript>404 Not Found</noscript></body>\n</html>\n',
   405: "<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n",
   413: "<!doctype html>\n<html lang=en>\n<title>413 Request Entity Too Large</title>\n<h1>Request Entity Too Large</h1>\n<p>The data value transmitted exceeds the capacity limit.</p>\n",
-  // The WSGI server's page for an unhandled exception (§21).
+  // The WSGI server's page for an unhandled exception (docs/quay-api.md#emulator-gotchas).
   500: "<html>\n  <head>\n    <title>Internal Server Error</title>\n  </head>\n  <body>\n    <h1><p>Internal Server Error</p></h1>\n    \n  </body>\n</html>\n",
   502: "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>502 Bad Gateway</h1></center>\n</body>\n</html>\n",
   503: "<html>\n<head><title>503 Service Temporarily Unavailable</title></head>\n<body>\n<center><h1>503 Service Temporarily Unavailable</h1></center>\n</body>\n</html>\n",

@@ -12,8 +12,8 @@ import { loadStateFile, saveStateFile, Store } from "./state";
 import { Stats, type StatsSnapshot } from "./stats";
 
 /**
- * The Quay-compatible emulator (issue 3, docs/emulator.md): an in-process HTTP server implementing the
- * Quay 3.18.0 REST API subset of QUAY-API.md, with a control API under `/_emulator/`.
+ * The Quay-compatible emulator (docs/emulator.md): an in-process HTTP server implementing the
+ * Quay 3.18.0 REST API subset of docs/quay-api.md#sources, with a control API under `/_emulator/`.
  */
 
 export type { EmulatorConfig } from "./config";

@@ -5,7 +5,7 @@ import { isoMicros, nowMicros } from "./views";
 
 /**
  * Plays Quay's repository mirror worker (workers/repomirrorworker, data/model/repo_mirror.py) on
- * request, so tests can observe the worker-driven drift of QUAY-API.md §12.7: sync_status,
+ * request, so tests can observe the worker-driven drift of docs/quay-api.md#mirrors: sync_status,
  * sync_retries_remaining, sync_expiration_date and sync_start_date, which after a run moves to the
  * next interval boundary and carries microseconds.
  *

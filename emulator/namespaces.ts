@@ -7,7 +7,7 @@ import { validateUsername, validEmail } from "./validation";
 /**
  * The namespace lifecycle of data/model/user.py: creating users and organizations (one shared name
  * space), marking a namespace for deletion (renamed to a UUID and disabled, its name free again at
- * once: quay v3.18.0 data/model/user.py; QUAY-API.md §4.5, §5.5, §21) and the GC worker's purge.
+ * once: quay v3.18.0 data/model/user.py; docs/quay-api.md#organizations, docs/quay-api.md#users) and the GC worker's purge.
  */
 
 const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -20,7 +20,7 @@ export function fakeBcrypt(): string {
   return out;
 }
 
-/** `random_string_generator(length=64)`: robot tokens are 64 characters of [A-Z0-9] (§3). */
+/** `random_string_generator(length=64)`: robot tokens are 64 characters of [A-Z0-9] (docs/quay-api.md#names). */
 export function randomUpperAlnum(length: number): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   let out = "";
@@ -93,7 +93,7 @@ function deleteNamespaceContents(store: Store, ns: Account): void {
   store.proxyCaches.delete(ns.id);
 }
 
-/** Robot delete: its permissions, team memberships and the prototypes that delegate to it (§21). */
+/** Robot delete: its permissions, team memberships and the prototypes that delegate to it (docs/quay-api.md#emulator-gotchas). */
 export function deleteRobot(store: Store, robot: Account): void {
   for (const m of [...store.mirrors.values()]) if (m.robotId === robot.id) store.mirrors.delete(m.id);
   for (const p of [...store.permissions.values()]) if (p.userId === robot.id) store.permissions.delete(p.id);
@@ -108,7 +108,7 @@ export function deleteRobot(store: Store, robot: Account): void {
  * mark_namespace_for_deletion (force=True for the superuser panel): an already disabled namespace is
  * left alone. Otherwise linked data goes at once (an org's teams; a user's team memberships; robots,
  * quotas), the row is renamed to a UUID and disabled, and the old name is free again at once. A
- * deleted user's repository permissions and prototypes stay, under the UUID name (§21 drift trap).
+ * deleted user's repository permissions and prototypes stay, under the UUID name (docs/quay-api.md#emulator-gotchas drift trap).
  */
 export function markForDeletion(store: Store, ns: Account): void {
   if (!ns.enabled) return;

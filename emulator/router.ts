@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "./config";
 
 /**
- * Route templates and Werkzeug's matching rules as Quay runs them (QUAY-API.md §1.2, §1.5, §21):
+ * Route templates and Werkzeug's matching rules as Quay runs them (docs/quay-api.md#routing, docs/quay-api.md#features):
  *  - `{name}` matches one path segment; `{name:repo}` is Quay's `apirepopath` converter: at least two
  *    segments (`namespace/name`, nested names allowed), so `/repository/ns/a/b` is repository `ns/a/b`;
  *  - strict slashes: a template declared with a trailing slash, requested without it, redirects (308)
@@ -10,7 +10,7 @@ import type { ResolvedConfig } from "./config";
  *    are not registered at all, so its URLs fall to whatever else matches (often the web catch-all,
  *    sometimes the greedy repository route: `GET /repository/ns/r/mirror` with mirroring off is a
  *    lookup of repository `ns/r/mirror`);
- *  - wrong method on a registered path: 405; nothing registered: the web UI's catch-all (§1.5).
+ *  - wrong method on a registered path: 405; nothing registered: the web UI's catch-all (docs/quay-api.md#features).
  */
 
 export type RouteKind = "api" | "web";

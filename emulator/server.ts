@@ -21,7 +21,7 @@ import type { Stats } from "./stats";
 
 /**
  * The HTTP layer: one node:http server, Werkzeug-style routing, body limits, the blueprint-wide checks
- * every API route goes through (CSRF, anonymous protection, read-only mode, §1.3), error rendering,
+ * every API route goes through (CSRF, anonymous protection, read-only mode, docs/quay-api.md#authentication), error rendering,
  * fault injection and request statistics. Route handlers never see the socket.
  */
 
@@ -200,7 +200,7 @@ export class EmulatorServer {
         return;
       }
       case "unrouted": {
-        // The web UI's catch-all (GET only): §1.5 and §21.
+        // The web UI's catch-all (GET only): docs/quay-api.md#features.
         if (method === "GET" || method === "HEAD") {
           if (!rawPath.endsWith("/")) {
             const location = `${baseUrl}${rawPath}/${search}`;

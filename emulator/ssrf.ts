@@ -3,7 +3,7 @@ import { BlockList, isIP } from "node:net";
 
 /**
  * Upstream address checks of util/security/ssrf.py, used by the proxy-cache endpoints (Quay 3.18.0
- * checks the upstream of a proxy cache, QUAY-API.md §13) and by the mirror reference syntax (§12.2).
+ * checks the upstream of a proxy cache, docs/quay-api.md#proxy-cache) and by the mirror reference syntax (docs/quay-api.md#mirrors).
  * DNS resolution happens only when EMULATOR_RESOLVE_UPSTREAM_HOSTS is on: the emulator usually runs
  * offline, where Quay itself would answer "Cannot resolve hostname".
  */
@@ -133,7 +133,7 @@ export async function checkRegistryAuthority(
 }
 
 /**
- * The syntax of a mirror `external_reference` (`registry[:port]/namespace/repo`, §12.2). Returns the
+ * The syntax of a mirror `external_reference` (`registry[:port]/namespace/repo`, docs/quay-api.md#mirrors). Returns the
  * ValueError text Quay uses, or undefined when the reference is well formed.
  */
 export function mirrorReferenceIssue(reference: string): string | undefined {

@@ -5,7 +5,7 @@ import { EmulatorError } from "./errors";
 /**
  * The emulator's data model: Quay's tables, reduced to what the API subset observes. Rows reference
  * each other by numeric id, as in Quay's database, so that renames (an org renamed by a superuser, a
- * user renamed to a UUID when marked for deletion, §21 drift trap) carry every grant along.
+ * user renamed to a UUID when marked for deletion, docs/quay-api.md#emulator-gotchas drift trap) carry every grant along.
  *
  * Handlers run synchronously between reading and writing the store, so concurrent HTTP requests
  * never interleave inside one mutation.
@@ -146,7 +146,7 @@ export interface Mirror {
   password: string | null;
   registryConfig: Record<string, unknown>;
   syncInterval: number;
-  /** Microseconds since the epoch (the worker writes dates with microseconds, §12.7). */
+  /** Microseconds since the epoch (the worker writes dates with microseconds, docs/quay-api.md#mirrors). */
   syncStartUs: number | null;
   syncExpirationUs: number | null;
   retriesRemaining: number;

@@ -1,5 +1,5 @@
 /**
- * Request counters, so benchmarks and tests can assert how many calls a run made (QUAY-API.md §1.5b:
+ * Request counters, so benchmarks and tests can assert how many calls a run made (docs/quay-api.md#cost:
  * against a real Quay the number of requests sets the time). Keys are `METHOD route-template`, e.g.
  * `GET /api/v1/organization/{orgname}`; unrouted requests count under `METHOD (unrouted)`.
  * Reads are GET/HEAD/OPTIONS, writes everything else. The control API is not counted.

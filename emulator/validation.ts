@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { invalidRequest, MessageError, WERKZEUG } from "./errors";
 
-/** Name rules of QUAY-API.md §3 (util/validation.py, data/model/team.py, util/names.py). */
+/** Name rules of docs/quay-api.md#names (util/validation.py, data/model/team.py, util/names.py). */
 export const USERNAME_REGEX = "^([a-z0-9]+(?:[._-][a-z0-9]+)*)$";
 const USERNAME_RE = new RegExp(USERNAME_REGEX);
 const REPO_EXTENDED_RE = /^(?=.{0,255}$)[a-z0-9][.a-z0-9_-]*(?:\/[a-z0-9][.a-z0-9_-]*)*$/;
@@ -141,7 +141,7 @@ export function assertSchema(schema: object, data: unknown): void {
 }
 
 /**
- * `@validate_json_request(schema)` (QUAY-API.md §1.1, §21): no JSON content type → 415; empty or
+ * `@validate_json_request(schema)` (docs/quay-api.md#requests): no JSON content type → 415; empty or
  * malformed JSON → 400 `{"message"}`; literal `null` → 400 "Missing JSON body"; schema failure → 400.
  */
 export function requireJsonBody(contentType: string | undefined, raw: Buffer, schema: object): unknown {

@@ -64,7 +64,7 @@ export function avatar(name: string, emailOrId: string | null, kind: string): Av
   return { ...value };
 }
 
-/** get_data_for_user: kind "robot" for robots, else "user" (orgs too: §4.6). */
+/** get_data_for_user: kind "robot" for robots, else "user" (orgs too: docs/quay-api.md#organizations). */
 export const userAvatar = (a: Account): Avatar =>
   avatar(a.username, a.email, a.kind === "robot" ? "robot" : "user");
 export const orgAvatar = (a: Account): Avatar => avatar(a.username, a.email, "org");
@@ -82,7 +82,7 @@ export function formatDate(ms: number): string {
   )}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} -0000`;
 }
 
-/** `datetime.isoformat() + "Z"` of a naive UTC datetime (microseconds only when non-zero, §12.4). */
+/** `datetime.isoformat() + "Z"` of a naive UTC datetime (microseconds only when non-zero, docs/quay-api.md#mirrors). */
 export function isoMicros(us: number): string {
   const ms = Math.floor(us / 1000);
   const d = new Date(ms);

@@ -11,7 +11,7 @@ import {
 import type { Kind } from "./base";
 import { type Failures, namespaceName, oneOf, repositoryName } from "./validate";
 
-/** An auto-prune policy of an organization or of one repository (QUAY-API §14). */
+/** An auto-prune policy of an organization or of one repository (docs/quay-api.md#auto-prune). */
 export interface AutoPruneInputs {
   namespace: string;
   /** Undefined: the organization's policy. */
@@ -95,7 +95,7 @@ export const autoPrune: Kind<AutoPruneInputs, AutoPruneState> = {
   },
 
   async update(c, _id, state, d) {
-    // PUT is a full replace (§14.2).
+    // PUT is a full replace (docs/quay-api.md#auto-prune).
     await updatePrunePolicy(c.session, scopeOf(d), state.uuid, writeOf(d));
     return { ...d, uuid: state.uuid };
   },

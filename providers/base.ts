@@ -17,7 +17,7 @@ import type { QuaySession } from "../src/quay/api/session";
  * - `create` adopts an object that already exists under that name (a crash after a create, or a
  *   registry that was clicked together before), converges it where Quay can update, and never fails
  *   with "already exists" nor duplicates it (Pulumi's import does not work for dynamic providers);
- * - `read` returns the live state normalized against Quay's quirks (QUAY-API §19: implicit grants,
+ * - `read` returns the live state normalized against Quay's quirks (docs/quay-api.md#emulator-gotchas: implicit grants,
  *   worker-rewritten fields, fields Quay never returns), or `undefined` when the object is gone;
  *   control fields that Quay does not store (e.g. `deletionPolicy`) come from the state;
  * - `update` sends only the writes for the fields that changed, and nothing when Quay already
@@ -25,7 +25,7 @@ import type { QuaySession } from "../src/quay/api/session";
  * - `delete` treats "already gone" as success.
  *
  * May:
- * - answer reads from the session's per-run cache of list endpoints (few requests: QUAY-API §1.5b);
+ * - answer reads from the session's per-run cache of list endpoints (few requests: docs/quay-api.md#cost);
  * - build outputs from what it sent plus Quay's answer instead of re-reading (the next refresh reads).
  *
  * Must not:

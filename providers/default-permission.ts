@@ -21,7 +21,7 @@ import {
   robotIn,
 } from "./validate";
 
-/** A default permission (Quay: permission prototype, QUAY-API §10). */
+/** A default permission (Quay: permission prototype, docs/quay-api.md#default-permissions). */
 export interface DefaultPermissionInputs {
   organization: string;
   delegate: Delegate;
@@ -39,7 +39,7 @@ export interface DefaultPermissionState extends DefaultPermissionInputs {
   prototypeId: string;
 }
 
-/** Robots are delegates of kind "user" under their full name (§10.2). */
+/** Robots are delegates of kind "user" under their full name (docs/quay-api.md#default-permissions). */
 const keyOf = (d: DefaultPermissionInputs): PrototypeKey => ({
   delegate: { kind: d.delegate.kind === "team" ? "team" : "user", name: d.delegate.name },
   activatingUser: d.activatingUser,
@@ -93,7 +93,7 @@ export const defaultPermission: Kind<DefaultPermissionInputs, DefaultPermissionS
     `${d.organization}/${d.delegate.kind}:${d.delegate.name}${d.activatingUser ? `@${d.activatingUser}` : ""}`,
 
   async create(c, d) {
-    // POST never dedupes (§10.2): look for the same delegate and activating user first.
+    // POST never dedupes (docs/quay-api.md#default-permissions): look for the same delegate and activating user first.
     const existing = (await listPrototypes(c.session, d.organization)).find((p) =>
       samePrototype(p, keyOf(d)),
     );

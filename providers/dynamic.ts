@@ -6,7 +6,7 @@
  * directory, which the engine sets to the project folder, or from QUAY_GITOPS_ROOT) and asks it for
  * the kind's provider (host.ts `provider`). So:
  * - refresh and delete run the current checkout's code, not a copy frozen at the last update
- *   (PULUMI-NOTES A6, pulumi#16826);
+ *   (docs/pulumi-engine.md#provider-text, pulumi#16826);
  * - upgrading our code does not change `__provider`, so it causes no diff (pulumi#12401);
  * - the state holds no client, connection settings or credentials: nothing here may hold a
  *   credential or a machine-specific path, the text lands in the state.

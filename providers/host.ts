@@ -20,7 +20,7 @@ import { kindByName } from "./registry";
  * holds a few lines of closure per resource instead of the whole client (docs/design.md).
  */
 
-/** The value Pulumi sends for inputs that are not known yet during preview (PULUMI-NOTES A4). */
+/** The value Pulumi sends for inputs that are not known yet during preview (docs/pulumi-engine.md#inputs-and-outputs). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 interface DynamicConfig {
@@ -34,7 +34,7 @@ let configured:
 let context: Context | undefined;
 
 const log: Log = {
-  // The engine shows a dynamic provider's stdout as info diagnostics (PULUMI-NOTES A8).
+  // The engine shows a dynamic provider's stdout as info diagnostics (docs/pulumi-engine.md#errors).
   info: (m) => process.stdout.write(`${m}\n`),
   warn: (m) => process.stdout.write(`warning: ${m}\n`),
 };
@@ -120,7 +120,7 @@ function kind(name: string): AnyKind {
 
 /**
  * An error for the engine: what happened to which object, without a stack trace. Pulumi's provider
- * host prints `${e}: ${e.stack}` for failed reads and deletes (PULUMI-NOTES A8), which for a Quay
+ * host prints `${e}: ${e.stack}` for failed reads and deletes (docs/pulumi-engine.md#errors), which for a Quay
  * answer would bury the message under frames of our client; the message is the whole story.
  */
 export class ProviderError extends QuayGitopsError {
@@ -223,7 +223,7 @@ export async function update(kindName: string, id: string, olds: Props, news: Pr
   const changed = new Set(k.fields.filter((f) => !sameValue(state[f], d[f])));
   try {
     const live = await k.update(ctx(), id, state, d, changed);
-    // Always the complete outputs: an update without outs wipes them (PULUMI-NOTES A2, #9982).
+    // Always the complete outputs: an update without outs wipes them (docs/pulumi-engine.md#provider-host, #9982).
     return { outs: { ...live, __provider: news.__provider } };
   } catch (e) {
     throw explain(k, label(k, d, id), e);

@@ -19,7 +19,7 @@ export interface MirrorProxy {
   noProxy?: string;
 }
 
-/** A repository mirror (QUAY-API §12): Quay pulls `externalReference` into the repository. */
+/** A repository mirror (docs/quay-api.md#mirrors): Quay pulls `externalReference` into the repository. */
 export interface MirrorInputs {
   namespace: string;
   repository: string;
@@ -37,14 +37,14 @@ export interface MirrorInputs {
   verifyTls: boolean;
   unsignedImages: boolean;
   proxy?: MirrorProxy;
-  /** Mirroring on: `is_enabled` and the repository in state MIRROR (the worker needs both, §12.7). */
+  /** Mirroring on: `is_enabled` and the repository in state MIRROR (the worker needs both, docs/quay-api.md#mirrors). */
   enabled: boolean;
   skopeoTimeoutSeconds: number;
   architectureFilter: string[];
 }
 
 export interface MirrorState extends MirrorInputs {
-  /** Sent once at create; the mirror worker rewrites it after every sync (§12.7), so it is not compared. */
+  /** Sent once at create; the mirror worker rewrites it after every sync (docs/quay-api.md#mirrors), so it is not compared. */
   syncStartDate: string;
 }
 
@@ -102,7 +102,7 @@ function fullWrite(d: MirrorInputs): MirrorWrite {
     architecture_filter: d.architectureFilter,
     external_registry_config: configOf(d),
   };
-  // Quay takes a password only together with its username (§12.5).
+  // Quay takes a password only together with its username (docs/quay-api.md#mirrors).
   if (d.username !== undefined) {
     w.external_registry_username = d.username;
     w.external_registry_password = d.password ?? null;
@@ -115,7 +115,7 @@ async function setRepoState(c: Context, d: MirrorInputs, want: "MIRROR" | "NORMA
   if (repo && repo.state !== want) await setState(c.session, d.namespace, d.repository, want);
 }
 
-/** Only the changed fields, each of which Quay logs as its own change (§12.5). */
+/** Only the changed fields, each of which Quay logs as its own change (docs/quay-api.md#mirrors). */
 async function converge(
   c: Context,
   live: MirrorState | undefined,
@@ -151,7 +151,7 @@ async function converge(
     w.external_registry_password = d.username !== undefined ? (d.password ?? null) : null;
   }
   if (Object.keys(w).length > 0) {
-    // Quay drops the first proxy value it merges into a stored config without a `proxy` key (§12.5);
+    // Quay drops the first proxy value it merges into a stored config without a `proxy` key (docs/quay-api.md#mirrors);
     // a first write creates the key.
     if (w.external_registry_config && view && !view.external_registry_config?.proxy && d.proxy) {
       await updateMirror(c.session, d.namespace, d.repository, { external_registry_config: configOf(d) });
@@ -231,11 +231,11 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
         sync_start_date: syncStartDate,
       });
       if (result === "created") {
-        // Creating sets the repository to MIRROR (§12.3); a disabled mirror leaves it NORMAL.
+        // Creating sets the repository to MIRROR (docs/quay-api.md#mirrors); a disabled mirror leaves it NORMAL.
         if (!d.enabled) await setRepoState(c, d, "NORMAL");
         return { ...d, syncStartDate };
       }
-      // 409: a config exists (mirrors cannot be deleted, §12.1: e.g. one we disabled earlier). Adopt it.
+      // 409: a config exists (mirrors cannot be deleted, docs/quay-api.md#mirrors: e.g. one we disabled earlier). Adopt it.
       view = await getMirror(c.session, d.namespace, d.repository);
     }
     if (!view)
@@ -282,7 +282,7 @@ export const mirror: Kind<MirrorInputs, MirrorState> = {
   },
 
   async delete(c, _id, state) {
-    // Quay has no mirror delete (§12.1): disable it and give the repository back its NORMAL state.
+    // Quay has no mirror delete (docs/quay-api.md#mirrors): disable it and give the repository back its NORMAL state.
     const view = await getMirror(c.session, state.namespace, state.repository);
     if (!view) return;
     if (view.is_enabled)

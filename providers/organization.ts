@@ -76,7 +76,7 @@ export const organization: Kind<OrganizationInputs, OrganizationState> = {
     try {
       await createOrganization(c.session, d.name, d.email);
     } catch (e) {
-      // 400 for an existing user or organization (§4.2): adopt it if it is an organization we can see.
+      // 400 for an existing user or organization (docs/quay-api.md#organizations): adopt it if it is an organization we can see.
       if (!(isQuayApiError(e) && e.status === 400)) throw e;
       c.session.invalidate(orgScope(d.name));
       const existing = await getOrganization(c.session, d.name);

@@ -8,7 +8,7 @@ import {
 import type { Kind } from "./base";
 import { type Failures, namespaceName, positiveInt } from "./validate";
 
-/** An organization as a pull-through cache of an upstream registry (QUAY-API §13). */
+/** An organization as a pull-through cache of an upstream registry (docs/quay-api.md#proxy-cache). */
 export interface ProxyCacheInputs {
   organization: string;
   upstream: string;

@@ -14,7 +14,7 @@ import { ObjectGoneError, QuayGitopsError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { cmp, type Failures, namespaceName, positiveInt } from "./validate";
 
-/** An organization's quota with its warning and reject limits (QUAY-API §11). */
+/** An organization's quota with its warning and reject limits (docs/quay-api.md#quotas). */
 export interface QuotaInputs {
   organization: string;
   limitBytes: number;
@@ -116,7 +116,7 @@ export const quota: Kind<QuotaInputs, QuotaState> = {
   },
 
   async delete(c, _id, state) {
-    // Deleting the quota deletes its limits too (§11.2).
+    // Deleting the quota deletes its limits too (docs/quay-api.md#quotas).
     const q = await getQuota(c.session, state.organization);
     if (q) await deleteQuota(c.session, state.organization, q.id);
   },

@@ -42,7 +42,7 @@ export interface RepositoryInputs {
   state?: "NORMAL" | "READ_ONLY";
   /** Authoritative grants for users, robots (full names) and teams. */
   permissions: RepoPermissionModel[];
-  /** The robot of this repository's mirror: Quay grants it write by itself (§12.3). */
+  /** The robot of this repository's mirror: Quay grants it write by itself (docs/quay-api.md#mirrors). */
   mirrorRobot?: string;
   deletionPolicy: "retain" | "delete";
   /** Of the robots granted (providers/validate.ts): a robot created again is granted again. */
@@ -51,14 +51,14 @@ export interface RepositoryInputs {
 
 export type RepositoryState = RepositoryInputs;
 
-/** A grant left behind by a deleted user, under the UUID Quay renamed it to (§21 drift trap). */
+/** A grant left behind by a deleted user, under the UUID Quay renamed it to (docs/quay-api.md#emulator-gotchas drift trap). */
 const DELETED_USER_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The grants we manage, out of Quay's two permission maps. Left out, unless declared: the admin
- * grant Quay gives the user who created the repository (our token's user, §8.2), the write grant
- * Quay gives a mirror's robot (§12.3), and grants of deleted users still listed under a UUID name
- * until Quay's garbage collection (§21): we did not make them and must not fight them.
+ * grant Quay gives the user who created the repository (our token's user, docs/quay-api.md#repositories), the write grant
+ * Quay gives a mirror's robot (docs/quay-api.md#mirrors), and grants of deleted users still listed under a UUID name
+ * until Quay's garbage collection (docs/quay-api.md#emulator-gotchas): we did not make them and must not fight them.
  */
 export function permissionsOf(
   users: Record<string, UserPermissionView>,
@@ -135,7 +135,7 @@ function liveOf(
     namespace: r.namespace,
     name: r.name,
     visibility: r.is_public ? "public" : "private",
-    // Push-created repositories have a null description (§8.3).
+    // Push-created repositories have a null description (docs/quay-api.md#repositories).
     description: r.description ?? "",
     permissions,
     deletionPolicy: state.deletionPolicy,
@@ -214,7 +214,7 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
     try {
       await createRepository(c.session, d.namespace, d.name, d.visibility, d.description);
     } catch (e) {
-      // 400 "Repository already exists" (§8.2): adopt and converge.
+      // 400 "Repository already exists" (docs/quay-api.md#repositories): adopt and converge.
       if (!(isQuayApiError(e) && e.status === 400)) throw e;
       c.session.invalidate(orgScope(d.namespace));
       const existing = await getRepository(c.session, d.namespace, d.name);
@@ -223,7 +223,7 @@ export const repository: Kind<RepositoryInputs, RepositoryState> = {
       return converge(c, existing, d);
     }
     if (d.state === "READ_ONLY") await setState(c.session, d.namespace, d.name, "READ_ONLY");
-    // Quay has applied the default permissions (prototypes) and the creator's admin grant (§8.2).
+    // Quay has applied the default permissions (prototypes) and the creator's admin grant (docs/quay-api.md#repositories).
     await convergePermissions(c, d, await livePermissions(c, d));
     return { ...d };
   },

@@ -14,7 +14,7 @@ export interface RobotInputs {
 }
 
 export interface RobotState extends RobotInputs {
-  /** `org+short`, the name every other API uses (§6.6). */
+  /** `org+short`, the name every other API uses (docs/quay-api.md#robots). */
   fullName: string;
   /** A secret output (the resource sets additionalSecretOutputs). */
   token: string;
@@ -75,7 +75,7 @@ export const robot: Kind<RobotInputs, RobotState> = {
       const created = await createRobot(c.session, d.organization, d.shortName, d.description);
       if (created?.token) return liveOf(created, d, undefined, randomUUID());
     } catch (e) {
-      // 400 "Existing robot with name" (§6.2): adopt. Its description cannot be changed in place; a
+      // 400 "Existing robot with name" (docs/quay-api.md#robots): adopt. Its description cannot be changed in place; a
       // different one stays in the outputs, so the next preview shows the replacement (and its new
       // token) for a reviewer to accept instead of silently breaking the CI that uses the token.
       if (!(isQuayApiError(e) && e.status === 400)) throw e;
@@ -109,8 +109,8 @@ export const robot: Kind<RobotInputs, RobotState> = {
       await deleteRobot(c.session, state.organization, state.shortName);
     } catch (e) {
       // deleteRobot has already seen that the robot still exists: the only 400 Quay gives for an
-      // existing robot is "Robot is being used by a mirror" (§6.5), and mirror configs cannot be
-      // deleted (§12.1). With the repository retained, the robot stays too.
+      // existing robot is "Robot is being used by a mirror" (docs/quay-api.md#robots), and mirror configs cannot be
+      // deleted (docs/quay-api.md#mirrors). With the repository retained, the robot stays too.
       if (isQuayApiError(e) && e.status === 400) {
         c.log.warn(
           `retained robot ${state.fullName}: the mirror configuration of a retained repository still names it (Quay refuses to delete it)`,

@@ -46,9 +46,9 @@ export interface TeamInputs {
 export type TeamState = TeamInputs;
 
 /**
- * Members as we declare them. Quay lists robots as `kind: "user"` with `is_robot` (§7.4); pending
- * invites of users count as members (with mailing on, an add is an invite, §18.11); e-mail invites
- * are not ours. In `owners`, the token's user was put there by Quay when it created the org (§4.2).
+ * Members as we declare them. Quay lists robots as `kind: "user"` with `is_robot` (docs/quay-api.md#teams); pending
+ * invites of users count as members (with mailing on, an add is an invite, docs/quay-api.md#ordering); e-mail invites
+ * are not ours. In `owners`, the token's user was put there by Quay when it created the org (docs/quay-api.md#organizations).
  */
 export function membersOf(
   view: readonly TeamMemberView[],
@@ -146,9 +146,9 @@ async function liveTeam(c: Context, want: TeamInputs): Promise<TeamState | undef
       ...(sync ? { syncFrom: syncOf(sync, want.syncFrom) } : {}),
     };
   }
-  // A refresh reads every team of the org: two org-wide lists serve them all (QUAY-API §1.5b),
+  // A refresh reads every team of the org: two org-wide lists serve them all (docs/quay-api.md#cost),
   // unless they may miss someone (see orgTeamMembers) or do not add up to the team's member_count
-  // (a robot of another organization, §7.4): then the team's own list decides.
+  // (a robot of another organization, docs/quay-api.md#teams): then the team's own list decides.
   const byTeam = await orgTeamMembers(c.session, want.organization);
   const fromOrg = byTeam?.get(want.name) ?? [];
   const members =
@@ -207,7 +207,7 @@ export const team: Kind<TeamInputs, TeamState> = {
         return { ...d };
       }
     }
-    // PUT creates or updates (§7.2), so an existing team is adopted by the same call.
+    // PUT creates or updates (docs/quay-api.md#teams), so an existing team is adopted by the same call.
     const r = await putTeam(c.session, d.organization, d.name, d.role, d.description);
     await converge(c, d, r?.new_team === true);
     return { ...d };

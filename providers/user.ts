@@ -6,7 +6,7 @@ import { ObjectGoneError } from "../src/errors";
 import type { Context, Kind } from "./base";
 import { type Failures, namespaceName } from "./validate";
 
-/** A Quay user a tenant owns, created and deleted through the superuser API (QUAY-API §5). */
+/** A Quay user a tenant owns, created and deleted through the superuser API (docs/quay-api.md#users). */
 export interface UserInputs {
   name: string;
   /** Undefined leaves Quay's value alone. */
@@ -54,7 +54,7 @@ export const user: Kind<UserInputs, UserState> = {
       await createUser(c.session, d.name, d.email);
       return { ...d };
     } catch (e) {
-      // 400 "Username has already been taken" (§5.4): adopt the user if that is what holds the name.
+      // 400 "Username has already been taken" (docs/quay-api.md#users): adopt the user if that is what holds the name.
       if (!(isQuayApiError(e) && e.status === 400)) throw e;
       c.session.invalidate(USERS_SCOPE);
       const existing = await getUser(c.session, d.name);
@@ -76,7 +76,7 @@ export const user: Kind<UserInputs, UserState> = {
   },
 
   async delete(c, _id, state) {
-    // Asynchronous in Quay: the name stays reserved until its garbage collection (§5.5).
+    // Asynchronous in Quay: the name stays reserved until its garbage collection (docs/quay-api.md#users).
     await deleteUser(c.session, state.name);
   },
 };

@@ -69,8 +69,8 @@ export function isQuayGitopsError(e: unknown): e is QuayGitopsError {
 }
 
 /**
- * Exit code of a command that did not run because another run holds the stack's lock (issue 10,
- * docs/state.md). Distinct from 1 (failed) and 2 (usage; drift), so CI can retry or alert on it alone.
+ * Exit code of a command that did not run because another run holds the stack's lock
+ * (docs/state.md). Distinct from 1 (failed) and 2 (usage; drift), so CI can retry or alert on it alone.
  */
 export const EXIT_STACK_LOCKED = 4;
 

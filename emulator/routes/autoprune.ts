@@ -14,7 +14,7 @@ import {
   repositoryTagPolicies,
 } from "./shared";
 
-/** Auto-prune policies for organizations, repositories and the caller's namespace (§14). */
+/** Auto-prune policies for organizations, repositories and the caller's namespace (docs/quay-api.md#auto-prune). */
 
 const POLICY_CONFIG = {
   type: "object",
@@ -34,7 +34,7 @@ interface PolicyConfig {
   tagPatternMatches: unknown;
 }
 
-/** The endpoint part: tagPattern is stripped, tagPatternMatches defaults to true (§14.2). */
+/** The endpoint part: tagPattern is stripped, tagPatternMatches defaults to true (docs/quay-api.md#auto-prune). */
 function readConfig(ctx: Ctx): PolicyConfig {
   const data = body<Record<string, unknown>>(ctx, POLICY_CONFIG);
   const pattern = data.tagPattern;
@@ -147,7 +147,7 @@ function updateNamespacePolicy(ctx: Ctx, namespace: string, uuid: string, c: Pol
   assertValid(c);
   applyConfig(p, c);
   log(ctx, "update_namespace_autoprune_policy", namespace, logMetadata(c, namespace));
-  // Quay returns {"uuid"} with 204, so the body is dropped (§14.1).
+  // Quay returns {"uuid"} with 204, so the body is dropped (docs/quay-api.md#auto-prune).
   return noContent();
 }
 
@@ -230,7 +230,7 @@ const userDelete = (ctx: Ctx): Reply => {
 
 /**
  * get_repository_autoprune_policy_by_uuid looks a policy up by repository *name* and uuid only, not
- * namespace (§14.2): the emulator does the same.
+ * namespace (docs/quay-api.md#auto-prune): the emulator does the same.
  */
 function repoPolicyByName(ctx: Ctx, repoName: string, uuid: string): AutoPrunePolicy | undefined {
   for (const p of ctx.store.autoprune.values()) {

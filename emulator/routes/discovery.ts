@@ -5,9 +5,9 @@ import { truthyBool } from "../validation";
 import { apiRoute } from "./shared";
 
 /**
- * `GET /api/v1/discovery` (QUAY-API.md §16.3): the Swagger 2.0 document of the endpoints Quay has
+ * `GET /api/v1/discovery` (docs/quay-api.md#discovery): the Swagger 2.0 document of the endpoints Quay has
  * registered, which depends on the feature flags (a disabled feature's endpoints are not
- * registered, §1.5). Clients use it to learn what a registry offers: some disabled paths are not
+ * registered, docs/quay-api.md#features). Clients use it to learn what a registry offers: some disabled paths are not
  * recognisable from their answers alone (a `.../mirror` path falls to the greedy repository route).
  * Quay fills each operation with parameters and descriptions; the emulator lists paths and methods,
  * which is what capability checks read.

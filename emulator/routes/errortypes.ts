@@ -3,8 +3,8 @@ import { notFound } from "../errors";
 import { apiRoute } from "./shared";
 
 /**
- * `GET /api/v1/error/<error_type>` (QUAY-API.md §16.3): the resource every ApiException's `type`
- * URL points at (§1.4.1), with Quay's descriptions (endpoints/exception.py ERROR_DESCRIPTION).
+ * `GET /api/v1/error/<error_type>` (docs/quay-api.md#discovery): the resource every ApiException's `type`
+ * URL points at (docs/quay-api.md#errors), with Quay's descriptions (endpoints/exception.py ERROR_DESCRIPTION).
  */
 
 const DESCRIPTIONS: Readonly<Record<string, string>> = {

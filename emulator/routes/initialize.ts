@@ -9,7 +9,7 @@ import { isJsonContentType, parseJson, validPassword, INVALID_PASSWORD_MESSAGE }
 import type { Handler } from "../context";
 
 /**
- * `POST /api/v1/user/initialize` (QUAY-API.md §2.1): a plain Flask route of the web blueprint, not
+ * `POST /api/v1/user/initialize` (docs/quay-api.md#bootstrap): a plain Flask route of the web blueprint, not
  * part of the API: no CSRF check, `{"message"}` errors, HTML pages for what Flask itself rejects.
  */
 
@@ -29,7 +29,7 @@ function initialize(ctx: Ctx): Reply {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw internalError("TypeError: 'NoneType' object is not subscriptable");
   }
-  // The body is not schema-validated: missing keys are KeyErrors (§2.1).
+  // The body is not schema-validated: missing keys are KeyErrors (docs/quay-api.md#bootstrap).
   if (!("username" in data)) throw internalError("KeyError: 'username'");
   if (!("password" in data)) throw internalError("KeyError: 'password'");
   const { username, password, email } = data;

@@ -7,9 +7,9 @@ import { requireRepo } from "./repositories";
 import { apiRoute, gates } from "./shared";
 
 /**
- * Audit logs (QUAY-API.md §16) as the database backend serves them: 20 entries a page, newest first;
+ * Audit logs (docs/quay-api.md#audit-logs) as the database backend serves them: 20 entries a page, newest first;
  * the last page of the current table carries a `next_page` that leads to the next (empty) table, so
- * `next_page` appears even on a short page and following it gives `"logs": []` (§21).
+ * `next_page` appears even on a short page and following it gives `"logs": []` (docs/quay-api.md#emulator-gotchas).
  */
 
 const LOGS_PER_PAGE = 20;
@@ -81,7 +81,7 @@ function entryView(ctx: Ctx, l: LogEntry, includeNamespace: boolean): unknown {
     ip: l.ip,
     datetime: formatDate(l.datetimeMs),
   };
-  // Whether Quay exposes the extended columns is unconfirmed (§16.1): off unless the switch says so.
+  // Whether Quay exposes the extended columns is unconfirmed (docs/quay-api.md#audit-logs): off unless the switch says so.
   if (l.extended && ctx.config.extendedLogFieldsInView) Object.assign(view, l.extended);
   const performer = l.performerId === null ? undefined : ctx.store.accounts.get(l.performerId);
   if (performer) {
@@ -127,7 +127,7 @@ function logsPage(ctx: Ctx, filter: Filter, includeNamespace: boolean, performer
   let performer: Account | undefined;
   if (performerName) {
     performer = ctx.store.userOrRobot(performerName);
-    // `assert performer` in lookup_logs: an unknown performer is a 500 (§21).
+    // `assert performer` in lookup_logs: an unknown performer is a 500 (docs/quay-api.md#emulator-gotchas).
     if (!performer) throw internalError("AssertionError: performer");
   }
   const token = readToken(ctx.query.get("next_page"));
@@ -152,7 +152,7 @@ function logsPage(ctx: Ctx, filter: Filter, includeNamespace: boolean, performer
 function aggregated(ctx: Ctx, filter: Filter, performerName?: string | null): Reply {
   const { start, end } = timeRange(ctx);
   if (end - start > 31 * DAY_MS) throw new MessageError(400, "Invalid date range for logs");
-  // An unknown performer is ignored here (§21).
+  // An unknown performer is ignored here (docs/quay-api.md#emulator-gotchas).
   const performer = performerName ? ctx.store.userOrRobot(performerName) : undefined;
   const counts = new Map<string, { kind: string; day: number; count: number }>();
   for (const l of matching(ctx, filter, start, end, performer)) {

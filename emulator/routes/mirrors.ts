@@ -7,7 +7,7 @@ import { isoMicros, parseMirrorDate, pyDatetimeString } from "../views";
 import { requireRepo } from "./repositories";
 import { apiRoute, gates } from "./shared";
 
-/** Repository mirroring (QUAY-API.md §12); the worker's part is in ../mirrorworker.ts. */
+/** Repository mirroring (docs/quay-api.md#mirrors); the worker's part is in ../mirrorworker.ts. */
 
 const COMMON = {
   is_enabled: { type: "boolean" },
@@ -96,7 +96,7 @@ function ruleCheck(ruleValue: unknown): void {
   }
 }
 
-/** _setup_robot_for_mirroring's checks: unknown robot, robot of another namespace (§12.2). */
+/** _setup_robot_for_mirroring's checks: unknown robot, robot of another namespace (docs/quay-api.md#mirrors). */
 function mirrorRobot(ctx: Ctx, namespace: string, robotName: string): Account {
   const robot = ctx.store.account(robotName);
   if (robot?.kind !== "robot") throw new DataModelError("Could not find robot with specified username");
@@ -104,7 +104,7 @@ function mirrorRobot(ctx: Ctx, namespace: string, robotName: string): Account {
   return robot;
 }
 
-/** The robot gets `write` when it has no permission or only `read` (§12.3, §19). */
+/** The robot gets `write` when it has no permission or only `read` (docs/quay-api.md#mirrors, docs/quay-api.md#emulator-gotchas). */
 function grantRobotWrite(ctx: Ctx, repo: Repository, robot: Account): void {
   const first = ctx.store.permissionsOf(repo.id, robot.id)[0];
   if (!first || first.role === "read") ctx.store.setPermission(repo.id, { userId: robot.id }, "write");
@@ -154,11 +154,11 @@ function createMirror(ctx: Ctx): Reply {
   referenceCheck(data.external_reference as string);
   architectureCheck(ctx, data.architecture_filter);
   const start = parseMirrorDate(data.sync_start_date as string);
-  // Quay 3.18.0 parses the date outside any try block: an HTML 500 and nothing stored (§12.2, §21).
+  // Quay 3.18.0 parses the date outside any try block: an HTML 500 and nothing stored (docs/quay-api.md#mirrors).
   if (start === undefined)
     throw internalError("ValueError: time data does not match format '%Y-%m-%dT%H:%M:%SZ'");
   ruleCheck(data.root_rule?.rule_value);
-  // robot_username is not in the schema's `required`: a missing one is a KeyError (§12.2, §21).
+  // robot_username is not in the schema's `required`: a missing one is a KeyError (docs/quay-api.md#mirrors).
   if (data.robot_username === undefined) throw internalError("KeyError: 'robot_username'");
   const robot = mirrorRobot(ctx, namespace, data.robot_username);
   grantRobotWrite(ctx, repo, robot);
@@ -182,7 +182,7 @@ function createMirror(ctx: Ctx): Reply {
     claimed: false,
   };
   store.mirrors.set(mirror.id, mirror);
-  // Side effect (§12.3): the repository switches to MIRROR.
+  // Side effect (docs/quay-api.md#mirrors): the repository switches to MIRROR.
   repo.state = "MIRROR";
   trackAndLog(ctx, "repo_mirror_config_changed", repo, namespace, {
     changed: "external_reference",
@@ -191,7 +191,7 @@ function createMirror(ctx: Ctx): Reply {
   return created("");
 }
 
-/** change_external_registry_config, one key per call, including its `proxy` quirk (§12.5). */
+/** change_external_registry_config, one key per call, including its `proxy` quirk (docs/quay-api.md#mirrors). */
 function mergeRegistryConfig(m: Mirror, key: string, value: unknown): void {
   const cfg = m.registryConfig;
   if (key === "verify_tls" || key === "unsigned_images") {
@@ -210,7 +210,7 @@ function updateMirror(ctx: Ctx): Reply {
   const { namespace, name } = requireRepo(ctx, 3);
   const data = body<MirrorBody>(ctx, UPDATE_MIRROR);
   const { repo, mirror } = repoAndMirror(ctx, namespace, name);
-  // Every value is validated before anything changes (§12.5).
+  // Every value is validated before anything changes (docs/quay-api.md#mirrors).
   if (data.external_reference !== undefined) referenceCheck(data.external_reference);
   let start: number | undefined;
   if (data.sync_start_date !== undefined) {
@@ -296,7 +296,7 @@ function updateMirror(ctx: Ctx): Reply {
     mirror.ruleValue = data.root_rule.rule_value;
     changed("mirror_rule", data.root_rule.rule_value);
   }
-  // 201 with an empty body, not 200 (§12.5).
+  // 201 with an empty body, not 200 (docs/quay-api.md#mirrors).
   return created("");
 }
 

@@ -8,7 +8,7 @@ import { validEmail } from "../validation";
 import { teamAvatar, userAvatar } from "../views";
 import { apiRoute, gates, quotaReport, shortQuotaView, syncActive } from "./shared";
 
-/** Organizations (QUAY-API.md §4): create, read, update, delete, members, collaborators. */
+/** Organizations (docs/quay-api.md#organizations): create, read, update, delete, members, collaborators. */
 
 const NEW_ORG = {
   type: "object",
@@ -32,7 +32,7 @@ const UPDATE_ORG = {
   },
 };
 
-/** org_view (endpoints/api/organization.py), including the §21 admin key set. */
+/** org_view (endpoints/api/organization.py), including the docs/quay-api.md#emulator-gotchas admin key set. */
 export function orgView(ctx: Ctx, org: Account, withTeams: boolean): Record<string, unknown> {
   const { perms, store, config } = ctx;
   let isAdmin = perms.orgAdmin(org.username);
@@ -95,7 +95,7 @@ export function orgView(ctx: Ctx, org: Account, withTeams: boolean): Record<stri
 
 function createOrg(ctx: Ctx): Reply {
   const { perms, store, config } = ctx;
-  // @require_user_admin: the caller's own UserAdminPermission (token scope user:admin), §19.
+  // @require_user_admin: the caller's own UserAdminPermission (token scope user:admin), docs/quay-api.md#emulator-gotchas.
   if (!perms.authenticated) throw unauthorized(false);
   if (!perms.userAdmin()) throw unauthorized(true);
   const data = body<{ name: string; email?: string; contact_email?: string }>(ctx, NEW_ORG);
@@ -118,7 +118,7 @@ function createOrg(ctx: Ctx): Reply {
     if (e instanceof DataModelError) throw invalidRequest(e.message);
     throw e;
   }
-  // Side effect (§19): team `owners` (admin) holding the creator.
+  // Side effect (docs/quay-api.md#emulator-gotchas): team `owners` (admin) holding the creator.
   const owners = {
     id: store.newId(),
     orgId: org.id,
@@ -169,7 +169,7 @@ function updateOrg(ctx: Ctx): Reply {
     const current = validEmail(org.email) ? org.email : "";
     if (newEmail !== current) {
       if (newEmail && !validEmail(newEmail)) throw invalidRequest("Invalid email address");
-      // Clearing stores a UUID placeholder, shown as "" (§4.4).
+      // Clearing stores a UUID placeholder, shown as "" (docs/quay-api.md#organizations).
       org.email = newEmail || randomUUID();
       log(ctx, "org_change_email", orgname, { email: newEmail, namespace: orgname, old_email: current });
     }
@@ -192,7 +192,7 @@ function deleteOrg(ctx: Ctx): Reply {
   if (!perms.orgAdmin(orgname)) throw unauthorized(perms.authenticated);
   const org = store.org(orgname);
   if (!org) throw notFound();
-  // Logged before the deletion: the org is gone (renamed) right after (§4.5).
+  // Logged before the deletion: the org is gone (renamed) right after (docs/quay-api.md#organizations).
   log(ctx, "org_delete", orgname, { namespace: orgname });
   markForDeletion(store, org);
   return noContent();
@@ -252,7 +252,7 @@ function getMember(ctx: Ctx): Reply {
   if (!org) throw notFound();
   const teams = org.kind === "org" ? store.teamsOfMember(org.id, member.id) : [];
   if (teams.length === 0) {
-    // Robots of the organization are members even without a team (§4.7).
+    // Robots of the organization are members even without a team (docs/quay-api.md#organizations).
     if (member.kind !== "robot" || member.username.split("+")[0] !== orgname) throw notFound();
   }
   return ok({
@@ -283,7 +283,7 @@ function removeMember(ctx: Ctx): Reply {
       store.permissions.delete(p.id);
   }
   for (const t of store.orgTeams(org.id)) t.memberIds = t.memberIds.filter((id) => id !== user.id);
-  // No audit log entry for this endpoint (§4.7).
+  // No audit log entry for this endpoint (docs/quay-api.md#organizations).
   return noContent();
 }
 

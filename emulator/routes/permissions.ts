@@ -5,7 +5,7 @@ import { teamAvatar, userAvatar } from "../views";
 import { requireRepo } from "./repositories";
 import { apiRoute } from "./shared";
 
-/** Repository permissions for users, robots and teams (QUAY-API.md §9). */
+/** Repository permissions for users, robots and teams (docs/quay-api.md#permissions). */
 
 const ROLE_BODY = {
   type: "object",
@@ -13,7 +13,7 @@ const ROLE_BODY = {
   properties: { role: { type: "string", enum: ["read", "write", "admin"] } },
 };
 
-/** UserPermission.to_dict: `is_org_member` only for repositories of organizations (§9.2). */
+/** UserPermission.to_dict: `is_org_member` only for repositories of organizations (docs/quay-api.md#permissions). */
 function userPermissionView(ctx: Ctx, p: RepoPermission, namespace: string): Record<string, unknown> {
   const a = ctx.store.accounts.get(p.userId as number) as Account;
   const view: Record<string, unknown> = {
@@ -35,7 +35,7 @@ function teamPermissionView(ctx: Ctx, p: RepoPermission): Record<string, unknown
 function listUserPermissions(ctx: Ctx): Reply {
   const { namespace, name } = requireRepo(ctx, 3, true);
   const repo = ctx.store.repo(namespace, name);
-  // A missing repository lists nothing: 200 {"permissions": {}} (§21).
+  // A missing repository lists nothing: 200 {"permissions": {}} (docs/quay-api.md#emulator-gotchas).
   const permissions: Record<string, unknown> = {};
   if (repo) {
     for (const p of ctx.store.repoPermissions(repo.id)) {
@@ -142,7 +142,7 @@ function getTeamPermission(ctx: Ctx): Reply {
   const { namespace, name } = requireRepo(ctx, 3, true);
   const p = findTeamPermission(ctx, namespace, name, param(ctx, "teamname"));
   if (!p) throw new DataModelError("Team does not have permission for repo.");
-  // The single-team GET returns only the role (§9.2).
+  // The single-team GET returns only the role (docs/quay-api.md#permissions).
   return ok({ role: p.role });
 }
 
@@ -157,7 +157,7 @@ function putTeamPermission(ctx: Ctx): Reply {
   const repo = store.repo(namespace, name);
   if (!repo) throw internalError("Repository.DoesNotExist");
   const p = store.setPermission(repo.id, { teamId: team.id }, data.role);
-  // The team variant of the log has no `namespace` key (§9.3).
+  // The team variant of the log has no `namespace` key (docs/quay-api.md#permissions).
   log(ctx, "change_repo_permission", namespace, { team: teamname, repo: name, role: data.role }, repo);
   return ok(teamPermissionView(ctx, p));
 }

@@ -5,7 +5,7 @@ import type { Account, Prototype, RepoRole } from "../state";
 import { teamAvatar, userAvatar } from "../views";
 import { apiRoute } from "./shared";
 
-/** Default permissions / permission prototypes (QUAY-API.md §10). */
+/** Default permissions / permission prototypes (docs/quay-api.md#default-permissions). */
 
 const NEW_PROTOTYPE = {
   type: "object",
@@ -105,14 +105,14 @@ function createPrototype(ctx: Ctx): Reply {
   let delegateTeamId: number | null = null;
   if (data.delegate.kind === "team" && data.delegate.name) {
     const team = store.team(org.id, data.delegate.name);
-    // InvalidTeamException built with printf args: its str() is the tuple repr (§10.2).
+    // InvalidTeamException built with printf args: its str() is the tuple repr (docs/quay-api.md#default-permissions).
     if (!team)
       throw new DataModelError(`('Team does not exist: %s/%s', '${orgname}', '${data.delegate.name}')`);
     delegateTeamId = team.id;
   }
   if (activatingName && !activating) throw invalidRequest("Unknown activating user");
   if (!delegateUser && delegateTeamId === null) throw invalidRequest("Missing delegate user or team");
-  // No duplicate detection: the same body twice makes two prototypes (§10.2).
+  // No duplicate detection: the same body twice makes two prototypes (docs/quay-api.md#default-permissions).
   const p: Prototype = {
     id: store.newId(),
     uuid: randomUUID(),

@@ -4,7 +4,7 @@ import { checkRegistryAuthority, SsrfBlocked, UpstreamInvalid } from "../ssrf";
 import type { ProxyCacheConfig } from "../state";
 import { apiRoute, gates } from "./shared";
 
-/** Proxy cache configuration of an organization (QUAY-API.md §13). */
+/** Proxy cache configuration of an organization (docs/quay-api.md#proxy-cache). */
 
 const NEW_PROXY_CACHE = {
   type: "object",
@@ -13,7 +13,7 @@ const NEW_PROXY_CACHE = {
 };
 
 function view(config: ProxyCacheConfig | undefined): unknown {
-  // Without a configuration every field is "" — including the int and bool ones (§13).
+  // Without a configuration every field is "" — including the int and bool ones (docs/quay-api.md#proxy-cache).
   return {
     upstream_registry: config ? config.upstreamRegistry : "",
     expiration_s: config ? config.expirationS : "",
@@ -45,7 +45,7 @@ function getProxyCache(ctx: Ctx): Reply {
   const orgname = param(ctx, "orgname");
   const { perms } = ctx;
   if (!perms.orgMember(orgname) && !perms.canViewAsSuperuser()) throw unauthorized(perms.authenticated);
-  // Never 404s (§13).
+  // Never 404s (docs/quay-api.md#proxy-cache).
   return ok(view(configOf(ctx, orgname)));
 }
 
@@ -69,7 +69,7 @@ async function createProxyCache(ctx: Ctx): Promise<Reply> {
   const expiration = data.expiration_s ?? 86400;
   const insecure = data.insecure ?? false;
   // create_proxy_cache_config fails for non-orgs (own user namespace, missing org) and values the
-  // database refuses; the endpoint turns every such failure into one message (§13).
+  // database refuses; the endpoint turns every such failure into one message (docs/quay-api.md#proxy-cache).
   const valid =
     org &&
     upstream.length <= 270 &&
@@ -101,7 +101,7 @@ function deleteProxyCache(ctx: Ctx): Reply {
   if (!config) throw notFound();
   ctx.store.proxyCaches.delete(config.orgId);
   log(ctx, "delete_proxy_cache_config", orgname, {});
-  // 201 "Deleted", not 204 (§13).
+  // 201 "Deleted", not 204 (docs/quay-api.md#proxy-cache).
   return created("Deleted");
 }
 

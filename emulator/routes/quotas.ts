@@ -5,7 +5,7 @@ import type { Account, Quota, QuotaLimit } from "../state";
 import { humanBytes, parseHumanSize } from "../views";
 import { apiRoute, fullQuotaView, gates, limitView } from "./shared";
 
-/** Quotas and quota limits, org, user and superuser variants (QUAY-API.md §11). */
+/** Quotas and quota limits, org, user and superuser variants (docs/quay-api.md#quotas). */
 
 const SIZE_PATTERN =
   "^(\\d+\\s?(B|KiB|MiB|GiB|TiB|PiB|EiB|ZiB|YiB|Ki|Mi|Gi|Ti|Pi|Ei|Zi|Yi|KB|MB|GB|TB|PB|EB|ZB|YB|K|M|G|T|P|E|Z|Y)?)$";
@@ -49,7 +49,7 @@ const UPDATE_LIMIT = {
 /** Postgres bigint: larger limits fail with DataError → "Unsupported quota size limit." */
 const MAX_LIMIT_BYTES = 2 ** 63 - 1;
 
-/** _quota_type: case-insensitive, normalised to the capitalised name (§11.3, §21). */
+/** _quota_type: case-insensitive, normalised to the capitalised name (docs/quay-api.md#quotas). */
 function quotaType(name: string): "Warning" | "Reject" {
   const lower = name.toLowerCase();
   if (lower === "warning") return "Warning";
@@ -110,7 +110,7 @@ function orgQuotaList(ctx: Ctx): Reply {
   if (!org) throw notFound();
   const q = ctx.store.quotaOf(org.id);
   if (q) return ok([fullQuotaView(ctx.store, ctx.config, q)]);
-  // No quota: the system default, if configured, as a synthetic entry with id null (§11.3).
+  // No quota: the system default, if configured, as a synthetic entry with id null (docs/quay-api.md#quotas).
   return ok(
     ctx.config.defaultSystemRejectQuotaBytes !== 0 ? [fullQuotaView(ctx.store, ctx.config, undefined)] : [],
   );
@@ -140,7 +140,7 @@ function orgQuotaCreate(ctx: Ctx): Reply {
     limit_bytes: limitBytes,
     limit: humanBytes(limitBytes),
   });
-  // No id is returned: list the quotas to learn it (§18.9).
+  // No id is returned: list the quotas to learn it (docs/quay-api.md#ordering).
   return created("Created");
 }
 
@@ -176,7 +176,7 @@ function orgQuotaDelete(ctx: Ctx): Reply {
   requireFullAccess(ctx);
   const orgname = param(ctx, "orgname");
   const q = findQuota(ctx, orgname, param(ctx, "quota_id"));
-  // Deleting a quota deletes its limits (§11.2).
+  // Deleting a quota deletes its limits (docs/quay-api.md#quotas).
   ctx.store.deleteQuota(q);
   log(ctx, "org_delete_quota", orgname, {
     namespace: orgname,
@@ -204,7 +204,7 @@ function limitCreate(ctx: Ctx): Reply {
   const q = findQuota(ctx, orgname, param(ctx, "quota_id"));
   const percent = data.threshold_percent;
   // get_namespace_quota_limit_list runs before the endpoint's try block: its errors keep the
-  // DataModelException shape; threshold 0 skips that check and fails later as an ApiException (§11.2).
+  // DataModelException shape; threshold 0 skips that check and fails later as an ApiException (docs/quay-api.md#quotas).
   if (percent && !thresholdInRange(percent))
     throw new DataModelError("Quota limit threshold must be between 1 and 100");
   const type = data.type ? quotaType(data.type) : undefined;
@@ -257,7 +257,7 @@ function limitUpdate(ctx: Ctx): Reply {
     previous_type: previousType,
     previous_threshold_percent: previousPercent,
   });
-  // Returns the parent quota's view, not the limit (§11.1).
+  // Returns the parent quota's view, not the limit (docs/quay-api.md#quotas).
   return ok(fullQuotaView(ctx.store, ctx.config, q));
 }
 
@@ -276,7 +276,7 @@ function limitDelete(ctx: Ctx): Reply {
   return noContent();
 }
 
-// --- the caller's own namespace (read-only, §11.6) ------------------------------------------------
+// --- the caller's own namespace (read-only, docs/quay-api.md#quotas) ------------------------------------------------
 
 function self(ctx: Ctx): Account {
   const { perms } = ctx;
@@ -306,11 +306,11 @@ const userLimitGet = (ctx: Ctx): Reply => {
   const user = self(ctx);
   const q = findQuota(ctx, user.username, param(ctx, "quota_id"));
   findLimit(ctx, q, param(ctx, "limit_id"));
-  // Returns the quota view, not the limit (§11.6).
+  // Returns the quota view, not the limit (docs/quay-api.md#quotas).
   return ok(fullQuotaView(ctx.store, ctx.config, q));
 };
 
-// --- superuser panel (§11.5): no audit logs, no FULL_ACCESS needed ---------------------------------
+// --- superuser panel (docs/quay-api.md#quotas): no audit logs, no FULL_ACCESS needed ---------------------------------
 // @require_fresh_login on list, create and update, not on delete (`endpoints/api/superuser.py` v3.18.0).
 
 /** get_user_or_org: users and organizations, not robots. */
@@ -334,7 +334,7 @@ const suQuotaCreate = (ctx: Ctx): Reply => {
   if (!ctx.perms.isSuperuser()) throw unauthorized(ctx.perms.authenticated);
   const limitBytes = limitBytesOf(data, "Invalid limit format") as number;
   const ns = namespaceAccount(ctx);
-  // `namespace_user.username` on None: AttributeError, an HTML 500 (§11.5, §21).
+  // `namespace_user.username` on None: AttributeError, an HTML 500 (docs/quay-api.md#quotas).
   if (!ns) throw internalError("AttributeError: 'NoneType' object has no attribute 'username'");
   if (ctx.store.quotaOf(ns.id)) throw invalidRequest(`Quota for '${param(ctx, "namespace")}' already exists`);
   createQuotaRow(ctx, ns, limitBytes);

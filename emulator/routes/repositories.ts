@@ -5,7 +5,7 @@ import type { Account, Repository } from "../state";
 import { truthyBool, validRepositoryName } from "../validation";
 import { apiRoute, configuredQuota, gates } from "./shared";
 
-/** Repositories: create, list, read, description, visibility, state, delete; tags (QUAY-API.md §8). */
+/** Repositories: create, list, read, description, visibility, state, delete; tags (docs/quay-api.md#repositories). */
 
 const NEW_REPO = {
   type: "object",
@@ -88,13 +88,13 @@ function createRepo(ctx: Ctx): Reply {
   const owner = ctx.caller.user as Account;
   const namespace = data.namespace ?? owner.username;
   if (!perms.createRepo(namespace)) throw unauthorized(perms.authenticated);
-  // Existence is checked before the name (§8.2).
+  // Existence is checked before the name (docs/quay-api.md#repositories).
   if (store.repo(namespace, data.repository)) throw invalidRequest("Repository already exists");
   if (!validRepositoryName(data.repository, config.feature("FEATURE_EXTENDED_REPOSITORY_NAMES"))) {
     throw invalidRequest("Invalid repository name");
   }
   const ns = store.account(namespace);
-  // User.get(username=namespace) raises DoesNotExist for a FULL_ACCESS superuser (§8.2, §21).
+  // User.get(username=namespace) raises DoesNotExist for a FULL_ACCESS superuser (docs/quay-api.md#repositories).
   if (!ns) throw internalError(`User.DoesNotExist: ${namespace}`);
   const repo: Repository = {
     id: store.newId(),
@@ -108,7 +108,7 @@ function createRepo(ctx: Ctx): Reply {
     createdMs: ctx.now,
   };
   store.repos.set(repo.id, repo);
-  // Side effects (§8.2, §19): the creator is admin; an org's prototypes apply.
+  // Side effects (docs/quay-api.md#repositories, docs/quay-api.md#emulator-gotchas): the creator is admin; an org's prototypes apply.
   store.setPermission(repo.id, { userId: owner.id }, "admin");
   if (owner.username !== namespace) applyPrototypes(ctx, repo, ns, owner);
   log(ctx, "create_repo", namespace, { repo: data.repository, namespace }, repo);
@@ -272,7 +272,7 @@ function updateRepo(ctx: Ctx): Reply {
 function deleteRepo(ctx: Ctx): Reply {
   const { namespace, name } = requireRepo(ctx, 3);
   const repo = ctx.store.repo(namespace, name);
-  // A missing repository still answers 204 (§8.8); the name is free again at once.
+  // A missing repository still answers 204 (docs/quay-api.md#repositories); the name is free again at once.
   if (repo) ctx.store.deleteRepo(repo);
   log(ctx, "delete_repo", namespace, { repo: name, namespace });
   return noContent();
@@ -282,7 +282,7 @@ function changeVisibility(ctx: Ctx): Reply {
   const { namespace, name } = requireRepo(ctx, 3);
   const data = body<{ visibility: "public" | "private" }>(ctx, CHANGE_VISIBILITY);
   const repo = ctx.store.repo(namespace, name);
-  // The handler returns nothing for a missing repository: 200 with body null (§8.6).
+  // The handler returns nothing for a missing repository: 200 with body null (docs/quay-api.md#repositories).
   if (!repo) return ok(null);
   repo.visibility = data.visibility;
   log(ctx, "change_repo_visibility", namespace, { repo: name, namespace, visibility: data.visibility }, repo);
@@ -294,7 +294,7 @@ function changeState(ctx: Ctx): Reply {
   const data = body<{ state: "NORMAL" | "READ_ONLY" | "MIRROR" }>(ctx, CHANGE_STATE);
   const repo = ctx.store.repo(namespace, name);
   if (!repo) throw notFound();
-  // Neither requires nor creates a mirror configuration (§8.7).
+  // Neither requires nor creates a mirror configuration (docs/quay-api.md#repositories).
   repo.state = data.state;
   log(ctx, "change_repo_state", namespace, { repo: name, namespace, state_changed: data.state }, repo);
   return ok({ success: true });
@@ -308,7 +308,7 @@ function listTags(ctx: Ctx): Reply {
   return ok({ tags: [], page, has_additional: false });
 }
 
-/** `IntEnum` repr under Python 3.12, as the 503 message shows it (§8.7). */
+/** `IntEnum` repr under Python 3.12, as the 503 message shows it (docs/quay-api.md#repositories). */
 const STATE_NUMBER: Record<string, number> = { NORMAL: 0, READ_ONLY: 1, MIRROR: 2 };
 
 function nonNormalGuard(ctx: Ctx, namespace: string, name: string): void {

@@ -25,7 +25,7 @@ import { isJsonContentType, truthyBool, validateUsername } from "../validation";
 import { avatar, formatDate } from "../views";
 import { apiRoute } from "./shared";
 
-/** Robot accounts of organizations and of the caller's own namespace (QUAY-API.md §6). */
+/** Robot accounts of organizations and of the caller's own namespace (docs/quay-api.md#robots). */
 
 const CREATE_ROBOT = {
   type: "object",
@@ -122,14 +122,14 @@ function createRobot(ctx: Ctx, parent: Account, shortname: string, data: Record<
     description: description ?? null,
     unstructured_metadata: metadata ?? null,
   });
-  // Create echoes the metadata as sent (null when omitted); later GETs show {} (§6.2, §19).
+  // Create echoes the metadata as sent (null when omitted); later GETs show {} (docs/quay-api.md#robots, docs/quay-api.md#emulator-gotchas).
   return created(robotView(ctx, robot, { token: true, metadata: true }, metadata ?? null));
 }
 
-/** max_json_size + validate_json_request(optional=True): text, malformed or null bodies are fine (§21). */
+/** max_json_size + validate_json_request(optional=True): text, malformed or null bodies are fine (docs/quay-api.md#emulator-gotchas). */
 function robotCreateBody(ctx: Ctx): Record<string, unknown> {
   if (isJsonContentType(ctx.headers["content-type"]) && ctx.rawBody.length > ROBOT_MAX_SIZE) {
-    // InvalidRequest() without a message raises a TypeError in Quay: an HTML 500 (§6.2, §21).
+    // InvalidRequest() without a message raises a TypeError in Quay: an HTML 500 (docs/quay-api.md#robots).
     throw internalError("TypeError: InvalidRequest() missing error_description");
   }
   return optionalBody(ctx, CREATE_ROBOT) ?? {};
@@ -266,7 +266,7 @@ const orgRobotRegenerate = (ctx: Ctx): Reply => {
 };
 
 const orgRobotPermissions = (ctx: Ctx): Reply => {
-  // @require_user_admin wraps the method: the token also needs user:admin (§6.5).
+  // @require_user_admin wraps the method: the token also needs user:admin (docs/quay-api.md#robots).
   const { perms } = ctx;
   if (!perms.authenticated) throw unauthorized(false);
   if (!perms.userAdmin()) throw unauthorized(true);

@@ -19,7 +19,7 @@ export const gates = {
   superUsers: (c: ResolvedConfig) => c.feature("FEATURE_SUPER_USERS"),
   /** Quota views appear in org/user/repo views with QUOTA_MANAGEMENT and EDIT_QUOTA. */
   quotaViews: (c: ResolvedConfig) => c.feature("FEATURE_QUOTA_MANAGEMENT") && c.feature("FEATURE_EDIT_QUOTA"),
-  /** The quota endpoints themselves also need FEATURE_SUPER_USERS (§1.5). */
+  /** The quota endpoints themselves also need FEATURE_SUPER_USERS (docs/quay-api.md#features). */
   quotaApi: (c: ResolvedConfig) =>
     c.feature("FEATURE_SUPER_USERS") &&
     c.feature("FEATURE_QUOTA_MANAGEMENT") &&
@@ -42,12 +42,12 @@ export function limitView(l: QuotaLimit): { id: number; type: string; limit_perc
   return { id: l.id, type: l.type, limit_percent: l.percent };
 }
 
-/** The short quota view embedded in org, user and superuser views (§4.3, §4.6, §11.3). */
+/** The short quota view embedded in org, user and superuser views (docs/quay-api.md#organizations, docs/quay-api.md#quotas). */
 export function shortQuotaView(store: Store, q: Quota): unknown {
   return { id: q.id, limit_bytes: q.limitBytes, limits: store.limitsOf(q.id).map(limitView) };
 }
 
-/** namespacequota.quota_view: the `/quota` endpoints' view (§11.3). */
+/** namespacequota.quota_view: the `/quota` endpoints' view (docs/quay-api.md#quotas). */
 export function fullQuotaView(store: Store, config: ResolvedConfig, q: Quota | undefined): unknown {
   const systemDefault = config.defaultSystemRejectQuotaBytes;
   const limitBytes = q ? q.limitBytes : systemDefault;

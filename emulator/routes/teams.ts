@@ -15,7 +15,7 @@ import { isJsonContentType, parseJson, truthyBool, validateTeamName } from "../v
 import { avatar, formatDate, teamAvatar, userAvatar } from "../views";
 import { apiRoute, gates, syncActive } from "./shared";
 
-/** Teams and team members (QUAY-API.md §7). */
+/** Teams and team members (docs/quay-api.md#teams). */
 
 const TEAM_DESCRIPTION = {
   type: "object",
@@ -182,7 +182,7 @@ function putTeam(ctx: Ctx): Reply {
         );
       }
     }
-    // Members, repository permissions and description stay (§21).
+    // Members, repository permissions and description stay (docs/quay-api.md#emulator-gotchas).
     team.role = data.role;
     log(ctx, "org_set_team_role", orgname, { team: teamname, role: data.role });
   }
@@ -198,7 +198,7 @@ function deleteTeam(ctx: Ctx): Reply {
   if (!team) throw new DataModelError(`Team '${teamname}' is not a team in org '${orgname}'`);
   if (team.role === "admin") {
     const adminTeams = callerAdminTeams(ctx, team.orgId);
-    // `admin_teams[0]` on an empty list: a FULL_ACCESS superuser in no admin team gets a 500 (§21).
+    // `admin_teams[0]` on an empty list: a FULL_ACCESS superuser in no admin team gets a 500 (docs/quay-api.md#emulator-gotchas).
     const first = adminTeams[0];
     if (first === undefined) throw internalError("IndexError: list index out of range");
     if (adminTeams.length <= 1 && first.name === teamname) {
@@ -207,7 +207,7 @@ function deleteTeam(ctx: Ctx): Reply {
       );
     }
   }
-  // Recursive delete: permissions, memberships, invites and prototypes delegating to the team (§21).
+  // Recursive delete: permissions, memberships, invites and prototypes delegating to the team (docs/quay-api.md#emulator-gotchas).
   store.deleteTeam(team);
   log(ctx, "org_delete_team", orgname, { team: teamname });
   return noContent();
@@ -261,7 +261,7 @@ function addTeamMember(ctx: Ctx): Reply {
   const user = store.userOrRobot(membername);
   if (!user) throw invalidRequest("Unknown user");
   // add_or_invite_to_team. With mailing off (the lab) nobody is invited and a robot of another
-  // namespace is added without any check (§7.4, live 3.18.0).
+  // namespace is added without any check (docs/quay-api.md#teams, live 3.18.0).
   let requiresInvite = config.feature("FEATURE_MAILING") && config.feature("FEATURE_REQUIRE_TEAM_INVITE");
   if (requiresInvite) {
     if (user.kind === "robot") {
@@ -341,7 +341,7 @@ function inviteEmail(ctx: Ctx): Reply {
   if (!perms.orgAdmin(orgname)) throw unauthorized(perms.authenticated);
   const team = findTeam(ctx, orgname, teamname);
   if (!team) throw notFound();
-  // The address is not validated and repeated PUTs create duplicate invites (§7.4).
+  // The address is not validated and repeated PUTs create duplicate invites (docs/quay-api.md#teams).
   const invite: TeamInvite = {
     id: store.newId(),
     teamId: team.id,

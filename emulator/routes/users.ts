@@ -26,7 +26,7 @@ import { orgAvatar, userAvatar } from "../views";
 import { encodePageToken } from "./repositories";
 import { apiRoute, gates, quotaReport, shortQuotaView } from "./shared";
 
-/** The current user, other users, and the superuser panel for users and organizations (§4.6, §5). */
+/** The current user, other users, and the superuser panel for users and organizations (docs/quay-api.md#organizations, docs/quay-api.md#users). */
 
 const CREATE_INSTALL_USER = {
   // No "type": "object" in Quay's schema: a JSON array or string passes and then fails in the handler.
@@ -118,7 +118,7 @@ function getCurrentUser(ctx: Ctx): Reply {
 
 function getUser(ctx: Ctx): Reply {
   const user = ctx.store.user(param(ctx, "username"));
-  // Flask's abort(404): the `{"message"}` shape, also for orgs and robots (§5.2).
+  // Flask's abort(404): the `{"message"}` shape, also for orgs and robots (docs/quay-api.md#users).
   if (!user) throw new MessageError(404, WERKZEUG.notFound);
   return ok(currentUserView(ctx, user));
 }
@@ -163,7 +163,7 @@ function superUserView(ctx: Ctx, u: Account): Record<string, unknown> {
 
 function superOrgView(ctx: Ctx, o: Account): Record<string, unknown> {
   const { config, store } = ctx;
-  // The raw stored email: a UUID placeholder for orgs created without one (§4.6).
+  // The raw stored email: a UUID placeholder for orgs created without one (docs/quay-api.md#organizations).
   const view: Record<string, unknown> = { name: o.username, email: o.email, avatar: orgAvatar(o) };
   if (gates.quotaViews(config)) {
     const q = store.quotaOf(o.id);
@@ -173,7 +173,7 @@ function superOrgView(ctx: Ctx, o: Account): Record<string, unknown> {
   return view;
 }
 
-/** Unpaginated unless `limit` is given (max 100); then `next_page` when there is more (§1.6, §21). */
+/** Unpaginated unless `limit` is given (max 100); then `next_page` when there is more (docs/quay-api.md#pagination). */
 function pageOf<T extends { id: number }>(ctx: Ctx, items: T[]): { items: T[]; next?: string } {
   const limit = intQuery(ctx, "limit");
   if (limit === undefined) return { items };
@@ -230,10 +230,10 @@ function createUser(ctx: Ctx): Reply {
   ).join("");
   const user = createNamespace(store, config, username, email, { emailRequired: mailing, kind: "user" });
   user.passwordHash = hashPassword(password);
-  // Auto-verified when mailing is off (§5.4).
+  // Auto-verified when mailing is off (docs/quay-api.md#users).
   user.verified = !mailing;
   log(ctx, "user_create", username, { email: email ?? null, username, superuser: ctx.caller.user?.username });
-  // 200, not 201 (§5.1).
+  // 200, not 201 (docs/quay-api.md#users).
   return ok({ username, email: email ?? null, password, encrypted_password: fakeBcrypt() });
 }
 
@@ -306,7 +306,7 @@ function deleteManagedUser(ctx: Ctx): Reply {
   if (!user) throw notFound();
   if (ctx.config.superUsers.has(username)) throw invalidRequest("Cannot delete a superuser");
   log(ctx, "user_delete", username, { username });
-  // Asynchronous in Quay: renamed to a UUID at once, grants kept until GC (§21 drift trap).
+  // Asynchronous in Quay: renamed to a UUID at once, grants kept until GC (docs/quay-api.md#emulator-gotchas drift trap).
   markForDeletion(ctx.store, user);
   return noContent();
 }
@@ -361,7 +361,7 @@ function renameOrganization(ctx: Ctx): Reply {
     const taken = store.account(newName);
     if (taken && taken.id !== org.id)
       throw internalError("IntegrityError: duplicate key value violates unique constraint");
-    // Robots are renamed along with the organization (§4.6).
+    // Robots are renamed along with the organization (docs/quay-api.md#organizations).
     for (const robot of store.robotsOf(org))
       store.renameAccount(robot, `${newName}+${robot.username.split("+")[1]}`);
     store.renameAccount(org, newName);

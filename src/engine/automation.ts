@@ -16,7 +16,7 @@ export interface OpenStackOptions extends EngineEnvOptions {
 /** The Automation API's command object for our (found or built) CLI. */
 export async function pulumiCommand(): Promise<PulumiCommand> {
   const bin = await pulumiBinDir();
-  // PulumiCommand.get({ root }) runs <root>/bin/pulumi (PULUMI-NOTES.md C2).
+  // PulumiCommand.get({ root }) runs <root>/bin/pulumi (docs/pulumi-engine.md#building-the-cli).
   // scripts/ensure-pulumi (pulumiBinDir) has just checked the version; asking again is a process start.
   return PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
 }

@@ -254,7 +254,7 @@ const DONE_OP: Record<string, ChangeOp | "same" | undefined> = {
 };
 
 /**
- * `pulumi up --refresh`: refresh first, or drift would never be repaired (PULUMI-NOTES C4). `targets`
+ * `pulumi up --refresh`: refresh first, or drift would never be repaired (docs/pulumi-engine.md#preview-and-drift). `targets`
  * limits the run to those URNs (`--no-deletes`).
  */
 export async function engineUp(

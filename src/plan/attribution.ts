@@ -1,6 +1,6 @@
 /**
- * Who drifted it: matches drifted objects with Quay's audit log entries (QUAY-API §16). Each kind of
- * object is logged in its organization's log under known kinds with known metadata (§16.2, checked
+ * Who drifted it: matches drifted objects with Quay's audit log entries (docs/quay-api.md#audit-logs). Each kind of
+ * object is logged in its organization's log under known kinds with known metadata (docs/quay-api.md#audit-logs, checked
  * against the emulator, which writes what Quay writes); users are logged in their own namespace, so
  * they are looked up in the superuser log. A change Quay made as a side effect (deleting a robot also
  * removes its repository grants and default permissions, and logs only `delete_robot`) is attributed

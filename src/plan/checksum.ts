@@ -1,5 +1,5 @@
 /**
- * The plan's checksum (STYLE.md 7, octoDNS `--checksum`): the PR comment shows it, and
+ * The plan's checksum (docs/design.md#designs-we-borrowed, octoDNS `--checksum`): the PR comment shows it, and
  * `quay-gitops apply --expect-checksum` refuses to run when the fresh plan hashes differently, i.e. when
  * the tenant files or the live registry changed since the plan was reviewed.
  *

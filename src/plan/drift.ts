@@ -1,7 +1,7 @@
 /**
  * Drift: what changed in Quay behind quay-gitops' back since the last apply. Built from the events of
  * `pulumi refresh --preview-only` (Automation API `previewRefresh`), which reads every object and
- * compares it with the state without writing anything (PULUMI-NOTES B): each object gets a
+ * compares it with the state without writing anything (docs/pulumi-engine.md#preview-and-drift): each object gets a
  * `resOutputsEvent` whose op is the refresh's result (`same`, `update` = changed, `delete` = gone) with
  * `old` = the state (what the last apply set) and `new` = what Quay holds now. Changes made to the tenant
  * files but not applied yet are not drift and do not show here (that is `quay-gitops preview`).

@@ -2,7 +2,7 @@
  * From the engine's structured events to the plan. The Automation API hands every engine event to
  * `onEvent`; a preview emits one `resourcePreEvent` per step with `metadata` {op, urn, type, old, new,
  * keys}. Our dynamic providers return no detailed diff (the Node provider host never forwards one,
- * PULUMI-NOTES A2), so the changed fields are computed here the way the providers' `diff` does: old
+ * docs/pulumi-engine.md#provider-host), so the changed fields are computed here the way the providers' `diff` does: old
  * OUTPUTS (the state, refreshed from Quay) against new INPUTS (the tenant files), `__provider` left out.
  *
  * Pure: events in, plan out.

@@ -15,7 +15,7 @@
  */
 import type { HistoryEntry } from "./selection";
 
-/** How a run authenticated to Quay: what its audit log entries look like (QUAY-API §16.1). */
+/** How a run authenticated to Quay: what its audit log entries look like (docs/quay-api.md#audit-logs). */
 export type RunAuth = "token" | "session";
 
 /** One run of quay-gitops that wrote to Quay, in Quay's clock. */

@@ -1,5 +1,5 @@
 /**
- * A plan can refuse itself (STYLE.md 7, octoDNS `Plan.raise_if_unsafe`): warnings for destructive steps,
+ * A plan can refuse itself (docs/design.md#designs-we-borrowed, octoDNS `Plan.raise_if_unsafe`): warnings for destructive steps,
  * and the change budgets of the registry file, which `quay-gitops apply` enforces unless --force.
  *
  * Pure: plan and budgets in, verdicts out. Messages carry numbers and the next step.

@@ -1,7 +1,7 @@
 /**
  * The plan: what one `up` would do, per tenant and Quay object, in a stable order. Built from the
  * engine's events (events.ts), judged by safety.ts (warnings, budgets), hashed by checksum.ts and shown
- * by the renderers (markdown.ts, json.ts, text.ts): one value, many renderers (STYLE.md 9).
+ * by the renderers (markdown.ts, json.ts, text.ts): one value, many renderers (docs/design.md#designs-we-borrowed).
  */
 import type { PlanValue } from "./values";
 

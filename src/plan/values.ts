@@ -17,7 +17,7 @@ const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** Signatures of assets and archives: never expected from our providers, shown as a placeholder. */
 const ASSET_SIGS = new Set(["c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01bc7"]);
-/** The value Pulumi sends for inputs not known yet during a preview (PULUMI-NOTES A4). */
+/** The value Pulumi sends for inputs not known yet during a preview (docs/pulumi-engine.md#inputs-and-outputs). */
 const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const SECRET_TEXT = "[secret]";

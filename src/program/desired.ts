@@ -10,7 +10,7 @@ import type {
 /**
  * The grants a repository we create ends up with: its own, plus the default permissions that Quay
  * applies by itself when the repository is created (prototypes without an activating user,
- * QUAY-API §8.2, §10). Declaring them keeps the preview truthful and spares a delete-then-regrant
+ * docs/quay-api.md#repositories, docs/quay-api.md#default-permissions). Declaring them keeps the preview truthful and spares a delete-then-regrant
  * fight between the Repository and the DefaultPermission resources. A grant the repository declares
  * for the same user, robot or team wins.
  */

@@ -235,7 +235,7 @@ export class Tenant extends pulumi.ComponentResource {
           // (docs/quay-api.md#robots), so it is never created again.
           ...generations(robotsOf(permissions)),
         },
-        // Default permissions first: Quay applies them when it creates the repository (§18.6).
+        // Default permissions first: Quay applies them when it creates the repository (docs/quay-api.md#ordering).
         child([
           organization,
           ...defaults,

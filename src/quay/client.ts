@@ -67,7 +67,7 @@ export interface QuayClientOptions {
   readonly caFile?: string | undefined;
   /** Skip certificate verification. Off by default; only for throwaway labs. */
   readonly insecureSkipTlsVerify?: boolean | undefined;
-  /** Most requests in flight at once (default 8, QUAY-API §1.5b). */
+  /** Most requests in flight at once (default 8, docs/quay-api.md#cost). */
   readonly maxConcurrency?: number | undefined;
   /** One number for the connect, headers and body timeouts, or each on its own (milliseconds). */
   readonly timeoutMs?:
@@ -101,7 +101,7 @@ interface RequestOptionsBase {
   readonly query?: Readonly<Record<string, QueryValue>> | undefined;
   /**
    * Override the method's idempotency: `false` for a PUT that is create-only or not repeatable
-   * (robot create, team member add, QUAY-API §19). Defaults to false when a landed() check is given.
+   * (robot create, team member add, docs/quay-api.md#emulator-gotchas). Defaults to false when a landed() check is given.
    */
   readonly idempotent?: boolean | undefined;
   /** Non-2xx statuses to return instead of throwing (e.g. `[404]` to read "gone"). */
@@ -315,7 +315,7 @@ export class QuayClient {
   }
 
   /**
-   * Sends one API call. `path` is exact (`/api/v1/organization/` keeps its slash, QUAY-API §1.2).
+   * Sends one API call. `path` is exact (`/api/v1/organization/` keeps its slash, docs/quay-api.md#routing).
    * Resolves with the response for 2xx (and `accept`ed statuses); throws {@link QuayApiError} for
    * other statuses and {@link QuayConnectionError} when no answer came. With a landed() check the
    * result may instead be a {@link QuayLanded}.

@@ -3,7 +3,7 @@ import type { QuayScope } from "./scopes";
 
 /**
  * Quay answered, with a status the caller did not accept (non-2xx, or 3xx: the client never
- * follows redirects, see §1.2). Branch on `status`, `errorType` or `unrouted`, never on `message`.
+ * follows redirects, see docs/quay-api.md#routing). Branch on `status`, `errorType` or `unrouted`, never on `message`.
  *
  * `path` is the request path without its query string: query values (e.g. a `next_page` token)
  * never reach an error. The token never does either (the client redacts it from Quay's text).
@@ -11,7 +11,7 @@ import type { QuayScope } from "./scopes";
 export class QuayApiError extends QuayGitopsError {
   override readonly code = "QG_ERR_QUAY_RESPONSE" as const;
   readonly status: number;
-  /** Quay's own message: `error_message`, then `detail`, `message`, `error` (QUAY-API §1.4, §19). */
+  /** Quay's own message: `error_message`, then `detail`, `message`, `error` (docs/quay-api.md#errors, docs/quay-api.md#emulator-gotchas). */
   readonly quayMessage: string;
   /** ApiException `error_type` (e.g. `invalid_request`, `insufficient_scope`) when Quay sent one. */
   readonly errorType: string | undefined;
@@ -19,16 +19,16 @@ export class QuayApiError extends QuayGitopsError {
   readonly path: string;
   /** Route template, e.g. `/api/v1/organization/{orgname}/robots/{robot_shortname}`, when the path is a known route. */
   readonly route: string | undefined;
-  /** Scopes the route needs (QUAY-API §1.3), set on 401/403 when the route is known. */
+  /** Scopes the route needs (docs/quay-api.md#authentication), set on 401/403 when the route is known. */
   readonly requiredScopes: readonly QuayScope[] | undefined;
   /**
    * The token was not accepted at all: Quay ran the request as anonymous and the CSRF check
-   * refused the write (403 `{"error": "CSRF token was invalid or missing."}`, QUAY-API §1.3).
+   * refused the write (403 `{"error": "CSRF token was invalid or missing."}`, docs/quay-api.md#authentication).
    */
   readonly tokenRejected: boolean;
   /**
    * The answer was an HTML page for a URL that matches no API route: wrong trailing slash or an
-   * endpoint whose feature flag is off (QUAY-API §1.2, §1.5). The capability check relies on this.
+   * endpoint whose feature flag is off (docs/quay-api.md#routing, docs/quay-api.md#features). The capability check relies on this.
    */
   readonly unrouted: boolean;
   /** Parsed body (JSON value, or the start of a non-JSON body). */

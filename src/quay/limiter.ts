@@ -3,7 +3,7 @@
  *
  * The client takes one slot per HTTP attempt and gives it back while it sleeps before a retry,
  * so a request waiting out a Retry-After does not hold back the others. Against a real Quay more
- * than ~8 requests in flight only queue behind its bcrypt token check (QUAY-API §1.5b).
+ * than ~8 requests in flight only queue behind its bcrypt token check (docs/quay-api.md#cost).
  */
 export class Limiter {
   readonly max: number;

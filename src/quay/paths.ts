@@ -1,6 +1,6 @@
 /**
- * Building Quay API paths from names. Quay's routes are exact (trailing slashes matter, QUAY-API
- * §1.2), so the client never adds or removes a slash: callers write the literal route and
+ * Building Quay API paths from names. Quay's routes are exact (trailing slashes matter, docs/quay-api.md#sources
+ * docs/quay-api.md#routing), so the client never adds or removes a slash: callers write the literal route and
  * interpolate names, which are encoded here.
  */
 
@@ -16,7 +16,7 @@ export type PathValue = string | number | EncodedPath;
 
 /**
  * Encodes one path segment. `+` is kept literal: robot names are `org+short`, and Werkzeug does
- * not turn `+` into a space in a path (QUAY-API §1.2), so the readable form is also the right one.
+ * not turn `+` into a space in a path (docs/quay-api.md#routing), so the readable form is also the right one.
  * Empty, `.` and `..` segments are refused: URL normalisation would silently change the route.
  */
 export function encodeSegment(value: string | number): string {
@@ -30,7 +30,7 @@ export function encodeSegment(value: string | number): string {
 /**
  * A repository reference for `/api/v1/repository/<repository>/...`. Quay's `apirepopath`
  * converter wants `namespace/name` with literal slashes, and names may contain more `/`
- * (FEATURE_EXTENDED_REPOSITORY_NAMES, QUAY-API §1.2, §3); each part is encoded on its own.
+ * (FEATURE_EXTENDED_REPOSITORY_NAMES, docs/quay-api.md#routing, docs/quay-api.md#names); each part is encoded on its own.
  *
  * `repo("acme", "team/app")` and `repo("acme/team/app")` are the same.
  */

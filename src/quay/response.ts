@@ -8,7 +8,7 @@ export interface RawResponse {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Parsed JSON, the raw text of a non-JSON body, or undefined for an empty body. */
   readonly data: unknown;
-  /** The body was not JSON (typically one of Quay's HTML pages, QUAY-API §1.5, §21). */
+  /** The body was not JSON (typically one of Quay's HTML pages, docs/quay-api.md#features). */
   readonly nonJson: boolean;
 }
 
@@ -19,7 +19,7 @@ function header(headers: RawResponse["headers"], name: string): string | undefin
 
 /**
  * Parses a body defensively: 204 has none; successes may be bare JSON strings (`"Created"`,
- * `""`, QUAY-API §1.1); every 500 is an HTML page (§21) and unrouted URLs answer HTML (§1.5).
+ * `""`, docs/quay-api.md#requests); every 500 is an HTML page (docs/quay-api.md#emulator-gotchas) and unrouted URLs answer HTML (docs/quay-api.md#features).
  * JSON is tried whenever the body looks like JSON, whatever the Content-Type says.
  */
 export function parseBody(
@@ -44,7 +44,7 @@ export function parseBody(
 
 const MESSAGE_KEYS = ["error_message", "detail", "message", "error"] as const;
 
-/** Quay's message, read in the order QUAY-API §19 gives: error_message → detail → message → error. */
+/** Quay's message, read in the order docs/quay-api.md#emulator-gotchas gives: error_message → detail → message → error. */
 export function quayMessage(status: number, data: unknown, nonJson: boolean): string {
   if (data && typeof data === "object" && !Array.isArray(data)) {
     const rec = data as Record<string, unknown>;
@@ -65,7 +65,7 @@ export function quayMessage(status: number, data: unknown, nonJson: boolean): st
 }
 
 function oneLine(s: string): string {
-  // jsonschema failures are multi-line dumps (QUAY-API §1.1); keep the first line, bounded.
+  // jsonschema failures are multi-line dumps (docs/quay-api.md#requests); keep the first line, bounded.
   const first = s.trim().split(/\r?\n/, 1)[0] ?? "";
   return first.length > 300 ? `${first.slice(0, 297)}...` : first;
 }
@@ -201,8 +201,8 @@ function redactDeep(value: unknown, redact: (s: string) => string, depth = 0): u
 }
 
 /**
- * A 503 that retrying cannot fix: the registry is in read-only mode (`is_readonly`, QUAY-API
- * §1.3) or the repository is in READ_ONLY/MIRROR state (§8.7).
+ * A 503 that retrying cannot fix: the registry is in read-only mode (`is_readonly`, docs/quay-api.md#sources
+ * docs/quay-api.md#authentication) or the repository is in READ_ONLY/MIRROR state (docs/quay-api.md#repositories).
  */
 export function isPermanent503(data: unknown): boolean {
   if (!data || typeof data !== "object") return false;

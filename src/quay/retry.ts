@@ -3,7 +3,7 @@
  *
  * Rules (docs/client.md "Retries"):
  * - statuses 429, 500, 502, 503, 504 and transport errors (reset, refused, timeouts) are retryable.
- *   500 is included although most of Quay's 500s are deterministic (QUAY-API §21: the client
+ *   500 is included although most of Quay's 500s are deterministic (docs/quay-api.md#emulator-gotchas: the client
  *   validates to avoid those): a database hiccup under load is a 500 too, and an apply that stops
  *   half-way costs more than a few wasted attempts;
  * - idempotent calls (GET, HEAD, OPTIONS, DELETE, PUT unless the caller says otherwise) are re-sent;
@@ -43,7 +43,7 @@ export const DEFAULT_RETRY: RetryOptions = Object.freeze({
 
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "PUT"]);
 
-/** RFC 9110 idempotent methods; PUT can be declared otherwise by the caller (a create-only PUT, §19). */
+/** RFC 9110 idempotent methods; PUT can be declared otherwise by the caller (a create-only PUT, docs/quay-api.md#emulator-gotchas). */
 export function isIdempotent(method: string, override?: boolean): boolean {
   return override ?? IDEMPOTENT_METHODS.has(method.toUpperCase());
 }

@@ -1,15 +1,15 @@
 /**
  * The API routes the client knows, each with the OAuth scope Quay really needs for it.
  *
- * Quay enforces scopes by capping the roles the token's user has (QUAY-API §1.3), so the
+ * Quay enforces scopes by capping the roles the token's user has (docs/quay-api.md#authentication), so the
  * `@require_scope` metadata in Quay's source is not what counts: this table follows the
- * "effective scope needed" table of §1.3 and the per-resource sections it cites. It serves two
+ * "effective scope needed" table of docs/quay-api.md#authentication and the per-resource sections it cites. It serves two
  * purposes: the hint in a 401/403 error ("this needs a token with scope org:admin"), and the
  * route template under which the request counter files each request.
  *
  * Templates use Quay's own parameter names (as the emulator's route table does, so counter keys
  * and fault matchers are interchangeable): `{name}` is one path segment, `{name:repo}` a repository
- * reference of two or more segments (`namespace/name[/more]`, Quay's `apirepopath`, QUAY-API §1.2).
+ * reference of two or more segments (`namespace/name[/more]`, Quay's `apirepopath`, docs/quay-api.md#routing).
  */
 
 export type QuayScope =
@@ -52,7 +52,7 @@ type Row = readonly [
 
 // Paths are relative to /api/v1. Methods separated by `|` share a row.
 const ROWS: readonly Row[] = [
-  // Organizations (§4)
+  // Organizations (docs/quay-api.md#organizations)
   ["POST", "/organization/", ["user:admin"], "organizations"],
   [
     "GET",
@@ -68,13 +68,13 @@ const ROWS: readonly Row[] = [
   ["GET", "/superuser/organizations/", ["super:user"], "organizations", SUPERUSER],
   ["PUT|DELETE", "/superuser/organizations/{name}", ["super:user"], "organizations", SUPERUSER],
   ["POST", "/superuser/takeownership/{namespace}", ["super:user"], "organizations", SUPERUSER],
-  // Users (§5)
+  // Users (docs/quay-api.md#users)
   ["GET", "/user/", ["user:read"], "users"],
   ["GET", "/users/{username}", [], "users"],
   ["GET|POST", "/superuser/users/", ["super:user"], "users", SUPERUSER],
   ["GET|PUT|DELETE", "/superuser/users/{username}", ["super:user"], "users", SUPERUSER],
   ["POST", "/superusers/users/{username}/sendrecovery", ["super:user"], "users", SUPERUSER],
-  // Robots (§6)
+  // Robots (docs/quay-api.md#robots)
   ["GET", "/organization/{orgname}/robots", ["org:admin"], "robots"],
   ["GET|PUT|DELETE", "/organization/{orgname}/robots/{robot_shortname}", ["org:admin"], "robots"],
   ["POST", "/organization/{orgname}/robots/{robot_shortname}/regenerate", ["org:admin"], "robots"],
@@ -90,7 +90,7 @@ const ROWS: readonly Row[] = [
   ["POST", "/user/robots/{robot_shortname}/regenerate", ["user:admin"], "robots"],
   ["GET", "/user/robots/{robot_shortname}/permissions", ["user:admin"], "robots"],
   ["GET|POST|DELETE", "/user/robots/{robot_shortname}/federation", ["user:admin"], "robots"],
-  // Teams (§7)
+  // Teams (docs/quay-api.md#teams)
   ["PUT|DELETE", "/organization/{orgname}/team/{teamname}", ["org:admin"], "teams"],
   ["GET", "/organization/{orgname}/team/{teamname}/members", ["org:admin"], "teams"],
   ["PUT|DELETE", "/organization/{orgname}/team/{teamname}/members/{membername}", ["org:admin"], "teams"],
@@ -103,7 +103,7 @@ const ROWS: readonly Row[] = [
     "teams",
     "super:user is not needed with FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP",
   ],
-  // Repositories (§8)
+  // Repositories (docs/quay-api.md#repositories)
   ["POST", "/repository", ["repo:create"], "repositories", "or org:admin, and a creator or admin team role"],
   ["GET", "/repository", ["repo:read"], "repositories"],
   ["GET", "/repository/{repository:repo}", ["repo:read"], "repositories"],
@@ -114,7 +114,7 @@ const ROWS: readonly Row[] = [
   ["POST", "/repository/{repository:repo}/changetrust", ["repo:admin"], "repositories", REPO_ADMIN_NOTE],
   ["GET", "/repository/{repository:repo}/tag/", ["repo:read"], "repositories"],
   ["PUT|DELETE", "/repository/{repository:repo}/tag/{tag}", ["repo:write"], "repositories"],
-  // Repository permissions (§9)
+  // Repository permissions (docs/quay-api.md#permissions)
   ["GET", "/repository/{repository:repo}/permissions/user/", ["repo:admin"], "permissions", REPO_ADMIN_NOTE],
   [
     "GET|PUT|DELETE",
@@ -138,10 +138,10 @@ const ROWS: readonly Row[] = [
     "permissions",
     REPO_ADMIN_NOTE,
   ],
-  // Default permissions (§10)
+  // Default permissions (docs/quay-api.md#default-permissions)
   ["GET|POST", "/organization/{orgname}/prototypes", ["org:admin"], "default-permissions"],
   ["PUT|DELETE", "/organization/{orgname}/prototypes/{prototypeid}", ["org:admin"], "default-permissions"],
-  // Quotas (§11): reads need an org member role, writes a FULL_ACCESS superuser (≥3.16).
+  // Quotas (docs/quay-api.md#quotas): reads need an org member role, writes a FULL_ACCESS superuser (≥3.16).
   ["GET", "/organization/{orgname}/quota", ["org:admin"], "quotas", "or repo:create"],
   ["POST", "/organization/{orgname}/quota", ["super:user"], "quotas", FULL_ACCESS],
   ["GET", "/organization/{orgname}/quota/{quota_id}", ["org:admin"], "quotas", "or repo:create"],
@@ -171,15 +171,15 @@ const ROWS: readonly Row[] = [
   ["GET", "/user/quota/{quota_id}", ["user:read"], "quotas"],
   ["GET", "/user/quota/{quota_id}/limit", ["user:read"], "quotas"],
   ["GET", "/user/quota/{quota_id}/limit/{limit_id}", ["user:read"], "quotas"],
-  // Mirroring (§12)
+  // Mirroring (docs/quay-api.md#mirrors)
   ["GET|POST|PUT", "/repository/{repository:repo}/mirror", ["repo:admin"], "mirrors", REPO_ADMIN_NOTE],
   ["POST", "/repository/{repository:repo}/mirror/sync-now", ["repo:admin"], "mirrors", REPO_ADMIN_NOTE],
   ["POST", "/repository/{repository:repo}/mirror/sync-cancel", ["repo:admin"], "mirrors", REPO_ADMIN_NOTE],
-  // Proxy cache (§13)
+  // Proxy cache (docs/quay-api.md#proxy-cache)
   ["GET", "/organization/{orgname}/proxycache", ["org:admin"], "proxy-cache", "or repo:create"],
   ["POST|DELETE", "/organization/{orgname}/proxycache", ["org:admin"], "proxy-cache"],
   ["POST", "/organization/{orgname}/validateproxycache", ["org:admin"], "proxy-cache"],
-  // Auto-prune (§14)
+  // Auto-prune (docs/quay-api.md#auto-prune)
   ["GET|POST", "/organization/{orgname}/autoprunepolicy/", ["org:admin"], "auto-prune"],
   ["GET|PUT|DELETE", "/organization/{orgname}/autoprunepolicy/{policy_uuid}", ["org:admin"], "auto-prune"],
   [
@@ -220,7 +220,7 @@ const ROWS: readonly Row[] = [
     "immutability",
     REPO_ADMIN_NOTE,
   ],
-  // Notifications (§15)
+  // Notifications (docs/quay-api.md#notifications)
   [
     "GET|POST",
     "/repository/{repository:repo}/notification/",
@@ -249,7 +249,7 @@ const ROWS: readonly Row[] = [
     "notifications",
     REPO_ADMIN_NOTE,
   ],
-  // Audit logs (§16)
+  // Audit logs (docs/quay-api.md#audit-logs)
   ["GET", "/organization/{orgname}/logs", ["org:admin"], "audit-logs"],
   ["GET", "/organization/{orgname}/aggregatelogs", ["org:admin"], "audit-logs"],
   ["GET", "/repository/{repository:repo}/logs", ["repo:admin"], "audit-logs", REPO_ADMIN_NOTE],
@@ -258,7 +258,7 @@ const ROWS: readonly Row[] = [
   ["GET", "/user/aggregatelogs", ["user:admin"], "audit-logs"],
   ["GET", "/superuser/logs", ["super:user"], "audit-logs", SUPERUSER],
   ["GET", "/superuser/aggregatelogs", ["super:user"], "audit-logs", SUPERUSER],
-  // Org application tokens (§2.2, 3.18+)
+  // Org application tokens (docs/quay-api.md#bootstrap, docs/quay-api.md#names+)
   ["GET|POST", "/organization/{orgname}/applications", ["org:admin"], "authentication"],
   ["GET|POST", "/organization/{orgname}/applications/{client_id}/tokens", ["org:admin"], "authentication"],
   [
@@ -271,7 +271,7 @@ const ROWS: readonly Row[] = [
   ["POST", "/signin", [], "sessions"],
   ["POST", "/signin/verify", ["user:admin"], "sessions"],
   ["POST", "/signout", [], "sessions"],
-  // Discovery and helpers (§16.3)
+  // Discovery and helpers (docs/quay-api.md#discovery)
   ["GET", "/discovery", [], "discovery"],
   ["GET", "/entities/{prefix}", [], "discovery"],
   ["GET", "/error/{error_type}", [], "discovery"],
@@ -290,7 +290,7 @@ function compile(template: string): { regex: RegExp; weight: number } {
   let weight = 0;
   for (const part of template.split(/(\{[a-z_]+(?::repo)?\})/)) {
     if (part.endsWith(":repo}")) {
-      // Quay's `apirepopath` converter: `[^/]+(/[^/]+)+` (QUAY-API §1.2). Lazy, so that
+      // Quay's `apirepopath` converter: `[^/]+(/[^/]+)+` (docs/quay-api.md#routing). Lazy, so that
       // `ns/app/mirror` resolves to the mirror route, as Werkzeug's rule ordering does.
       source += "[^/]+(?:/[^/]+)+?";
     } else if (/^\{[a-z_]+\}$/.test(part)) {
@@ -335,7 +335,7 @@ export function matchRoute(method: string, path: string): RouteSpec | undefined 
     sameTemplate ??= r;
   }
   // A wrong method on a known path still has a template (the counter files it there), but no
-  // scope: Quay answers 405 for it (QUAY-API §21), whatever the token.
+  // scope: Quay answers 405 for it (docs/quay-api.md#emulator-gotchas), whatever the token.
   return sameTemplate
     ? { method: m as HttpMethod, template: sameTemplate.template, scopes: [], section: "routing" }
     : undefined;

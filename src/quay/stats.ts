@@ -1,6 +1,6 @@
 /**
  * Request counter for benchmarks and for the "second apply makes zero writes" checks. Against a
- * real Quay every request costs ~300 ms of its CPU whatever the method (QUAY-API §1.5b), so the
+ * real Quay every request costs ~300 ms of its CPU whatever the method (docs/quay-api.md#cost), so the
  * number of HTTP requests is the figure that matters.
  *
  * Every HTTP attempt that was dispatched counts once in `total` (retries included, so the total

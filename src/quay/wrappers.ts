@@ -1,6 +1,6 @@
 /**
  * The behaviours of one HTTP attempt, each a small wrapper around the next `Send` (undici's
- * interceptor idea, STYLE.md point 12). `client.ts` composes them in one place; retries and error
+ * interceptor idea, docs/design.md#designs-we-borrowed). `client.ts` composes them in one place; retries and error
  * mapping sit above, around the whole call, because they decide across attempts.
  */
 import type { Limiter } from "./limiter";
@@ -49,7 +49,7 @@ export function withHeaders(req: AttemptRequest, extra: Record<string, string>):
   return { ...req, headers: { ...req.headers, ...extra } };
 }
 
-/** `Authorization: Bearer <token>`: the only credential `/api/v1` accepts (QUAY-API §1.3). */
+/** `Authorization: Bearer <token>`: the only credential `/api/v1` accepts (docs/quay-api.md#authentication). */
 export function withAuth(token: string): Wrapper {
   const value = `Bearer ${token}`;
   return (next) => (req) => next(withHeaders(req, { authorization: value }));
@@ -57,7 +57,7 @@ export function withAuth(token: string): Wrapper {
 
 /**
  * JSON on both sides. Content-Type goes with every body: without it, body-validating endpoints
- * answer 415 (QUAY-API §1.1, §21).
+ * answer 415 (docs/quay-api.md#requests).
  */
 export function withJson(userAgent: string): Wrapper {
   return (next) => (req) =>

@@ -5,13 +5,13 @@
  * JSON) draw. Pure data: no I/O here.
  */
 
-/** A quota limit as Quay stores it: `type` and `limit_percent` of the short quota view (QUAY-API §11.3). */
+/** A quota limit as Quay stores it: `type` and `limit_percent` of the short quota view (docs/quay-api.md#quotas). */
 export interface LiveQuotaLimit {
   type: "Warning" | "Reject";
   percent: number;
 }
 
-/** One organization's quota and usage, from the superuser organization list or the org view (§4.6, §11.4). */
+/** One organization's quota and usage, from the superuser organization list or the org view (docs/quay-api.md#organizations, docs/quay-api.md#quotas). */
 export interface LiveOrganization {
   name: string;
   /** The namespace's quota (Quay keeps at most one); undefined when it has none. */
@@ -22,7 +22,7 @@ export interface LiveOrganization {
 
 export interface LiveRepository {
   name: string;
-  /** NORMAL, READ_ONLY, MIRROR, ... (§8.4). */
+  /** NORMAL, READ_ONLY, MIRROR, ... (docs/quay-api.md#repositories). */
   state: string;
   /** The repository's `quota_report.quota_bytes`; null when Quay sent no quota report. */
   sizeBytes: number | null;
@@ -36,7 +36,7 @@ export interface LiveRobot {
   lastAccessed: string | null;
 }
 
-/** A repository mirror's configuration and the worker's status fields (§12.4). */
+/** A repository mirror's configuration and the worker's status fields (docs/quay-api.md#mirrors). */
 export interface LiveMirror {
   repository: string;
   /** False when Quay has no mirror configuration for the repository (404). */

@@ -1,6 +1,6 @@
 /**
  * Diagnostics of the tenant and registry files. Every problem found in one run is collected (never
- * thrown) so `validate` can list all of them at once, sorted by file and line (STYLE.md 11).
+ * thrown) so `validate` can list all of them at once, sorted by file and line (docs/design.md#designs-we-borrowed).
  * Callers branch on `code`, which is stable; the message is for people and may change.
  */
 
@@ -33,7 +33,7 @@ export const DIAGNOSTIC_CODES = {
   QG_TENANT_UNKNOWN_FIELD: "unknown field",
   /** A secret written inline (`password:`) instead of referenced with `passwordFrom`. */
   QG_TENANT_INLINE_SECRET: "inline secret",
-  /** A name Quay would refuse (QUAY-API.md §3). */
+  /** A name Quay would refuse (docs/quay-api.md#names). */
   QG_TENANT_NAME: "illegal name",
   /** File name and metadata.name differ, or a tenant file with a wrong extension. */
   QG_TENANT_FILE_NAME: "file name does not match metadata.name",

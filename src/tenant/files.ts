@@ -1,6 +1,6 @@
 /**
  * The shape of a tenant or registry file once it has passed its JSON Schema: field names exactly as
- * written in YAML (the interface of issue 4). The schemas in schemas/ are the source of truth;
+ * written in YAML (the tenant file interface). The schemas in schemas/ are the source of truth;
  * test/unit/tenant/schema-types.test.ts proves both list the same fields (every field of these types is
  * accepted by the schema, and every schema property appears in these types), so neither can drift.
  */

@@ -1,5 +1,5 @@
 /**
- * Quay's name rules (QUAY-API.md §3) and the glob patterns of the registry's restrictions. The JSON
+ * Quay's name rules (docs/quay-api.md#names) and the glob patterns of the registry's restrictions. The JSON
  * Schemas carry the same regular expressions so editors flag bad names while typing; these copies
  * serve the checks that schemas cannot express (robot and team references, restrictions).
  */
@@ -17,7 +17,7 @@ export function isRepositoryName(s: string): boolean {
   return s.length >= 1 && s.length <= 255 && REPOSITORY_RE.test(s);
 }
 
-/** `org+short` → its parts; a plain short name has no org. Quay splits on the first `+` (§6.6). */
+/** `org+short` → its parts; a plain short name has no org. Quay splits on the first `+` (docs/quay-api.md#robots). */
 export function splitRobot(ref: string): { org?: string; short: string } {
   const i = ref.indexOf("+");
   return i < 0 ? { short: ref } : { org: ref.slice(0, i), short: ref.slice(i + 1) };

@@ -46,7 +46,7 @@ import { parseDuration, parseExpiry, parsePercent, parsePruneAge, parseSize } fr
 
 export const DEFAULT_MIRROR_INTERVAL_SECONDS = 86_400;
 export const DEFAULT_SKOPEO_TIMEOUT_SECONDS = 300;
-/** Quay's default proxy-cache expiration_s (QUAY-API.md §13). */
+/** Quay's default proxy-cache expiration_s (docs/quay-api.md#proxy-cache). */
 export const DEFAULT_PROXY_CACHE_EXPIRATION_SECONDS = 86_400;
 
 const ROLE_RANK: Record<RepoRole, number> = { read: 0, write: 1, admin: 2 };
@@ -208,7 +208,7 @@ function normalizeRepository(
   }
   const mirror = r.mirror === undefined ? undefined : normalizeMirror(r.mirror, robotName);
   if (mirror) {
-    // Creating a mirror makes Quay grant its robot write (QUAY-API.md §12.3); listing it here keeps
+    // Creating a mirror makes Quay grant its robot write (docs/quay-api.md#mirrors); listing it here keeps
     // the authoritative permission set equal to what Quay will hold, instead of a perpetual diff.
     const existing = has("robot", mirror.robot);
     if (!existing) permissions.push({ kind: "robot", name: mirror.robot, role: "write" });

@@ -17,7 +17,7 @@ import { checkQuota, type FileScope, type Path } from "./scope";
 import { didYouMean } from "./suggest";
 import { parseDuration, parseSize, SIZE_PATTERN } from "./units";
 
-/** Quay's default TAG_EXPIRATION_OPTIONS (QUAY-API.md §4.4). */
+/** Quay's default TAG_EXPIRATION_OPTIONS (docs/quay-api.md#organizations). */
 export const DEFAULT_TAG_EXPIRATION_OPTIONS: readonly string[] = ["0s", "1d", "1w", "2w", "4w"];
 
 /**
@@ -42,7 +42,7 @@ export const DEFAULT_BUDGETS: Readonly<ChangeBudgets> = {
   requireAllowPublic: true,
 };
 
-/** Issue 4's default: tenant `acme` may own the organization `acme` or `acme-*` and users `acme-*`. */
+/** The default: tenant `acme` may own the organization `acme` or `acme-*` and users `acme-*`. */
 export const DEFAULT_RESTRICTION = {
   organizations: ["{tenant}", "{tenant}-*"],
   users: ["{tenant}-*"],

@@ -37,10 +37,10 @@ export interface RuleInput {
   incomplete: boolean;
 }
 
-/** Quay creates the team `owners` in every new organization (QUAY-API.md §4.2). */
+/** Quay creates the team `owners` in every new organization (docs/quay-api.md#organizations). */
 export const IMPLICIT_TEAMS: readonly string[] = ["owners"];
 
-/** Quay's minimum skopeo_timeout_interval (§12.2). */
+/** Quay's minimum skopeo_timeout_interval (docs/quay-api.md#mirrors). */
 export const MIN_SKOPEO_TIMEOUT_SECONDS = 300;
 
 interface Decl {
@@ -237,7 +237,7 @@ function checkGlobalNames(input: RuleInput, states: readonly TenantState[]): voi
   }
   checkEmails(states);
 
-  // Users and organizations share one namespace in Quay (QUAY-API.md §3): an organization named
+  // Users and organizations share one namespace in Quay (docs/quay-api.md#names): an organization named
   // like a user cannot be created.
   for (const [name, list] of orgClaims) {
     const user = userClaims.get(name)?.[0];
@@ -261,8 +261,8 @@ interface Known {
 }
 
 /**
- * Quay refuses a user whose e-mail another user has (§5.4), and an organization e-mail that a user
- * already has unless FEATURE_ORG_SHARED_EMAIL (§4.2): both would fail in the middle of an apply.
+ * Quay refuses a user whose e-mail another user has (docs/quay-api.md#users), and an organization e-mail that a user
+ * already has unless FEATURE_ORG_SHARED_EMAIL (docs/quay-api.md#organizations): both would fail in the middle of an apply.
  */
 function checkEmails(states: readonly TenantState[]): void {
   // Where each e-mail was first seen; lines are looked up only when an error needs them.

@@ -4,7 +4,7 @@
  */
 
 /**
- * Quay's quota `limit` string (QUAY-API.md §11.2): an integer, at most one space, an optional unit.
+ * Quay's quota `limit` string (docs/quay-api.md#quotas): an integer, at most one space, an optional unit.
  * Quay parses it with bitmath's parse_string_unsafe: units with an `i` are binary (KiB = 1024),
  * the others decimal (KB = K = 1000), no unit means bytes. Unit letters are case-sensitive.
  */
@@ -43,7 +43,7 @@ export function parseSize(input: unknown): Parsed<number> {
   return { ok: true, value: Number(bytes) };
 }
 
-/** Quota thresholds: `80%` or `80`; Quay accepts 1..100 (§11.2). */
+/** Quota thresholds: `80%` or `80`; Quay accepts 1..100 (docs/quay-api.md#quotas). */
 export function parsePercent(input: unknown): Parsed<number> {
   let n: number;
   if (typeof input === "number") n = input;
@@ -83,7 +83,7 @@ export function parseDuration(input: unknown): Parsed<number> {
   return { ok: true, value: seconds };
 }
 
-/** Auto-prune `olderThan`: Quay's creation_date value `<int><s|m|h|d|w|y>` (§14.2), kept as text. */
+/** Auto-prune `olderThan`: Quay's creation_date value `<int><s|m|h|d|w|y>` (docs/quay-api.md#auto-prune), kept as text. */
 export function parsePruneAge(input: unknown): Parsed<string> {
   if (typeof input !== "string" || !/^\d+[smhdwy]$/.test(input)) {
     return {

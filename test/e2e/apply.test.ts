@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Lab, startLab } from "../helpers/lab";
 
-// Issue 5 "Must show": the real engine applies the sample tenants to the emulator; every check
+// the real engine applies the sample tenants to the emulator; every check
 // reads Quay's API, not our state.
 
 type Robots = { robots: { name: string; token?: string; description: string }[] };
@@ -14,7 +14,7 @@ type OrgView = {
   quotas: { id: number; limit_bytes: number; limits: unknown[] }[];
 };
 
-describe("apply with the real engine (issue 5)", () => {
+describe("apply with the real engine", () => {
   let lab: Lab;
 
   beforeAll(async () => {

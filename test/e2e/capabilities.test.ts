@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Lab, startLab } from "../helpers/lab";
 
-// Issue 5 item 7: a tenant that uses a feature the registry has off fails before any change.
+// A tenant that uses a feature the registry has off fails before any change.
 let lab: Lab;
 beforeAll(async () => {
   lab = await startLab({ emulatorConfig: { FEATURE_REPO_MIRROR: false } });

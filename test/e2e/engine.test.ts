@@ -7,10 +7,10 @@ import { openStack } from "../../src/engine/automation";
 import { projectRoot } from "../../src/engine/env";
 import { type KvServer, startKvServer } from "../helpers/kv";
 
-// Proof of engine (issue 2): the offline-built Pulumi CLI and Node language host run a dynamic
+// Proof of engine: the offline-built Pulumi CLI and Node language host run a dynamic
 // provider of ours that talks HTTP, through the Automation API. Fails (never skips) without an engine.
 
-describe("Pulumi engine, offline build (issue 2)", () => {
+describe("Pulumi engine, offline build", () => {
   let kv: KvServer;
   let stack: Stack;
   let backendDir: string;

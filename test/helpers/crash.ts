@@ -17,7 +17,7 @@ import {
   PROCESS_MARK_ENV,
 } from "./processes";
 
-// Issue 7, crashes: the whole apply (our CLI, the Pulumi engine, the language host and the provider
+// Crashes: the whole apply (our CLI, the Pulumi engine, the language host and the provider
 // processes) is killed with SIGKILL at many points; each time the next `quay-gitops apply` converges
 // with no manual step, and the registry equals the one an uninterrupted apply makes.
 

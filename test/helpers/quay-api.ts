@@ -40,7 +40,7 @@ export function tokenApi(url: string, token: string): Api {
 }
 
 /**
- * The API as the web UI uses it: a session signed in with a password (QUAY-API §1.3b): `/csrf_token`,
+ * The API as the web UI uses it: a session signed in with a password (docs/quay-api.md#sessions): `/csrf_token`,
  * `POST /api/v1/signin` with the CSRF token, then the session cookie, and the newest CSRF token on
  * every write. Its writes are logged without any OAuth metadata, as a person's clicks are.
  */

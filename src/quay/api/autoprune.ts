@@ -1,7 +1,7 @@
 import { apiPath, repo } from "../paths";
 import { isNotFound, orgScope, type QuaySession } from "./session";
 
-/** Auto-prune policy view (QUAY-API §14.2, §21). */
+/** Auto-prune policy view (docs/quay-api.md#auto-prune). */
 export interface PrunePolicyView {
   uuid: string;
   method: "number_of_tags" | "creation_date";
@@ -39,7 +39,7 @@ export async function listPrunePolicies(
   return r?.policies;
 }
 
-/** Identical policies are refused (400 duplicate, §14.2); a lost create is found by its values. */
+/** Identical policies are refused (400 duplicate, docs/quay-api.md#auto-prune); a lost create is found by its values. */
 export async function createPrunePolicy(
   s: QuaySession,
   p: PruneScope,
@@ -69,7 +69,7 @@ export const samePolicyValues = (x: PrunePolicyView, w: PrunePolicyWrite): boole
   (x.tagPattern ?? undefined) === (w.tagPattern ?? undefined) &&
   x.tagPatternMatches === w.tagPatternMatches;
 
-/** PUT is a full replace and answers 204 (§14.1). */
+/** PUT is a full replace and answers 204 (docs/quay-api.md#auto-prune). */
 export async function updatePrunePolicy(
   s: QuaySession,
   p: PruneScope,

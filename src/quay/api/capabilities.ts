@@ -29,7 +29,7 @@ const shape = (p: string) => p.replace(/\{[^}]*\}/g, "{}");
 
 /**
  * Checks the features `needs` lists with two requests: the discovery document and who the token
- * or session belongs to (`GET /api/v1/user/`, §5.3: users and quotas need a superuser). FULL_ACCESS is not
+ * or session belongs to (`GET /api/v1/user/`, docs/quay-api.md#users: users and quotas need a superuser). FULL_ACCESS is not
  * visible through the API; a quota write without it fails with the client's scope hint.
  */
 export async function probeCapabilities(
@@ -66,7 +66,7 @@ export async function probeCapabilities(
 const discovered = new WeakMap<QuaySession, Promise<Set<string> | undefined>>();
 
 /**
- * The API paths the registry registers (its Swagger document, §16.3), with `{}` for every path
+ * The API paths the registry registers (its Swagger document, docs/quay-api.md#discovery), with `{}` for every path
  * parameter; undefined when it does not serve the document. One request per session (run).
  */
 export function discover(s: QuaySession): Promise<Set<string> | undefined> {
@@ -96,8 +96,8 @@ export function discover(s: QuaySession): Promise<Set<string> | undefined> {
 /**
  * Can a team hold pending invitations of users? Only with FEATURE_MAILING (with
  * FEATURE_REQUIRE_TEAM_INVITE) does adding a user who is in no team of the organization create an
- * invite instead of a membership (§7.4, §18.11); the invite endpoints exist only with mailing on
- * (§1.5), so the discovery document tells. Without the document: assume they can.
+ * invite instead of a membership (docs/quay-api.md#teams, docs/quay-api.md#ordering); the invite endpoints exist only with mailing on
+ * (docs/quay-api.md#features), so the discovery document tells. Without the document: assume they can.
  */
 export async function mayHaveInvites(s: QuaySession): Promise<boolean> {
   const paths = await discover(s);

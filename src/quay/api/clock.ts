@@ -2,7 +2,7 @@ import type { QuayClient } from "../client";
 
 /**
  * Quay's clock, as far as this machine can tell: every answer carries an HTTP `Date` header (RFC 9110
- * §6.6.1, whole seconds), and Quay stamps its audit log with the same clock. Read with "who am I"
+ * docs/quay-api.md#robots, whole seconds), and Quay stamps its audit log with the same clock. Read with "who am I"
  * (`GET /api/v1/user/`), which drift attribution needs anyway.
  */
 export interface QuayClockReading {

@@ -3,9 +3,9 @@ import { isQuayApiError, isQuayConnectionError } from "../errors";
 import { apiPath } from "../paths";
 
 /**
- * Audit logs (QUAY-API §16), read for drift attribution. Quay serves 20 entries a page, newest first;
+ * Audit logs (docs/quay-api.md#audit-logs), read for drift attribution. Quay serves 20 entries a page, newest first;
  * the response carries `next_page` as long as there may be more, even on a short last page, and the
- * page after the last one is empty (§21), so reading stops on an empty page or a missing `next_page`.
+ * page after the last one is empty (docs/quay-api.md#emulator-gotchas), so reading stops on an empty page or a missing `next_page`.
  * Dates are whole UTC days as `MM/DD/YYYY`, and the end day is inclusive.
  */
 
@@ -25,7 +25,7 @@ interface LogsPage {
   end_time?: string;
   logs: LogEntryView[];
   next_page?: string;
-  /** The logs backend cannot be searched (§16.1). */
+  /** The logs backend cannot be searched (docs/quay-api.md#audit-logs). */
   search_unavailable?: boolean;
   message?: string;
 }
@@ -43,7 +43,7 @@ export type LogsResult =
   | { ok: true; entries: LogEntryView[]; truncated: boolean }
   | { ok: false; reason: string };
 
-/** `MM/DD/YYYY` of the UTC day (§16.1: other formats silently fall back to the default window). */
+/** `MM/DD/YYYY` of the UTC day (docs/quay-api.md#audit-logs: other formats silently fall back to the default window). */
 export function quayLogDate(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${d.getUTCFullYear()}`;

@@ -2,7 +2,7 @@ import { isQuayApiError } from "../errors";
 import { apiPath, repo } from "../paths";
 import { orgScope, type QuaySession } from "./session";
 
-/** `GET .../mirror` (QUAY-API §12.4); the password is never returned. */
+/** `GET .../mirror` (docs/quay-api.md#mirrors); the password is never returned. */
 export interface MirrorView {
   is_enabled: boolean;
   mirror_type: "PULL";
@@ -51,13 +51,13 @@ export async function getMirror(
 
 /**
  * Quay's strptime accepts exactly `%Y-%m-%dT%H:%M:%SZ`; anything else on create is an HTML 500
- * with nothing stored (§12.2, live 3.18.0), so the client formats the date itself.
+ * with nothing stored (docs/quay-api.md#mirrors, live 3.18.0), so the client formats the date itself.
  */
 export function quayMirrorDate(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 
-/** `POST .../mirror` answers 201 ""; an existing config answers 409 (§12.3). */
+/** `POST .../mirror` answers 201 ""; an existing config answers 409 (docs/quay-api.md#mirrors). */
 export async function createMirror(
   s: QuaySession,
   namespace: string,
@@ -80,7 +80,7 @@ export async function createMirror(
   }
 }
 
-/** Partial update; answers 201 "" (§12.5). */
+/** Partial update; answers 201 "" (docs/quay-api.md#mirrors). */
 export async function updateMirror(
   s: QuaySession,
   namespace: string,

@@ -1,7 +1,7 @@
 import { apiPath } from "../paths";
 import { isNotFound, orgScope, type QuaySession, USERS_SCOPE } from "./session";
 
-/** `GET /api/v1/organization/<org>` as an org admin or FULL_ACCESS superuser sees it (QUAY-API §4.3, §21). */
+/** `GET /api/v1/organization/<org>` as an org admin or FULL_ACCESS superuser sees it (docs/quay-api.md#organizations). */
 export interface OrgView {
   name: string;
   email: string;
@@ -10,7 +10,7 @@ export interface OrgView {
   teams?: Record<string, TeamSummary>;
   ordered_teams?: string[];
   tag_expiration_s?: number;
-  /** The org view's short quota view (§11.3), present with quota management on. */
+  /** The org view's short quota view (docs/quay-api.md#quotas), present with quota management on. */
   quotas?: {
     id: number;
     limit_bytes: number;
@@ -19,7 +19,7 @@ export interface OrgView {
   quota_report?: QuotaReportView;
 }
 
-/** `quota_report` (QUAY-API §11.4): the namespace's usage as Quay counts it. */
+/** `quota_report` (docs/quay-api.md#quotas): the namespace's usage as Quay counts it. */
 export interface QuotaReportView {
   quota_bytes: number;
   configured_quota: number | null;
@@ -27,7 +27,7 @@ export interface QuotaReportView {
   backfill_status?: string;
 }
 
-/** An item of the superuser organization list (§4.6): the short quota view and the usage report. */
+/** An item of the superuser organization list (docs/quay-api.md#organizations): the short quota view and the usage report. */
 export interface SuperuserOrgView {
   name: string;
   quotas?: {
@@ -40,7 +40,7 @@ export interface SuperuserOrgView {
 
 /**
  * Every organization of the registry with its quota and usage in one request: the superuser list is
- * unpaginated without `limit` (§1.6, §4.6), and each item carries `quotas` and `quota_report`
+ * unpaginated without `limit` (docs/quay-api.md#pagination, docs/quay-api.md#organizations), and each item carries `quotas` and `quota_report`
  * (endpoints/api/superuser_models_interface.py at v3.18.0). Needs a superuser; a 403 is the caller's.
  */
 export async function listSuperuserOrganizations(s: QuaySession): Promise<SuperuserOrgView[]> {
@@ -70,7 +70,7 @@ export function getOrganization(s: QuaySession, org: string): Promise<OrgView | 
   });
 }
 
-/** `GET .../members` (§4.7, §21): users only (no robots), each with its teams and direct grants. */
+/** `GET .../members` (docs/quay-api.md#organizations): users only (no robots), each with its teams and direct grants. */
 export interface OrgMemberView {
   name: string;
   kind: "user";

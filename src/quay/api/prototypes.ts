@@ -1,7 +1,7 @@
 import { apiPath } from "../paths";
 import { isNotFound, orgScope, type QuaySession } from "./session";
 
-/** Default permission (prototype) view (QUAY-API §10.2). */
+/** Default permission (prototype) view (docs/quay-api.md#default-permissions). */
 export interface PrototypeView {
   id: string;
   role: "read" | "write" | "admin";
@@ -28,7 +28,7 @@ export const samePrototype = (p: PrototypeView, k: PrototypeKey): boolean =>
   (p.activating_user?.name ?? undefined) === k.activatingUser;
 
 /**
- * Quay keeps duplicate prototypes (POST never dedupes, §10.2), so a lost create must not be sent
+ * Quay keeps duplicate prototypes (POST never dedupes, docs/quay-api.md#default-permissions), so a lost create must not be sent
  * again when it landed: the landed() check looks for the same delegate and activating user.
  */
 export async function createPrototype(

@@ -8,7 +8,7 @@ export interface ProxyCacheView {
 }
 
 /**
- * `GET .../proxycache` never 404s: without a config every field is "" (§13). That answer is
+ * `GET .../proxycache` never 404s: without a config every field is "" (docs/quay-api.md#proxy-cache). That answer is
  * returned as undefined here.
  */
 export async function getProxyCache(s: QuaySession, org: string): Promise<ProxyCacheView | undefined | null> {
@@ -46,7 +46,7 @@ export async function createProxyCache(
   });
 }
 
-/** Answers 201 "Deleted" (sic), or 404 without a config (§13). */
+/** Answers 201 "Deleted" (sic), or 404 without a config (docs/quay-api.md#proxy-cache). */
 export async function deleteProxyCache(s: QuaySession, org: string): Promise<void> {
   try {
     await s.write("DELETE", apiPath`/api/v1/organization/${org}/proxycache`, { scope: orgScope(org) });

@@ -15,7 +15,7 @@ export interface QuotaShortView {
 }
 
 /**
- * The organization's quota from the org view (its short quota view, §11.3): the same cached GET
+ * The organization's quota from the org view (its short quota view, docs/quay-api.md#quotas): the same cached GET
  * that serves the Organization and Team resources. Quay keeps at most one quota per namespace.
  */
 export async function getQuota(s: QuaySession, org: string): Promise<QuotaShortView | undefined | null> {
@@ -29,8 +29,8 @@ const normalizeType = (t: string): "Warning" | "Reject" =>
   t.toLowerCase() === "reject" ? "Reject" : "Warning";
 
 /**
- * Quota writes need a superuser token with FEATURE_SUPERUSERS_FULL_ACCESS (§11.1). POST answers
- * "Created" without the id (§18.9): the id comes from a fresh read.
+ * Quota writes need a superuser token with FEATURE_SUPERUSERS_FULL_ACCESS (docs/quay-api.md#quotas). POST answers
+ * "Created" without the id (docs/quay-api.md#ordering): the id comes from a fresh read.
  */
 export async function createQuota(s: QuaySession, org: string, limitBytes: number): Promise<QuotaShortView> {
   await s.write("POST", apiPath`/api/v1/organization/${org}/quota`, {
@@ -67,7 +67,7 @@ export async function deleteQuota(s: QuaySession, org: string, quotaId: number):
   }
 }
 
-/** Limit creates answer "Created" without an id; a duplicate (same type and threshold) is a 400 (§11.2). */
+/** Limit creates answer "Created" without an id; a duplicate (same type and threshold) is a 400 (docs/quay-api.md#quotas). */
 export async function createQuotaLimit(
   s: QuaySession,
   org: string,

@@ -3,7 +3,7 @@ import { apiPath, repo } from "../paths";
 import { getOrganization } from "./organizations";
 import { isNotFound, orgScope, type QuaySession } from "./session";
 
-/** Repository list item (QUAY-API §8.4, §21). */
+/** Repository list item (docs/quay-api.md#repositories). */
 export interface RepoListItem {
   namespace: string;
   name: string;
@@ -12,7 +12,7 @@ export interface RepoListItem {
   kind: string;
   state: "NORMAL" | "READ_ONLY" | "MIRROR" | "ORG_MIRROR" | "MARKED_FOR_DELETION";
   last_modified?: number | null;
-  /** With quota management: the repository's size (§8.4, §11.4). */
+  /** With quota management: the repository's size (docs/quay-api.md#repositories, docs/quay-api.md#quotas). */
   quota_report?: { quota_bytes: number; configured_quota: number | null };
 }
 
@@ -29,7 +29,7 @@ export interface TeamPermissionView {
 }
 
 /**
- * Every repository of a namespace, all pages (100 a page, §8.4), once per run: a refresh of N
+ * Every repository of a namespace, all pages (100 a page, docs/quay-api.md#repositories), once per run: a refresh of N
  * repositories costs ⌈N/100⌉ requests. `last_modified` tells which ones ever held a tag.
  */
 export async function listRepositories(
@@ -99,7 +99,7 @@ export async function setVisibility(
   });
 }
 
-/** Only registered with FEATURE_REPO_MIRROR (§8.7). */
+/** Only registered with FEATURE_REPO_MIRROR (docs/quay-api.md#repositories). */
 export async function setState(
   s: QuaySession,
   namespace: string,
@@ -112,14 +112,14 @@ export async function setState(
   });
 }
 
-/** A missing repository still answers 204 (§8.8). */
+/** A missing repository still answers 204 (docs/quay-api.md#repositories). */
 export async function deleteRepository(s: QuaySession, namespace: string, name: string): Promise<void> {
   await s.write("DELETE", apiPath`/api/v1/repository/${repo(namespace, name)}`, {
     scope: orgScope(namespace),
   });
 }
 
-/** Active tags of one repository (at most 500 are listed, §8.3): used before a delete. */
+/** Active tags of one repository (at most 500 are listed, docs/quay-api.md#repositories): used before a delete. */
 export async function tagCount(s: QuaySession, namespace: string, name: string): Promise<number> {
   const r = await s.get<{ tags?: Record<string, unknown> }>(
     apiPath`/api/v1/repository/${repo(namespace, name)}`,
@@ -132,7 +132,7 @@ export async function tagCount(s: QuaySession, namespace: string, name: string):
   return Object.keys(r?.tags ?? {}).length;
 }
 
-/** User and robot grants; a missing repository answers 200 `{}` (§21). */
+/** User and robot grants; a missing repository answers 200 `{}` (docs/quay-api.md#emulator-gotchas). */
 export async function listUserPermissions(
   s: QuaySession,
   namespace: string,
@@ -157,7 +157,7 @@ export async function listTeamPermissions(
   return r?.permissions ?? {};
 }
 
-/** One grant of a team, as `GET .../team/<team>/permissions` lists it (§7.5): short repository names. */
+/** One grant of a team, as `GET .../team/<team>/permissions` lists it (docs/quay-api.md#teams): short repository names. */
 export interface TeamRepoPermissionView {
   repository: { name: string; is_public?: boolean };
   role: "read" | "write" | "admin";
@@ -178,9 +178,9 @@ export async function listTeamRepoPermissions(
 /**
  * The team grants of every repository of an organization (repository name → the map
  * `permissions/team/` would answer), read team by team instead of repository by repository when
- * that takes fewer requests (QUAY-API §1.5b): the org view (cached; it serves the Organization and
+ * that takes fewer requests (docs/quay-api.md#cost): the org view (cached; it serves the Organization and
  * Team resources) gives each team's `repo_count`, the number of repositories it holds a grant on
- * (§21), so only teams with grants are read, and a repository no list names has no team grant.
+ * (docs/quay-api.md#emulator-gotchas), so only teams with grants are read, and a repository no list names has no team grant.
  * Undefined, for the caller to read the repository's own list, when there are at least as many
  * teams with grants as repositories, or when a team's list does not add up to its `repo_count`.
  */
@@ -217,7 +217,7 @@ export function teamGrantsByRepository(
   return out;
 }
 
-/** Grants are create-or-update (`PUT`, 200, §9.1): idempotent. Robots use the user endpoint. */
+/** Grants are create-or-update (`PUT`, 200, docs/quay-api.md#permissions): idempotent. Robots use the user endpoint. */
 export async function putPermission(
   s: QuaySession,
   namespace: string,
@@ -232,7 +232,7 @@ export async function putPermission(
   });
 }
 
-/** A missing grant answers 400 (§9.3): gone. */
+/** A missing grant answers 400 (docs/quay-api.md#permissions): gone. */
 export async function deletePermission(
   s: QuaySession,
   namespace: string,

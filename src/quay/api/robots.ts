@@ -3,14 +3,14 @@ import { isQuayApiError } from "../errors";
 import { apiPath } from "../paths";
 import { orgScope, type QuaySession } from "./session";
 
-/** Robot list item (QUAY-API §6.4, §21): no `unstructured_metadata` in lists. */
+/** Robot list item (docs/quay-api.md#robots): no `unstructured_metadata` in lists. */
 export interface RobotView {
   name: string;
   created: string;
   last_accessed: string | null;
   description: string;
   token?: string;
-  /** With `permissions=true`, for org admins and superusers (§6.4): the teams the robot is in. */
+  /** With `permissions=true`, for org admins and superusers (docs/quay-api.md#robots): the teams the robot is in. */
   teams?: { name: string }[];
   /** With `permissions=true`: repositories (short names) where the robot has a direct grant. */
   repositories?: string[];
@@ -18,7 +18,7 @@ export interface RobotView {
 
 /**
  * All robots of an organization with their tokens and team memberships: one request per
- * organization and run. `permissions=true` keeps the tokens (§21) and adds each robot's `teams`,
+ * organization and run. `permissions=true` keeps the tokens (docs/quay-api.md#emulator-gotchas) and adds each robot's `teams`,
  * so the same answer serves the Robot resources and the robot members of every Team
  * (orgTeamMembers in teams.ts).
  */
@@ -53,7 +53,7 @@ export interface RobotActivity {
 }
 
 /**
- * The robots of an organization with when each was last used (§6.4): `token=false`, so Quay does not
+ * The robots of an organization with when each was last used (docs/quay-api.md#robots): `token=false`, so Quay does not
  * even send the tokens (the list includes them by default), and only the fields above are kept.
  */
 export async function listRobotActivity(s: QuaySession, org: string): Promise<RobotActivity[] | undefined> {
@@ -74,7 +74,7 @@ export async function getRobot(s: QuaySession, org: string, short: string): Prom
 }
 
 /**
- * Robots are create-only (`PUT` answers 400 "Existing robot" when it exists, §6.2, §19), so the
+ * Robots are create-only (`PUT` answers 400 "Existing robot" when it exists, docs/quay-api.md#robots, docs/quay-api.md#emulator-gotchas), so the
  * create is not idempotent and a retry first checks whether the lost attempt landed.
  */
 export async function createRobot(
@@ -95,7 +95,7 @@ export async function createRobot(
   return r.landed ? undefined : r.data;
 }
 
-/** Deleting a missing robot answers 400 "Could not find robot" (§6.5): treated as gone. */
+/** Deleting a missing robot answers 400 "Could not find robot" (docs/quay-api.md#robots): treated as gone. */
 export async function deleteRobot(s: QuaySession, org: string, short: string): Promise<void> {
   try {
     await s.write("DELETE", apiPath`/api/v1/organization/${org}/robots/${short}`, { scope: orgScope(org) });

@@ -6,7 +6,7 @@ import type { JournalOptions, ReadRecorder } from "./journal";
 /**
  * One run's view of Quay: the client plus a read cache.
  *
- * Every authenticated request costs Quay ~300 ms of CPU (QUAY-API §1.5b), so a refresh reads each
+ * Every authenticated request costs Quay ~300 ms of CPU (docs/quay-api.md#cost), so a refresh reads each
  * list endpoint once per organization and run, and every resource of that organization is answered
  * from that response. Writes drop the cached reads of their scope (an organization with its
  * repositories, or the user list), so a read after our own write is fresh.
@@ -137,7 +137,7 @@ export class QuaySession {
     for (const [key, entry] of this.#cache) if (entry.scope === scope) this.#cache.delete(key);
   }
 
-  /** The token's or session's user (`GET /api/v1/user/`, once per run): Quay gives it implicit grants (§19). */
+  /** The token's or session's user (`GET /api/v1/user/`, once per run): Quay gives it implicit grants (docs/quay-api.md#emulator-gotchas). */
   me(): Promise<Me> {
     // Through the cache, so that the reads an earlier engine operation recorded answer it too.
     this.#me ??= this.get<{ username: string; super_user?: boolean }>("/api/v1/user/", { scope: ME_SCOPE })

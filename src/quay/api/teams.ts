@@ -15,7 +15,7 @@ export interface TeamMemberView {
   email?: string;
 }
 
-/** `PUT .../team/<team>` creates or updates (200 either way, §7.2): idempotent. */
+/** `PUT .../team/<team>` creates or updates (200 either way, docs/quay-api.md#teams): idempotent. */
 export async function putTeam(
   s: QuaySession,
   org: string,
@@ -43,7 +43,7 @@ export interface TeamMembersView {
 
 /**
  * The team's own member list, with pending invites (`includePending`): with mailing on, adding a
- * user who is in no team of the org creates an invite, not a membership (§7.4, §18.11). An invited
+ * user who is in no team of the org creates an invite, not a membership (docs/quay-api.md#teams, docs/quay-api.md#ordering). An invited
  * user counts as present, or every run would re-invite. The same answer tells a synced team's group.
  */
 export function getTeamMembers(
@@ -141,16 +141,16 @@ export async function disableTeamSync(s: QuaySession, org: string, team: string)
 
 /**
  * The members of every team of an organization from two organization-wide lists instead of one
- * list per team (QUAY-API §1.5b): the org's members (`GET .../members`: every user in any of its
- * teams, with the teams, §4.7) and its robots (`GET .../robots?permissions=true`: each robot's
- * teams, §6.4; the same cached answer the Robot resources read). Undefined when these lists cannot
+ * list per team (docs/quay-api.md#cost): the org's members (`GET .../members`: every user in any of its
+ * teams, with the teams, docs/quay-api.md#organizations) and its robots (`GET .../robots?permissions=true`: each robot's
+ * teams, docs/quay-api.md#robots; the same cached answer the Robot resources read). Undefined when these lists cannot
  * tell the whole truth and the caller must read the team's own list:
- * - the registry may hold pending invitations (FEATURE_MAILING, §7.4, §18.11), which neither list
+ * - the registry may hold pending invitations (FEATURE_MAILING, docs/quay-api.md#teams, docs/quay-api.md#ordering), which neither list
  *   shows but the team's list with `includePending` does;
  * - the robot list carries no `teams` (a token that is not an org admin or superuser).
  * Neither list shows a robot of another organization in a team (Quay allows that with mailing
- * off, §7.4): callers compare a team's size with its `member_count` from the org view (which counts
- * robots, §21) and read the team's own list when they differ.
+ * off, docs/quay-api.md#teams): callers compare a team's size with its `member_count` from the org view (which counts
+ * robots, docs/quay-api.md#emulator-gotchas) and read the team's own list when they differ.
  */
 export async function orgTeamMembers(
   s: QuaySession,
@@ -183,7 +183,7 @@ export function membersByTeam(
   return out;
 }
 
-/** Member add is not idempotent (400 "already a member", §7.4, §19): that answer means done. */
+/** Member add is not idempotent (400 "already a member", docs/quay-api.md#teams, docs/quay-api.md#emulator-gotchas): that answer means done. */
 export async function addTeamMember(
   s: QuaySession,
   org: string,
@@ -225,7 +225,7 @@ export async function removeTeamMember(
   }
 }
 
-/** Unknown team answers 400 (§7.3): gone when the org view no longer lists it. */
+/** Unknown team answers 400 (docs/quay-api.md#teams): gone when the org view no longer lists it. */
 export async function deleteTeam(
   s: QuaySession,
   org: string,

@@ -1,7 +1,7 @@
 import { apiPath } from "../paths";
 import { isNotFound, type QuaySession, USERS_SCOPE } from "./session";
 
-/** Superuser user view (QUAY-API §5.5). */
+/** Superuser user view (docs/quay-api.md#users). */
 export interface UserView {
   kind: "user";
   name: string;
@@ -13,7 +13,7 @@ export interface UserView {
 }
 
 /**
- * All users, once per run (the superuser list is unpaginated without `limit`, §5.5/§21), so a
+ * All users, once per run (the superuser list is unpaginated without `limit`, docs/quay-api.md#users), so a
  * refresh of N users costs one request.
  */
 export async function listUsers(s: QuaySession): Promise<Map<string, UserView>> {
@@ -26,7 +26,7 @@ export async function getUser(s: QuaySession, name: string): Promise<UserView | 
 }
 
 export async function createUser(s: QuaySession, name: string, email: string | undefined): Promise<void> {
-  // The response carries a generated password (§5.4): it is dropped here and never stored.
+  // The response carries a generated password (docs/quay-api.md#users): it is dropped here and never stored.
   await s.write("POST", "/api/v1/superuser/users/", {
     scope: USERS_SCOPE,
     body: email ? { username: name, email } : { username: name },

@@ -11,7 +11,7 @@ import type { CliResult, GitRepo } from "../../helpers/git";
 import { SAMPLE_SECRETS } from "../../helpers/lab";
 import { sessionApi } from "../../helpers/quay-api";
 
-// Issue 6 "Must show", with the real CLI (bin/quay-gitops.js on dist/) on a temporary Git repository
+// The whole flow with the real CLI (bin/quay-gitops.js on dist/) on a temporary Git repository
 // (tenants/ and stacks/local.registry.yaml, pointed at with --repo) and the emulator:
 // - a branch that adds a partner previews exactly that partner's objects, and the Markdown names them;
 // - apply refuses a checksum mismatch and a budget breach, each with a clear message and no write;
@@ -73,7 +73,7 @@ function declaredObjects(repoDir: string, tenant: string): string[] {
   return out.sort();
 }
 
-describe("preview, apply and drift on a Git repository (issue 6)", () => {
+describe("preview, apply and drift on a Git repository", () => {
   let emu: RunningEmulator;
   let repo: GitRepo;
   let work: string;

@@ -3,7 +3,7 @@ import { type RunningEmulator, startEmulator } from "../../../emulator/index";
 import { quayLogDate, readOrganizationLogs, readSuperuserLogs } from "../../../src/quay/api/logs";
 import { QuayClient } from "../../../src/quay/client";
 
-// The audit-log reader drift attribution uses (QUAY-API §16), over HTTP against the emulator: pages of
+// The audit-log reader drift attribution uses (docs/quay-api.md#audit-logs), over HTTP against the emulator: pages of
 // 20 followed to the end, newest first, and a log the token may not read reported, not thrown.
 describe("audit logs for drift attribution", () => {
   let emu: RunningEmulator;

@@ -8,7 +8,7 @@ import { LOCAL_DEV_PASSPHRASE } from "../../../src/engine/env";
 import { runCli } from "../../helpers/git";
 import { CORPUS_REGISTRY_PATH, type CorpusCase, corpusCases, corpusTree } from "../../unit/tenant/corpus";
 
-// Issue 7, bad input: the bad-tenant corpus through `apply`, not only `validate`: every case is
+// Bad input: the bad-tenant corpus through `apply`, not only `validate`: every case is
 // rejected with its file and line, exit 1, and not one mutating request reaches Quay.
 const cases = corpusCases();
 

@@ -1,4 +1,4 @@
 import { crashSuite } from "../../helpers/crash";
 
-// Issue 7, crashes (short version: 3 kill points; `npm run test:soak` runs 12).
+// Crashes (short version: 3 kill points; `npm run test:soak` runs 12).
 crashSuite(3);

@@ -1,7 +1,7 @@
 import { beforeAll, it } from "vitest";
 import { applyUnderFaults, expectedRegistry } from "../../helpers/faults";
 
-// Issue 7, faults (short version; `npm run test:soak` repeats it with 20 seeds).
+// Faults (short version; `npm run test:soak` repeats it with 20 seeds).
 let expected: string[];
 beforeAll(async () => {
   expected = await expectedRegistry();

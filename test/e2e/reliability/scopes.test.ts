@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { openStack } from "../../../src/engine/automation";
 import { type Lab, startLab } from "../../helpers/lab";
 
-// Issue 7, isolation: a token without the scopes a change needs gets a clear error that names the
+// Isolation: a token without the scopes a change needs gets a clear error that names the
 // missing scope, not a stack trace — and nothing is written before the error.
 let lab: Lab;
 beforeAll(async () => {

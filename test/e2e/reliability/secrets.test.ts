@@ -6,7 +6,7 @@ import { type RunningEmulator, startEmulator } from "../../../emulator/index";
 import { LOCAL_DEV_PASSPHRASE } from "../../../src/engine/env";
 import { runCli } from "../../helpers/git";
 
-// Issue 7, secrets: after the demo, a PR preview and a drift run, no robot token and no mirror or
+// Secrets: after the demo, a PR preview and a drift run, no robot token and no mirror or
 // proxy-cache password appears in any output: stdout, stderr, the Markdown and JSON reports, or the
 // state (every file of the backend, history included; secrets there are ciphertext only).
 

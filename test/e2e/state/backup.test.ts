@@ -51,9 +51,9 @@ async function cli(
   }
 }
 
-// Issue 10, "Must show": `quay-gitops state backup` / `restore` over pulumi stack export/import; a backup
+// `quay-gitops state backup` / `restore` over pulumi stack export/import; a backup
 // restored into an empty backend gives a no-op preview; secrets stay encrypted in the file.
-describe("state backup and restore (issue 10)", () => {
+describe("state backup and restore", () => {
   let pg: TestPostgres;
   let kv: KvServer;
   let tmp: string;

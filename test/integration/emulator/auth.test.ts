@@ -3,8 +3,8 @@ import { ALL, emulatorOnly, expectAbort, expectApiException, useEmulator } from 
 
 const h = useEmulator();
 
-describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
-  it("§1.3 an anonymous GET of a public endpoint gets the reduced org view", async () => {
+describe("authentication, scopes and superusers (docs/quay-api.md#authentication)", () => {
+  it("docs/quay-api.md#authentication an anonymous GET of a public endpoint gets the reduced org view", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme", { token: null });
     expect(r.status).toBe(200);
@@ -13,32 +13,32 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     expect(r.json.tag_expiration_s).toBeUndefined();
   });
 
-  it("§1.3 an unknown bearer token is not rejected: the request proceeds as anonymous", async () => {
+  it("docs/quay-api.md#authentication an unknown bearer token is not rejected: the request proceeds as anonymous", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme", { token: "nope" });
     expect(r.status).toBe(200);
     expect(r.json.is_admin).toBe(false);
   });
 
-  it("§1.3 GET /user/ without a usable token: 401 invalid_token with session_required false", async () => {
+  it("docs/quay-api.md#authentication GET /user/ without a usable token: 401 invalid_token with session_required false", async () => {
     const r = await h.get("/api/v1/user/", { token: "nope" });
     expectApiException(r, 401, "invalid_token", "Requires authentication");
     expect(r.json.session_required).toBe(false);
   });
 
-  it("§1.3 GET /user/ needs user:read or user:admin", async () => {
+  it("docs/quay-api.md#authentication GET /user/ needs user:read or user:admin", async () => {
     const t = await h.user("alice", ["org:admin"]);
     expect((await h.get("/api/v1/user/", { token: t })).status).toBe(401);
     const t2 = await h.token("alice", ["user:read"]);
     expect((await h.get("/api/v1/user/", { token: t2 })).json.username).toBe("alice");
   });
 
-  it("§1.3 a non-GET without a valid token hits the CSRF check first: 403 {error}", async () => {
+  it("docs/quay-api.md#authentication a non-GET without a valid token hits the CSRF check first: 403 {error}", async () => {
     const r = await h.post("/api/v1/organization/", { name: "acme" }, { token: "nope" });
     expectAbort(r, 403, "CSRF token was invalid or missing.");
   });
 
-  it("§1.3 CSRF comes before body validation (malformed JSON, no token: still 403)", async () => {
+  it("docs/quay-api.md#authentication CSRF comes before body validation (malformed JSON, no token: still 403)", async () => {
     const r = await h.req("POST", "/api/v1/organization/", {
       token: null,
       raw: "{",
@@ -47,7 +47,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     expect(r.status).toBe(403);
   });
 
-  it("§1.3 basic auth is not accepted by the API", async () => {
+  it("docs/quay-api.md#authentication basic auth is not accepted by the API", async () => {
     const r = await h.get("/api/v1/user/", {
       token: null,
       headers: { Authorization: "Basic YWRtaW46cGFzc3dvcmQ=" },
@@ -55,7 +55,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     expect(r.status).toBe(401);
   });
 
-  it("§1.4.1 missing permission: 401 for anonymous callers", async () => {
+  it("docs/quay-api.md#errors missing permission: 401 for anonymous callers", async () => {
     await h.org("acme");
     expectApiException(
       await h.get("/api/v1/organization/acme/members", { token: null }),
@@ -64,7 +64,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     );
   });
 
-  it("§1.4.1 missing permission: 403 insufficient_scope for authenticated callers", async () => {
+  it("docs/quay-api.md#errors missing permission: 403 insufficient_scope for authenticated callers", async () => {
     await h.org("acme");
     const t = await h.user("alice");
     expectApiException(
@@ -75,14 +75,14 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     );
   });
 
-  it("§1.3 creating an organization needs user:admin, not org:admin", async () => {
+  it("docs/quay-api.md#authentication creating an organization needs user:admin, not org:admin", async () => {
     const orgOnly = await h.user("alice", ["org:admin"]);
     expect((await h.post("/api/v1/organization/", { name: "a1" }, { token: orgOnly })).status).toBe(403);
     const userAdmin = await h.token("alice", ["user:admin"]);
     expect((await h.post("/api/v1/organization/", { name: "a2" }, { token: userAdmin })).status).toBe(201);
   });
 
-  it("§1.3 an org admin with only org:admin gets no repository rights", async () => {
+  it("docs/quay-api.md#authentication an org admin with only org:admin gets no repository rights", async () => {
     const full = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "acme" }, { token: full });
     await h.repo("acme", "app", "private", full);
@@ -96,7 +96,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     );
   });
 
-  it("§1.3 repo:read caps an admin to reading; repo:write allows the description", async () => {
+  it("docs/quay-api.md#authentication repo:read caps an admin to reading; repo:write allows the description", async () => {
     const full = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "acme" }, { token: full });
     await h.repo("acme", "app", "private", full);
@@ -112,7 +112,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     expect((await h.get("/api/v1/repository/acme/app", { token: write })).json.can_admin).toBe(false);
   });
 
-  it("§1.3 org membership needs org:admin or repo:create in the token to show teams", async () => {
+  it("docs/quay-api.md#authentication org membership needs org:admin or repo:create in the token to show teams", async () => {
     const full = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "acme" }, { token: full });
     const readOnly = await h.token("alice", ["repo:read"]);
@@ -126,7 +126,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     expect(Object.keys(r2.json.teams)).toEqual(["owners"]);
   });
 
-  it("§1.3 repo:create in a creator team creates repositories; a member team does not", async () => {
+  it("docs/quay-api.md#authentication repo:create in a creator team creates repositories; a member team does not", async () => {
     await h.org("acme");
     await h.user("bob");
     await h.team("acme", "builders", "creator");
@@ -143,7 +143,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     );
   });
 
-  it("§1.3 FULL_ACCESS superuser with super:user passes namespace checks of others' orgs", async () => {
+  it("docs/quay-api.md#authentication FULL_ACCESS superuser with super:user passes namespace checks of others' orgs", async () => {
     const alice = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: alice });
     const r = await h.get("/api/v1/organization/alices/members");
@@ -151,7 +151,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     expect(r.json.members.map((m: { name: string }) => m.name)).toEqual(["alice"]);
   });
 
-  it("§1.3 without the super:user scope a superuser has no bypass", async () => {
+  it("docs/quay-api.md#authentication without the super:user scope a superuser has no bypass", async () => {
     const alice = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: alice });
     const noSuper = await h.token(
@@ -162,13 +162,13 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     expect((await h.get("/api/v1/superuser/users/", { token: noSuper })).status).toBe(403);
   });
 
-  it("§1.3 the bypass holds for nonexistent namespaces (404, not 403)", async () => {
+  it("docs/quay-api.md#authentication the bypass holds for nonexistent namespaces (404, not 403)", async () => {
     expectApiException(await h.get("/api/v1/organization/nosuch/members"), 404, "not_found");
     const t = await h.user("alice");
     expect((await h.get("/api/v1/organization/nosuch/members", { token: t })).status).toBe(403);
   });
 
-  it("§1.3 superusers are shown is_admin and is_member on others' orgs (FULL_ACCESS)", async () => {
+  it("docs/quay-api.md#authentication superusers are shown is_admin and is_member on others' orgs (FULL_ACCESS)", async () => {
     const alice = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: alice });
     const r = await h.get("/api/v1/organization/alices");
@@ -176,7 +176,7 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
   });
 
   emulatorOnly("it expires a token by editing the emulator's token row")(
-    "§1.3 an expired token is anonymous",
+    "docs/quay-api.md#authentication an expired token is anonymous",
     async () => {
       await h.user("alice");
       const t = h.emu().mintToken("alice", ALL, { expiresInSeconds: 60 });
@@ -188,13 +188,13 @@ describe("authentication, scopes and superusers (QUAY-API.md §1.3)", () => {
     },
   );
 
-  it("§1.3 a disabled user's token is anonymous", async () => {
+  it("docs/quay-api.md#authentication a disabled user's token is anonymous", async () => {
     const t = await h.user("alice");
     await h.put("/api/v1/superuser/users/alice", { enabled: false });
     expect((await h.get("/api/v1/user/", { token: t })).status).toBe(401);
   });
 
-  it("§1.3 fresh login is satisfied by any OAuth token (org delete)", async () => {
+  it("docs/quay-api.md#authentication fresh login is satisfied by any OAuth token (org delete)", async () => {
     await h.org("acme");
     expect((await h.del("/api/v1/organization/acme")).status).toBe(204);
   });

@@ -10,8 +10,8 @@ beforeEach(async () => {
   await h.repo("acme", "app");
 });
 
-describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
-  it("§14.1 org POST answers 201 {uuid}; the list holds exactly Quay's keys with defaults", async () => {
+describe("auto-prune policies (docs/quay-api.md#auto-prune)", () => {
+  it("docs/quay-api.md#auto-prune org POST answers 201 {uuid}; the list holds exactly Quay's keys with defaults", async () => {
     const r = await h.post(O, { method: "number_of_tags", value: 10 });
     expect(r.status).toBe(201);
     expect(Object.keys(r.json)).toEqual(["uuid"]);
@@ -21,14 +21,14 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     ]);
   });
 
-  it("§14.1 the collection path needs its trailing slash (308)", async () => {
+  it("docs/quay-api.md#auto-prune the collection path needs its trailing slash (308)", async () => {
     expect(
       (await h.post("/api/v1/organization/acme/autoprunepolicy", { method: "number_of_tags", value: 1 }))
         .status,
     ).toBe(308);
   });
 
-  it("§14.2 creation_date values <int><unit>; tagPattern stripped; tagPatternMatches kept", async () => {
+  it("docs/quay-api.md#auto-prune creation_date values <int><unit>; tagPattern stripped; tagPatternMatches kept", async () => {
     const r = await h.post(O, {
       method: "creation_date",
       value: "2w",
@@ -44,7 +44,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     });
   });
 
-  it("§14.2 invalid method or value is a 400 ApiException", async () => {
+  it("docs/quay-api.md#auto-prune invalid method or value is a 400 ApiException", async () => {
     expectApiException(
       await h.post(O, { method: "size", value: 1 }),
       400,
@@ -79,7 +79,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     expectApiException(await h.post(O, { method: "number_of_tags", value: true }), 400, "invalid_request");
   });
 
-  it("§14.2 an empty tagPattern is refused", async () => {
+  it("docs/quay-api.md#auto-prune an empty tagPattern is refused", async () => {
     expectApiException(
       await h.post(O, { method: "number_of_tags", value: 5, tagPattern: "  " }),
       400,
@@ -88,7 +88,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     );
   });
 
-  it("§14.2 duplicates are refused; different policies are allowed", async () => {
+  it("docs/quay-api.md#auto-prune duplicates are refused; different policies are allowed", async () => {
     await h.post(O, { method: "number_of_tags", value: 10 });
     expectApiException(
       await h.post(O, { method: "number_of_tags", value: 10, tagPatternMatches: true }),
@@ -100,7 +100,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     expect((await h.get(O)).json.policies).toHaveLength(2);
   });
 
-  it("§14.1 PUT is a full replace answering 204 without a body; unknown uuid 404", async () => {
+  it("docs/quay-api.md#auto-prune PUT is a full replace answering 204 without a body; unknown uuid 404", async () => {
     const { uuid } = (await h.post(O, { method: "number_of_tags", value: 10, tagPattern: "x" })).json;
     const r = await h.put(`${O}${uuid}`, { method: "creation_date", value: "1d" });
     expect(r.status).toBe(204);
@@ -114,7 +114,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     expectApiException(await h.put(`${O}nope`, { method: "creation_date", value: "1d" }), 404, "not_found");
   });
 
-  it("§14.1 DELETE answers 200 {uuid}; unknown uuid 404", async () => {
+  it("docs/quay-api.md#auto-prune DELETE answers 200 {uuid}; unknown uuid 404", async () => {
     const { uuid } = (await h.post(O, { method: "number_of_tags", value: 10 })).json;
     const r = await h.del(`${O}${uuid}`);
     expect(r.status).toBe(200);
@@ -123,7 +123,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     expectApiException(await h.get(`${O}${uuid}`), 404, "not_found");
   });
 
-  it("§14.2 logs create/update/delete_namespace_autoprune_policy", async () => {
+  it("docs/quay-api.md#auto-prune logs create/update/delete_namespace_autoprune_policy", async () => {
     const { uuid } = (await h.post(O, { method: "number_of_tags", value: 10 })).json;
     await h.put(`${O}${uuid}`, { method: "number_of_tags", value: 5 });
     await h.del(`${O}${uuid}`);
@@ -143,7 +143,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     expect(logs[0].metadata).toMatchObject({ policy_uuid: uuid, namespace: "acme" });
   });
 
-  it("§14.2 a missing org is 404 on create", async () => {
+  it("docs/quay-api.md#auto-prune a missing org is 404 on create", async () => {
     expectApiException(
       await h.post("/api/v1/organization/nosuch/autoprunepolicy/", { method: "number_of_tags", value: 1 }),
       404,
@@ -151,13 +151,13 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     );
   });
 
-  it("§14.1 org policies need org admin", async () => {
+  it("docs/quay-api.md#auto-prune org policies need org admin", async () => {
     const t = await h.user("bob");
     expect((await h.get(O, { token: t })).status).toBe(403);
     expect((await h.post(O, { method: "number_of_tags", value: 1 }, { token: t })).status).toBe(403);
   });
 
-  it("§14.1 repository policies: 201 {uuid}, GET, PUT 204, DELETE 200; logs with repo", async () => {
+  it("docs/quay-api.md#auto-prune repository policies: 201 {uuid}, GET, PUT 204, DELETE 200; logs with repo", async () => {
     const { uuid } = (await h.post(R, { method: "number_of_tags", value: 3 })).json;
     expect((await h.get(R)).json.policies).toHaveLength(1);
     expect((await h.get(`${R}${uuid}`)).json.value).toBe(3);
@@ -170,7 +170,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     });
   });
 
-  it("§14.2 repository policy on a missing repository: 404", async () => {
+  it("docs/quay-api.md#auto-prune repository policy on a missing repository: 404", async () => {
     expectApiException(await h.get("/api/v1/repository/acme/nope/autoprunepolicy/"), 404, "not_found");
     expectApiException(
       await h.post("/api/v1/repository/acme/nope/autoprunepolicy/", { method: "number_of_tags", value: 1 }),
@@ -179,7 +179,7 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     );
   });
 
-  it("§14.2 repository duplicates are refused", async () => {
+  it("docs/quay-api.md#auto-prune repository duplicates are refused", async () => {
     await h.post(R, { method: "number_of_tags", value: 3 });
     expectApiException(
       await h.post(R, { method: "number_of_tags", value: 3 }),
@@ -189,14 +189,14 @@ describe("auto-prune policies (QUAY-API.md §14, §21)", () => {
     );
   });
 
-  it("§14.2 repo policy GET by uuid looks up repository name + uuid only, not the namespace", async () => {
+  it("docs/quay-api.md#auto-prune repo policy GET by uuid looks up repository name + uuid only, not the namespace", async () => {
     await h.org("other");
     await h.repo("other", "app");
     const { uuid } = (await h.post(R, { method: "number_of_tags", value: 3 })).json;
     expect((await h.get(`/api/v1/repository/other/app/autoprunepolicy/${uuid}`)).status).toBe(200);
   });
 
-  it("§14.1 user-namespace policies under /user/autoprunepolicy/", async () => {
+  it("docs/quay-api.md#auto-prune user-namespace policies under /user/autoprunepolicy/", async () => {
     const t = await h.user("bob");
     const { uuid } = (
       await h.post("/api/v1/user/autoprunepolicy/", { method: "creation_date", value: "30d" }, { token: t })

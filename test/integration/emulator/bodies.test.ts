@@ -3,8 +3,8 @@ import { expectApiException, expectHtml, expectMessage, useEmulator } from "./he
 
 const h = useEmulator();
 
-describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () => {
-  it("§21 a validated body without a JSON content type is a 415 {message}", async () => {
+describe("request bodies and error shapes (docs/quay-api.md#requests, docs/quay-api.md#errors)", () => {
+  it("docs/quay-api.md#emulator-gotchas a validated body without a JSON content type is a 415 {message}", async () => {
     const r = await h.req("POST", "/api/v1/organization/", {
       raw: '{"name":"acme"}',
       contentType: "text/plain",
@@ -16,11 +16,11 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     );
   });
 
-  it("§1.1 no content type and no body at all is also a 415", async () => {
+  it("docs/quay-api.md#requests no content type and no body at all is also a 415", async () => {
     expect((await h.req("POST", "/api/v1/organization/")).status).toBe(415);
   });
 
-  it("§21 malformed JSON is a 400 with Werkzeug's text", async () => {
+  it("docs/quay-api.md#emulator-gotchas malformed JSON is a 400 with Werkzeug's text", async () => {
     const r = await h.req("POST", "/api/v1/organization/", {
       raw: "{not json",
       contentType: "application/json",
@@ -28,17 +28,17 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     expectMessage(r, 400, "The browser (or proxy) sent a request that this server could not understand.");
   });
 
-  it("§21 an empty JSON body is the same 400", async () => {
+  it("docs/quay-api.md#emulator-gotchas an empty JSON body is the same 400", async () => {
     const r = await h.req("POST", "/api/v1/organization/", { raw: "", contentType: "application/json" });
     expectMessage(r, 400, "The browser (or proxy) sent a request that this server could not understand.");
   });
 
-  it("§21 a literal null body is an ApiException 'Missing JSON body'", async () => {
+  it("docs/quay-api.md#emulator-gotchas a literal null body is an ApiException 'Missing JSON body'", async () => {
     const r = await h.req("POST", "/api/v1/organization/", { raw: "null", contentType: "application/json" });
     expectApiException(r, 400, "invalid_request", "Missing JSON body");
   });
 
-  it("§1.1 a schema failure is a 400 invalid_request ApiException", async () => {
+  it("docs/quay-api.md#requests a schema failure is a 400 invalid_request ApiException", async () => {
     expectApiException(
       await h.post("/api/v1/organization/", { email: "x@example.com" }),
       400,
@@ -46,7 +46,7 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     );
   });
 
-  it("§1.1 application/*+json counts as JSON", async () => {
+  it("docs/quay-api.md#requests application/*+json counts as JSON", async () => {
     const r = await h.req("POST", "/api/v1/organization/", {
       raw: '{"name":"acme"}',
       contentType: "application/vnd.api+json; charset=utf-8",
@@ -54,11 +54,11 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     expect(r.status).toBe(201);
   });
 
-  it("§1.1 unknown extra properties are accepted", async () => {
+  it("docs/quay-api.md#requests unknown extra properties are accepted", async () => {
     expect((await h.post("/api/v1/organization/", { name: "acme", whatever: 1 })).status).toBe(201);
   });
 
-  it("§1.1 additionalProperties: false is enforced where Quay's schema says so (quota update)", async () => {
+  it("docs/quay-api.md#requests additionalProperties: false is enforced where Quay's schema says so (quota update)", async () => {
     await h.org("acme");
     await h.post("/api/v1/organization/acme/quota", { limit_bytes: 1000 });
     const id = (await h.get("/api/v1/organization/acme/quota")).json[0].id;
@@ -69,12 +69,12 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     );
   });
 
-  it("§1.4.1 the ApiException type URL is absolute, built from the request host", async () => {
+  it("docs/quay-api.md#errors the ApiException type URL is absolute, built from the request host", async () => {
     const r = await h.post("/api/v1/organization/", {});
     expect(r.json.type).toBe(`${h.url()}/api/v1/error/invalid_request`);
   });
 
-  it("§16.3 the ApiException type URL resolves to Quay's error description", async () => {
+  it("docs/quay-api.md#discovery the ApiException type URL resolves to Quay's error description", async () => {
     const e = await h.post("/api/v1/organization/", {});
     const r = await h.get(new URL(e.json.type).pathname, { token: null });
     expect(r.json).toEqual({
@@ -86,7 +86,7 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     expectApiException(await h.get("/api/v1/error/nope"), 404, "not_found");
   });
 
-  it("§6.2 §21 a robot create body over 1 MiB is an HTML 500 and nothing is created", async () => {
+  it("docs/quay-api.md#robots docs/quay-api.md#emulator-gotchas a robot create body over 1 MiB is an HTML 500 and nothing is created", async () => {
     await h.org("acme");
     const big = JSON.stringify({ description: "x", pad: "y".repeat(1024 * 1024) });
     const r = await h.req("PUT", "/api/v1/organization/acme/robots/big", {
@@ -98,14 +98,14 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     expect((await h.get("/api/v1/organization/acme/robots")).json.robots).toEqual([]);
   });
 
-  it("§1.1 a body beyond the emulator's limit is refused with 413 and the server keeps serving", async () => {
+  it("docs/quay-api.md#requests a body beyond the emulator's limit is refused with 413 and the server keeps serving", async () => {
     const huge = new Uint8Array(9 * 1024 * 1024).fill(32);
     const r = await h.req("POST", "/api/v1/organization/", { raw: huge, contentType: "application/json" });
     expectMessage(r, 413, "The data value transmitted exceeds the capacity limit.");
     expect((await h.get("/api/v1/user/")).status).toBe(200);
   });
 
-  it("§1.1 bodies of non-validating endpoints are ignored (sync-now with garbage)", async () => {
+  it("docs/quay-api.md#requests bodies of non-validating endpoints are ignored (sync-now with garbage)", async () => {
     await h.org("acme");
     await h.repo("acme", "app");
     const r = await h.req("POST", "/api/v1/repository/acme/app/mirror/sync-now", {
@@ -115,7 +115,7 @@ describe("request bodies and error shapes (QUAY-API.md §1.1, §1.4, §21)", () 
     expectApiException(r, 404, "not_found");
   });
 
-  it("§1.4.4 intQuery: a non-integer limit is a 400 with the argument's message", async () => {
+  it("docs/quay-api.md#errors intQuery: a non-integer limit is a 400 with the argument's message", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme/robots?limit=abc");
     expect(r.status).toBe(400);

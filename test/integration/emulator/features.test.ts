@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../../emulator/index";
 import { ALL, expectApiException, expectHtml, expectMessage, useEmulator, expectAbort } from "./helpers";
 
-describe("feature flags off (QUAY-API.md §1.5)", () => {
+describe("feature flags off (docs/quay-api.md#features)", () => {
   const h = useEmulator({
     config: {
       FEATURE_QUOTA_MANAGEMENT: false,
@@ -38,7 +38,7 @@ describe("feature flags off (QUAY-API.md §1.5)", () => {
     });
   });
 
-  it("§1.5 a disabled endpoint: GET 308 to the slash form, which is an HTML 404", async () => {
+  it("docs/quay-api.md#features a disabled endpoint: GET 308 to the slash form, which is an HTML 404", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme/quota");
     expect(r.status).toBe(308);
@@ -46,26 +46,26 @@ describe("feature flags off (QUAY-API.md §1.5)", () => {
     expectHtml(await h.get("/api/v1/organization/acme/quota/"), 404);
   });
 
-  it("§1.5 a disabled endpoint: POST is an HTML 405, never an API JSON error", async () => {
+  it("docs/quay-api.md#features a disabled endpoint: POST is an HTML 405, never an API JSON error", async () => {
     await h.org("acme");
     expectHtml(await h.post("/api/v1/organization/acme/quota", { limit_bytes: 10 }), 405);
     expectHtml(await h.post("/api/v1/organization/acme/proxycache", { upstream_registry: "quay.io" }), 405);
   });
 
-  it("§1.5 slash-declared disabled endpoints (auto-prune) answer HTML 404 on GET", async () => {
+  it("docs/quay-api.md#features slash-declared disabled endpoints (auto-prune) answer HTML 404 on GET", async () => {
     await h.org("acme");
     expectHtml(await h.get("/api/v1/organization/acme/autoprunepolicy/"), 404);
     expect((await h.get("/api/v1/organization/acme/autoprunepolicy")).status).toBe(308);
   });
 
-  it("§1.5 quota fields disappear from the org view when quota management is off", async () => {
+  it("docs/quay-api.md#features quota fields disappear from the org view when quota management is off", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme");
     expect(r.json.quotas).toBeUndefined();
     expect(r.json.quota_report).toBeUndefined();
   });
 
-  it("§1.5 with mirroring off a repository sub-path falls to the greedy repository route", async () => {
+  it("docs/quay-api.md#features with mirroring off a repository sub-path falls to the greedy repository route", async () => {
     await h.org("acme");
     await h.repo("acme", "app");
     // Werkzeug matches /repository/<acme/app/mirror>: a lookup of a repository that does not exist.
@@ -74,7 +74,7 @@ describe("feature flags off (QUAY-API.md §1.5)", () => {
     expectMessage(await h.post("/api/v1/repository/acme/app/mirror", {}), 405);
   });
 
-  it("§1.5 changestate is only registered with FEATURE_REPO_MIRROR", async () => {
+  it("docs/quay-api.md#features changestate is only registered with FEATURE_REPO_MIRROR", async () => {
     await h.org("acme");
     await h.repo("acme", "app");
     // PUT .../changestate now means "update repository acme/app/changestate" (missing description: 400).
@@ -86,7 +86,7 @@ describe("feature flags off (QUAY-API.md §1.5)", () => {
     expectMessage(await h.post("/api/v1/repository/acme/app/changestate", { state: "READ_ONLY" }), 405);
   });
 
-  it("§2.1 user/initialize with the flag off: 404 {error: Not Found}", async () => {
+  it("docs/quay-api.md#bootstrap user/initialize with the flag off: 404 {error: Not Found}", async () => {
     const r = await h.post(
       "/api/v1/user/initialize",
       { username: "x", password: "password1" },
@@ -95,16 +95,16 @@ describe("feature flags off (QUAY-API.md §1.5)", () => {
     expectAbort(r, 404, "Not Found");
   });
 
-  it("§16.1 aggregatelogs is gated by FEATURE_AGGREGATED_LOG_COUNT_RETRIEVAL", async () => {
+  it("docs/quay-api.md#audit-logs aggregatelogs is gated by FEATURE_AGGREGATED_LOG_COUNT_RETRIEVAL", async () => {
     await h.org("acme");
     expect((await h.get("/api/v1/organization/acme/aggregatelogs")).status).toBe(308);
   });
 });
 
-describe("FEATURE_SUPER_USERS off (§1.5)", () => {
+describe("FEATURE_SUPER_USERS off (docs/quay-api.md#features)", () => {
   const h = useEmulator({ config: { FEATURE_SUPER_USERS: false } });
 
-  it("§1.5 the superuser panel and the quota endpoints are not registered", async () => {
+  it("docs/quay-api.md#features the superuser panel and the quota endpoints are not registered", async () => {
     expect((await h.get("/api/v1/superuser/users")).status).toBe(308);
     expectHtml(await h.get("/api/v1/superuser/users/"), 404);
     await h.org("acme");
@@ -112,10 +112,10 @@ describe("FEATURE_SUPER_USERS off (§1.5)", () => {
   });
 });
 
-describe("FEATURE_SUPERUSERS_FULL_ACCESS off (§1.3, §11.1)", () => {
+describe("FEATURE_SUPERUSERS_FULL_ACCESS off (docs/quay-api.md#authentication, docs/quay-api.md#quotas)", () => {
   const h = useEmulator({ config: { FEATURE_SUPERUSERS_FULL_ACCESS: false } });
 
-  it("§1.3 a superuser has no special rights on others' orgs, but keeps the panel", async () => {
+  it("docs/quay-api.md#authentication a superuser has no special rights on others' orgs, but keeps the panel", async () => {
     const alice = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: alice });
     expect((await h.get("/api/v1/organization/alices/members")).status).toBe(403);
@@ -124,7 +124,7 @@ describe("FEATURE_SUPERUSERS_FULL_ACCESS off (§1.3, §11.1)", () => {
     expect((await h.get("/api/v1/superuser/users/")).status).toBe(200);
   });
 
-  it("§11.1 org quota writes need FULL_ACCESS (3.16+); the superuser panel quota does not", async () => {
+  it("docs/quay-api.md#quotas org quota writes need FULL_ACCESS (3.16+); the superuser panel quota does not", async () => {
     await h.org("acme");
     expect((await h.post("/api/v1/organization/acme/quota", { limit_bytes: 1000 })).status).toBe(403);
     expect((await h.post("/api/v1/superuser/organization/acme/quota", { limit_bytes: 1000 })).status).toBe(
@@ -133,10 +133,10 @@ describe("FEATURE_SUPERUSERS_FULL_ACCESS off (§1.3, §11.1)", () => {
   });
 });
 
-describe("FEATURE_MAILING on (§7.4, §5.4)", () => {
+describe("FEATURE_MAILING on (docs/quay-api.md#teams, docs/quay-api.md#users)", () => {
   const h = useEmulator({ config: { FEATURE_MAILING: true } });
 
-  it("§7.4 a user in no team of the org is invited, not added", async () => {
+  it("docs/quay-api.md#teams a user in no team of the org is invited, not added", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.user("bob");
@@ -149,7 +149,7 @@ describe("FEATURE_MAILING on (§7.4, §5.4)", () => {
     expect(pending.json.members).toMatchObject([{ name: "bob", invited: true }]);
   });
 
-  it("§7.4 a user already in some team of the org is added directly", async () => {
+  it("docs/quay-api.md#teams a user already in some team of the org is added directly", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     // admin is in owners: direct add.
@@ -157,7 +157,7 @@ describe("FEATURE_MAILING on (§7.4, §5.4)", () => {
     expect(r.json.invited).toBe(false);
   });
 
-  it("§7.4 a robot of another namespace is refused on the invite path", async () => {
+  it("docs/quay-api.md#teams a robot of another namespace is refused on the invite path", async () => {
     await h.org("acme");
     await h.org("other");
     await h.team("acme", "devs");
@@ -169,7 +169,7 @@ describe("FEATURE_MAILING on (§7.4, §5.4)", () => {
     );
   });
 
-  it("§7.4 email invites: duplicates allowed, DELETE removes one at a time, then 404", async () => {
+  it("docs/quay-api.md#teams email invites: duplicates allowed, DELETE removes one at a time, then 404", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     const a = await h.put("/api/v1/organization/acme/team/devs/invite/x@example.com");
@@ -184,7 +184,7 @@ describe("FEATURE_MAILING on (§7.4, §5.4)", () => {
     );
   });
 
-  it("§5.4 superuser user create requires a valid email with mailing on", async () => {
+  it("docs/quay-api.md#users superuser user create requires a valid email with mailing on", async () => {
     expectMessage(
       await h.post("/api/v1/superuser/users/", { username: "bob" }),
       400,
@@ -195,7 +195,7 @@ describe("FEATURE_MAILING on (§7.4, §5.4)", () => {
     expect((await h.get("/api/v1/superuser/users/bob")).json.verified).toBe(false);
   });
 
-  it("§5.1 the recovery-mail endpoint (plural superusers) exists with mailing on", async () => {
+  it("docs/quay-api.md#users the recovery-mail endpoint (plural superusers) exists with mailing on", async () => {
     await h.user("bob");
     const r = await h.post("/api/v1/superusers/users/bob/sendrecovery");
     expect(r.json).toEqual({ email: "bob@example.com" });
@@ -203,15 +203,15 @@ describe("FEATURE_MAILING on (§7.4, §5.4)", () => {
   });
 });
 
-describe("TAG_EXPIRATION_OPTIONS and DEFAULT_TAG_EXPIRATION (§4.4, §19)", () => {
+describe("TAG_EXPIRATION_OPTIONS and DEFAULT_TAG_EXPIRATION (docs/quay-api.md#organizations, docs/quay-api.md#emulator-gotchas)", () => {
   const h = useEmulator({ config: { TAG_EXPIRATION_OPTIONS: ["1d", "3d"], DEFAULT_TAG_EXPIRATION: "3d" } });
 
-  it("§4.2 new orgs start with DEFAULT_TAG_EXPIRATION", async () => {
+  it("docs/quay-api.md#organizations new orgs start with DEFAULT_TAG_EXPIRATION", async () => {
     await h.org("acme");
     expect((await h.get("/api/v1/organization/acme")).json.tag_expiration_s).toBe(259200);
   });
 
-  it("§4.4 tag_expiration_s must be one of the configured options", async () => {
+  it("docs/quay-api.md#organizations tag_expiration_s must be one of the configured options", async () => {
     await h.org("acme");
     expect((await h.put("/api/v1/organization/acme", { tag_expiration_s: 86400 })).status).toBe(200);
     expectMessage(
@@ -222,10 +222,10 @@ describe("TAG_EXPIRATION_OPTIONS and DEFAULT_TAG_EXPIRATION (§4.4, §19)", () =
   });
 });
 
-describe("FEATURE_CHANGE_TAG_EXPIRATION off (§4.4)", () => {
+describe("FEATURE_CHANGE_TAG_EXPIRATION off (docs/quay-api.md#organizations)", () => {
   const h = useEmulator({ config: { FEATURE_CHANGE_TAG_EXPIRATION: false } });
 
-  it("§4.4 tag_expiration_s is silently ignored", async () => {
+  it("docs/quay-api.md#organizations tag_expiration_s is silently ignored", async () => {
     await h.org("acme");
     const r = await h.put("/api/v1/organization/acme", { tag_expiration_s: 100 });
     expect(r.status).toBe(200);
@@ -233,10 +233,10 @@ describe("FEATURE_CHANGE_TAG_EXPIRATION off (§4.4)", () => {
   });
 });
 
-describe("REGISTRY_STATE readonly (§1.3)", () => {
+describe("REGISTRY_STATE readonly (docs/quay-api.md#authentication)", () => {
   const h = useEmulator({ config: { REGISTRY_STATE: "readonly" } });
 
-  it("§1.3 every non-GET API call returns 503 with is_readonly", async () => {
+  it("docs/quay-api.md#authentication every non-GET API call returns 503 with is_readonly", async () => {
     const r = await h.post("/api/v1/organization/", { name: "acme" });
     expect(r.status).toBe(503);
     expect(r.json).toMatchObject({ is_readonly: true });
@@ -245,24 +245,24 @@ describe("REGISTRY_STATE readonly (§1.3)", () => {
   });
 });
 
-describe("FEATURE_ANONYMOUS_ACCESS off (§1.3)", () => {
+describe("FEATURE_ANONYMOUS_ACCESS off (docs/quay-api.md#authentication)", () => {
   const h = useEmulator({ config: { FEATURE_ANONYMOUS_ACCESS: false } });
 
-  it("§1.3 anonymous calls get 401 {error: Anonymous access is not allowed}", async () => {
+  it("docs/quay-api.md#authentication anonymous calls get 401 {error: Anonymous access is not allowed}", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme", { token: null });
     expectAbort(r, 401, "Anonymous access is not allowed");
   });
 
-  it("§1.3 GET /user/ stays anon-allowed (its own 401 invalid_token)", async () => {
+  it("docs/quay-api.md#authentication GET /user/ stays anon-allowed (its own 401 invalid_token)", async () => {
     expectApiException(await h.get("/api/v1/user/", { token: null }), 401, "invalid_token");
   });
 });
 
-describe("GLOBAL_READONLY_SUPER_USERS (§1.3)", () => {
+describe("GLOBAL_READONLY_SUPER_USERS (docs/quay-api.md#authentication)", () => {
   const h = useEmulator({ config: { GLOBAL_READONLY_SUPER_USERS: ["auditor"] } });
 
-  it("§1.3 a global read-only superuser may read others' orgs and repos, never write", async () => {
+  it("docs/quay-api.md#authentication a global read-only superuser may read others' orgs and repos, never write", async () => {
     const alice = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: alice });
     await h.repo("alices", "app", "private", alice);
@@ -280,16 +280,16 @@ describe("GLOBAL_READONLY_SUPER_USERS (§1.3)", () => {
   });
 });
 
-describe("FEATURE_SUPERUSERS_ORG_CREATION_ONLY and AUTHENTICATION_TYPE (§1.5, §5.4)", () => {
+describe("FEATURE_SUPERUSERS_ORG_CREATION_ONLY and AUTHENTICATION_TYPE (docs/quay-api.md#features, docs/quay-api.md#users)", () => {
   const h = useEmulator({
     config: { FEATURE_SUPERUSERS_ORG_CREATION_ONLY: true, AUTHENTICATION_TYPE: "LDAP" },
   });
 
-  it("§1.5 only superusers may create organizations", async () => {
+  it("docs/quay-api.md#features only superusers may create organizations", async () => {
     expect((await h.post("/api/v1/organization/", { name: "acme" })).status).toBe(201);
   });
 
-  it("§5.4 superuser user creation needs Database auth", async () => {
+  it("docs/quay-api.md#users superuser user creation needs Database auth", async () => {
     expectApiException(
       await h.post("/api/v1/superuser/users/", { username: "bob" }),
       400,
@@ -299,10 +299,10 @@ describe("FEATURE_SUPERUSERS_ORG_CREATION_ONLY and AUTHENTICATION_TYPE (§1.5, �
   });
 });
 
-describe("DEFAULT_SYSTEM_REJECT_QUOTA_BYTES (§11.3)", () => {
+describe("DEFAULT_SYSTEM_REJECT_QUOTA_BYTES (docs/quay-api.md#quotas)", () => {
   const h = useEmulator({ config: { DEFAULT_SYSTEM_REJECT_QUOTA_BYTES: 1073741824 } });
 
-  it("§11.3 an org without quota lists one synthetic default entry with id null", async () => {
+  it("docs/quay-api.md#quotas an org without quota lists one synthetic default entry with id null", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme/quota");
     expect(r.json).toEqual([
@@ -371,10 +371,10 @@ describe("config file in Quay's key names", () => {
   });
 });
 
-describe("FEATURE_EXTENDED_ACTION_LOGGING and EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW (§16.1, unconfirmed)", () => {
+describe("FEATURE_EXTENDED_ACTION_LOGGING and EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW (docs/quay-api.md#audit-logs, unconfirmed)", () => {
   const hidden = useEmulator({ config: { FEATURE_EXTENDED_ACTION_LOGGING: true } });
 
-  it("§16.1 extended columns are recorded but, by default, not shown in log views", async () => {
+  it("docs/quay-api.md#audit-logs extended columns are recorded but, by default, not shown in log views", async () => {
     await hidden.org("acme");
     const entry = (await hidden.get("/api/v1/organization/acme/logs")).json.logs[0];
     expect(entry.http_method).toBeUndefined();
@@ -387,12 +387,12 @@ describe("FEATURE_EXTENDED_ACTION_LOGGING and EMULATOR_EXTENDED_LOG_FIELDS_IN_VI
   });
 });
 
-describe("EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW on (§16.1 switch)", () => {
+describe("EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW on (docs/quay-api.md#audit-logs switch)", () => {
   const shown = useEmulator({
     config: { FEATURE_EXTENDED_ACTION_LOGGING: true, EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW: true },
   });
 
-  it("§16.1 the switch shows the extended columns in log entries", async () => {
+  it("docs/quay-api.md#audit-logs the switch shows the extended columns in log entries", async () => {
     await shown.req("POST", "/api/v1/organization/", {
       body: { name: "acme" },
       headers: { "X-Forwarded-For": "10.0.0.9", "User-Agent": "bench" },
@@ -407,7 +407,7 @@ describe("EMULATOR_EXTENDED_LOG_FIELDS_IN_VIEW on (§16.1 switch)", () => {
   });
 });
 
-describe("emulator switches for choices QUAY-API.md leaves open", () => {
+describe("emulator switches for choices docs/quay-api.md#sources leaves open", () => {
   const h = useEmulator({
     config: { EMULATOR_QUOTA_BACKFILL_STATUS: "complete", EMULATOR_INITIALIZE_TOKEN_TTL_S: 60 },
   });

@@ -387,7 +387,7 @@ export async function allPages(
   return { sizes, names };
 }
 
-/** The ApiException body of QUAY-API.md §1.4.1. */
+/** The ApiException body of docs/quay-api.md#errors. */
 export function expectApiException(r: Res, status: number, type: string, message?: string): void {
   expect(r.status).toBe(status);
   expect(r.contentType).toMatch(/^application\/json/);
@@ -407,7 +407,7 @@ export function expectAbort(r: Res, status: number, error: string): void {
   expect(JSON.parse(r.text)).toEqual({ error });
 }
 
-/** §1.4.2 DataModelException / §1.4.4 Flask abort: `{"message"}` only. */
+/** docs/quay-api.md#errors DataModelException / docs/quay-api.md#errors Flask abort: `{"message"}` only. */
 export function expectMessage(r: Res, status: number, message?: string): void {
   expect(r.status).toBe(status);
   expect(r.json).toBeTypeOf("object");

@@ -8,8 +8,8 @@ beforeEach(async () => {
   await h.org("acme");
 });
 
-describe("audit logs (QUAY-API.md §16, §21)", () => {
-  it("§16.1 an entry has kind, metadata, ip, RFC 2822 datetime and the performer", async () => {
+describe("audit logs (docs/quay-api.md#audit-logs)", () => {
+  it("docs/quay-api.md#audit-logs an entry has kind, metadata, ip, RFC 2822 datetime and the performer", async () => {
     const r = await h.get(L);
     expect(r.json.start_time).toMatch(/-0000$/);
     expect(r.json.end_time).toMatch(/-0000$/);
@@ -21,7 +21,7 @@ describe("audit logs (QUAY-API.md §16, §21)", () => {
     expect(e.performer.avatar.kind).toBe("user");
   });
 
-  it("§16.1 OAuth-token writes carry the token id, client id and application name", async () => {
+  it("docs/quay-api.md#audit-logs OAuth-token writes carry the token id, client id and application name", async () => {
     const t = await h.token("admin", ["org:admin", "user:admin"]);
     await h.put("/api/v1/organization/acme", { email: "a@example.com" }, { token: t });
     const md = (await h.get(L)).json.logs[0].metadata;
@@ -32,7 +32,7 @@ describe("audit logs (QUAY-API.md §16, §21)", () => {
     expect(md.oauth_token_id).toEqual(expect.any(Number));
   });
 
-  it("§1.6 §21 20 entries a page, newest first, next_page until the end; then an empty page", async () => {
+  it("docs/quay-api.md#pagination docs/quay-api.md#emulator-gotchas 20 entries a page, newest first, next_page until the end; then an empty page", async () => {
     for (let i = 0; i < 24; i++) await h.put(`/api/v1/organization/acme/team/t${i}`, { role: "member" });
     const p1 = await h.get(L);
     expect(p1.json.logs).toHaveLength(20);
@@ -48,7 +48,7 @@ describe("audit logs (QUAY-API.md §16, §21)", () => {
     expect(p3.json.next_page).toBeUndefined();
   });
 
-  it("§16.1 starttime/endtime are MM/DD/YYYY days; bad dates fall back to the defaults; end < start is 400", async () => {
+  it("docs/quay-api.md#audit-logs starttime/endtime are MM/DD/YYYY days; bad dates fall back to the defaults; end < start is 400", async () => {
     const today = new Date();
     const fmt = (d: Date) =>
       `${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}/${d.getUTCFullYear()}`;
@@ -58,7 +58,7 @@ describe("audit logs (QUAY-API.md §16, §21)", () => {
     expectMessage(await h.get(`${L}?starttime=01/10/2000&endtime=01/01/2000`), 400);
   });
 
-  it("§16.1 performer filter; a robot's full name is accepted; an unknown performer is a 500", async () => {
+  it("docs/quay-api.md#audit-logs performer filter; a robot's full name is accepted; an unknown performer is a 500", async () => {
     const t = await h.user("bob");
     await h.team("acme", "devs", "admin");
     await h.member("acme", "devs", "bob");
@@ -72,7 +72,7 @@ describe("audit logs (QUAY-API.md §16, §21)", () => {
     expect(r.contentType).toMatch(/^text\/html/);
   });
 
-  it("§16.1 org logs need org admin; a missing org is a 400 {message} for superusers", async () => {
+  it("docs/quay-api.md#audit-logs org logs need org admin; a missing org is a 400 {message} for superusers", async () => {
     const t = await h.user("bob");
     expect((await h.get(L, { token: t })).status).toBe(403);
     expectMessage(
@@ -82,28 +82,28 @@ describe("audit logs (QUAY-API.md §16, §21)", () => {
     );
   });
 
-  it("§16.1 repository logs: repo admin; 404 for a missing repository", async () => {
+  it("docs/quay-api.md#audit-logs repository logs: repo admin; 404 for a missing repository", async () => {
     await h.repo("acme", "app");
     const r = await h.get("/api/v1/repository/acme/app/logs");
     expect(r.json.logs.map((l: { kind: string }) => l.kind)).toEqual(["create_repo"]);
     expectApiException(await h.get("/api/v1/repository/acme/nope/logs"), 404, "not_found");
   });
 
-  it("§16.1 superuser logs cover every namespace and add `namespace` to entries", async () => {
+  it("docs/quay-api.md#audit-logs superuser logs cover every namespace and add `namespace` to entries", async () => {
     const r = await h.get("/api/v1/superuser/logs");
     expect(r.json.logs[0]).toMatchObject({ kind: "org_create", namespace: { kind: "org", name: "acme" } });
     const t = await h.user("bob");
     expect((await h.get("/api/v1/superuser/logs", { token: t })).status).toBe(403);
   });
 
-  it("§16.1 user logs are the caller's own namespace", async () => {
+  it("docs/quay-api.md#audit-logs user logs are the caller's own namespace", async () => {
     const t = await h.user("bob");
     await h.put("/api/v1/user/robots/ci", undefined, { token: t });
     const r = await h.get("/api/v1/user/logs", { token: t });
     expect(r.json.logs.map((l: { kind: string }) => l.kind)).toEqual(["create_robot", "user_create"]);
   });
 
-  it("§21 aggregatelogs: {kind, count, datetime at midnight}; an unknown performer is ignored", async () => {
+  it("docs/quay-api.md#emulator-gotchas aggregatelogs: {kind, count, datetime at midnight}; an unknown performer is ignored", async () => {
     await h.put("/api/v1/organization/acme/team/a1", { role: "member" });
     await h.put("/api/v1/organization/acme/team/a2", { role: "member" });
     const r = await h.get("/api/v1/organization/acme/aggregatelogs?performer=nobody");
@@ -120,7 +120,7 @@ describe("audit logs (QUAY-API.md §16, §21)", () => {
     );
   });
 
-  it("§16 every mutation writes an audit entry (spot check across kinds)", async () => {
+  it("docs/quay-api.md#audit-logs every mutation writes an audit entry (spot check across kinds)", async () => {
     await h.repo("acme", "app");
     await h.robot("acme", "ci");
     await h.team("acme", "devs");

@@ -30,20 +30,20 @@ async function sync(body: Record<string, unknown> = {}) {
   return (await h.control("POST", "/_emulator/mirror/sync", body)).json.synced;
 }
 
-describe("repository mirroring (QUAY-API.md §12)", () => {
-  it("§12.1 create answers 201 with an empty body", async () => {
+describe("repository mirroring (docs/quay-api.md#mirrors)", () => {
+  it("docs/quay-api.md#mirrors create answers 201 with an empty body", async () => {
     const r = await h.post(M, BODY);
     expect(r.status).toBe(201);
     expect(r.json).toBe("");
   });
 
-  it("§12.3 §19 create sets the repository state to MIRROR and grants the robot write", async () => {
+  it("docs/quay-api.md#mirrors docs/quay-api.md#emulator-gotchas create sets the repository state to MIRROR and grants the robot write", async () => {
     await h.post(M, BODY);
     expect((await h.get("/api/v1/repository/acme/app")).json.state).toBe("MIRROR");
     expect((await h.get("/api/v1/repository/acme/app/permissions/user/acme+mirror")).json.role).toBe("write");
   });
 
-  it("§12.3 a read permission is upgraded to write; an admin permission is kept", async () => {
+  it("docs/quay-api.md#mirrors a read permission is upgraded to write; an admin permission is kept", async () => {
     await h.put("/api/v1/repository/acme/app/permissions/user/acme+mirror", { role: "read" });
     await h.post(M, BODY);
     expect((await h.get("/api/v1/repository/acme/app/permissions/user/acme+mirror")).json.role).toBe("write");
@@ -55,7 +55,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     );
   });
 
-  it("§12.4 §21 the view has Quay's keys; status NEVER_RUN, 3 retries; the password never appears", async () => {
+  it("docs/quay-api.md#mirrors docs/quay-api.md#emulator-gotchas the view has Quay's keys; status NEVER_RUN, 3 retries; the password never appears", async () => {
     await h.post(M, {
       ...BODY,
       external_registry_username: "u",
@@ -82,18 +82,18 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expect(r.text).not.toContain("secret");
   });
 
-  it("§12.3 a second create is a 409 {detail} (sic 'exits')", async () => {
+  it("docs/quay-api.md#mirrors a second create is a 409 {detail} (sic 'exits')", async () => {
     await h.post(M, BODY);
     expectDetail(await h.post(M, BODY), 409, "Mirror configuration already exits for repository acme/app");
   });
 
-  it("§12.3 §12.4 a missing repository or config is 404", async () => {
+  it("docs/quay-api.md#mirrors docs/quay-api.md#mirrors a missing repository or config is 404", async () => {
     expectApiException(await h.get(M), 404, "not_found");
     expectApiException(await h.post("/api/v1/repository/acme/nope/mirror", BODY), 404, "not_found");
     expectApiException(await h.put(M, { sync_interval: 60 }), 404, "not_found");
   });
 
-  it("§12.2 required fields and schema limits (skopeo ≥ 300, rule_kind enum)", async () => {
+  it("docs/quay-api.md#mirrors required fields and schema limits (skopeo ≥ 300, rule_kind enum)", async () => {
     for (const key of [
       "external_reference",
       "sync_interval",
@@ -113,7 +113,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     );
   });
 
-  it("§12.2 external_reference: no scheme, must contain a repository path", async () => {
+  it("docs/quay-api.md#mirrors external_reference: no scheme, must contain a repository path", async () => {
     expectApiException(
       await h.post(M, { ...BODY, external_reference: "example.com" }),
       400,
@@ -131,7 +131,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     );
   });
 
-  it("§12.2 a non-empty architecture_filter needs FEATURE_SPARSE_INDEX: 400 {detail}", async () => {
+  it("docs/quay-api.md#mirrors a non-empty architecture_filter needs FEATURE_SPARSE_INDEX: 400 {detail}", async () => {
     expectDetail(
       await h.post(M, { ...BODY, architecture_filter: ["amd64"] }),
       400,
@@ -140,7 +140,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expect((await h.post(M, { ...BODY, architecture_filter: [] })).status).toBe(201);
   });
 
-  it("§12.2 live 3.18.0: a malformed sync_start_date on create is an HTML 500 and nothing is stored", async () => {
+  it("docs/quay-api.md#mirrors live 3.18.0: a malformed sync_start_date on create is an HTML 500 and nothing is stored", async () => {
     for (const date of ["2024-01-01", "2024-01-01T00:00:00.000Z", "Mon, 01 Jan 2024 00:00:00 -0000"]) {
       const r = await h.post(M, { ...BODY, sync_start_date: date });
       expect(r.status).toBe(500);
@@ -150,13 +150,13 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expect((await h.get("/api/v1/repository/acme/app")).json.state).toBe("NORMAL");
   });
 
-  it("§12.2 §21 a missing robot_username is a KeyError: HTML 500, state stays NORMAL", async () => {
+  it("docs/quay-api.md#mirrors docs/quay-api.md#emulator-gotchas a missing robot_username is a KeyError: HTML 500, state stays NORMAL", async () => {
     const { robot_username: _r, ...body } = BODY;
     expect((await h.post(M, body)).status).toBe(500);
     expect((await h.get("/api/v1/repository/acme/app")).json.state).toBe("NORMAL");
   });
 
-  it("§12.2 robots: unknown → 400 'Could not find robot...', other namespace → 400 'Invalid robot'", async () => {
+  it("docs/quay-api.md#mirrors robots: unknown → 400 'Could not find robot...', other namespace → 400 'Invalid robot'", async () => {
     expectMessage(
       await h.post(M, { ...BODY, robot_username: "acme+nope" }),
       400,
@@ -167,7 +167,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expectMessage(await h.post(M, { ...BODY, robot_username: "other+bot" }), 400, "Invalid robot");
   });
 
-  it("§12.2 an empty rule_value is a 400 ApiException", async () => {
+  it("docs/quay-api.md#mirrors an empty rule_value is a 400 ApiException", async () => {
     expectApiException(
       await h.post(M, { ...BODY, root_rule: { rule_kind: "tag_glob_csv", rule_value: [] } }),
       400,
@@ -175,7 +175,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     );
   });
 
-  it("§12.3 create logs repo_mirror_config_changed with request metadata", async () => {
+  it("docs/quay-api.md#mirrors create logs repo_mirror_config_changed with request metadata", async () => {
     await h.post(M, BODY, { headers: { "User-Agent": "quay-gitops-test" } });
     const log = (await h.get("/api/v1/repository/acme/app/logs")).json.logs[0];
     expect(log).toMatchObject({
@@ -192,7 +192,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     });
   });
 
-  it("§12.5 PUT answers 201 with an empty body (not 200)", async () => {
+  it("docs/quay-api.md#mirrors PUT answers 201 with an empty body (not 200)", async () => {
     await h.post(M, BODY);
     const r = await h.put(M, { sync_interval: 60 });
     expect(r.status).toBe(201);
@@ -200,7 +200,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expect((await h.get(M)).json.sync_interval).toBe(60);
   });
 
-  it("§12.5 test-confirmed PUT validations", async () => {
+  it("docs/quay-api.md#mirrors test-confirmed PUT validations", async () => {
     await h.post(M, BODY);
     expect((await h.put(M, { is_enabled: null })).status).toBe(400);
     expect((await h.put(M, { external_reference: "example.com/foo" })).status).toBe(201);
@@ -211,7 +211,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expect((await h.put(M, { architecture_filter: null })).status).toBe(201);
   });
 
-  it("§12.5 a malformed date on PUT is a 400 {detail}; nothing is changed", async () => {
+  it("docs/quay-api.md#mirrors a malformed date on PUT is a 400 {detail}; nothing is changed", async () => {
     await h.post(M, BODY);
     expectDetail(
       await h.put(M, { sync_interval: 5, sync_start_date: "2024-01-01" }),
@@ -222,7 +222,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
   });
 
   itWorker(
-    "§12.5 credentials: a password needs a username; a username alone keeps the password",
+    "docs/quay-api.md#mirrors credentials: a password needs a username; a username alone keeps the password",
     async () => {
       await h.post(M, { ...BODY, external_registry_username: "u", external_registry_password: "p1" });
       expectDetail(
@@ -243,7 +243,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     },
   );
 
-  it("§12.5 external_registry_config is merged, with Quay's proxy quirk", async () => {
+  it("docs/quay-api.md#mirrors external_registry_config is merged, with Quay's proxy quirk", async () => {
     await h.post(M, { ...BODY, external_registry_config: { verify_tls: true } });
     await h.put(M, {
       external_registry_config: {
@@ -259,7 +259,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     });
   });
 
-  it("§12.5 each changed field logs its own repo_mirror_config_changed entry", async () => {
+  it("docs/quay-api.md#mirrors each changed field logs its own repo_mirror_config_changed entry", async () => {
     await h.post(M, { ...BODY, external_registry_username: "u", external_registry_password: "p" });
     await h.put(M, {
       is_enabled: false,
@@ -278,7 +278,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     ]);
   });
 
-  it("§12.5 §19 changing robot_username re-validates and grants write", async () => {
+  it("docs/quay-api.md#mirrors docs/quay-api.md#emulator-gotchas changing robot_username re-validates and grants write", async () => {
     await h.post(M, BODY);
     await h.robot("acme", "second");
     expect((await h.put(M, { robot_username: "acme+second" })).status).toBe(201);
@@ -291,14 +291,14 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     );
   });
 
-  it("§12.1 there is no DELETE on the mirror config: it falls to the repository route (204, nothing deleted)", async () => {
+  it("docs/quay-api.md#mirrors there is no DELETE on the mirror config: it falls to the repository route (204, nothing deleted)", async () => {
     await h.post(M, BODY);
-    // DELETE /repository/<acme/app/mirror> deletes a repository that does not exist: 204 (§8.8).
+    // DELETE /repository/<acme/app/mirror> deletes a repository that does not exist: 204 (docs/quay-api.md#repositories).
     expect((await h.del(M)).status).toBe(204);
     expect((await h.get(M)).status).toBe(200);
   });
 
-  it("§12.6 sync-now: 204 and SYNC_NOW; logs to SYNC_NOW", async () => {
+  it("docs/quay-api.md#mirrors sync-now: 204 and SYNC_NOW; logs to SYNC_NOW", async () => {
     await h.post(M, BODY);
     expect((await h.post(`${M}/sync-now`)).status).toBe(204);
     expect((await h.get(M)).json).toMatchObject({ sync_status: "SYNC_NOW", sync_expiration_date: null });
@@ -308,7 +308,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     });
   });
 
-  it("§12.6 sync-cancel only while SYNCING or SYNC_NOW (else 404); sets CANCEL and 0 retries", async () => {
+  it("docs/quay-api.md#mirrors sync-cancel only while SYNCING or SYNC_NOW (else 404); sets CANCEL and 0 retries", async () => {
     await h.post(M, BODY);
     expectApiException(await h.post(`${M}/sync-cancel`), 404, "not_found");
     await h.post(`${M}/sync-now`);
@@ -317,7 +317,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     expect((await h.get("/api/v1/repository/acme/app/logs")).json.logs[0].metadata.to).toBe("SYNC_CANCEL");
   });
 
-  itWorker("§12.6 sync-now while SYNCING is a 404", async () => {
+  itWorker("docs/quay-api.md#mirrors sync-now while SYNCING is a 404", async () => {
     await h.post(M, BODY);
     expect(await sync({ phase: "start" })).toMatchObject([
       { repository: "acme/app", action: "claimed", sync_status: "SYNCING" },
@@ -326,7 +326,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
   });
 
   itWorker(
-    "§12.7 the worker: success moves sync_start_date to the next interval boundary, with microseconds",
+    "docs/quay-api.md#mirrors the worker: success moves sync_start_date to the next interval boundary, with microseconds",
     async () => {
       await h.post(M, { ...BODY, sync_start_date: "2024-01-01T00:00:00Z", sync_interval: 3600 });
       const [result] = await sync({ now: "2024-01-01T05:30:00.123Z" });
@@ -346,7 +346,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
   );
 
   itWorker(
-    "§12.7 the worker only picks enabled configs in MIRROR state, but SYNC_NOW ignores is_enabled",
+    "docs/quay-api.md#mirrors the worker only picks enabled configs in MIRROR state, but SYNC_NOW ignores is_enabled",
     async () => {
       await h.post(M, BODY);
       await h.put("/api/v1/repository/acme/app/changestate", { state: "NORMAL" });
@@ -360,7 +360,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
   );
 
   itWorker(
-    "§12.7 failures use up retries; when exhausted the start date moves on and retries reset",
+    "docs/quay-api.md#mirrors failures use up retries; when exhausted the start date moves on and retries reset",
     async () => {
       await h.post(M, { ...BODY, sync_interval: 60 });
       for (const expected of [2, 1]) {
@@ -379,7 +379,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
   );
 
   itWorker(
-    "§12.6 a run cancelled while in progress ends with sync_start_date null and 0 retries",
+    "docs/quay-api.md#mirrors a run cancelled while in progress ends with sync_start_date null and 0 retries",
     async () => {
       await h.post(M, BODY);
       await sync({ phase: "start" });
@@ -391,7 +391,7 @@ describe("repository mirroring (QUAY-API.md §12)", () => {
     },
   );
 
-  it("§12.1 mirror endpoints need repo admin", async () => {
+  it("docs/quay-api.md#mirrors mirror endpoints need repo admin", async () => {
     await h.post(M, BODY);
     const t = await h.user("bob");
     await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "write" });

@@ -15,9 +15,9 @@ const acmeApp = async () => {
   await h.repo("acme", "app");
 };
 
-describe("repository notifications (QUAY-API.md §15, §21)", () => {
+describe("repository notifications (docs/quay-api.md#notifications)", () => {
   beforeEach(acmeApp);
-  it("§15 create answers 201 with the view; eventConfig comes back as event_config", async () => {
+  it("docs/quay-api.md#notifications create answers 201 with the view; eventConfig comes back as event_config", async () => {
     const r = await h.post(N, { ...WEBHOOK, eventConfig: { a: 1 }, title: "hook" });
     expect(r.status).toBe(201);
     expect(r.json).toEqual({
@@ -31,19 +31,19 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     });
   });
 
-  it("§15 all four fields are required; title defaults to null", async () => {
+  it("docs/quay-api.md#notifications all four fields are required; title defaults to null", async () => {
     const { eventConfig: _e, ...missing } = WEBHOOK;
     expectApiException(await h.post(N, missing), 400, "invalid_request");
     expect((await h.post(N, WEBHOOK)).json.title).toBeNull();
   });
 
-  it("§15 no duplicate detection", async () => {
+  it("docs/quay-api.md#notifications no duplicate detection", async () => {
     await h.post(N, WEBHOOK);
     await h.post(N, WEBHOOK);
     expect((await h.get(N)).json.notifications).toHaveLength(2);
   });
 
-  it("§15 method validation errors are 400 ApiExceptions", async () => {
+  it("docs/quay-api.md#notifications method validation errors are 400 ApiExceptions", async () => {
     expectApiException(
       await h.post(N, { ...WEBHOOK, config: {} }),
       400,
@@ -165,7 +165,7 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     expect(expiry.json.event_config).toEqual({ days: 7 });
   });
 
-  it("§15 quay_notification to a team of the org is accepted", async () => {
+  it("docs/quay-api.md#notifications quay_notification to a team of the org is accepted", async () => {
     const r = await h.post(N, {
       ...WEBHOOK,
       method: "quay_notification",
@@ -174,13 +174,13 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     expect(r.status).toBe(201);
   });
 
-  it("§21 an unknown event or method is an HTML 500 and nothing is stored", async () => {
+  it("docs/quay-api.md#emulator-gotchas an unknown event or method is an HTML 500 and nothing is stored", async () => {
     expect((await h.post(N, { ...WEBHOOK, event: "repo_pull" })).status).toBe(500);
     expect((await h.post(N, { ...WEBHOOK, method: "pager" })).status).toBe(500);
     expect((await h.get(N)).json.notifications).toEqual([]);
   });
 
-  it("§15 create logs add_repo_notification", async () => {
+  it("docs/quay-api.md#notifications create logs add_repo_notification", async () => {
     const { uuid } = (await h.post(N, WEBHOOK)).json;
     expect((await h.get("/api/v1/repository/acme/app/logs")).json.logs[0]).toMatchObject({
       kind: "add_repo_notification",
@@ -194,14 +194,14 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     });
   });
 
-  it("§19 GET by uuid does not check the repository in the path; unknown uuid 404", async () => {
+  it("docs/quay-api.md#emulator-gotchas GET by uuid does not check the repository in the path; unknown uuid 404", async () => {
     await h.repo("acme", "other");
     const { uuid } = (await h.post(N, WEBHOOK)).json;
     expect((await h.get(`/api/v1/repository/acme/other/notification/${uuid}`)).json.uuid).toBe(uuid);
     expectApiException(await h.get(`${N}nope`), 404, "not_found");
   });
 
-  it("§15 DELETE: 204 in the right repository; elsewhere or unknown: 400 ApiException", async () => {
+  it("docs/quay-api.md#notifications DELETE: 204 in the right repository; elsewhere or unknown: 400 ApiException", async () => {
     await h.repo("acme", "other");
     const { uuid } = (await h.post(N, WEBHOOK)).json;
     expectApiException(
@@ -218,7 +218,7 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     );
   });
 
-  it("§15 POST on the uuid resets the failure counter (204); unknown 400; another repository's {message}", async () => {
+  it("docs/quay-api.md#notifications POST on the uuid resets the failure counter (204); unknown 400; another repository's {message}", async () => {
     await h.repo("acme", "other");
     const { uuid } = (await h.post(N, WEBHOOK)).json;
     expect((await h.post(`${N}${uuid}`)).status).toBe(204);
@@ -231,7 +231,7 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     expect(other.json).toEqual({ message: `No repository notification found with uuid: ${uuid}` });
   });
 
-  it("§15 test queues a test: 200 {}", async () => {
+  it("docs/quay-api.md#notifications test queues a test: 200 {}", async () => {
     const { uuid } = (await h.post(N, WEBHOOK)).json;
     const r = await h.post(`${N}${uuid}/test`);
     expect(r.status).toBe(200);
@@ -239,16 +239,16 @@ describe("repository notifications (QUAY-API.md §15, §21)", () => {
     expectApiException(await h.post(`${N}nope/test`), 400, "invalid_request");
   });
 
-  it("§21 the list on a missing repository is 200 {notifications: []}", async () => {
+  it("docs/quay-api.md#emulator-gotchas the list on a missing repository is 200 {notifications: []}", async () => {
     expect((await h.get("/api/v1/repository/acme/nope/notification/")).json).toEqual({ notifications: [] });
   });
 
-  it("§15 notifications need repo admin", async () => {
+  it("docs/quay-api.md#notifications notifications need repo admin", async () => {
     const t = await h.user("bob");
     expect((await h.get(N, { token: t })).status).toBe(403);
   });
 
-  it("§15 no update endpoint: a PUT falls to the greedy repository route (§1.2)", async () => {
+  it("docs/quay-api.md#notifications no update endpoint: a PUT falls to the greedy repository route (docs/quay-api.md#routing)", async () => {
     const { uuid } = (await h.post(N, WEBHOOK)).json;
     // PUT /repository/<acme/app/notification/uuid> is a description update: its schema fails first.
     expectApiException(await h.put(`${N}${uuid}`, WEBHOOK), 400, "invalid_request");

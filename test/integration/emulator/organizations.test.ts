@@ -7,8 +7,8 @@ async function lastLog(org: string) {
   return (await h.get(`/api/v1/organization/${org}/logs`)).json.logs[0];
 }
 
-describe("organizations (QUAY-API.md §4)", () => {
-  it('§4.2 create answers 201 "Created" and adds team owners (admin) with the creator', async () => {
+describe("organizations (docs/quay-api.md#organizations)", () => {
+  it('docs/quay-api.md#organizations create answers 201 "Created" and adds team owners (admin) with the creator', async () => {
     const r = await h.post("/api/v1/organization/", { name: "acme", email: "acme@example.com" });
     expect(r.status).toBe(201);
     expect(r.json).toBe("Created");
@@ -18,7 +18,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect(view.json.teams.owners).toMatchObject({ role: "admin", member_count: 1 });
   });
 
-  it("§4.2 create logs org_create {email, namespace}", async () => {
+  it("docs/quay-api.md#organizations create logs org_create {email, namespace}", async () => {
     await h.post("/api/v1/organization/", { name: "acme", email: "acme@example.com" });
     const log = await lastLog("acme");
     expect(log.kind).toBe("org_create");
@@ -26,7 +26,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect(log.performer.name).toBe("admin");
   });
 
-  it("§4.2 an existing org or user name is a 400 ApiException", async () => {
+  it("docs/quay-api.md#organizations an existing org or user name is a 400 ApiException", async () => {
     await h.org("acme");
     await h.user("bob");
     for (const name of ["acme", "bob"]) {
@@ -39,7 +39,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     }
   });
 
-  it("§4.2 §3 an invalid name is a 400 ApiException naming the regex", async () => {
+  it("docs/quay-api.md#organizations docs/quay-api.md#names an invalid name is a 400 ApiException naming the regex", async () => {
     expectApiException(
       await h.post("/api/v1/organization/", { name: "Foo" }),
       400,
@@ -51,7 +51,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     }
   });
 
-  it("§3 names must be 2 to 255 characters", async () => {
+  it("docs/quay-api.md#names names must be 2 to 255 characters", async () => {
     expectApiException(
       await h.post("/api/v1/organization/", { name: "a" }),
       400,
@@ -62,7 +62,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect((await h.post("/api/v1/organization/", { name: "a".repeat(255) })).status).toBe(201);
   });
 
-  it('§4.2 an invalid email is a 400 "Invalid email address"', async () => {
+  it('docs/quay-api.md#organizations an invalid email is a 400 "Invalid email address"', async () => {
     expectApiException(
       await h.post("/api/v1/organization/", { name: "acme", email: "nope" }),
       400,
@@ -71,7 +71,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§4.2 contact_email takes precedence over email", async () => {
+  it("docs/quay-api.md#organizations contact_email takes precedence over email", async () => {
     await h.post("/api/v1/organization/", {
       name: "acme",
       email: "a@example.com",
@@ -80,7 +80,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect((await h.get("/api/v1/organization/acme")).json.email).toBe("c@example.com");
   });
 
-  it("§4.2 an email already used by a user is refused; orgs may share emails", async () => {
+  it("docs/quay-api.md#organizations an email already used by a user is refused; orgs may share emails", async () => {
     await h.user("bob");
     expectApiException(
       await h.post("/api/v1/organization/", { name: "acme", email: "bob@example.com" }),
@@ -94,7 +94,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§21 the admin view has exactly Quay's keys", async () => {
+  it("docs/quay-api.md#emulator-gotchas the admin view has exactly Quay's keys", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme");
     expect(Object.keys(r.json).sort()).toEqual(
@@ -123,18 +123,18 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect(r.json.avatar.kind).toBe("user");
   });
 
-  it('§4.3 an org created without email shows "" (the UUID placeholder is hidden)', async () => {
+  it('docs/quay-api.md#organizations an org created without email shows "" (the UUID placeholder is hidden)', async () => {
     await h.org("acme");
     expect((await h.get("/api/v1/organization/acme")).json.email).toBe("");
   });
 
-  it("§4.3 GET of a missing org, or of a user's name, is a 404 ApiException", async () => {
+  it("docs/quay-api.md#organizations GET of a missing org, or of a user's name, is a 404 ApiException", async () => {
     expectApiException(await h.get("/api/v1/organization/nosuch"), 404, "not_found", "Not Found");
     await h.user("bob");
     expectApiException(await h.get("/api/v1/organization/bob"), 404, "not_found");
   });
 
-  it("§4.3 a plain member sees teams (can_view only on their own) but no admin fields", async () => {
+  it("docs/quay-api.md#organizations a plain member sees teams (can_view only on their own) but no admin fields", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     const t = await h.user("bob");
@@ -147,7 +147,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect(r.json.quotas).toEqual([]);
   });
 
-  it("§21 member_count includes robots; repo_count counts repositories with a team permission; ordered_teams is creation order", async () => {
+  it("docs/quay-api.md#emulator-gotchas member_count includes robots; repo_count counts repositories with a team permission; ordered_teams is creation order", async () => {
     await h.org("acme");
     await h.team("acme", "zeta");
     await h.team("acme", "alpha");
@@ -166,7 +166,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     });
   });
 
-  it("§4.4 update email logs org_change_email; the same email again is a no-op without log", async () => {
+  it("docs/quay-api.md#organizations update email logs org_change_email; the same email again is a no-op without log", async () => {
     await h.org("acme");
     const r = await h.put("/api/v1/organization/acme", { email: "new@example.com" });
     expect(r.status).toBe(200);
@@ -184,13 +184,13 @@ describe("organizations (QUAY-API.md §4)", () => {
     ).toHaveLength(1);
   });
 
-  it('§4.4 contact_email null clears the email (shown as "")', async () => {
+  it('docs/quay-api.md#organizations contact_email null clears the email (shown as "")', async () => {
     await h.post("/api/v1/organization/", { name: "acme", email: "a@example.com" });
     const r = await h.put("/api/v1/organization/acme", { contact_email: null });
     expect(r.json.email).toBe("");
   });
 
-  it("§4.4 an invalid email is a 400 ApiException", async () => {
+  it("docs/quay-api.md#organizations an invalid email is a 400 ApiException", async () => {
     await h.org("acme");
     expectApiException(
       await h.put("/api/v1/organization/acme", { email: "bad" }),
@@ -200,7 +200,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§4.4 tag_expiration_s: 0 is allowed, 100 is a 400 {message}; logged even when unchanged", async () => {
+  it("docs/quay-api.md#organizations tag_expiration_s: 0 is allowed, 100 is a 400 {message}; logged even when unchanged", async () => {
     await h.org("acme");
     expect((await h.put("/api/v1/organization/acme", { tag_expiration_s: 0 })).json.tag_expiration_s).toBe(0);
     expectMessage(
@@ -215,7 +215,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     });
   });
 
-  it("§4.4 tag_expiration_s must be a non-negative integer (schema)", async () => {
+  it("docs/quay-api.md#organizations tag_expiration_s must be a non-negative integer (schema)", async () => {
     await h.org("acme");
     expectApiException(
       await h.put("/api/v1/organization/acme", { tag_expiration_s: -1 }),
@@ -224,7 +224,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§4.4 invoice settings are logged as org_change_invoicing", async () => {
+  it("docs/quay-api.md#organizations invoice settings are logged as org_change_invoicing", async () => {
     await h.org("acme");
     const r = await h.put("/api/v1/organization/acme", {
       invoice_email: true,
@@ -237,7 +237,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect(kinds.filter((k: string) => k === "org_change_invoicing")).toHaveLength(2);
   });
 
-  it("§4.4 update by a non-admin is 403; a missing org is 404 for a superuser", async () => {
+  it("docs/quay-api.md#organizations update by a non-admin is 403; a missing org is 404 for a superuser", async () => {
     await h.org("acme");
     const t = await h.user("bob");
     expect((await h.put("/api/v1/organization/acme", { email: "x@example.com" }, { token: t })).status).toBe(
@@ -250,7 +250,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§4.5 delete: 204, then 404 at once, and the name is free again at once (3.18.0)", async () => {
+  it("docs/quay-api.md#organizations delete: 204, then 404 at once, and the name is free again at once (3.18.0)", async () => {
     await h.org("acme");
     expect((await h.del("/api/v1/organization/acme")).status).toBe(204);
     expectApiException(await h.get("/api/v1/organization/acme"), 404, "not_found");
@@ -259,20 +259,20 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect((await h.post("/api/v1/organization/", { name: "acme" })).status).toBe(201);
   });
 
-  it("§4.5 delete logs org_delete before the deletion", async () => {
+  it("docs/quay-api.md#organizations delete logs org_delete before the deletion", async () => {
     await h.org("acme");
     await h.del("/api/v1/organization/acme");
     const logs = (await h.get("/api/v1/superuser/logs")).json.logs;
     expect(logs[0]).toMatchObject({ kind: "org_delete", metadata: { namespace: "acme" } });
   });
 
-  it("§4.5 delete by a non-admin is 403", async () => {
+  it("docs/quay-api.md#organizations delete by a non-admin is 403", async () => {
     await h.org("acme");
     const t = await h.user("bob");
     expect((await h.del("/api/v1/organization/acme", { token: t })).status).toBe(403);
   });
 
-  it("§4.6 superuser org list: short quota view, raw email placeholder, org avatars, no deleted orgs", async () => {
+  it("docs/quay-api.md#organizations superuser org list: short quota view, raw email placeholder, org avatars, no deleted orgs", async () => {
     await h.org("acme");
     await h.org("gone");
     await h.del("/api/v1/organization/gone");
@@ -289,7 +289,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect(r.json.next_page).toBeUndefined();
   });
 
-  it("§1.6 superuser org list: limit paginates with next_page; limit > 100 is 400", async () => {
+  it("docs/quay-api.md#pagination superuser org list: limit paginates with next_page; limit > 100 is 400", async () => {
     for (const n of ["o1", "o2", "o3"]) await h.org(n);
     // Pages of at most 2, the last without next_page; the test's organizations come in creation order.
     const { sizes, names } = await allPages(h, "/api/v1/superuser/organizations/", "organizations", 2);
@@ -304,7 +304,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§4.6 superuser rename renames the robots and logs org_change_name", async () => {
+  it("docs/quay-api.md#organizations superuser rename renames the robots and logs org_change_name", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     const r = await h.put("/api/v1/superuser/organizations/acme", { name: "acme2" });
@@ -317,7 +317,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     });
   });
 
-  it("§4.5 superuser delete: 204, name reserved; a missing org is a DataModelException 400", async () => {
+  it("docs/quay-api.md#organizations superuser delete: 204, name reserved; a missing org is a DataModelException 400", async () => {
     await h.org("acme");
     expect((await h.del("/api/v1/superuser/organizations/acme")).status).toBe(204);
     expectApiException(await h.get("/api/v1/organization/acme"), 404, "not_found");
@@ -328,12 +328,12 @@ describe("organizations (QUAY-API.md §4)", () => {
     );
   });
 
-  it("§4.6 the superuser panel needs super:user", async () => {
+  it("docs/quay-api.md#organizations the superuser panel needs super:user", async () => {
     const t = await h.user("bob");
     expect((await h.get("/api/v1/superuser/organizations/", { token: t })).status).toBe(403);
   });
 
-  it("§21 members: users only (no robots), with their teams and direct repositories", async () => {
+  it("docs/quay-api.md#emulator-gotchas members: users only (no robots), with their teams and direct repositories", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.user("bob");
@@ -350,7 +350,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect(admin.repositories).toEqual(["app"]);
   });
 
-  it("§4.7 member GET: a robot of the org with no team is a member; a non-member user is 404", async () => {
+  it("docs/quay-api.md#organizations member GET: a robot of the org with no team is a member; a non-member user is 404", async () => {
     await h.org("acme");
     await h.robot("acme", "bot");
     const r = await h.get("/api/v1/organization/acme/members/acme+bot");
@@ -359,7 +359,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expectApiException(await h.get("/api/v1/organization/acme/members/bob"), 404, "not_found");
   });
 
-  it("§4.7 member DELETE removes team memberships and direct permissions, writes no log", async () => {
+  it("docs/quay-api.md#organizations member DELETE removes team memberships and direct permissions, writes no log", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.user("bob");
@@ -375,7 +375,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect((await h.get("/api/v1/organization/acme/logs")).json.logs.length).toBe(before);
   });
 
-  it("§21 removing the only org admin is a 400 {message}; robots and unknown names are 404", async () => {
+  it("docs/quay-api.md#emulator-gotchas removing the only org admin is a 400 {message}; robots and unknown names are 404", async () => {
     await h.org("acme");
     expectMessage(
       await h.del("/api/v1/organization/acme/members/admin"),
@@ -387,7 +387,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expectApiException(await h.del("/api/v1/organization/acme/members/nobody"), 404, "not_found");
   });
 
-  it("§4.1 collaborators: users with direct permissions who are in no team", async () => {
+  it("docs/quay-api.md#organizations collaborators: users with direct permissions who are in no team", async () => {
     await h.org("acme");
     await h.user("bob");
     await h.repo("acme", "app");
@@ -396,7 +396,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expect(r.json.collaborators).toMatchObject([{ kind: "user", name: "bob", repositories: ["app"] }]);
   });
 
-  it("§4.1 takeownership: the superuser joins the org's admin team", async () => {
+  it("docs/quay-api.md#organizations takeownership: the superuser joins the org's admin team", async () => {
     const alice = await h.user("alice", ALL);
     await h.post("/api/v1/organization/", { name: "alices" }, { token: alice });
     const r = await h.post("/api/v1/superuser/takeownership/alices");
@@ -413,7 +413,7 @@ describe("organizations (QUAY-API.md §4)", () => {
     expectApiException(await h.post("/api/v1/superuser/takeownership/nosuch"), 404, "not_found");
   });
 
-  it("§4.1 takeownership of a user converts it into an organization", async () => {
+  it("docs/quay-api.md#organizations takeownership of a user converts it into an organization", async () => {
     await h.user("bob");
     await h.post("/api/v1/superuser/takeownership/bob");
     const r = await h.get("/api/v1/organization/bob");

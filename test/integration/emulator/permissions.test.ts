@@ -8,8 +8,8 @@ beforeEach(async () => {
   await h.repo("acme", "app");
 });
 
-describe("repository permissions (QUAY-API.md §9, §21)", () => {
-  it("§9.2 PUT user permission creates and updates (200), view with is_org_member; lists are keyed by name", async () => {
+describe("repository permissions (docs/quay-api.md#permissions)", () => {
+  it("docs/quay-api.md#permissions PUT user permission creates and updates (200), view with is_org_member; lists are keyed by name", async () => {
     await h.user("bob");
     const r = await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "read" });
     expect(r.status).toBe(200);
@@ -22,7 +22,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     expect(list.bob.role).toBe("admin");
   });
 
-  it("§9.2 is_org_member is true for robots and users in any team; absent in user namespaces", async () => {
+  it("docs/quay-api.md#permissions is_org_member is true for robots and users in any team; absent in user namespaces", async () => {
     await h.robot("acme", "ci");
     await h.put("/api/v1/repository/acme/app/permissions/user/acme+ci", { role: "write" });
     expect((await h.get("/api/v1/repository/acme/app/permissions/user/acme+ci")).json).toMatchObject({
@@ -35,7 +35,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     expect(own.bob).toEqual({ role: "admin", name: "bob", is_robot: false, avatar: expect.any(Object) });
   });
 
-  it("§9.3 PUT for an unknown user is a 400 ApiException 'Invalid username'", async () => {
+  it("docs/quay-api.md#permissions PUT for an unknown user is a 400 ApiException 'Invalid username'", async () => {
     expectApiException(
       await h.put("/api/v1/repository/acme/app/permissions/user/nobody", { role: "read" }),
       400,
@@ -44,7 +44,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     );
   });
 
-  it("§9.3 §6.6 a robot of another namespace is refused", async () => {
+  it("docs/quay-api.md#permissions docs/quay-api.md#robots a robot of another namespace is refused", async () => {
     await h.org("other");
     await h.robot("other", "bot");
     expectApiException(
@@ -55,7 +55,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     );
   });
 
-  it("§9.3 the namespace owner must always be admin (user namespaces)", async () => {
+  it("docs/quay-api.md#permissions the namespace owner must always be admin (user namespaces)", async () => {
     const t = await h.user("bob");
     await h.repo("bob", "own", "private", t);
     expectApiException(
@@ -72,7 +72,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     );
   });
 
-  it("§9.2 the role is required and must be read, write or admin", async () => {
+  it("docs/quay-api.md#permissions the role is required and must be read, write or admin", async () => {
     await h.user("bob");
     expectApiException(
       await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "owner" }),
@@ -86,7 +86,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     );
   });
 
-  it("§21 PUT on a missing repository is an HTML 500 and nothing is stored", async () => {
+  it("docs/quay-api.md#emulator-gotchas PUT on a missing repository is an HTML 500 and nothing is stored", async () => {
     await h.user("bob");
     const r = await h.put("/api/v1/repository/acme/nope/permissions/user/bob", { role: "read" });
     expect(r.status).toBe(500);
@@ -95,7 +95,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     expect(t.status).toBe(500);
   });
 
-  it("§9.3 GET of a user without a permission row is a 400 {message}, not 404", async () => {
+  it("docs/quay-api.md#permissions GET of a user without a permission row is a 400 {message}, not 404", async () => {
     await h.user("bob");
     expectMessage(
       await h.get("/api/v1/repository/acme/app/permissions/user/bob"),
@@ -104,7 +104,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     );
   });
 
-  it("§9.3 DELETE without a permission row is a 400 ApiException", async () => {
+  it("docs/quay-api.md#permissions DELETE without a permission row is a 400 ApiException", async () => {
     await h.user("bob");
     expectApiException(
       await h.del("/api/v1/repository/acme/app/permissions/user/bob"),
@@ -114,7 +114,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     );
   });
 
-  it("§9.3 DELETE: 204 and delete_repo_permission logged", async () => {
+  it("docs/quay-api.md#permissions DELETE: 204 and delete_repo_permission logged", async () => {
     await h.user("bob");
     await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "read" });
     expect((await h.del("/api/v1/repository/acme/app/permissions/user/bob")).status).toBe(204);
@@ -124,7 +124,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     });
   });
 
-  it("§9.3 create and update both log change_repo_permission", async () => {
+  it("docs/quay-api.md#permissions create and update both log change_repo_permission", async () => {
     await h.user("bob");
     await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "read" });
     await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "write" });
@@ -141,14 +141,14 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     });
   });
 
-  it("§9.3 users outside the org can be granted permissions (outside collaborators)", async () => {
+  it("docs/quay-api.md#permissions users outside the org can be granted permissions (outside collaborators)", async () => {
     await h.user("bob");
     expect((await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "read" })).status).toBe(
       200,
     );
   });
 
-  it("§9.1 transitive: roles via teams; 404 when none", async () => {
+  it("docs/quay-api.md#permissions transitive: roles via teams; 404 when none", async () => {
     await h.team("acme", "devs");
     await h.user("bob");
     await h.member("acme", "devs", "bob");
@@ -163,7 +163,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     });
   });
 
-  it("§9.2 team permission: PUT view {role, name, avatar}; single GET only {role}; list keyed by team", async () => {
+  it("docs/quay-api.md#permissions team permission: PUT view {role, name, avatar}; single GET only {role}; list keyed by team", async () => {
     await h.team("acme", "devs");
     const r = await h.put("/api/v1/repository/acme/app/permissions/team/devs", { role: "read" });
     expect(r.json).toMatchObject({ role: "read", name: "devs" });
@@ -174,7 +174,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     ).toEqual(["devs"]);
   });
 
-  it("§9.3 team not in the org: 400 ApiException 'No team ...'", async () => {
+  it("docs/quay-api.md#permissions team not in the org: 400 ApiException 'No team ...'", async () => {
     expectApiException(
       await h.put("/api/v1/repository/acme/app/permissions/team/nope", { role: "read" }),
       400,
@@ -183,7 +183,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     );
   });
 
-  it("§9.3 team GET/DELETE without a row: 400 {message} / 400 ApiException", async () => {
+  it("docs/quay-api.md#permissions team GET/DELETE without a row: 400 {message} / 400 ApiException", async () => {
     await h.team("acme", "devs");
     expectMessage(
       await h.get("/api/v1/repository/acme/app/permissions/team/devs"),
@@ -198,7 +198,7 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     );
   });
 
-  it("§9.3 the team log has no namespace key", async () => {
+  it("docs/quay-api.md#permissions the team log has no namespace key", async () => {
     await h.team("acme", "devs");
     await h.put("/api/v1/repository/acme/app/permissions/team/devs", { role: "read" });
     const md = (await h.get("/api/v1/repository/acme/app/logs")).json.logs[0].metadata;
@@ -206,19 +206,19 @@ describe("repository permissions (QUAY-API.md §9, §21)", () => {
     expect(md.namespace).toBeUndefined();
   });
 
-  it("§21 lists on a missing repository are 200 {permissions: {}}; a single GET there is 400", async () => {
+  it("docs/quay-api.md#emulator-gotchas lists on a missing repository are 200 {permissions: {}}; a single GET there is 400", async () => {
     expect((await h.get("/api/v1/repository/acme/nope/permissions/user/")).json).toEqual({ permissions: {} });
     expect((await h.get("/api/v1/repository/acme/nope/permissions/team/")).json).toEqual({ permissions: {} });
     expectMessage(await h.get("/api/v1/repository/acme/nope/permissions/user/admin"), 400);
   });
 
-  it("§9.3 no permission on the repo: 403 authenticated, 401 anonymous", async () => {
+  it("docs/quay-api.md#permissions no permission on the repo: 403 authenticated, 401 anonymous", async () => {
     const t = await h.user("bob");
     expect((await h.get("/api/v1/repository/acme/app/permissions/user/", { token: t })).status).toBe(403);
     expect((await h.get("/api/v1/repository/acme/app/permissions/user/", { token: null })).status).toBe(401);
   });
 
-  it("§9.1 a repository admin (not org admin) manages permissions", async () => {
+  it("docs/quay-api.md#permissions a repository admin (not org admin) manages permissions", async () => {
     const t = await h.user("bob");
     await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "admin" });
     await h.user("carol");

@@ -8,8 +8,8 @@ beforeEach(async () => {
   await h.org("acme");
 });
 
-describe("default permissions / prototypes (QUAY-API.md §10)", () => {
-  it("§10.1 create answers 200 (not 201) with the prototype view", async () => {
+describe("default permissions / prototypes (docs/quay-api.md#default-permissions)", () => {
+  it("docs/quay-api.md#default-permissions create answers 200 (not 201) with the prototype view", async () => {
     await h.team("acme", "devs");
     const r = await h.post(P, { role: "write", delegate: { kind: "team", name: "devs" } });
     expect(r.status).toBe(200);
@@ -21,7 +21,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     expect(r.json.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("§10.2 user and robot delegates; activating user view", async () => {
+  it("docs/quay-api.md#default-permissions user and robot delegates; activating user view", async () => {
     await h.user("bob");
     await h.robot("acme", "ci");
     const r = await h.post(P, {
@@ -43,7 +43,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     });
   });
 
-  it("§10.2 no duplicate detection: the same body twice makes two prototypes", async () => {
+  it("docs/quay-api.md#default-permissions no duplicate detection: the same body twice makes two prototypes", async () => {
     await h.team("acme", "devs");
     const body = { role: "read", delegate: { kind: "team", name: "devs" } };
     const a = await h.post(P, body);
@@ -52,7 +52,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     expect((await h.get(P)).json.prototypes).toHaveLength(2);
   });
 
-  it("§10.2 an unknown activating user is a 400 ApiException", async () => {
+  it("docs/quay-api.md#default-permissions an unknown activating user is a 400 ApiException", async () => {
     await h.team("acme", "devs");
     expectApiException(
       await h.post(P, {
@@ -66,7 +66,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     );
   });
 
-  it("§10.2 an unknown delegate user is a 400 ApiException", async () => {
+  it("docs/quay-api.md#default-permissions an unknown delegate user is a 400 ApiException", async () => {
     expectApiException(
       await h.post(P, { role: "read", delegate: { kind: "user", name: "nobody" } }),
       400,
@@ -75,7 +75,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     );
   });
 
-  it("§10.2 an unknown delegate team is a 400 {message} with the tuple repr", async () => {
+  it("docs/quay-api.md#default-permissions an unknown delegate team is a 400 {message} with the tuple repr", async () => {
     expectMessage(
       await h.post(P, { role: "read", delegate: { kind: "team", name: "nope" } }),
       400,
@@ -83,7 +83,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     );
   });
 
-  it("§10.2 role, delegate and delegate.kind are schema-validated", async () => {
+  it("docs/quay-api.md#default-permissions role, delegate and delegate.kind are schema-validated", async () => {
     expectApiException(
       await h.post(P, { delegate: { kind: "team", name: "owners" } }),
       400,
@@ -97,7 +97,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     expectApiException(await h.post(P, { role: "read", delegate: { kind: "team" } }), 400, "invalid_request");
   });
 
-  it("§10.2 activating_user null is refused by the schema (type object); omit it instead", async () => {
+  it("docs/quay-api.md#default-permissions activating_user null is refused by the schema (type object); omit it instead", async () => {
     expectApiException(
       await h.post(P, { role: "read", delegate: { kind: "team", name: "owners" }, activating_user: null }),
       400,
@@ -105,7 +105,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     );
   });
 
-  it("§10.2 logs create_prototype_permission with delegate and caller", async () => {
+  it("docs/quay-api.md#default-permissions logs create_prototype_permission with delegate and caller", async () => {
     await h.post(P, { role: "read", delegate: { kind: "team", name: "owners" } });
     const log = (await h.get("/api/v1/organization/acme/logs")).json.logs[0];
     expect(log.kind).toBe("create_prototype_permission");
@@ -118,7 +118,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     expect(log.metadata.prototypeid).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("§10.2 PUT changes the role only; logs modify_prototype_permission with original_role", async () => {
+  it("docs/quay-api.md#default-permissions PUT changes the role only; logs modify_prototype_permission with original_role", async () => {
     const id = (await h.post(P, { role: "read", delegate: { kind: "team", name: "owners" } })).json.id;
     const r = await h.put(`${P}/${id}`, { role: "admin" });
     expect(r.json).toMatchObject({ id, role: "admin" });
@@ -129,7 +129,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     expectApiException(await h.put(`${P}/nope`, { role: "admin" }), 404, "not_found");
   });
 
-  it("§10.1 DELETE: 204; an unknown id is 404", async () => {
+  it("docs/quay-api.md#default-permissions DELETE: 204; an unknown id is 404", async () => {
     const id = (await h.post(P, { role: "read", delegate: { kind: "team", name: "owners" } })).json.id;
     expect((await h.del(`${P}/${id}`)).status).toBe(204);
     expectApiException(await h.del(`${P}/${id}`), 404, "not_found");
@@ -138,7 +138,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     );
   });
 
-  it("§10.1 org admin only; a missing org is 404", async () => {
+  it("docs/quay-api.md#default-permissions org admin only; a missing org is 404", async () => {
     const t = await h.user("bob");
     expect((await h.get(P, { token: t })).status).toBe(403);
     expect(
@@ -147,7 +147,7 @@ describe("default permissions / prototypes (QUAY-API.md §10)", () => {
     expectApiException(await h.get("/api/v1/organization/nosuch/prototypes"), 404, "not_found");
   });
 
-  it("§10.1 there is no single-prototype GET", async () => {
+  it("docs/quay-api.md#default-permissions there is no single-prototype GET", async () => {
     const id = (await h.post(P, { role: "read", delegate: { kind: "team", name: "owners" } })).json.id;
     expect((await h.get(`${P}/${id}`)).status).toBe(308);
   });

@@ -10,14 +10,14 @@ beforeEach(async () => {
   await h.org("acme");
 });
 
-describe("proxy cache (QUAY-API.md §13, §21)", () => {
-  it('§13 GET never 404s: without a config every field is ""', async () => {
+describe("proxy cache (docs/quay-api.md#proxy-cache)", () => {
+  it('docs/quay-api.md#proxy-cache GET never 404s: without a config every field is ""', async () => {
     const r = await h.get(P);
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ upstream_registry: "", expiration_s: "", insecure: "" });
   });
 
-  it('§13 POST answers 201 "Created"; defaults expiration_s 86400 and insecure false', async () => {
+  it('docs/quay-api.md#proxy-cache POST answers 201 "Created"; defaults expiration_s 86400 and insecure false', async () => {
     const r = await h.post(P, {
       upstream_registry: "quay.io",
       upstream_registry_username: "u",
@@ -34,7 +34,7 @@ describe("proxy cache (QUAY-API.md §13, §21)", () => {
     });
   });
 
-  it("§13 upstream with a namespace path and explicit settings", async () => {
+  it("docs/quay-api.md#proxy-cache upstream with a namespace path and explicit settings", async () => {
     await h.post(P, { upstream_registry: "docker.io/library", expiration_s: 3600, insecure: true });
     expect((await h.get(P)).json).toEqual({
       upstream_registry: "docker.io/library",
@@ -43,7 +43,7 @@ describe("proxy cache (QUAY-API.md §13, §21)", () => {
     });
   });
 
-  it("§13 one config per org: a second POST is a 400", async () => {
+  it("docs/quay-api.md#proxy-cache one config per org: a second POST is a 400", async () => {
     await h.post(P, { upstream_registry: "quay.io" });
     expectApiException(
       await h.post(P, { upstream_registry: "docker.io" }),
@@ -53,11 +53,11 @@ describe("proxy cache (QUAY-API.md §13, §21)", () => {
     );
   });
 
-  it("§13 upstream_registry is required", async () => {
+  it("docs/quay-api.md#proxy-cache upstream_registry is required", async () => {
     expectApiException(await h.post(P, {}), 400, "invalid_request");
   });
 
-  it("§13 loopback, private and blocked hostnames are refused unless SSRF_ALLOWED_HOSTS lists them", async () => {
+  it("docs/quay-api.md#proxy-cache loopback, private and blocked hostnames are refused unless SSRF_ALLOWED_HOSTS lists them", async () => {
     for (const upstream of ["localhost", "10.1.2.3", "192.168.0.1/library", "metadata.google.internal"]) {
       expectApiException(
         await h.post(P, { upstream_registry: upstream }),
@@ -70,7 +70,7 @@ describe("proxy cache (QUAY-API.md §13, §21)", () => {
     expect((await h.post(P, { upstream_registry: "127.0.0.1:5000" })).status).toBe(201);
   });
 
-  it("§13 a user namespace (not an org) is a 400 'Error while creating...'", async () => {
+  it("docs/quay-api.md#proxy-cache a user namespace (not an org) is a 400 'Error while creating...'", async () => {
     const t = await h.user("bob");
     expectApiException(
       await h.post("/api/v1/organization/bob/proxycache", { upstream_registry: "quay.io" }, { token: t }),
@@ -80,12 +80,12 @@ describe("proxy cache (QUAY-API.md §13, §21)", () => {
     );
   });
 
-  it("§13 a namespace the caller does not administer is 403", async () => {
+  it("docs/quay-api.md#proxy-cache a namespace the caller does not administer is 403", async () => {
     const t = await h.user("bob");
     expect((await h.post(P, { upstream_registry: "quay.io" }, { token: t })).status).toBe(403);
   });
 
-  it('§13 DELETE answers 201 "Deleted" (sic); without a config 404', async () => {
+  it('docs/quay-api.md#proxy-cache DELETE answers 201 "Deleted" (sic); without a config 404', async () => {
     await h.post(P, { upstream_registry: "quay.io" });
     const r = await h.del(P);
     expect(r.status).toBe(201);
@@ -96,12 +96,12 @@ describe("proxy cache (QUAY-API.md §13, §21)", () => {
     expectApiException(await h.del(P), 404, "not_found");
   });
 
-  it("§13 no update endpoint: change = DELETE + POST", async () => {
+  it("docs/quay-api.md#proxy-cache no update endpoint: change = DELETE + POST", async () => {
     await h.post(P, { upstream_registry: "quay.io" });
     expect((await h.put(P, { upstream_registry: "docker.io" })).status).toBe(405);
   });
 
-  it("§13 members may read the config; strangers may not", async () => {
+  it("docs/quay-api.md#proxy-cache members may read the config; strangers may not", async () => {
     await h.team("acme", "devs");
     const t = await h.user("bob");
     expect((await h.get(P, { token: t })).status).toBe(403);
@@ -109,7 +109,7 @@ describe("proxy cache (QUAY-API.md §13, §21)", () => {
     expect((await h.get(P, { token: t })).status).toBe(200);
   });
 
-  it('§13 validateproxycache contacts <upstream>/v2/: 200 → 202 "Valid", 401 → 202 "Anonymous"', async () => {
+  it('docs/quay-api.md#proxy-cache validateproxycache contacts <upstream>/v2/: 200 → 202 "Valid", 401 → 202 "Anonymous"', async () => {
     let status = 200;
     const upstream = http.createServer((req, res) => {
       res.statusCode = req.url === "/v2/" ? status : 404;

@@ -12,12 +12,12 @@ async function quotaId(): Promise<number> {
   return (await h.get(Q)).json[0].id;
 }
 
-describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
-  it("§11.1 no quota: the list is a bare empty array", async () => {
+describe("quotas and quota limits (docs/quay-api.md#quotas)", () => {
+  it("docs/quay-api.md#quotas no quota: the list is a bare empty array", async () => {
     expect((await h.get(Q)).json).toEqual([]);
   });
 
-  it('§11.1 create: 201 "Created" without an id; list returns the full view', async () => {
+  it('docs/quay-api.md#quotas create: 201 "Created" without an id; list returns the full view', async () => {
     const r = await h.post(Q, { limit_bytes: 10737418240 });
     expect(r.status).toBe(201);
     expect(r.json).toBe("Created");
@@ -34,7 +34,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     ]);
   });
 
-  it("§11.2 create with a human-readable limit (bitmath units)", async () => {
+  it("docs/quay-api.md#quotas create with a human-readable limit (bitmath units)", async () => {
     await h.post(Q, { limit: "2 GiB" });
     expect((await h.get(Q)).json[0].limit_bytes).toBe(2147483648);
     await h.del(`${Q}/${await quotaId()}`);
@@ -42,13 +42,13 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expect((await h.get(Q)).json[0]).toMatchObject({ limit_bytes: 500000000, limit: "476.8 MiB" });
   });
 
-  it("§11.2 both limit and limit_bytes, or a bad pattern, fail the schema", async () => {
+  it("docs/quay-api.md#quotas both limit and limit_bytes, or a bad pattern, fail the schema", async () => {
     expectApiException(await h.post(Q, { limit: "1 GiB", limit_bytes: 5 }), 400, "invalid_request");
     expectApiException(await h.post(Q, { limit: "lots" }), 400, "invalid_request");
     expectApiException(await h.post(Q, {}), 400, "invalid_request");
   });
 
-  it("§11.2 a second quota is refused (one per org)", async () => {
+  it("docs/quay-api.md#quotas a second quota is refused (one per org)", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     expectApiException(
       await h.post(Q, { limit_bytes: 2000 }),
@@ -58,7 +58,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     );
   });
 
-  it("§11.2 limit_bytes ≤ 0 is refused", async () => {
+  it("docs/quay-api.md#quotas limit_bytes ≤ 0 is refused", async () => {
     expectApiException(
       await h.post(Q, { limit_bytes: 0 }),
       400,
@@ -73,7 +73,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     );
   });
 
-  it("§11.2 a missing org is 404", async () => {
+  it("docs/quay-api.md#quotas a missing org is 404", async () => {
     expectApiException(
       await h.post("/api/v1/organization/nosuch/quota", { limit_bytes: 1000 }),
       404,
@@ -82,7 +82,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expectApiException(await h.get("/api/v1/organization/nosuch/quota"), 404, "not_found");
   });
 
-  it("§11.1 org admins cannot write their own quota; members may read", async () => {
+  it("docs/quay-api.md#quotas org admins cannot write their own quota; members may read", async () => {
     const t = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: t });
     expect(
@@ -93,7 +93,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expect((await h.get("/api/v1/organization/alices/quota", { token: stranger })).status).toBe(403);
   });
 
-  it("§11.2 create logs org_create_quota", async () => {
+  it("docs/quay-api.md#quotas create logs org_create_quota", async () => {
     await h.post(Q, { limit_bytes: 1073741824 });
     expect((await h.get("/api/v1/organization/acme/logs")).json.logs[0]).toMatchObject({
       kind: "org_create_quota",
@@ -101,14 +101,14 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     });
   });
 
-  it("§21 GET by id equals the list item; an id of nothing is 404", async () => {
+  it("docs/quay-api.md#emulator-gotchas GET by id equals the list item; an id of nothing is 404", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     const id = await quotaId();
     expect((await h.get(`${Q}/${id}`)).json).toEqual((await h.get(Q)).json[0]);
     expectApiException(await h.get(`${Q}/999999`), 404, "not_found");
   });
 
-  it("§11.2 PUT changes the size, logs org_change_quota with previous values; {} is a no-op", async () => {
+  it("docs/quay-api.md#quotas PUT changes the size, logs org_change_quota with previous values; {} is a no-op", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     const id = await quotaId();
     const r = await h.put(`${Q}/${id}`, { limit_bytes: 2048 });
@@ -121,7 +121,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expectApiException(await h.put(`${Q}/999999`, { limit_bytes: 5 }), 404, "not_found");
   });
 
-  it("§11.5 the org view embeds the short quota view and the quota_report", async () => {
+  it("docs/quay-api.md#quotas the org view embeds the short quota view and the quota_report", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     await h.post(`${Q}/${await quotaId()}/limit`, { type: "Warning", threshold_percent: 80 });
     const org = (await h.get("/api/v1/organization/acme")).json;
@@ -140,7 +140,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     });
   });
 
-  it('§11.2 §21 limits: create 201 "Created"; type normalised; threshold returned as limit_percent', async () => {
+  it('docs/quay-api.md#quotas docs/quay-api.md#emulator-gotchas limits: create 201 "Created"; type normalised; threshold returned as limit_percent', async () => {
     await h.post(Q, { limit_bytes: 1000 });
     const id = await quotaId();
     expect((await h.post(`${Q}/${id}/limit`, { type: "warning", threshold_percent: 80 })).json).toBe(
@@ -151,7 +151,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expect((await h.get(`${Q}/${id}/limit/${limits[0].id}`)).json).toEqual(limits[0]);
   });
 
-  it("§11.2 several Reject limits with different thresholds are allowed; the same type+threshold is not", async () => {
+  it("docs/quay-api.md#quotas several Reject limits with different thresholds are allowed; the same type+threshold is not", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     const id = await quotaId();
     expect((await h.post(`${Q}/${id}/limit`, { type: "Reject", threshold_percent: 90 })).status).toBe(201);
@@ -164,7 +164,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     );
   });
 
-  it("§11.2 a bad type or threshold is a DataModelException 400 {message}; threshold 0 an ApiException", async () => {
+  it("docs/quay-api.md#quotas a bad type or threshold is a DataModelException 400 {message}; threshold 0 an ApiException", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     const id = await quotaId();
     expectMessage(
@@ -186,7 +186,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expectApiException(await h.post(`${Q}/${id}/limit`, { type: "Warning" }), 400, "invalid_request");
   });
 
-  it("§11.1 limit PUT returns the parent quota view; logs previous values", async () => {
+  it("docs/quay-api.md#quotas limit PUT returns the parent quota view; logs previous values", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     const id = await quotaId();
     await h.post(`${Q}/${id}/limit`, { type: "Warning", threshold_percent: 80 });
@@ -209,7 +209,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expectApiException(await h.put(`${Q}/${id}/limit/999999`, { type: "Reject" }), 404, "not_found");
   });
 
-  it("§11.1 limit DELETE: 204, logs org_delete_quota_limit", async () => {
+  it("docs/quay-api.md#quotas limit DELETE: 204, logs org_delete_quota_limit", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     const id = await quotaId();
     await h.post(`${Q}/${id}/limit`, { type: "Warning", threshold_percent: 80 });
@@ -219,7 +219,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/logs")).json.logs[0].kind).toBe("org_delete_quota_limit");
   });
 
-  it("§11.2 §19 deleting a quota deletes its limits; logs org_delete_quota", async () => {
+  it("docs/quay-api.md#quotas docs/quay-api.md#emulator-gotchas deleting a quota deletes its limits; logs org_delete_quota", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     const id = await quotaId();
     await h.post(`${Q}/${id}/limit`, { type: "Warning", threshold_percent: 80 });
@@ -229,7 +229,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/logs")).json.logs[0].kind).toBe("org_delete_quota");
   });
 
-  it("§11.5 §21 superuser quota: GET full view; POST 201; duplicate 400; no audit log", async () => {
+  it("docs/quay-api.md#quotas docs/quay-api.md#emulator-gotchas superuser quota: GET full view; POST 201; duplicate 400; no audit log", async () => {
     const su = "/api/v1/superuser/organization/acme/quota";
     expect((await h.get(su)).json).toEqual([]);
     const before = (await h.get("/api/v1/organization/acme/logs")).json.logs.length;
@@ -248,7 +248,7 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/logs")).json.logs.length).toBe(before);
   });
 
-  it("§11.5 superuser quota PUT and DELETE; the users/ variant works for users", async () => {
+  it("docs/quay-api.md#quotas superuser quota PUT and DELETE; the users/ variant works for users", async () => {
     await h.post("/api/v1/superuser/organization/acme/quota", { limit_bytes: 1000 });
     const id = await quotaId();
     expect(
@@ -258,27 +258,27 @@ describe("quotas and quota limits (QUAY-API.md §11, §21)", () => {
     expect((await h.del(`/api/v1/superuser/organization/acme/quota/${id}`)).status).toBe(204);
     const t = await h.user("bob");
     expect((await h.post("/api/v1/superuser/users/bob/quota", { limit_bytes: 5000 })).status).toBe(201);
-    // §11.6: the user's own read-only view.
+    // docs/quay-api.md#quotas: the user's own read-only view.
     const own = await h.get("/api/v1/user/quota", { token: t });
     expect(own.json).toMatchObject([{ limit_bytes: 5000 }]);
     expect((await h.get(`/api/v1/user/quota/${own.json[0].id}`, { token: t })).json.limit_bytes).toBe(5000);
   });
 
-  it("§21 superuser quota: unknown namespace → GET 404, POST HTML 500", async () => {
+  it("docs/quay-api.md#emulator-gotchas superuser quota: unknown namespace → GET 404, POST HTML 500", async () => {
     expectApiException(await h.get("/api/v1/superuser/organization/nosuch/quota"), 404, "not_found");
     const r = await h.post("/api/v1/superuser/organization/nosuch/quota", { limit_bytes: 5 });
     expect(r.status).toBe(500);
     expect(r.contentType).toMatch(/^text\/html/);
   });
 
-  it("§11.5 superuser quota needs the superuser role (FULL_ACCESS not required)", async () => {
+  it("docs/quay-api.md#quotas superuser quota needs the superuser role (FULL_ACCESS not required)", async () => {
     const t = await h.user("bob");
     expect(
       (await h.post("/api/v1/superuser/organization/acme/quota", { limit_bytes: 5 }, { token: t })).status,
     ).toBe(403);
   });
 
-  it("§11.4 repository list items report the org's configured quota", async () => {
+  it("docs/quay-api.md#quotas repository list items report the org's configured quota", async () => {
     await h.post(Q, { limit_bytes: 1000 });
     await h.repo("acme", "app");
     expect((await h.get("/api/v1/repository?namespace=acme")).json.repositories[0].quota_report).toEqual({

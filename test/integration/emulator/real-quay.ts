@@ -96,7 +96,7 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** A signed-in web session on the real Quay (QUAY-API §1.3b): cookie jar and the newest CSRF token. */
+/** A signed-in web session on the real Quay (docs/quay-api.md#sessions): cookie jar and the newest CSRF token. */
 export class RealSession {
   private readonly cookies = new Map<string, string>();
   private csrf = "";

@@ -4,8 +4,8 @@ import { expectApiException, expectMessage, useEmulator } from "./helpers";
 const h = useEmulator();
 const NEW = { namespace: "acme", repository: "app", visibility: "private", description: "d" };
 
-describe("repositories (QUAY-API.md §8, §21)", () => {
-  it("§8.2 create: 201 {namespace, name, kind}; logs create_repo", async () => {
+describe("repositories (docs/quay-api.md#repositories)", () => {
+  it("docs/quay-api.md#repositories create: 201 {namespace, name, kind}; logs create_repo", async () => {
     await h.org("acme");
     const r = await h.post("/api/v1/repository", NEW);
     expect(r.status).toBe(201);
@@ -16,14 +16,14 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     });
   });
 
-  it("§8.2 §19 the creating user gets an explicit admin permission, even in an org", async () => {
+  it("docs/quay-api.md#repositories docs/quay-api.md#emulator-gotchas the creating user gets an explicit admin permission, even in an org", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     const perms = (await h.get("/api/v1/repository/acme/app/permissions/user/")).json.permissions;
     expect(perms.admin).toMatchObject({ role: "admin", name: "admin", is_robot: false, is_org_member: true });
   });
 
-  it("§8.2 namespace defaults to the caller's own", async () => {
+  it("docs/quay-api.md#repositories namespace defaults to the caller's own", async () => {
     const t = await h.user("bob");
     const r = await h.post(
       "/api/v1/repository",
@@ -33,7 +33,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect(r.json).toEqual({ namespace: "bob", name: "mine", kind: "image" });
   });
 
-  it("§8.2 required fields and enums are validated", async () => {
+  it("docs/quay-api.md#repositories required fields and enums are validated", async () => {
     await h.org("acme");
     expectApiException(
       await h.post("/api/v1/repository", { namespace: "acme", repository: "a", visibility: "private" }),
@@ -53,7 +53,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect((await h.post("/api/v1/repository", { ...NEW, repo_kind: null })).status).toBe(201);
   });
 
-  it("§8.2 an existing repository is a 400, checked before the name", async () => {
+  it("docs/quay-api.md#repositories an existing repository is a 400, checked before the name", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     expectApiException(
@@ -64,7 +64,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     );
   });
 
-  it("§3 §8.2 an invalid repository name is a 400 'Invalid repository name'", async () => {
+  it("docs/quay-api.md#names docs/quay-api.md#repositories an invalid repository name is a 400 'Invalid repository name'", async () => {
     await h.org("acme");
     for (const bad of ["App", "-app", "a//b", "a/", "x".repeat(256)]) {
       expectApiException(
@@ -77,7 +77,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect((await h.post("/api/v1/repository", { ...NEW, repository: "a.b_c-d/e" })).status).toBe(201);
   });
 
-  it("§8.2 no create permission is 403, also for a nonexistent namespace", async () => {
+  it("docs/quay-api.md#repositories no create permission is 403, also for a nonexistent namespace", async () => {
     await h.org("acme");
     const t = await h.user("bob");
     expect((await h.post("/api/v1/repository", NEW, { token: t })).status).toBe(403);
@@ -86,13 +86,13 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     );
   });
 
-  it("§21 a FULL_ACCESS superuser creating in a nonexistent namespace gets an HTML 500, nothing stored", async () => {
+  it("docs/quay-api.md#emulator-gotchas a FULL_ACCESS superuser creating in a nonexistent namespace gets an HTML 500, nothing stored", async () => {
     const r = await h.post("/api/v1/repository", { ...NEW, namespace: "nosuch" });
     expect(r.status).toBe(500);
     expect(r.contentType).toMatch(/^text\/html/);
   });
 
-  it("§8.2 §10 prototypes apply to repositories created later, user-specific winning", async () => {
+  it("docs/quay-api.md#repositories docs/quay-api.md#default-permissions prototypes apply to repositories created later, user-specific winning", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.user("bob");
@@ -132,7 +132,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect(teams.devs.role).toBe("admin");
   });
 
-  it("§10.2 prototypes are never applied retroactively", async () => {
+  it("docs/quay-api.md#default-permissions prototypes are never applied retroactively", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     await h.team("acme", "devs");
@@ -143,7 +143,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect((await h.get("/api/v1/repository/acme/app/permissions/team/")).json.permissions).toEqual({});
   });
 
-  it("§8.3 GET view fields; can_write false unless NORMAL", async () => {
+  it("docs/quay-api.md#repositories GET view fields; can_write false unless NORMAL", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     const r = await h.get("/api/v1/repository/acme/app");
@@ -168,7 +168,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect((await h.get("/api/v1/repository/acme/app")).json.can_write).toBe(false);
   });
 
-  it("§8.3 includeTags=false drops tags; includeStats adds 91 days of stats", async () => {
+  it("docs/quay-api.md#repositories includeTags=false drops tags; includeStats adds 91 days of stats", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     const r = await h.get("/api/v1/repository/acme/app?includeTags=false&includeStats=true");
@@ -177,7 +177,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect(r.json.stats[0]).toMatchObject({ count: 0 });
   });
 
-  it("§8.3 status_token is empty for public repositories; anonymous callers may read them", async () => {
+  it("docs/quay-api.md#repositories status_token is empty for public repositories; anonymous callers may read them", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", { ...NEW, visibility: "public" });
     const r = await h.get("/api/v1/repository/acme/app", { token: null });
@@ -185,7 +185,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect(r.json).toMatchObject({ status_token: "", can_write: false, can_admin: false });
   });
 
-  it("§8.3 a missing repo: 404 for callers who could read it, 403/401 otherwise", async () => {
+  it("docs/quay-api.md#repositories a missing repo: 404 for callers who could read it, 403/401 otherwise", async () => {
     await h.org("acme");
     expectApiException(await h.get("/api/v1/repository/acme/nope"), 404, "not_found");
     const t = await h.user("bob");
@@ -193,7 +193,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expectApiException(await h.get("/api/v1/repository/acme/nope", { token: null }), 401, "invalid_token");
   });
 
-  it("§8.4 list needs namespace, starred or public", async () => {
+  it("docs/quay-api.md#repositories list needs namespace, starred or public", async () => {
     expectApiException(
       await h.get("/api/v1/repository"),
       400,
@@ -202,7 +202,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     );
   });
 
-  it("§21 list items have exactly Quay's keys (+ last_modified and popularity when asked)", async () => {
+  it("docs/quay-api.md#emulator-gotchas list items have exactly Quay's keys (+ last_modified and popularity when asked)", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     const r = await h.get("/api/v1/repository?namespace=acme");
@@ -214,7 +214,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect(r2.json.repositories[0]).toMatchObject({ last_modified: null, popularity: 0 });
   });
 
-  it("§8.4 list shows only what the caller can see; public=true adds public repositories", async () => {
+  it("docs/quay-api.md#repositories list shows only what the caller can see; public=true adds public repositories", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     await h.post("/api/v1/repository", { ...NEW, repository: "open", visibility: "public" });
@@ -229,7 +229,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect(await names("namespace=acme")).toEqual(["app"]);
   });
 
-  it("§8.4 100 repositories a page, then next_page", async () => {
+  it("docs/quay-api.md#repositories 100 repositories a page, then next_page", async () => {
     await h.org("acme");
     for (let i = 0; i < 101; i++)
       await h.post("/api/v1/repository", { ...NEW, repository: `r${String(i).padStart(3, "0")}` });
@@ -240,7 +240,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect(p2.json.next_page).toBeUndefined();
   });
 
-  it("§8.5 update description: {success: true}, logs set_repo_description; 404 when missing", async () => {
+  it("docs/quay-api.md#repositories update description: {success: true}, logs set_repo_description; 404 when missing", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     expect((await h.put("/api/v1/repository/acme/app", { description: "new" })).json).toEqual({
@@ -255,7 +255,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expectApiException(await h.put("/api/v1/repository/acme/app", {}), 400, "invalid_request");
   });
 
-  it("§8.6 changevisibility: {success: true}; a missing repo answers 200 null", async () => {
+  it("docs/quay-api.md#repositories changevisibility: {success: true}; a missing repo answers 200 null", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     expect(
@@ -267,7 +267,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expect(missing.text.trim()).toBe("null");
   });
 
-  it("§8.6 changevisibility needs repo admin and a valid value", async () => {
+  it("docs/quay-api.md#repositories changevisibility needs repo admin and a valid value", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     expectApiException(
@@ -283,7 +283,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     ).toBe(403);
   });
 
-  it("§8.7 changestate: sets the state without a mirror config, logs change_repo_state", async () => {
+  it("docs/quay-api.md#repositories changestate: sets the state without a mirror config, logs change_repo_state", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     expect((await h.put("/api/v1/repository/acme/app/changestate", { state: "MIRROR" })).json).toEqual({
@@ -297,7 +297,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expectApiException(await h.get("/api/v1/repository/acme/app/mirror"), 404, "not_found");
   });
 
-  it("§8.7 ORG_MIRROR or unknown states are schema errors; a missing repo is 404", async () => {
+  it("docs/quay-api.md#repositories ORG_MIRROR or unknown states are schema errors; a missing repo is 404", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     expectApiException(
@@ -312,7 +312,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     );
   });
 
-  it("§8.7 tag operations on a non-NORMAL repository answer 503 with the state number", async () => {
+  it("docs/quay-api.md#repositories tag operations on a non-NORMAL repository answer 503 with the state number", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     await h.put("/api/v1/repository/acme/app/changestate", { state: "MIRROR" });
@@ -323,7 +323,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     );
   });
 
-  it("§8.9 tags: the emulator stores no images, so no tag exists (list empty, expiry 404)", async () => {
+  it("docs/quay-api.md#repositories tags: the emulator stores no images, so no tag exists (list empty, expiry 404)", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     expect((await h.get("/api/v1/repository/acme/app/tag/")).json).toEqual({
@@ -339,7 +339,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     expectMessage(await h.put("/api/v1/repository/acme/app/tag/-bad", {}), 400);
   });
 
-  it("§8.8 delete: 204, name reusable at once, logs delete_repo; a missing repo is still 204", async () => {
+  it("docs/quay-api.md#repositories delete: 204, name reusable at once, logs delete_repo; a missing repo is still 204", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     expect((await h.del("/api/v1/repository/acme/app")).status).toBe(204);
@@ -352,7 +352,7 @@ describe("repositories (QUAY-API.md §8, §21)", () => {
     });
   });
 
-  it("§8.8 delete needs repo admin", async () => {
+  it("docs/quay-api.md#repositories delete needs repo admin", async () => {
     await h.org("acme");
     await h.post("/api/v1/repository", NEW);
     const t = await h.user("bob");

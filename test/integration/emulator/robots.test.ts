@@ -3,8 +3,8 @@ import { ALL, expectApiException, expectMessage, useEmulator } from "./helpers";
 
 const h = useEmulator();
 
-describe("robot accounts (QUAY-API.md §6, §21)", () => {
-  it("§6.2 robot create returns 201 with a 64-char token", async () => {
+describe("robot accounts (docs/quay-api.md#robots)", () => {
+  it("docs/quay-api.md#robots robot create returns 201 with a 64-char token", async () => {
     await h.org("acme");
     const r = await h.put("/api/v1/organization/acme/robots/ci", {
       description: "CI",
@@ -21,7 +21,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect(r.json.created).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} -0000$/);
   });
 
-  it("§6.2 create echoes unstructured_metadata as null when omitted; GET then shows {}", async () => {
+  it("docs/quay-api.md#robots create echoes unstructured_metadata as null when omitted; GET then shows {}", async () => {
     await h.org("acme");
     const r = await h.put("/api/v1/organization/acme/robots/ci");
     expect(r.json.unstructured_metadata).toBeNull();
@@ -29,7 +29,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/robots/ci")).json.unstructured_metadata).toEqual({});
   });
 
-  it("§21 create accepts a text/plain, malformed or null body (201, empty description)", async () => {
+  it("docs/quay-api.md#emulator-gotchas create accepts a text/plain, malformed or null body (201, empty description)", async () => {
     await h.org("acme");
     const plain = await h.req("PUT", "/api/v1/organization/acme/robots/a1", {
       raw: "hello",
@@ -48,7 +48,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect(nul.json.description).toBe("");
   });
 
-  it("§21 create with a JSON array body is a 400", async () => {
+  it("docs/quay-api.md#emulator-gotchas create with a JSON array body is a 400", async () => {
     await h.org("acme");
     expectApiException(
       await h.req("PUT", "/api/v1/organization/acme/robots/a1", {
@@ -60,7 +60,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§6.2 description is limited to 255 characters (schema)", async () => {
+  it("docs/quay-api.md#robots description is limited to 255 characters (schema)", async () => {
     await h.org("acme");
     expectApiException(
       await h.put("/api/v1/organization/acme/robots/ci", { description: "x".repeat(256) }),
@@ -69,7 +69,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§6.2 §19 robot create is create-only: existing → 400 ApiException", async () => {
+  it("docs/quay-api.md#robots docs/quay-api.md#emulator-gotchas robot create is create-only: existing → 400 ApiException", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     expectApiException(
@@ -80,7 +80,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§6.2 an invalid short name is a 400 ApiException", async () => {
+  it("docs/quay-api.md#robots an invalid short name is a 400 ApiException", async () => {
     await h.org("acme");
     expectApiException(
       await h.put("/api/v1/organization/acme/robots/CI"),
@@ -96,7 +96,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§6.2 a missing org (FULL_ACCESS superuser) is a DataModelException 400", async () => {
+  it("docs/quay-api.md#robots a missing org (FULL_ACCESS superuser) is a DataModelException 400", async () => {
     expectMessage(
       await h.put("/api/v1/organization/nosuch/robots/ci"),
       400,
@@ -104,13 +104,13 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§6.2 create needs org admin: 403 for others", async () => {
+  it("docs/quay-api.md#robots create needs org admin: 403 for others", async () => {
     await h.org("acme");
     const t = await h.user("bob");
     expect((await h.put("/api/v1/organization/acme/robots/ci", undefined, { token: t })).status).toBe(403);
   });
 
-  it("§6.2 create logs create_robot with the short name", async () => {
+  it("docs/quay-api.md#robots create logs create_robot with the short name", async () => {
     await h.org("acme");
     await h.put("/api/v1/organization/acme/robots/ci", { description: "d" });
     const log = (await h.get("/api/v1/organization/acme/logs")).json.logs[0];
@@ -120,7 +120,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     });
   });
 
-  it("§6.3 get includes the token; an unknown robot is a 400 {message}, not 404", async () => {
+  it("docs/quay-api.md#robots get includes the token; an unknown robot is a 400 {message}, not 404", async () => {
     await h.org("acme");
     const token = await h.robot("acme", "ci");
     expect((await h.get("/api/v1/organization/acme/robots/ci")).json.token).toBe(token);
@@ -131,7 +131,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§21 list items are exactly {name, created, last_accessed, description, token} by default", async () => {
+  it("docs/quay-api.md#emulator-gotchas list items are exactly {name, created, last_accessed, description, token} by default", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     const r = await h.get("/api/v1/organization/acme/robots");
@@ -144,7 +144,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     ]);
   });
 
-  it("§21 list with permissions=true&token=false: teams and repositories, no token", async () => {
+  it("docs/quay-api.md#emulator-gotchas list with permissions=true&token=false: teams and repositories, no token", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     await h.team("acme", "devs");
@@ -167,7 +167,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect(withToken.json.robots[0].token).toBeDefined();
   });
 
-  it("§21 limit truncates the robot list and never adds next_page", async () => {
+  it("docs/quay-api.md#emulator-gotchas limit truncates the robot list and never adds next_page", async () => {
     await h.org("acme");
     for (const r of ["r1", "r2", "r3"]) await h.robot("acme", r);
     const r = await h.get("/api/v1/organization/acme/robots?limit=2");
@@ -175,7 +175,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect(r.json.next_page).toBeUndefined();
   });
 
-  it("§6.4 org members may list robots but see no tokens; non-members get 403", async () => {
+  it("docs/quay-api.md#robots org members may list robots but see no tokens; non-members get 403", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     await h.team("acme", "devs");
@@ -186,7 +186,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect(r.json.robots[0].token).toBeUndefined();
   });
 
-  it("§6.5 delete: 204, immediate, name reusable with a new token; logs delete_robot", async () => {
+  it("docs/quay-api.md#robots delete: 204, immediate, name reusable with a new token; logs delete_robot", async () => {
     await h.org("acme");
     const first = await h.robot("acme", "ci");
     expect((await h.del("/api/v1/organization/acme/robots/ci")).status).toBe(204);
@@ -198,7 +198,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect(second).not.toBe(first);
   });
 
-  it("§6.5 delete of an unknown robot is a 400 {message}", async () => {
+  it("docs/quay-api.md#robots delete of an unknown robot is a 400 {message}", async () => {
     await h.org("acme");
     expectMessage(
       await h.del("/api/v1/organization/acme/robots/nope"),
@@ -207,7 +207,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§21 deleting a robot removes its memberships, permissions and prototypes", async () => {
+  it("docs/quay-api.md#emulator-gotchas deleting a robot removes its memberships, permissions and prototypes", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     await h.team("acme", "devs");
@@ -226,7 +226,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/prototypes")).json.prototypes).toEqual([]);
   });
 
-  it("§6.5 a robot used by a mirror cannot be deleted", async () => {
+  it("docs/quay-api.md#robots a robot used by a mirror cannot be deleted", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     await h.repo("acme", "app");
@@ -246,7 +246,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§6.5 regenerate: 200 with a new token and no unstructured_metadata", async () => {
+  it("docs/quay-api.md#robots regenerate: 200 with a new token and no unstructured_metadata", async () => {
     await h.org("acme");
     const old = await h.robot("acme", "ci");
     const r = await h.post("/api/v1/organization/acme/robots/ci/regenerate");
@@ -262,7 +262,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§6.5 robot permissions list repositories and roles", async () => {
+  it("docs/quay-api.md#robots robot permissions list repositories and roles", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     await h.repo("acme", "app", "public");
@@ -273,7 +273,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     });
   });
 
-  it("§6.5 robot permissions need user:admin in the token too", async () => {
+  it("docs/quay-api.md#robots robot permissions need user:admin in the token too", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     const t = await h.token(
@@ -287,7 +287,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     );
   });
 
-  it("§6.5 robot permissions for a non-admin: a Flask-abort 403 {message}", async () => {
+  it("docs/quay-api.md#robots robot permissions for a non-admin: a Flask-abort 403 {message}", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     const t = await h.user("bob");
@@ -296,7 +296,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect(r.json.message).toMatch(/^You don't have the permission/);
   });
 
-  it("§6.5 federation: POST replaces the list, GET returns it, DELETE clears; bad entries 400", async () => {
+  it("docs/quay-api.md#robots federation: POST replaces the list, GET returns it, DELETE clears; bad entries 400", async () => {
     await h.org("acme");
     await h.robot("acme", "ci");
     const cfg = [{ issuer: "https://issuer.example.com", subject: "sub" }];
@@ -318,7 +318,7 @@ describe("robot accounts (QUAY-API.md §6, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/robots/ci/federation")).json).toEqual([]);
   });
 
-  it("§6.1 user-namespace robots under /user/robots", async () => {
+  it("docs/quay-api.md#robots user-namespace robots under /user/robots", async () => {
     const t = await h.user("bob");
     const c = await h.put("/api/v1/user/robots/ci", { description: "mine" }, { token: t });
     expect(c.status).toBe(201);

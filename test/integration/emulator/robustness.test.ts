@@ -23,7 +23,7 @@ function rawRequest(port: number, payload: string): Promise<string> {
   });
 }
 
-describe("robustness (issue 3: never a crash)", () => {
+describe("robustness (never a crash)", () => {
   it("concurrent creates of the same org: exactly one 201, the rest 400", async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, () => h.post("/api/v1/organization/", { name: "race" })),

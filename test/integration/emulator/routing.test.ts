@@ -3,8 +3,8 @@ import { expectApiException, expectHtml, expectMessage, useEmulator } from "./he
 
 const h = useEmulator();
 
-describe("routing (QUAY-API.md §1.2, §1.5, §21)", () => {
-  it("§1.2 a slash-declared route called without the slash answers 308 with an absolute Location", async () => {
+describe("routing (docs/quay-api.md#routing, docs/quay-api.md#features)", () => {
+  it("docs/quay-api.md#routing a slash-declared route called without the slash answers 308 with an absolute Location", async () => {
     await h.org("acme");
     await h.repo("acme", "app");
     const r = await h.get("/api/v1/repository/acme/app/permissions/user?x=1");
@@ -12,36 +12,36 @@ describe("routing (QUAY-API.md §1.2, §1.5, §21)", () => {
     expect(r.headers.get("location")).toBe(`${h.url()}/api/v1/repository/acme/app/permissions/user/?x=1`);
   });
 
-  it("§1.2 the 308 replays the method: POST /organization redirects to /organization/", async () => {
+  it("docs/quay-api.md#routing the 308 replays the method: POST /organization redirects to /organization/", async () => {
     const r = await h.post("/api/v1/organization", { name: "acme" });
     expect(r.status).toBe(308);
     expect(r.headers.get("location")).toBe(`${h.url()}/api/v1/organization/`);
   });
 
-  it("§1.2 a route declared without a slash, called with one, is an HTML 404", async () => {
+  it("docs/quay-api.md#routing a route declared without a slash, called with one, is an HTML 404", async () => {
     await h.org("acme");
     expectHtml(await h.get("/api/v1/organization/acme/"), 404);
   });
 
-  it("§21 wrong method on a registered route: 405 JSON {message} with Allow", async () => {
+  it("docs/quay-api.md#emulator-gotchas wrong method on a registered route: 405 JSON {message} with Allow", async () => {
     await h.org("acme");
     const r = await h.req("PATCH", "/api/v1/organization/acme");
     expectMessage(r, 405, "The method is not allowed for the requested URL.");
     expect(r.headers.get("allow")).toContain("PUT");
   });
 
-  it("§1.5 an unknown API path: GET 308 to the slash form, which is an HTML 404", async () => {
+  it("docs/quay-api.md#features an unknown API path: GET 308 to the slash form, which is an HTML 404", async () => {
     const r = await h.get("/api/v1/nosuchthing");
     expect(r.status).toBe(308);
     expect(r.headers.get("location")).toBe(`${h.url()}/api/v1/nosuchthing/`);
     expectHtml(await h.get("/api/v1/nosuchthing/"), 404);
   });
 
-  it("§1.5 an unknown API path with POST is an HTML 405", async () => {
+  it("docs/quay-api.md#features an unknown API path with POST is an HTML 405", async () => {
     expectHtml(await h.post("/api/v1/nosuchthing", {}), 405);
   });
 
-  it("§1.2 nested repository names: the namespace is split on the first slash", async () => {
+  it("docs/quay-api.md#routing nested repository names: the namespace is split on the first slash", async () => {
     await h.org("acme");
     await h.repo("acme", "team/app");
     const r = await h.get("/api/v1/repository/acme/team/app");
@@ -49,7 +49,7 @@ describe("routing (QUAY-API.md §1.2, §1.5, §21)", () => {
     expect(r.json).toMatchObject({ namespace: "acme", name: "team/app" });
   });
 
-  it("§1.2 robot names with + work literally and as %2B in paths", async () => {
+  it("docs/quay-api.md#routing robot names with + work literally and as %2B in paths", async () => {
     await h.org("acme");
     await h.repo("acme", "app");
     await h.robot("acme", "bot");
@@ -61,7 +61,7 @@ describe("routing (QUAY-API.md §1.2, §1.5, §21)", () => {
     expect(r.json.name).toBe("acme+bot");
   });
 
-  it("§1.2 the more specific route wins over the greedy repository route", async () => {
+  it("docs/quay-api.md#routing the more specific route wins over the greedy repository route", async () => {
     await h.org("acme");
     await h.repo("acme", "app");
     const r = await h.get("/api/v1/repository/acme/app/mirror");
@@ -71,21 +71,21 @@ describe("routing (QUAY-API.md §1.2, §1.5, §21)", () => {
     expectApiException(put, 404, "not_found");
   });
 
-  it("§1.1 successful responses are JSON, bare strings included", async () => {
+  it("docs/quay-api.md#requests successful responses are JSON, bare strings included", async () => {
     const r = await h.post("/api/v1/organization/", { name: "acme" });
     expect(r.status).toBe(201);
     expect(r.contentType).toMatch(/^application\/json/);
     expect(r.json).toBe("Created");
   });
 
-  it("§1.1 a 204 carries no body", async () => {
+  it("docs/quay-api.md#requests a 204 carries no body", async () => {
     await h.org("acme");
     const r = await h.del("/api/v1/organization/acme");
     expect(r.status).toBe(204);
     expect(r.text).toBe("");
   });
 
-  it("§1.2 HEAD on a GET route answers like GET without a body", async () => {
+  it("docs/quay-api.md#routing HEAD on a GET route answers like GET without a body", async () => {
     await h.org("acme");
     const r = await h.req("HEAD", "/api/v1/organization/acme");
     expect(r.status).toBe(200);

@@ -3,8 +3,8 @@ import { ALL, expectApiException, expectMessage, useEmulator } from "./helpers";
 
 const h = useEmulator();
 
-describe("teams and members (QUAY-API.md §7, §21)", () => {
-  it("§7.2 PUT creates a team: 200 (not 201) with new_team true; logs org_create_team", async () => {
+describe("teams and members (docs/quay-api.md#teams)", () => {
+  it("docs/quay-api.md#teams PUT creates a team: 200 (not 201) with new_team true; logs org_create_team", async () => {
     await h.org("acme");
     const r = await h.put("/api/v1/organization/acme/team/devs", { role: "creator", description: "Devs" });
     expect(r.status).toBe(200);
@@ -22,7 +22,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     });
   });
 
-  it("§7.2 PUT on an existing team updates it: new_team false, only changed fields logged", async () => {
+  it("docs/quay-api.md#teams PUT on an existing team updates it: new_team false, only changed fields logged", async () => {
     await h.org("acme");
     await h.team("acme", "devs", "member");
     const r = await h.put("/api/v1/organization/acme/team/devs", { role: "admin", description: "x" });
@@ -35,7 +35,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/logs")).json.logs.length).toBe(kinds.length);
   });
 
-  it("§7.2 role is required and must be member, creator or admin", async () => {
+  it("docs/quay-api.md#teams role is required and must be member, creator or admin", async () => {
     await h.org("acme");
     expectApiException(
       await h.put("/api/v1/organization/acme/team/devs", { description: "x" }),
@@ -49,7 +49,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     );
   });
 
-  it("§7.2 an invalid team name is a DataModelException 400", async () => {
+  it("docs/quay-api.md#teams an invalid team name is a DataModelException 400", async () => {
     await h.org("acme");
     const r = await h.put("/api/v1/organization/acme/team/Devs", { role: "member" });
     expectMessage(
@@ -64,7 +64,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     );
   });
 
-  it("§7.2 a missing org (FULL_ACCESS superuser) is a DataModelException 400", async () => {
+  it("docs/quay-api.md#teams a missing org (FULL_ACCESS superuser) is a DataModelException 400", async () => {
     expectMessage(
       await h.put("/api/v1/organization/nosuch/team/devs", { role: "member" }),
       400,
@@ -72,7 +72,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     );
   });
 
-  it("§7.2 demoting the caller's only admin team is refused", async () => {
+  it("docs/quay-api.md#teams demoting the caller's only admin team is refused", async () => {
     const t = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: t });
     const r = await h.put("/api/v1/organization/alices/team/owners", { role: "member" }, { token: t });
@@ -83,7 +83,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     );
   });
 
-  it("§21 changing a team's role keeps its members, permissions and description", async () => {
+  it("docs/quay-api.md#emulator-gotchas changing a team's role keeps its members, permissions and description", async () => {
     await h.org("acme");
     await h.put("/api/v1/organization/acme/team/devs", { role: "member", description: "keep" });
     await h.member("acme", "devs", "admin");
@@ -97,7 +97,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expect((await h.get("/api/v1/organization/acme")).json.teams.devs.description).toBe("keep");
   });
 
-  it("§7.2 team management needs org admin", async () => {
+  it("docs/quay-api.md#teams team management needs org admin", async () => {
     await h.org("acme");
     const t = await h.user("bob");
     expect(
@@ -105,7 +105,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     ).toBe(403);
   });
 
-  it("§7.3 delete: 204 and org_delete_team; an unknown team is a 400 {message}", async () => {
+  it("docs/quay-api.md#teams delete: 204 and org_delete_team; an unknown team is a 400 {message}", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     expect((await h.del("/api/v1/organization/acme/team/devs")).status).toBe(204);
@@ -120,7 +120,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     );
   });
 
-  it("§7.3 deleting the caller's only admin team is refused", async () => {
+  it("docs/quay-api.md#teams deleting the caller's only admin team is refused", async () => {
     const t = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: t });
     expectMessage(
@@ -130,7 +130,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     );
   });
 
-  it("§21 a FULL_ACCESS superuser in no admin team deleting an admin team: 500, the team stays", async () => {
+  it("docs/quay-api.md#emulator-gotchas a FULL_ACCESS superuser in no admin team deleting an admin team: 500, the team stays", async () => {
     const t = await h.user("alice");
     await h.post("/api/v1/organization/", { name: "alices" }, { token: t });
     const r = await h.del("/api/v1/organization/alices/team/owners");
@@ -139,14 +139,14 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expect((await h.get("/api/v1/organization/alices")).json.teams.owners).toBeDefined();
   });
 
-  it("§7.3 the owners team can be deleted when the caller has another admin team", async () => {
+  it("docs/quay-api.md#teams the owners team can be deleted when the caller has another admin team", async () => {
     await h.org("acme");
     await h.team("acme", "admins", "admin");
     await h.member("acme", "admins", "admin");
     expect((await h.del("/api/v1/organization/acme/team/owners")).status).toBe(204);
   });
 
-  it("§21 deleting a team deletes its permissions and the prototypes that delegate to it", async () => {
+  it("docs/quay-api.md#emulator-gotchas deleting a team deletes its permissions and the prototypes that delegate to it", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.repo("acme", "app");
@@ -160,7 +160,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/prototypes")).json.prototypes).toEqual([]);
   });
 
-  it("§21 members view {name, members, can_edit}; robots are kind user with is_robot and a robot avatar", async () => {
+  it("docs/quay-api.md#emulator-gotchas members view {name, members, can_edit}; robots are kind user with is_robot and a robot avatar", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.robot("acme", "ci");
@@ -176,12 +176,12 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     ]);
   });
 
-  it("§7.4 members of an unknown team: 404", async () => {
+  it("docs/quay-api.md#teams members of an unknown team: 404", async () => {
     await h.org("acme");
     expectApiException(await h.get("/api/v1/organization/acme/team/nope/members"), 404, "not_found");
   });
 
-  it("§7.4 a team member may list their team (can_edit false); others get 403", async () => {
+  it("docs/quay-api.md#teams a team member may list their team (can_edit false); others get 403", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.team("acme", "ops");
@@ -193,7 +193,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expect((await h.get("/api/v1/organization/acme/team/ops/members", { token: t })).status).toBe(403);
   });
 
-  it("§7.4 adding a member: 200 member view, org_add_team_member logged", async () => {
+  it("docs/quay-api.md#teams adding a member: 200 member view, org_add_team_member logged", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.user("bob");
@@ -205,7 +205,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     });
   });
 
-  it("§7.4 §19 re-adding a member is not idempotent: 400 {message}", async () => {
+  it("docs/quay-api.md#teams docs/quay-api.md#emulator-gotchas re-adding a member is not idempotent: 400 {message}", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.user("bob");
@@ -217,7 +217,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     );
   });
 
-  it("§7.4 an unknown user is a 400 ApiException; an unknown team a 404", async () => {
+  it("docs/quay-api.md#teams an unknown user is a 400 ApiException; an unknown team a 404", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     expectApiException(
@@ -229,7 +229,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expectApiException(await h.put("/api/v1/organization/acme/team/nope/members/admin"), 404, "not_found");
   });
 
-  it("§7.4 live 3.18.0: with mailing off a robot of another org is added as a member", async () => {
+  it("docs/quay-api.md#teams live 3.18.0: with mailing off a robot of another org is added as a member", async () => {
     await h.org("acme");
     await h.org("other");
     await h.team("acme", "devs");
@@ -241,7 +241,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expect(members.map((m: { name: string }) => m.name)).toEqual(["other+bot"]);
   });
 
-  it("§7.4 removing a member: 204 and org_remove_team_member; not in team → 400 {message}", async () => {
+  it("docs/quay-api.md#teams removing a member: 204 and org_remove_team_member; not in team → 400 {message}", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.user("bob");
@@ -256,7 +256,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expectApiException(await h.del("/api/v1/organization/acme/team/devs/members/nobody"), 404, "not_found");
   });
 
-  it("§7.4 removing yourself from your only admin team is refused", async () => {
+  it("docs/quay-api.md#teams removing yourself from your only admin team is refused", async () => {
     const t = await h.user("alice", ALL);
     await h.post("/api/v1/organization/", { name: "alices" }, { token: t });
     expectMessage(
@@ -266,7 +266,7 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     );
   });
 
-  it("§7.5 team permissions list the repositories of the team", async () => {
+  it("docs/quay-api.md#teams team permissions list the repositories of the team", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.repo("acme", "app");
@@ -277,14 +277,14 @@ describe("teams and members (QUAY-API.md §7, §21)", () => {
     expectApiException(await h.get("/api/v1/organization/acme/team/nope/permissions"), 404, "not_found");
   });
 
-  it("§7.1 there is no GET on a single team: the web catch-all answers (308, then HTML 404)", async () => {
+  it("docs/quay-api.md#teams there is no GET on a single team: the web catch-all answers (308, then HTML 404)", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     expect((await h.get("/api/v1/organization/acme/team/devs")).status).toBe(308);
     expect((await h.get("/api/v1/organization/acme/team/devs/")).status).toBe(404);
   });
 
-  it("§1.5 team invites by email are not registered with mailing off", async () => {
+  it("docs/quay-api.md#features team invites by email are not registered with mailing off", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     expect((await h.put("/api/v1/organization/acme/team/devs/invite/x@example.com")).status).toBe(405);

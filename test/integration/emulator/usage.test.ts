@@ -3,7 +3,7 @@ import { startEmulator } from "../../../emulator/index";
 import { emulatorOnly, useEmulator } from "./helpers";
 
 /**
- * Usage and last use, as Quay 3.18.0 reports them (QUAY-API.md §11.4, §4.6, §8.4, §6.4): the quota
+ * Usage and last use, as Quay 3.18.0 reports them (docs/quay-api.md#quotas, docs/quay-api.md#organizations, docs/quay-api.md#repositories, docs/quay-api.md#robots): the quota
  * report views computed from the size rows (data/model/namespacequota.py get_quota_for_view,
  * repository_models_pre_oci.py add_quota_view) and a robot's `last_accessed`, set through the control
  * calls that stand in for the registry (docs/emulator.md).
@@ -36,7 +36,7 @@ async function repoReports(namespace: string): Promise<Record<string, unknown>> 
   );
 }
 
-describe("§11.4 quota usage (size rows)", () => {
+describe("docs/quay-api.md#quotas quota usage (size rows)", () => {
   it("a namespace without a size row: 0 bytes, backfill waiting; repositories 0", async () => {
     expect((await superuserOrg("acme")) as unknown).toMatchObject({
       quotas: [{ limit_bytes: 10 * GiB, limits: [] }],
@@ -153,7 +153,7 @@ describe("§11.4 quota usage (size rows)", () => {
   });
 });
 
-describe("§6.4 robots' last_accessed", () => {
+describe("docs/quay-api.md#robots robots' last_accessed", () => {
   itRegistry("null until the registry checks the robot's credentials, then an RFC 2822 date", async () => {
     await h.robot("acme", "ci");
     await h.robot("acme", "pull");

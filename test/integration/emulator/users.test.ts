@@ -7,8 +7,8 @@ const itEmpty = emulatorOnly(
   "needs a Quay without any user (the emulator's reset); user/initialize was used up by the lab's first user",
 );
 
-describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
-  it("§5.3 GET /user/ describes the caller, with super_user only for superusers", async () => {
+describe("users and the superuser user panel (docs/quay-api.md#users)", () => {
+  it("docs/quay-api.md#users GET /user/ describes the caller, with super_user only for superusers", async () => {
     const r = await h.get("/api/v1/user/");
     expect(r.json).toMatchObject({
       anonymous: false,
@@ -24,7 +24,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect("super_user" in b.json).toBe(false);
   });
 
-  it("§4.1 GET /user/ lists the caller's organizations", async () => {
+  it("docs/quay-api.md#organizations GET /user/ lists the caller's organizations", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/user/");
     expect(r.json.organizations).toMatchObject([
@@ -33,7 +33,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect(r.json.organizations[0].avatar.kind).toBe("org");
   });
 
-  it("§5.2 GET /users/<name>: public view; 404 {message} for orgs, robots and unknown names", async () => {
+  it("docs/quay-api.md#users GET /users/<name>: public view; 404 {message} for orgs, robots and unknown names", async () => {
     await h.user("bob");
     const r = await h.get("/api/v1/users/bob");
     expect(r.json).toMatchObject({ anonymous: false, username: "bob" });
@@ -47,7 +47,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     }
   });
 
-  it("§5.4 superuser create: 200 with a 32-char password and encrypted_password; logs user_create", async () => {
+  it("docs/quay-api.md#users superuser create: 200 with a 32-char password and encrypted_password; logs user_create", async () => {
     const r = await h.post("/api/v1/superuser/users/", { username: "bob", email: "bob@example.com" });
     expect(r.status).toBe(200);
     expect(Object.keys(r.json).sort()).toEqual(["email", "encrypted_password", "password", "username"]);
@@ -59,14 +59,14 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     });
   });
 
-  it("§5.4 superuser create: the email is optional with mailing off and the user is auto-verified", async () => {
+  it("docs/quay-api.md#users superuser create: the email is optional with mailing off and the user is auto-verified", async () => {
     const r = await h.post("/api/v1/superuser/users/", { username: "bob" });
     expect(r.json.email).toBeNull();
     const u = await h.get("/api/v1/superuser/users/bob");
     expect(u.json.verified).toBe(true);
   });
 
-  it("§5.4 a taken name is a 400 {message} naming who took it", async () => {
+  it("docs/quay-api.md#users a taken name is a 400 {message} naming who took it", async () => {
     await h.user("bob");
     expectMessage(
       await h.post("/api/v1/superuser/users/", { username: "bob" }),
@@ -81,13 +81,13 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     );
   });
 
-  it("§5.4 an invalid name is a 400 {message} Invalid namespace", async () => {
+  it("docs/quay-api.md#users an invalid name is a 400 {message} Invalid namespace", async () => {
     const r = await h.post("/api/v1/superuser/users/", { username: "Bob" });
     expectMessage(r, 400);
     expect(r.json.message).toMatch(/^Invalid namespace Bob: Namespace must match expression/);
   });
 
-  it("§5.4 a missing username is a schema 400", async () => {
+  it("docs/quay-api.md#users a missing username is a schema 400", async () => {
     expectApiException(
       await h.post("/api/v1/superuser/users/", { email: "x@example.com" }),
       400,
@@ -95,12 +95,12 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     );
   });
 
-  it("§5.4 a non-superuser gets 403", async () => {
+  it("docs/quay-api.md#users a non-superuser gets 403", async () => {
     const t = await h.user("bob");
     expect((await h.post("/api/v1/superuser/users/", { username: "carol" }, { token: t })).status).toBe(403);
   });
 
-  it("§5.5 the user view has Quay's keys", async () => {
+  it("docs/quay-api.md#users the user view has Quay's keys", async () => {
     await h.user("bob");
     const r = await h.get("/api/v1/superuser/users/bob");
     expect(Object.keys(r.json).sort()).toEqual(
@@ -121,13 +121,13 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect(r.json).toMatchObject({ kind: "user", name: "bob", super_user: false, enabled: true });
   });
 
-  it("§5.5 GET of an org, robot or unknown name is a 404 ApiException", async () => {
+  it("docs/quay-api.md#users GET of an org, robot or unknown name is a 404 ApiException", async () => {
     await h.org("acme");
     expectApiException(await h.get("/api/v1/superuser/users/acme"), 404, "not_found");
     expectApiException(await h.get("/api/v1/superuser/users/nosuch"), 404, "not_found");
   });
 
-  it("§5.5 PUT password: encrypted_password in the answer, user_change_password logged", async () => {
+  it("docs/quay-api.md#users PUT password: encrypted_password in the answer, user_change_password logged", async () => {
     await h.user("bob");
     const r = await h.put("/api/v1/superuser/users/bob", { password: "longenough1" });
     expect(r.status).toBe(200);
@@ -135,7 +135,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect((await h.get("/api/v1/superuser/logs")).json.logs[0].kind).toBe("user_change_password");
   });
 
-  it("§5.5 PUT a weak password is a 400 {message}", async () => {
+  it("docs/quay-api.md#users PUT a weak password is a 400 {message}", async () => {
     await h.user("bob");
     expectMessage(
       await h.put("/api/v1/superuser/users/bob", { password: "short" }),
@@ -145,7 +145,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect((await h.put("/api/v1/superuser/users/bob", { password: "has space 123" })).status).toBe(400);
   });
 
-  it("§5.5 PUT email: the answer shows the new email; a duplicate is a 400 {message}", async () => {
+  it("docs/quay-api.md#users PUT email: the answer shows the new email; a duplicate is a 400 {message}", async () => {
     await h.user("bob");
     await h.user("carol");
     const r = await h.put("/api/v1/superuser/users/bob", { email: "bob2@example.com" });
@@ -157,7 +157,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     );
   });
 
-  it("§5.5 PUT enabled: logs user_disable; the user list can hide disabled users", async () => {
+  it("docs/quay-api.md#users PUT enabled: logs user_disable; the user list can hide disabled users", async () => {
     await h.user("bob");
     expect((await h.put("/api/v1/superuser/users/bob", { enabled: false })).status).toBe(200);
     expect((await h.get("/api/v1/superuser/users/bob")).json.enabled).toBe(false);
@@ -168,7 +168,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect(await names("?disabled=false")).toEqual(["admin"]);
   });
 
-  it("§5.5 a superuser cannot be updated or deleted", async () => {
+  it("docs/quay-api.md#users a superuser cannot be updated or deleted", async () => {
     expectApiException(
       await h.put("/api/v1/superuser/users/admin", { enabled: false }),
       400,
@@ -183,7 +183,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     );
   });
 
-  it("§5.5 DELETE: 204, GET 404 at once, the name free again at once (3.18.0), user_delete logged", async () => {
+  it("docs/quay-api.md#users DELETE: 204, GET 404 at once, the name free again at once (3.18.0), user_delete logged", async () => {
     await h.user("bob");
     expect((await h.del("/api/v1/superuser/users/bob")).status).toBe(204);
     expectApiException(await h.get("/api/v1/superuser/users/bob"), 404, "not_found");
@@ -194,7 +194,7 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect((await h.post("/api/v1/superuser/users/", { username: "bob" })).status).toBe(200);
   });
 
-  it("§21 drift trap: a deleted user's grants stay under a UUID name, team memberships go", async () => {
+  it("docs/quay-api.md#emulator-gotchas drift trap: a deleted user's grants stay under a UUID name, team memberships go", async () => {
     await h.org("acme");
     await h.team("acme", "devs");
     await h.user("bob");
@@ -216,24 +216,27 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect(protos[0].delegate.name).toBe(names[0]);
   });
 
-  itGc("§21 the namespace GC purges a deleted user's leftover grants and default permissions", async () => {
-    await h.org("acme");
-    await h.user("bob");
-    await h.repo("acme", "app");
-    await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "write" });
-    await h.post("/api/v1/organization/acme/prototypes", {
-      role: "read",
-      delegate: { kind: "user", name: "bob" },
-    });
-    await h.del("/api/v1/superuser/users/bob");
-    await h.control("POST", "/_emulator/gc");
-    expect(
-      Object.keys((await h.get("/api/v1/repository/acme/app/permissions/user/")).json.permissions),
-    ).toEqual(["admin"]);
-    expect((await h.get("/api/v1/organization/acme/prototypes")).json.prototypes).toEqual([]);
-  });
+  itGc(
+    "docs/quay-api.md#emulator-gotchas the namespace GC purges a deleted user's leftover grants and default permissions",
+    async () => {
+      await h.org("acme");
+      await h.user("bob");
+      await h.repo("acme", "app");
+      await h.put("/api/v1/repository/acme/app/permissions/user/bob", { role: "write" });
+      await h.post("/api/v1/organization/acme/prototypes", {
+        role: "read",
+        delegate: { kind: "user", name: "bob" },
+      });
+      await h.del("/api/v1/superuser/users/bob");
+      await h.control("POST", "/_emulator/gc");
+      expect(
+        Object.keys((await h.get("/api/v1/repository/acme/app/permissions/user/")).json.permissions),
+      ).toEqual(["admin"]);
+      expect((await h.get("/api/v1/organization/acme/prototypes")).json.prototypes).toEqual([]);
+    },
+  );
 
-  it("§21 superuser user list: no robots, no orgs; limit=101 is 400; limit paginates", async () => {
+  it("docs/quay-api.md#emulator-gotchas superuser user list: no robots, no orgs; limit=101 is 400; limit paginates", async () => {
     await h.user("bob");
     await h.user("carol");
     await h.org("acme");
@@ -254,11 +257,11 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
     expect(pages.names.filter((n) => h.ours(n))).toEqual(["admin", "bob", "carol"]);
   });
 
-  it("§5.1 an anonymous caller of the superuser panel gets 401", async () => {
+  it("docs/quay-api.md#users an anonymous caller of the superuser panel gets 401", async () => {
     expect((await h.get("/api/v1/superuser/users/", { token: null })).status).toBe(401);
   });
 
-  it("§11.4 registry size: GET reports nothing computed; POST queues (201 then 202)", async () => {
+  it("docs/quay-api.md#quotas registry size: GET reports nothing computed; POST queues (201 then 202)", async () => {
     expect((await h.get("/api/v1/superuser/registrysize/")).json).toEqual({
       size_bytes: 0,
       last_ran: null,
@@ -270,8 +273,8 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
   });
 });
 
-describe("POST /api/v1/user/initialize (QUAY-API.md §2.1)", () => {
-  it("§2.1 refuses a non-empty database with 400 {message}", async () => {
+describe("POST /api/v1/user/initialize (docs/quay-api.md#bootstrap)", () => {
+  it("docs/quay-api.md#bootstrap refuses a non-empty database with 400 {message}", async () => {
     const r = await h.post(
       "/api/v1/user/initialize",
       { username: "first", password: "password123" },
@@ -280,27 +283,30 @@ describe("POST /api/v1/user/initialize (QUAY-API.md §2.1)", () => {
     expectMessage(r, 400, "Cannot initialize user in a non-empty database");
   });
 
-  itEmpty("§2.1 creates the first user and a 2.5 h token with every scope; no CSRF check", async () => {
-    h.emu().reset({ empty: true });
-    const r = await h.post(
-      "/api/v1/user/initialize",
-      { username: "admin", password: "password123", email: "admin@example.com", access_token: true },
-      { token: null },
-    );
-    expect(r.status).toBe(200);
-    expect(Object.keys(r.json).sort()).toEqual(["access_token", "email", "encrypted_password", "username"]);
-    expect(r.headers.get("x-next-csrf-token")).toBeTruthy();
-    const token = h.emu().store.tokens.get(r.json.access_token);
-    expect(token).toMatchObject({ appName: "automation", clientId: "admin", scopes: [...ALL].sort() });
-    const ttl = ((token?.expiresAtMs ?? 0) - Date.now()) / 1000;
-    expect(ttl).toBeGreaterThan(8990);
-    expect(ttl).toBeLessThanOrEqual(9000);
-    // admin is in SUPER_USERS: the token is a superuser token.
-    const me = await h.get("/api/v1/user/", { token: r.json.access_token });
-    expect(me.json.super_user).toBe(true);
-  });
+  itEmpty(
+    "docs/quay-api.md#bootstrap creates the first user and a 2.5 h token with every scope; no CSRF check",
+    async () => {
+      h.emu().reset({ empty: true });
+      const r = await h.post(
+        "/api/v1/user/initialize",
+        { username: "admin", password: "password123", email: "admin@example.com", access_token: true },
+        { token: null },
+      );
+      expect(r.status).toBe(200);
+      expect(Object.keys(r.json).sort()).toEqual(["access_token", "email", "encrypted_password", "username"]);
+      expect(r.headers.get("x-next-csrf-token")).toBeTruthy();
+      const token = h.emu().store.tokens.get(r.json.access_token);
+      expect(token).toMatchObject({ appName: "automation", clientId: "admin", scopes: [...ALL].sort() });
+      const ttl = ((token?.expiresAtMs ?? 0) - Date.now()) / 1000;
+      expect(ttl).toBeGreaterThan(8990);
+      expect(ttl).toBeLessThanOrEqual(9000);
+      // admin is in SUPER_USERS: the token is a superuser token.
+      const me = await h.get("/api/v1/user/", { token: r.json.access_token });
+      expect(me.json.super_user).toBe(true);
+    },
+  );
 
-  itEmpty("§2.1 without access_token no token is returned", async () => {
+  itEmpty("docs/quay-api.md#bootstrap without access_token no token is returned", async () => {
     h.emu().reset({ empty: true });
     const r = await h.post(
       "/api/v1/user/initialize",
@@ -311,28 +317,31 @@ describe("POST /api/v1/user/initialize (QUAY-API.md §2.1)", () => {
     expect(r.json.email).toBeNull();
   });
 
-  itEmpty("§2.1 a weak password or bad name is a 400 'Failed to initialize user: ...'", async () => {
-    h.emu().reset({ empty: true });
-    const weak = await h.post(
-      "/api/v1/user/initialize",
-      { username: "first", password: "short" },
-      { token: null },
-    );
-    expectMessage(
-      weak,
-      400,
-      "Failed to initialize user: Invalid password, password must be at least 8 characters and contain no whitespace.",
-    );
-    const bad = await h.post(
-      "/api/v1/user/initialize",
-      { username: "First", password: "password123" },
-      { token: null },
-    );
-    expectMessage(bad, 400);
-    expect(bad.json.message).toMatch(/^Failed to initialize user: Invalid namespace First/);
-  });
+  itEmpty(
+    "docs/quay-api.md#bootstrap a weak password or bad name is a 400 'Failed to initialize user: ...'",
+    async () => {
+      h.emu().reset({ empty: true });
+      const weak = await h.post(
+        "/api/v1/user/initialize",
+        { username: "first", password: "short" },
+        { token: null },
+      );
+      expectMessage(
+        weak,
+        400,
+        "Failed to initialize user: Invalid password, password must be at least 8 characters and contain no whitespace.",
+      );
+      const bad = await h.post(
+        "/api/v1/user/initialize",
+        { username: "First", password: "password123" },
+        { token: null },
+      );
+      expectMessage(bad, 400);
+      expect(bad.json.message).toMatch(/^Failed to initialize user: Invalid namespace First/);
+    },
+  );
 
-  itEmpty("§2.1 a missing username is a KeyError: HTML 500", async () => {
+  itEmpty("docs/quay-api.md#bootstrap a missing username is a KeyError: HTML 500", async () => {
     h.emu().reset({ empty: true });
     const r = await h.post("/api/v1/user/initialize", { password: "password123" }, { token: null });
     expect(r.status).toBe(500);

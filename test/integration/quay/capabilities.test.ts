@@ -4,7 +4,7 @@ import { probeCapabilities } from "../../../src/quay/api/capabilities";
 import { QuaySession } from "../../../src/quay/api/session";
 import { QuayClient } from "../../../src/quay/client";
 
-// The capability check (issue 5 item 7) against the emulator's discovery document (QUAY-API §16.3, §1.5).
+// The capability check against the emulator's discovery document (docs/quay-api.md#discovery, docs/quay-api.md#features).
 describe("capability check", () => {
   let emu: RunningEmulator | undefined;
   afterEach(async () => {

@@ -93,7 +93,7 @@ describe("route table", () => {
   });
 });
 
-describe("Quay's error shapes (QUAY-API §1.4) as QuayApiError", () => {
+describe("Quay's error shapes (docs/quay-api.md#errors) as QuayApiError", () => {
   it("ApiException: status, error_message, error_type", async () => {
     const quay = client();
     await createOrg(quay, "shapes");
@@ -163,7 +163,7 @@ describe("Quay's error shapes (QUAY-API §1.4) as QuayApiError", () => {
     expect((e as QuayApiError).quayMessage).toMatch(/^Mirror configuration already exits/);
   });
 
-  it("HTML 500 (QUAY-API §21): parsed defensively, not retried", async () => {
+  it("HTML 500 (docs/quay-api.md#emulator-gotchas): parsed defensively, not retried", async () => {
     const quay = client();
     await createOrg(quay, "html500");
     await quay.request("PUT", apiPath`/api/v1/organization/${"html500"}/robots/${"sync"}`);
@@ -176,7 +176,7 @@ describe("Quay's error shapes (QUAY-API §1.4) as QuayApiError", () => {
         body: {
           external_reference: "quay.io/library/alpine",
           sync_interval: 3600,
-          sync_start_date: "2026-01-01", // malformed: Quay 3.18.0 answers an HTML 500 (§12.2)
+          sync_start_date: "2026-01-01", // malformed: Quay 3.18.0 answers an HTML 500 (docs/quay-api.md#mirrors)
           root_rule: { rule_kind: "tag_glob_csv", rule_value: ["latest"] },
           skopeo_timeout_interval: 300,
           robot_username: "html500+sync",
@@ -290,13 +290,13 @@ describe("under fault injection", () => {
     const robots = ["r1", "r2", "r3"];
     const repos = ["a", "b", "c", "d", "e"];
 
-    // Idempotent writes: teams are create-or-update (§7.2).
+    // Idempotent writes: teams are create-or-update (docs/quay-api.md#teams).
     await Promise.all(
       teams.map((t) =>
         quay.request("PUT", apiPath`/api/v1/organization/${org}/team/${t}`, { body: { role: "member" } }),
       ),
     );
-    // Robot create is create-only (§6.2, §19): non-idempotent, with a landed() check.
+    // Robot create is create-only (docs/quay-api.md#robots, docs/quay-api.md#emulator-gotchas): non-idempotent, with a landed() check.
     await Promise.all(
       robots.map((r) =>
         quay.request("PUT", apiPath`/api/v1/organization/${org}/robots/${r}`, {
@@ -321,7 +321,7 @@ describe("under fault injection", () => {
         }),
       ),
     );
-    // Team member add is not repeatable (400 "already a member", §19).
+    // Team member add is not repeatable (400 "already a member", docs/quay-api.md#emulator-gotchas).
     await Promise.all(
       robots.map((r) =>
         quay.request("PUT", apiPath`/api/v1/organization/${org}/team/${"t1"}/members/${`${org}+${r}`}`, {
@@ -336,7 +336,7 @@ describe("under fault injection", () => {
         }),
       ),
     );
-    // Prototypes: POST with no duplicate detection at all (§10.2) — the sharpest case.
+    // Prototypes: POST with no duplicate detection at all (docs/quay-api.md#default-permissions) — the sharpest case.
     const delegates = ["t2", "t3", "t4"];
     await Promise.all(
       delegates.map((t) =>
@@ -353,7 +353,7 @@ describe("under fault injection", () => {
         }),
       ),
     );
-    // Idempotent permission PUTs (§9.1).
+    // Idempotent permission PUTs (docs/quay-api.md#permissions).
     await Promise.all(
       repos.map((name) =>
         quay.request("PUT", apiPath`/api/v1/repository/${repo(org, name)}/permissions/user/${`${org}+r1`}`, {

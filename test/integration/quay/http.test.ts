@@ -101,7 +101,7 @@ describe("responses", () => {
     expect(String((await client.get("/html")).data)).toContain("<title>odd</title>");
   });
 
-  it("maps each error shape of QUAY-API §1.4 to QuayApiError fields", async () => {
+  it("maps each error shape of docs/quay-api.md#errors to QuayApiError fields", async () => {
     const shapes: Record<string, [number, unknown]> = {
       "/api-exception": [
         400,
@@ -169,7 +169,7 @@ describe("responses", () => {
     expect(r.data).toMatchObject({ error_type: "not_found" });
   });
 
-  it("does not follow Quay's 308 and says why (QUAY-API §1.2)", async () => {
+  it("does not follow Quay's 308 and says why (docs/quay-api.md#routing)", async () => {
     const { server, client } = await setup((req, res) => {
       res.writeHead(308, { location: `http://127.0.0.1/api/v1/organization/`, "content-type": "text/html" });
       res.end(`<a href="${req.url}/">redirect</a>`);

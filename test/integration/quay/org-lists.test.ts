@@ -9,7 +9,7 @@ import { QuaySession } from "../../../src/quay/api/session";
 import { listTeamMembers, orgTeamMembers } from "../../../src/quay/api/teams";
 import { QuayClient } from "../../../src/quay/client";
 
-// A refresh reads team members and team grants through organization-wide lists (QUAY-API §1.5b,
+// A refresh reads team members and team grants through organization-wide lists (docs/quay-api.md#cost,
 // docs/benchmarks.md). They must see exactly what the per-team and per-repository lists see, or
 // step aside: the drift a reviewer is shown must not depend on which lists were read.
 describe("organization-wide reads equal the per-object lists", () => {
@@ -90,7 +90,7 @@ describe("organization-wide reads equal the per-object lists", () => {
 
   it("team members: a robot of another organization shows through the team's own list", async () => {
     const { call, session } = await lab();
-    // Quay lets it in with mailing off (§7.4); neither org-wide list names it.
+    // Quay lets it in with mailing off (docs/quay-api.md#teams); neither org-wide list names it.
     await call("PUT", "/api/v1/organization/acme/team/readers/members/other+intruder");
     const state = {
       organization: "acme",

@@ -76,7 +76,7 @@ describe("retryable statuses", () => {
     expect(server.received).toHaveLength(3);
   });
 
-  it("does not retry a read-only 503 (QUAY-API §1.3, §8.7)", async () => {
+  it("does not retry a read-only 503 (docs/quay-api.md#authentication, docs/quay-api.md#repositories)", async () => {
     const { server, client } = await setup((_req, res) =>
       json(res, 503, { message: "System is currently read-only", is_readonly: true }),
     );

@@ -13,7 +13,7 @@ import {
 import { ConfigError } from "../../../src/errors";
 
 // Backend URL rules and the passphrase rules (src/engine/backend.ts, docs/state.md). Pure checks; they
-// sit with the state tests so that the whole of issue 10 lives in test/{integration,e2e}/state.
+// sit with the state tests so that all state tests live in test/{integration,e2e}/state.
 const LOCAL = "file:///work/proj/.state";
 
 describe("backend URLs", () => {

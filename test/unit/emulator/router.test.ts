@@ -28,7 +28,7 @@ const defs: RouteDef<string>[] = [
   },
 ];
 
-describe("emulator router (Werkzeug semantics, QUAY-API.md §1.2)", () => {
+describe("emulator router (Werkzeug semantics, docs/quay-api.md#routing)", () => {
   const router = new Router(defs, resolveConfig());
 
   it("matches templates and extracts parameters; repository paths take two or more segments", () => {

@@ -92,7 +92,7 @@ const entry = (
   ...(who ? { performer: { kind: "user", name: who, is_robot: false } } : {}),
 });
 
-// Newest first, as Quay serves them (§16.1).
+// Newest first, as Quay serves them (docs/quay-api.md#audit-logs).
 const ACME_LOG: AuditEntry[] = [
   entry("delete_robot", "oscar", "Fri, 27 Nov 2026 19:47:18 -0000", { robot: "cluster-pull" }),
   entry("set_repo_description", "oscar", "Fri, 27 Nov 2026 19:47:17 -0000", {

@@ -5,7 +5,7 @@ import { permissionsOf } from "../../../providers/repository";
 import { membersOf } from "../../../providers/team";
 import type { MirrorView } from "../../../src/quay/api/mirrors";
 
-describe("repository grants (QUAY-API §8.2, §12.3, §21)", () => {
+describe("repository grants (docs/quay-api.md#repositories, docs/quay-api.md#mirrors)", () => {
   const users = {
     admin: { name: "admin", role: "admin" as const, is_robot: false },
     "acme+mirror": { name: "acme+mirror", role: "write" as const, is_robot: true },
@@ -49,7 +49,7 @@ describe("repository grants (QUAY-API §8.2, §12.3, §21)", () => {
   });
 });
 
-describe("team members (QUAY-API §7.4)", () => {
+describe("team members (docs/quay-api.md#teams)", () => {
   const view = [
     { name: "admin", kind: "user" as const, is_robot: false, invited: false },
     { name: "acme+ci", kind: "user" as const, is_robot: true, invited: false },
@@ -65,12 +65,12 @@ describe("team members (QUAY-API §7.4)", () => {
     ]);
   });
 
-  it("ignores the token's user in owners, where Quay put it when creating the org (§4.2)", () => {
+  it("ignores the token's user in owners, where Quay put it when creating the org (docs/quay-api.md#organizations)", () => {
     expect(membersOf(view, "owners", "admin", [])).not.toContainEqual({ kind: "user", name: "admin" });
   });
 });
 
-describe("mirror read (QUAY-API §12.4, §12.7)", () => {
+describe("mirror read (docs/quay-api.md#mirrors)", () => {
   const view: MirrorView = {
     is_enabled: true,
     mirror_type: "PULL",

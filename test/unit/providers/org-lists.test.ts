@@ -6,7 +6,7 @@ import type { RobotView } from "../../../src/quay/api/robots";
 import { membersByTeam } from "../../../src/quay/api/teams";
 
 // Organization-wide lists that replace one request per team or per repository in a refresh
-// (QUAY-API §1.5b); each must give exactly what the per-object lists give, or nothing.
+// (docs/quay-api.md#cost); each must give exactly what the per-object lists give, or nothing.
 
 const robot = (name: string, teams: string[] | undefined): RobotView => ({
   name,
@@ -16,7 +16,7 @@ const robot = (name: string, teams: string[] | undefined): RobotView => ({
   ...(teams ? { teams: teams.map((t) => ({ name: t })) } : {}),
 });
 
-describe("team members from the org's member and robot lists (§4.7, §6.4)", () => {
+describe("team members from the org's member and robot lists (docs/quay-api.md#organizations, docs/quay-api.md#robots)", () => {
   const members: OrgMemberView[] = [
     {
       name: "acme-alice",
@@ -46,7 +46,7 @@ describe("team members from the org's member and robot lists (§4.7, §6.4)", ()
   });
 });
 
-describe("team grants from the teams' permission lists (§7.5, §21)", () => {
+describe("team grants from the teams' permission lists (docs/quay-api.md#teams)", () => {
   it("maps every repository to the grants its own team-permission list would show", () => {
     const got = teamGrantsByRepository(
       [
@@ -78,7 +78,7 @@ describe("team grants from the teams' permission lists (§7.5, §21)", () => {
   });
 });
 
-describe("pending invitations are possible only with the invite endpoints (§1.5, §7.4)", () => {
+describe("pending invitations are possible only with the invite endpoints (docs/quay-api.md#features, docs/quay-api.md#teams)", () => {
   it("reads FEATURE_MAILING from the registered paths", () => {
     expect(invitesRegistered(new Set(["/api/v1/organization/{}/team/{}/invite/{}"]))).toBe(true);
     expect(invitesRegistered(new Set(["/api/v1/organization/{}/team/{}/members/{}"]))).toBe(false);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { apiPath, encodeSegment, pathOf, repo, stripQuery, withQuery } from "../../../src/quay/paths";
 
 describe("encodeSegment", () => {
-  it("keeps robot names readable: + stays literal (QUAY-API §1.2)", () => {
+  it("keeps robot names readable: + stays literal (docs/quay-api.md#routing)", () => {
     expect(encodeSegment("acme+ci")).toBe("acme+ci");
   });
   it("encodes characters that would change the route", () => {

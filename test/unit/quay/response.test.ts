@@ -7,12 +7,12 @@ describe("parseBody", () => {
     expect(parseBody(204, "application/json", "")).toEqual({ data: undefined, nonJson: false });
     expect(parseBody(200, "application/json", "")).toEqual({ data: undefined, nonJson: false });
   });
-  it("reads bare JSON strings and null (QUAY-API §1.1)", () => {
+  it("reads bare JSON strings and null (docs/quay-api.md#requests)", () => {
     expect(parseBody(201, "application/json", '"Created"\n')).toEqual({ data: "Created", nonJson: false });
     expect(parseBody(201, "application/json", '""')).toEqual({ data: "", nonJson: false });
     expect(parseBody(200, "application/json", "null")).toEqual({ data: null, nonJson: false });
   });
-  it("keeps HTML and broken JSON as text (QUAY-API §21)", () => {
+  it("keeps HTML and broken JSON as text (docs/quay-api.md#emulator-gotchas)", () => {
     const html = "<!doctype html><html><head><title>Internal Server Error</title></head></html>";
     expect(parseBody(500, "text/html", html)).toEqual({ data: html, nonJson: true });
     expect(parseBody(200, "application/json", '{"a":')).toEqual({ data: '{"a":', nonJson: true });
@@ -26,7 +26,7 @@ describe("parseBody", () => {
 });
 
 describe("quayMessage (error_message → detail → message → error)", () => {
-  it("follows QUAY-API §19's order", () => {
+  it("follows docs/quay-api.md#emulator-gotchas's order", () => {
     expect(quayMessage(400, { detail: "d", error_message: "em", message: "m" }, false)).toBe("em");
     expect(quayMessage(400, { detail: "d", message: "m" }, false)).toBe("d");
     expect(quayMessage(400, { message: "m", error: "e" }, false)).toBe("m");

@@ -32,7 +32,7 @@ describe("matchRoute", () => {
     expect(T("POST", "/api/v1/repository")).toBe("/api/v1/repository");
     expect(T("GET", "/api/v1/repository?namespace=acme")).toBe("/api/v1/repository");
   });
-  it("keeps trailing slashes significant (QUAY-API §1.2)", () => {
+  it("keeps trailing slashes significant (docs/quay-api.md#routing)", () => {
     expect(T("POST", "/api/v1/organization")).toBeUndefined();
     expect(T("GET", "/api/v1/organization/acme/")).toBeUndefined();
     expect(T("GET", "/api/v1/organization/acme/autoprunepolicy/")).toBe(
@@ -50,7 +50,7 @@ describe("matchRoute", () => {
   });
 });
 
-describe("scope table (QUAY-API §1.3)", () => {
+describe("scope table (docs/quay-api.md#authentication)", () => {
   const need = (m: string, p: string) => matchRoute(m, p)?.scopes;
   it("org create needs user:admin, not org:admin", () => {
     expect(need("POST", "/api/v1/organization/")).toEqual(["user:admin"]);

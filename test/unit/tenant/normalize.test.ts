@@ -336,7 +336,7 @@ repositories:
       skopeoTimeoutSeconds: 300,
       architectureFilter: [],
     });
-    // Quay grants the mirror robot write when the mirror is created (QUAY-API.md §12.3).
+    // Quay grants the mirror robot write when the mirror is created (docs/quay-api.md#mirrors).
     expect(repo.permissions).toContainEqual({ kind: "robot", name: "acme+mirror", role: "write" });
   });
 

@@ -11,7 +11,7 @@ import {
 const value = <T>(r: { ok: true; value: T } | { ok: false; reason: string }): T | string =>
   r.ok ? r.value : `error: ${r.reason}`;
 
-describe("parseSize (Quay's quota sizes, QUAY-API.md §11.2)", () => {
+describe("parseSize (Quay's quota sizes, docs/quay-api.md#quotas)", () => {
   it.each([
     ["500 GiB", 500 * 1024 ** 3],
     ["500GiB", 500 * 1024 ** 3],
@@ -72,7 +72,7 @@ describe("parseDuration (seconds)", () => {
   });
 });
 
-describe("parsePruneAge (creation_date values, §14.2)", () => {
+describe("parsePruneAge (creation_date values, docs/quay-api.md#auto-prune)", () => {
   it("keeps the text, with years allowed and leading zeros dropped", () => {
     expect(value(parsePruneAge("90d"))).toBe("90d");
     expect(value(parsePruneAge("1y"))).toBe("1y");
