@@ -1,5 +1,5 @@
 import { body, type Ctx, created, log, ok, param, type Reply } from "../context";
-import { invalidRequest, notFound, unauthorized } from "../errors";
+import { DataModelError, invalidRequest, notFound, unauthorized } from "../errors";
 import { checkRegistryAuthority, SsrfBlocked, UpstreamInvalid } from "../ssrf";
 import type { ProxyCacheConfig } from "../state";
 import { apiRoute, gates } from "./shared";
@@ -50,11 +50,16 @@ function getProxyCache(ctx: Ctx): Reply {
 }
 
 /** The checks shared by create and validate, up to the upstream check. Returns the parsed body. */
-async function precheck(ctx: Ctx): Promise<Record<string, unknown>> {
+async function precheck(ctx: Ctx, creating = false): Promise<Record<string, unknown>> {
   const data = body<Record<string, unknown>>(ctx, NEW_PROXY_CACHE);
   const orgname = param(ctx, "orgname");
   if (!ctx.perms.orgAdmin(orgname)) throw unauthorized(ctx.perms.authenticated);
   if (configOf(ctx, orgname)) throw invalidRequest("Proxy Cache Configuration already exists");
+  // The create's immutable-tags check loads the organization first (get_organization), so a user
+  // namespace or a missing org is an uncaught DataModelException there (quay v3.18.0
+  // endpoints/api/organization.py; observed).
+  if (creating && ctx.config.feature("FEATURE_IMMUTABLE_TAGS") && !ctx.store.org(orgname))
+    throw new DataModelError(`Organization does not exist: ${orgname}`);
   await validateUpstream(ctx, String(data.upstream_registry ?? ""));
   // The DNS lookup awaited above: re-check so two concurrent creates cannot both pass.
   if (configOf(ctx, orgname)) throw invalidRequest("Proxy Cache Configuration already exists");
@@ -62,7 +67,7 @@ async function precheck(ctx: Ctx): Promise<Record<string, unknown>> {
 }
 
 async function createProxyCache(ctx: Ctx): Promise<Reply> {
-  const data = await precheck(ctx);
+  const data = await precheck(ctx, true);
   const orgname = param(ctx, "orgname");
   const org = ctx.store.org(orgname);
   const upstream = data.upstream_registry as string;

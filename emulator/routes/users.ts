@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { body, type Ctx, intQuery, log, noContent, ok, param, type Reply } from "../context";
+import { body, type Ctx, intQuery, log, noContent, ok, PAGE_LIMIT_HELP, param, type Reply } from "../context";
 import {
   ApiException,
   DataModelError,
@@ -175,7 +175,7 @@ function superOrgView(ctx: Ctx, o: Account): Record<string, unknown> {
 
 /** Unpaginated unless `limit` is given (max 100); then `next_page` when there is more (§1.6, §21). */
 function pageOf<T extends { id: number }>(ctx: Ctx, items: T[]): { items: T[]; next?: string } {
-  const limit = intQuery(ctx, "limit");
+  const limit = intQuery(ctx, "limit", PAGE_LIMIT_HELP);
   if (limit === undefined) return { items };
   if (limit > 100) throw invalidRequest("Page limit cannot be above 100");
   let rest = items;

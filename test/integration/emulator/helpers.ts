@@ -57,6 +57,13 @@ export interface Harness {
   adminTokenApplication(): { name: string; clientId: string };
   /** A token for an existing user with these scopes (the emulator mints it; a real Quay by OAuth). */
   token(user: string, scopes: readonly Scope[]): Promise<string>;
+  /** The OAuth application of the tokens `token()` mints for `user`, as Quay's audit log names it. */
+  tokenApplication(user: string): { name: string; clientId: string };
+  /**
+   * Audit log kinds that minting a token leaves in the user's own log: none on the emulator; on a real
+   * Quay the sign-in the OAuth flow needs (`login_success`).
+   */
+  readonly mintLogKinds: readonly string[];
   /** A namespace name as it is on the Quay under test (the test's prefix added on a real Quay). */
   real(name: string): string;
   /**
@@ -108,7 +115,10 @@ export function emulatorOnly(reason: string) {
  * Configuration keys the lab's real Quay runs with besides the emulator's defaults (docs/real-quay.md):
  * a file whose options ask for exactly these can still run there.
  */
-const REAL_QUAY_CONFIG: Record<string, unknown> = { SSRF_ALLOWED_HOSTS: ["127.0.0.1"] };
+const REAL_QUAY_CONFIG: Record<string, unknown> = {
+  SSRF_ALLOWED_HOSTS: ["127.0.0.1"],
+  FEATURE_IMMUTABLE_TAGS: true,
+};
 
 function realSkipReason(options: StartEmulatorOptions): string | undefined {
   if (typeof REAL === "string") return REAL;
@@ -165,6 +175,9 @@ export function useEmulator(
     adminPassword: () => current().password,
     adminTokenApplication: () => ({ name: BOOTSTRAP_APP, clientId: "admin" }),
     token: async (user, scopes) => current().mintToken(user, scopes),
+    // RunningEmulator.mintToken's application (emulator/index.ts).
+    tokenApplication: (user) => ({ name: "emulator", clientId: `emulator-${user}` }),
+    mintLogKinds: [],
     real: (name) => name,
     ours: () => true,
     req,
@@ -198,7 +211,17 @@ function toRes(res: Response, text: string, headers: Headers = res.headers): Res
 
 type Base = Pick<
   Harness,
-  "emu" | "url" | "adminToken" | "adminPassword" | "adminTokenApplication" | "token" | "real" | "ours" | "req"
+  | "emu"
+  | "url"
+  | "adminToken"
+  | "adminPassword"
+  | "adminTokenApplication"
+  | "token"
+  | "tokenApplication"
+  | "mintLogKinds"
+  | "real"
+  | "ours"
+  | "req"
 >;
 
 function harness(base: Base): Harness {
@@ -350,6 +373,11 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
       mint ??= new TokenMint(t);
       return mint.mint(ns.real(user), password, scopes);
     },
+    tokenApplication: () => {
+      if (!mint?.application) throw new Error("no token minted yet");
+      return mint.application;
+    },
+    mintLogKinds: ["login_success"],
     real: (name) => ns.real(name),
     ours: (name) => name === "admin" || ns.has(name),
     req,

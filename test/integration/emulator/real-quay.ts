@@ -146,6 +146,8 @@ export class RealSession {
 export class TokenMint {
   readonly org = `qgz${randomBytes(3).toString("hex")}apps`;
   private clientId: string | undefined;
+  /** The application as Quay's audit log names it on writes with the minted tokens. */
+  application: { name: string; clientId: string } | undefined;
   private admin: RealSession | undefined;
   private readonly redirect = "http://localhost/conformance";
 
@@ -181,6 +183,7 @@ export class TokenMint {
     });
     if (app.status !== 200) throw new Error(`create application: ${app.status} ${JSON.stringify(app.json)}`);
     this.clientId = (app.json as { client_id: string }).client_id;
+    this.application = { name: "conformance", clientId: this.clientId };
     this.admin = new RealSession(this.t.url);
     await this.admin.signIn(this.t.username, this.t.password);
     return { clientId: this.clientId, admin: this.admin };
@@ -223,7 +226,8 @@ export class TokenMint {
     );
     const location = r.headers.get("location") ?? "";
     const token = /[#&]access_token=([^&]+)/.exec(location)?.[1];
-    if (!token) throw new Error(`authorize for ${username}: ${r.status} ${location || (await r.text())}`);
+    if (!token)
+      throw new Error(`authorize for ${username}: ${r.status} ${location || (await r.text()).slice(0, 200)}`);
     return token;
   }
 

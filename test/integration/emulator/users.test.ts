@@ -27,10 +27,11 @@ describe("users and the superuser user panel (QUAY-API.md §5, §21)", () => {
   it("§4.1 GET /user/ lists the caller's organizations", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/user/");
-    expect(r.json.organizations).toMatchObject([
+    const mine = r.json.organizations.filter((o: { name: string }) => h.ours(o.name));
+    expect(mine).toMatchObject([
       { name: "acme", can_create_repo: true, public: false, is_org_admin: true, preferred_namespace: false },
     ]);
-    expect(r.json.organizations[0].avatar.kind).toBe("org");
+    expect(mine[0].avatar.kind).toBe("org");
   });
 
   it("§5.2 GET /users/<name>: public view; 404 {message} for orgs, robots and unknown names", async () => {
