@@ -69,7 +69,8 @@ export const user: Kind<UserInputs, UserState> = {
   },
 
   async delete(c, _id, state) {
-    // Asynchronous in Quay: the name stays reserved until its garbage collection (§5.5).
+    // Asynchronous in Quay: the name is free at once on 3.18.0, reserved until the garbage collection
+    // in newer Quay (docs/quay-api.md#users).
     await deleteUser(c.session, state.name);
   },
 };
