@@ -278,7 +278,18 @@ function createdName(method: string, path: string, body: unknown): unknown {
   if (method === "POST" && /^\/api\/v1\/organization\/?$/.test(p)) return b.name;
   if (method === "POST" && /^\/api\/v1\/(superuser\/users|user)\/?$/.test(p)) return b.username;
   if (method === "PUT" && /^\/api\/v1\/(superuser\/users\/[^/]+|user)\/?$/.test(p)) return b.username;
+  if (method === "PUT" && /^\/api\/v1\/superuser\/organizations\/[^/]+\/?$/.test(p)) return b.name;
   return undefined;
+}
+
+/** A raw body as JSON, when it is JSON (for the names it creates); otherwise undefined. */
+function rawJson(raw: string | Uint8Array | undefined): unknown {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The harness on a real Quay (real-quay.ts): same calls, names prefixed per test, cleanup after each. */
@@ -317,12 +328,15 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
   });
   const req = async (method: string, path: string, o: ReqOptions = {}): Promise<Res> => {
     let body: unknown = o.body;
-    if (body !== undefined) {
-      const created = createdName(method, path, body);
-      ns.register(created);
-      body = ns.outJson(body);
-    }
-    const raw = typeof o.raw === "string" ? ns.out(o.raw) : o.raw;
+    const sent = body ?? rawJson(o.raw);
+    ns.register(createdName(method, path, sent));
+    if (body !== undefined) body = ns.outJson(body);
+    const raw =
+      typeof o.raw === "string"
+        ? ns.out(o.raw)
+        : o.raw !== undefined && sent !== undefined
+          ? new TextEncoder().encode(ns.out(new TextDecoder().decode(o.raw)))
+          : o.raw;
     const parts = requestParts(
       { ...o, ...(body === undefined ? {} : { body }), ...(raw === undefined ? {} : { raw }) },
       t.token,
@@ -340,7 +354,7 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
     });
     const r = toRes(res, text, headers);
     // A superuser's user create answers the new user's password: kept to mint that user's tokens.
-    const name = createdName(method, path, o.body);
+    const name = createdName(method, path, sent);
     if (typeof name === "string" && r.status < 300) made.add(ns.real(name));
     if (typeof name === "string" && r.status === 200 && typeof r.json?.password === "string")
       passwords.set(name, r.json.password);
