@@ -10,7 +10,7 @@ import {
   unauthorized,
   WERKZEUG,
 } from "../errors";
-import { createNamespace, fakeBcrypt, markForDeletion } from "../namespaces";
+import { createNamespace, encryptedPassword, markForDeletion } from "../namespaces";
 import { hashPassword } from "../passwords";
 import { invalidateAllSessions, requireFreshLogin } from "../session";
 import type { Account } from "../state";
@@ -234,7 +234,7 @@ function createUser(ctx: Ctx): Reply {
   user.verified = !mailing;
   log(ctx, "user_create", username, { email: email ?? null, username, superuser: ctx.caller.user?.username });
   // 200, not 201 (§5.1).
-  return ok({ username, email: email ?? null, password, encrypted_password: fakeBcrypt() });
+  return ok({ username, email: email ?? null, password, encrypted_password: encryptedPassword(password) });
 }
 
 function getManagedUser(ctx: Ctx): Reply {
@@ -294,7 +294,8 @@ function updateManagedUser(ctx: Ctx): Reply {
     if (data.superuser) set.add(username);
     else set.delete(username);
   }
-  if (data.password !== undefined && data.password !== null) before.encrypted_password = fakeBcrypt();
+  if (data.password !== undefined && data.password !== null)
+    before.encrypted_password = encryptedPassword(data.password);
   if (data.email !== undefined && data.email !== null) before.email = data.email;
   return ok(before);
 }

@@ -82,9 +82,14 @@ export class NameSpace {
     return value;
   }
 
-  /** Real to logical: the prefix taken out of an answer. */
+  /**
+   * Real to logical: the prefix taken out of an answer. A shared Quay may hold a namespace under the
+   * plain logical name (someone else's `acme`): such a name comes back marked `acme(elsewhere)`, so it
+   * never passes for the test's own.
+   */
   back(text: string): string {
-    return text.replace(this.strip, "");
+    const marked = this.pattern ? text.replace(this.pattern, (m) => `${m}(elsewhere)`) : text;
+    return marked.replace(this.strip, "");
   }
 
   owns(realName: string): boolean {
