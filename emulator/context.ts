@@ -59,14 +59,19 @@ export function optionalBody<T = Record<string, unknown>>(ctx: Ctx, schema: obje
   return optionalJsonBody(ctx.headers["content-type"], ctx.rawBody, schema) as T | undefined;
 }
 
-/** reqparse `type=int`: a bad value is a 400 with the argument's error under `message`. */
-export function intQuery(ctx: Ctx, name: string): number | undefined {
+/** The help text of the `limit` parameter of Quay's paginated lists (superuser lists, tags). */
+export const PAGE_LIMIT_HELP = "Limit to the number of results to return per page. Max 100.";
+
+/**
+ * reqparse `type=int`: a bad value is a 400 `{"message": {name: help}}`. Quay gives every query
+ * parameter a help text, and Flask-RESTful 0.3.10 answers that instead of the conversion error
+ * (observed on Quay 3.18.0).
+ */
+export function intQuery(ctx: Ctx, name: string, help: string): number | undefined {
   const raw = ctx.query.get(name);
   if (raw === null) return undefined;
   if (!/^\s*[+-]?\d+\s*$/.test(raw)) {
-    throw new MessageError(400, "", {
-      message: { [name]: `invalid literal for int() with base 10: '${raw}'` },
-    });
+    throw new MessageError(400, "", { message: { [name]: help } });
   }
   return Number(raw);
 }

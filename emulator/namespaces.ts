@@ -10,14 +10,16 @@ import { validateUsername, validEmail } from "./validation";
  * once: quay v3.18.0 data/model/user.py; docs/quay-api.md#organizations, docs/quay-api.md#users) and the GC worker's purge.
  */
 
-const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/** A bcrypt-shaped string for `encrypted_password`; the emulator never checks passwords. */
-export function fakeBcrypt(): string {
-  const bytes = randomBytes(53);
-  let out = "$2b$12$";
-  for (const b of bytes) out += BCRYPT_ALPHABET[b % 64];
-  return out;
+/**
+ * `encrypted_password` as Quay shapes it (data/users/__init__.py encrypt_user_password,
+ * util/security/aes.py at v3.18.0): base64 of a 16-byte IV and the AES-CBC ciphertext of
+ * `{"password": "<password>"}` with PKCS7 padding (observed on Quay 3.18.0). The emulator has no key
+ * to encrypt with, so the bytes are random; only the shape and length are Quay's.
+ */
+export function encryptedPassword(password: string): string {
+  const message = Buffer.byteLength(`{"password": ${JSON.stringify(password)}}`);
+  const padded = (Math.floor(message / 16) + 1) * 16;
+  return randomBytes(16 + padded).toString("base64");
 }
 
 /** `random_string_generator(length=64)`: robot tokens are 64 characters of [A-Z0-9] (docs/quay-api.md#names). */

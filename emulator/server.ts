@@ -313,16 +313,16 @@ export class EmulatorServer {
           this.send(res, method, e.status, String(e.body(errorUrl)), "text/html; charset=utf-8", headers);
         // util.http.abort: make_response(json.dumps({"error": ...})), so JSON text under Flask's default
         // text/html content type (quay v3.18.0 util/http.py; observed on Quay 3.18.0).
-        else if (e.code === "QUAY_ABORT_ERROR")
-          this.send(
-            res,
-            method,
-            e.status,
-            pyJsonDumps(e.body(errorUrl)),
-            "text/html; charset=utf-8",
-            headers,
-          );
-        else this.sendJson(res, method, e.status, e.body(errorUrl), headers);
+        else if (e.code === "QUAY_ABORT_ERROR") {
+          // util.http.abort names the authenticated context in the message (auth/context_entity.py).
+          const who = caller.user
+            ? caller.token
+              ? `oauthtoken for user ${caller.user.username}`
+              : `user ${caller.user.username}`
+            : undefined;
+          const payload = who ? { error: `${e.message} (authorized: ${who})` } : e.body(errorUrl);
+          this.send(res, method, e.status, pyJsonDumps(payload), "text/html; charset=utf-8", headers);
+        } else this.sendJson(res, method, e.status, e.body(errorUrl), headers);
         return;
       }
       this.deps.onInternalError(e, method, path);

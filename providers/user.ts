@@ -76,7 +76,8 @@ export const user: Kind<UserInputs, UserState> = {
   },
 
   async delete(c, _id, state) {
-    // Asynchronous in Quay: the name stays reserved until its garbage collection (docs/quay-api.md#users).
+    // Asynchronous in Quay: the name is free at once on 3.18.0, reserved until the garbage collection
+    // in newer Quay (docs/quay-api.md#users).
     await deleteUser(c.session, state.name);
   },
 };

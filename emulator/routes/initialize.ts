@@ -1,7 +1,7 @@
 import { ALL_SCOPES, mintToken } from "../auth";
 import type { Ctx, Reply } from "../context";
 import { AbortError, DataModelError, HtmlError, internalError, MessageError } from "../errors";
-import { createNamespace, fakeBcrypt } from "../namespaces";
+import { createNamespace, encryptedPassword } from "../namespaces";
 import { hashPassword } from "../passwords";
 import { commonLogin } from "../session";
 import type { RouteDef } from "../router";
@@ -51,7 +51,7 @@ function initialize(ctx: Ctx): Reply {
   const result: Record<string, unknown> = {
     username,
     email: email ?? null,
-    encrypted_password: fakeBcrypt(),
+    encrypted_password: encryptedPassword(password),
   };
   if (data.access_token) {
     // An OAuth application `automation` with client_id = username; the token expires after 9000 s.

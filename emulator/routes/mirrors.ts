@@ -1,7 +1,6 @@
 import { trackAndLog } from "../audit";
 import { body, type Ctx, created, noContent, ok, type Reply } from "../context";
 import { DataModelError, DetailError, internalError, invalidRequest, notFound } from "../errors";
-import { mirrorReferenceIssue } from "../ssrf";
 import type { Account, Mirror, Repository } from "../state";
 import { isoMicros, parseMirrorDate, pyDatetimeString } from "../views";
 import { requireRepo } from "./repositories";
@@ -74,9 +73,12 @@ interface MirrorBody {
   architecture_filter?: string[] | null;
 }
 
+/**
+ * Quay 3.18.0 checks an `external_reference` only on update, and only for the empty string (observed:
+ * `example.com` and `https://quay.io/a/b` are stored as given; newer Quay checks the syntax).
+ */
 function referenceCheck(reference: string): void {
-  const issue = mirrorReferenceIssue(reference);
-  if (issue) throw invalidRequest(issue);
+  if (reference === "") throw new DetailError(400, "Empty string is an invalid repository location.");
 }
 
 function architectureCheck(ctx: Ctx, filter: string[] | null | undefined): void {
@@ -151,8 +153,6 @@ function createMirror(ctx: Ctx): Reply {
   if (store.mirrorOf(repo.id)) {
     throw new DetailError(409, `Mirror configuration already exits for repository ${namespace}/${name}`);
   }
-  referenceCheck(data.external_reference as string);
-  architectureCheck(ctx, data.architecture_filter);
   const start = parseMirrorDate(data.sync_start_date as string);
   // Quay 3.18.0 parses the date outside any try block: an HTML 500 and nothing stored (docs/quay-api.md#mirrors).
   if (start === undefined)
@@ -178,12 +178,18 @@ function createMirror(ctx: Ctx): Reply {
     ruleValue: (data.root_rule as { rule_value: string[] }).rule_value,
     robotId: robot.id,
     skopeoTimeout: data.skopeo_timeout_interval as number,
-    architectureFilter: data.architecture_filter === undefined ? null : data.architecture_filter,
+    architectureFilter: null,
     claimed: false,
   };
   store.mirrors.set(mirror.id, mirror);
   // Side effect (docs/quay-api.md#mirrors): the repository switches to MIRROR.
   repo.state = "MIRROR";
+  // Quay 3.18.0 checks the architecture filter after the mirror is stored: a refused filter is a 400
+  // with the mirror (and its robot grant) in place and no log entry; a retry then meets the 409.
+  if (data.architecture_filter !== undefined && data.architecture_filter !== null) {
+    architectureCheck(ctx, data.architecture_filter);
+    mirror.architectureFilter = data.architecture_filter;
+  }
   trackAndLog(ctx, "repo_mirror_config_changed", repo, namespace, {
     changed: "external_reference",
     to: mirror.externalReference,

@@ -1,5 +1,5 @@
 import { body, type Ctx, created, log, ok, param, type Reply } from "../context";
-import { invalidRequest, notFound, unauthorized } from "../errors";
+import { DataModelError, invalidRequest, notFound, unauthorized } from "../errors";
 import { checkRegistryAuthority, SsrfBlocked, UpstreamInvalid } from "../ssrf";
 import type { ProxyCacheConfig } from "../state";
 import { apiRoute, gates } from "./shared";
@@ -50,11 +50,16 @@ function getProxyCache(ctx: Ctx): Reply {
 }
 
 /** The checks shared by create and validate, up to the upstream check. Returns the parsed body. */
-async function precheck(ctx: Ctx): Promise<Record<string, unknown>> {
+async function precheck(ctx: Ctx, creating = false): Promise<Record<string, unknown>> {
   const data = body<Record<string, unknown>>(ctx, NEW_PROXY_CACHE);
   const orgname = param(ctx, "orgname");
   if (!ctx.perms.orgAdmin(orgname)) throw unauthorized(ctx.perms.authenticated);
   if (configOf(ctx, orgname)) throw invalidRequest("Proxy Cache Configuration already exists");
+  // The create's immutable-tags check loads the organization first (get_organization), so a user
+  // namespace or a missing org is an uncaught DataModelException there (quay v3.18.0
+  // endpoints/api/organization.py; observed).
+  if (creating && ctx.config.feature("FEATURE_IMMUTABLE_TAGS") && !ctx.store.org(orgname))
+    throw new DataModelError(`Organization does not exist: ${orgname}`);
   await validateUpstream(ctx, String(data.upstream_registry ?? ""));
   // The DNS lookup awaited above: re-check so two concurrent creates cannot both pass.
   if (configOf(ctx, orgname)) throw invalidRequest("Proxy Cache Configuration already exists");
@@ -62,15 +67,28 @@ async function precheck(ctx: Ctx): Promise<Record<string, unknown>> {
 }
 
 async function createProxyCache(ctx: Ctx): Promise<Reply> {
-  const data = await precheck(ctx);
+  const data = await precheck(ctx, true);
   const orgname = param(ctx, "orgname");
   const org = ctx.store.org(orgname);
   const upstream = data.upstream_registry as string;
   const expiration = data.expiration_s ?? 86400;
   const insecure = data.insecure ?? false;
+  // create_proxy_cache_config checks the host once more, by name only (resolve_dns=False): a blocked
+  // name that resolved to an allowed address passed the endpoint's check but fails here.
+  let nameOk = true;
+  try {
+    await checkRegistryAuthority(upstream.split("/", 1)[0] ?? "", {
+      resolveDns: false,
+      allowedHosts: ctx.config.ssrfAllowedHosts,
+    });
+  } catch (e) {
+    if (!(e instanceof SsrfBlocked || e instanceof UpstreamInvalid)) throw e;
+    nameOk = false;
+  }
   // create_proxy_cache_config fails for non-orgs (own user namespace, missing org) and values the
   // database refuses; the endpoint turns every such failure into one message (docs/quay-api.md#proxy-cache).
   const valid =
+    nameOk &&
     org &&
     upstream.length <= 270 &&
     Number.isInteger(expiration) &&
@@ -109,34 +127,102 @@ function deleteProxyCache(ctx: Ctx): Reply {
  * validateproxycache: Quay contacts `<upstream>/v2/`; so does the emulator, with a short timeout:
  * 200 → "Valid", 401 → "Anonymous" (or a login failure when credentials were given).
  */
+/** proxy/__init__.py parse_www_auth: `key=value` pairs and the first word as `scheme`. */
+function parseWwwAuth(value: string): Record<string, string> {
+  const parsed: Record<string, string> = {};
+  for (const m of value.matchAll(/(\w+)[=] ?"?([^",]+)"?/g)) parsed[m[1] as string] = m[2] as string;
+  const scheme = value.split(" ", 1)[0];
+  if (scheme) parsed.scheme = scheme;
+  return parsed;
+}
+
+/** An upstream that failed the validation: Quay's UpstreamRegistryError (and UpstreamAuthError). */
+class UpstreamError extends Error {}
+
+/**
+ * The validation path of Quay's registry client (quay v3.18.0 proxy/__init__.py Proxy with
+ * validation=True and no repository): `/v2/`, on 401 the token dance of its WWW-Authenticate
+ * challenge, and a final 401 allowed (anonymous pulls). Returns the last status of `/v2/`.
+ */
+async function probeUpstream(base: string, credentials: [string, string] | undefined): Promise<number> {
+  const session: Record<string, string> = {};
+  const get = async (url: string, extra: Record<string, string> = {}): Promise<Response> => {
+    try {
+      return await fetch(url, {
+        headers: { ...session, ...extra },
+        signal: AbortSignal.timeout(5000),
+        redirect: "follow",
+      });
+    } catch (e) {
+      throw new UpstreamError(String(e));
+    }
+  };
+  const basic = (c: [string, string]) => `Basic ${Buffer.from(`${c[0]}:${c[1]}`).toString("base64")}`;
+  const authorize = async (force: boolean): Promise<void> => {
+    if (force) delete session.Authorization;
+    const first = await get(`${base}/v2/`);
+    await first.body?.cancel();
+    if (first.status === 200) return;
+    const challenge = parseWwwAuth(first.headers.get("www-authenticate") ?? "");
+    if (String(challenge.scheme).toLowerCase() === "basic" && credentials) {
+      session.Authorization = basic(credentials);
+      return;
+    }
+    const query =
+      challenge.service === undefined ? "" : `?${new URLSearchParams({ service: challenge.service })}`;
+    // Python's f"{realm}" of a missing realm is "None": no URL at all, a request error.
+    const realm = challenge.realm ?? "None";
+    const tokenRes = await get(`${realm}${query}`, credentials ? { Authorization: basic(credentials) } : {});
+    if ((tokenRes.status === 401 || tokenRes.status === 403) && !credentials) {
+      await tokenRes.body?.cancel();
+      return;
+    }
+    if (!tokenRes.ok) {
+      await tokenRes.body?.cancel();
+      throw new UpstreamError(`Failed to get token from: '${realm}', with status code: ${tokenRes.status}`);
+    }
+    let body: { token?: unknown; access_token?: unknown };
+    try {
+      body = (await tokenRes.json()) as typeof body;
+    } catch (e) {
+      throw new UpstreamError(String(e));
+    }
+    const token = body.token ?? body.access_token;
+    if (typeof token !== "string")
+      throw new UpstreamError(`Failed to get authentication token from: '${realm}' response`);
+    session.Authorization = `Bearer ${token}`;
+  };
+  await authorize(false);
+  let res = await get(`${base}/v2/`);
+  await res.body?.cancel();
+  if (res.status === 401) {
+    await authorize(true);
+    res = await get(`${base}/v2/`);
+    await res.body?.cancel();
+  }
+  if (res.status === 401) return 401;
+  if (!res.ok) throw new UpstreamError(String(res.status));
+  return res.status;
+}
+
 async function validateProxyCache(ctx: Ctx): Promise<Reply> {
   const data = await precheck(ctx);
   const upstream = String(data.upstream_registry ?? "");
   const host = upstream.split("/", 1)[0];
   const scheme = data.insecure === true ? "http" : "https";
-  const headers: Record<string, string> = {};
   const user = data.upstream_registry_username;
-  if (typeof user === "string" && user) {
-    const password =
-      typeof data.upstream_registry_password === "string" ? data.upstream_registry_password : "";
-    headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-  }
+  const password = data.upstream_registry_password;
+  const credentials: [string, string] | undefined =
+    typeof user === "string" && typeof password === "string" ? [user, password] : undefined;
   let status: number;
   try {
-    const res = await fetch(`${scheme}://${host}/v2/`, {
-      headers,
-      signal: AbortSignal.timeout(5000),
-      redirect: "manual",
-    });
-    status = res.status;
-    await res.body?.cancel();
-  } catch {
+    status = await probeUpstream(`${scheme}://${host}`, credentials);
+  } catch (e) {
+    if (!(e instanceof UpstreamError)) throw e;
     throw invalidRequest("Failed login to remote registry. Please verify entered details and try again.");
   }
   if (status === 200) return { status: 202, body: "Valid" };
-  if (status === 401 && headers.Authorization === undefined) return { status: 202, body: "Anonymous" };
-  if (status === 401)
-    throw invalidRequest("Failed login to remote registry. Please verify entered details and try again.");
+  if (status === 401) return { status: 202, body: "Anonymous" };
   throw invalidRequest("Failed to validate Proxy cache configuration");
 }
 

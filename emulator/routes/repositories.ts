@@ -1,5 +1,16 @@
-import { randomBytes } from "node:crypto";
-import { body, type Ctx, created, intQuery, log, noContent, ok, type Reply, repoParam } from "../context";
+import { randomUUID } from "node:crypto";
+import {
+  body,
+  type Ctx,
+  created,
+  intQuery,
+  log,
+  noContent,
+  ok,
+  PAGE_LIMIT_HELP,
+  type Reply,
+  repoParam,
+} from "../context";
 import { internalError, invalidRequest, MessageError, notFound, unauthorized, WERKZEUG } from "../errors";
 import type { Account, Repository } from "../state";
 import { truthyBool, validRepositoryName } from "../validation";
@@ -104,7 +115,8 @@ function createRepo(ctx: Ctx): Reply {
     visibility: data.visibility,
     state: "NORMAL",
     kind: "image",
-    badgeToken: randomBytes(16).toString("hex"),
+    // data/database.py Repository.badge_token: str(uuid4()) (observed on Quay 3.18.0).
+    badgeToken: randomUUID(),
     createdMs: ctx.now,
   };
   store.repos.set(repo.id, repo);
@@ -303,8 +315,9 @@ function changeState(ctx: Ctx): Reply {
 function listTags(ctx: Ctx): Reply {
   const { namespace, name } = requireRepo(ctx, 1, true);
   if (!ctx.store.repo(namespace, name)) throw notFound();
-  const page = Math.max(1, intQuery(ctx, "page") ?? 1);
-  intQuery(ctx, "limit");
+  // quay v3.18.0 endpoints/api/tag.py ListRepositoryTags.
+  const page = Math.max(1, intQuery(ctx, "page", "Page index for the results. Default 1.") ?? 1);
+  intQuery(ctx, "limit", PAGE_LIMIT_HELP);
   return ok({ tags: [], page, has_additional: false });
 }
 

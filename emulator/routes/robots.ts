@@ -142,7 +142,7 @@ function canViewOrgRobots(ctx: Ctx, orgname: string): boolean {
 
 function listRobots(ctx: Ctx, owner: string, includeToken: boolean, includePermissions: boolean): Reply {
   const { store } = ctx;
-  const limit = intQuery(ctx, "limit");
+  const limit = intQuery(ctx, "limit", "If specified, the number of robots to return.");
   const ns = store.account(owner);
   // list_entity_robot_permission_teams orders by last_accessed DESC (data/model/user.py at v3.18.0);
   // on PostgreSQL, Quay's production database, NULLs (never used) come first. Ties keep creation order.

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { body, type Ctx, intQuery, log, noContent, ok, param, type Reply } from "../context";
+import { body, type Ctx, intQuery, log, noContent, ok, PAGE_LIMIT_HELP, param, type Reply } from "../context";
 import {
   ApiException,
   DataModelError,
@@ -10,7 +10,7 @@ import {
   unauthorized,
   WERKZEUG,
 } from "../errors";
-import { createNamespace, fakeBcrypt, markForDeletion } from "../namespaces";
+import { createNamespace, encryptedPassword, markForDeletion } from "../namespaces";
 import { hashPassword } from "../passwords";
 import { invalidateAllSessions, requireFreshLogin } from "../session";
 import type { Account } from "../state";
@@ -175,7 +175,7 @@ function superOrgView(ctx: Ctx, o: Account): Record<string, unknown> {
 
 /** Unpaginated unless `limit` is given (max 100); then `next_page` when there is more (docs/quay-api.md#pagination). */
 function pageOf<T extends { id: number }>(ctx: Ctx, items: T[]): { items: T[]; next?: string } {
-  const limit = intQuery(ctx, "limit");
+  const limit = intQuery(ctx, "limit", PAGE_LIMIT_HELP);
   if (limit === undefined) return { items };
   if (limit > 100) throw invalidRequest("Page limit cannot be above 100");
   let rest = items;
@@ -234,7 +234,7 @@ function createUser(ctx: Ctx): Reply {
   user.verified = !mailing;
   log(ctx, "user_create", username, { email: email ?? null, username, superuser: ctx.caller.user?.username });
   // 200, not 201 (docs/quay-api.md#users).
-  return ok({ username, email: email ?? null, password, encrypted_password: fakeBcrypt() });
+  return ok({ username, email: email ?? null, password, encrypted_password: encryptedPassword(password) });
 }
 
 function getManagedUser(ctx: Ctx): Reply {
@@ -294,7 +294,8 @@ function updateManagedUser(ctx: Ctx): Reply {
     if (data.superuser) set.add(username);
     else set.delete(username);
   }
-  if (data.password !== undefined && data.password !== null) before.encrypted_password = fakeBcrypt();
+  if (data.password !== undefined && data.password !== null)
+    before.encrypted_password = encryptedPassword(data.password);
   if (data.email !== undefined && data.email !== null) before.email = data.email;
   return ok(before);
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { expectApiException, expectHtml, expectMessage, useEmulator } from "./helpers";
+import { expectApiException, expectHtml, expectMessage, useEmulator, emulatorOnly } from "./helpers";
 
 const h = useEmulator();
+const itLimit = emulatorOnly(
+  "EMULATOR_BODY_LIMIT_BYTES is the emulator's own limit; Quay has none on the API",
+);
 
 describe("request bodies and error shapes (docs/quay-api.md#requests, docs/quay-api.md#errors)", () => {
   it("docs/quay-api.md#emulator-gotchas a validated body without a JSON content type is a 415 {message}", async () => {
@@ -98,12 +101,15 @@ describe("request bodies and error shapes (docs/quay-api.md#requests, docs/quay-
     expect((await h.get("/api/v1/organization/acme/robots")).json.robots).toEqual([]);
   });
 
-  it("docs/quay-api.md#requests a body beyond the emulator's limit is refused with 413 and the server keeps serving", async () => {
-    const huge = new Uint8Array(9 * 1024 * 1024).fill(32);
-    const r = await h.req("POST", "/api/v1/organization/", { raw: huge, contentType: "application/json" });
-    expectMessage(r, 413, "The data value transmitted exceeds the capacity limit.");
-    expect((await h.get("/api/v1/user/")).status).toBe(200);
-  });
+  itLimit(
+    "docs/quay-api.md#requests a body beyond the emulator's limit is refused with 413 and the server keeps serving",
+    async () => {
+      const huge = new Uint8Array(9 * 1024 * 1024).fill(32);
+      const r = await h.req("POST", "/api/v1/organization/", { raw: huge, contentType: "application/json" });
+      expectMessage(r, 413, "The data value transmitted exceeds the capacity limit.");
+      expect((await h.get("/api/v1/user/")).status).toBe(200);
+    },
+  );
 
   it("docs/quay-api.md#requests bodies of non-validating endpoints are ignored (sync-now with garbage)", async () => {
     await h.org("acme");
@@ -119,6 +125,7 @@ describe("request bodies and error shapes (docs/quay-api.md#requests, docs/quay-
     await h.org("acme");
     const r = await h.get("/api/v1/organization/acme/robots?limit=abc");
     expect(r.status).toBe(400);
-    expect(r.json.message.limit).toMatch(/invalid literal/);
+    // Flask-RESTful answers the parameter's help text, not the conversion error.
+    expect(r.json).toEqual({ message: { limit: "If specified, the number of robots to return." } });
   });
 });

@@ -57,6 +57,13 @@ export interface Harness {
   adminTokenApplication(): { name: string; clientId: string };
   /** A token for an existing user with these scopes (the emulator mints it; a real Quay by OAuth). */
   token(user: string, scopes: readonly Scope[]): Promise<string>;
+  /** The OAuth application of the tokens `token()` mints for `user`, as Quay's audit log names it. */
+  tokenApplication(user: string): { name: string; clientId: string };
+  /**
+   * Audit log kinds that minting a token leaves in the user's own log: none on the emulator; on a real
+   * Quay the sign-in the OAuth flow needs (`login_success`).
+   */
+  readonly mintLogKinds: readonly string[];
   /** A namespace name as it is on the Quay under test (the test's prefix added on a real Quay). */
   real(name: string): string;
   /**
@@ -169,6 +176,9 @@ export function useEmulator(
     adminPassword: () => current().password,
     adminTokenApplication: () => ({ name: BOOTSTRAP_APP, clientId: "admin" }),
     token: async (user, scopes) => current().mintToken(user, scopes),
+    // RunningEmulator.mintToken's application (emulator/index.ts).
+    tokenApplication: (user) => ({ name: "emulator", clientId: `emulator-${user}` }),
+    mintLogKinds: [],
     real: (name) => name,
     ours: () => true,
     req,
@@ -202,7 +212,17 @@ function toRes(res: Response, text: string, headers: Headers = res.headers): Res
 
 type Base = Pick<
   Harness,
-  "emu" | "url" | "adminToken" | "adminPassword" | "adminTokenApplication" | "token" | "real" | "ours" | "req"
+  | "emu"
+  | "url"
+  | "adminToken"
+  | "adminPassword"
+  | "adminTokenApplication"
+  | "token"
+  | "tokenApplication"
+  | "mintLogKinds"
+  | "real"
+  | "ours"
+  | "req"
 >;
 
 function harness(base: Base): Harness {
@@ -259,7 +279,18 @@ function createdName(method: string, path: string, body: unknown): unknown {
   if (method === "POST" && /^\/api\/v1\/organization\/?$/.test(p)) return b.name;
   if (method === "POST" && /^\/api\/v1\/(superuser\/users|user)\/?$/.test(p)) return b.username;
   if (method === "PUT" && /^\/api\/v1\/(superuser\/users\/[^/]+|user)\/?$/.test(p)) return b.username;
+  if (method === "PUT" && /^\/api\/v1\/superuser\/organizations\/[^/]+\/?$/.test(p)) return b.name;
   return undefined;
+}
+
+/** A raw body as JSON, when it is JSON (for the names it creates); otherwise undefined. */
+function rawJson(raw: string | Uint8Array | undefined): unknown {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The harness on a real Quay (real-quay.ts): same calls, names prefixed per test, cleanup after each. */
@@ -298,12 +329,15 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
   });
   const req = async (method: string, path: string, o: ReqOptions = {}): Promise<Res> => {
     let body: unknown = o.body;
-    if (body !== undefined) {
-      const created = createdName(method, path, body);
-      ns.register(created);
-      body = ns.outJson(body);
-    }
-    const raw = typeof o.raw === "string" ? ns.out(o.raw) : o.raw;
+    const sent = body ?? rawJson(o.raw);
+    ns.register(createdName(method, path, sent));
+    if (body !== undefined) body = ns.outJson(body);
+    const raw =
+      typeof o.raw === "string"
+        ? ns.out(o.raw)
+        : o.raw !== undefined && sent !== undefined
+          ? new TextEncoder().encode(ns.out(new TextDecoder().decode(o.raw)))
+          : o.raw;
     const parts = requestParts(
       { ...o, ...(body === undefined ? {} : { body }), ...(raw === undefined ? {} : { raw }) },
       t.token,
@@ -321,7 +355,7 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
     });
     const r = toRes(res, text, headers);
     // A superuser's user create answers the new user's password: kept to mint that user's tokens.
-    const name = createdName(method, path, o.body);
+    const name = createdName(method, path, sent);
     if (typeof name === "string" && r.status < 300) made.add(ns.real(name));
     if (typeof name === "string" && r.status === 200 && typeof r.json?.password === "string")
       passwords.set(name, r.json.password);
@@ -354,6 +388,11 @@ function useRealQuay(options: StartEmulatorOptions, emulatorOnlyReason?: string)
       mint ??= new TokenMint(t);
       return mint.mint(ns.real(user), password, scopes);
     },
+    tokenApplication: () => {
+      if (!mint?.application) throw new Error("no token minted yet");
+      return mint.application;
+    },
+    mintLogKinds: ["login_success"],
     real: (name) => ns.real(name),
     ours: (name) => name === "admin" || ns.has(name),
     req,

@@ -113,31 +113,39 @@ describe("repository mirroring (docs/quay-api.md#mirrors)", () => {
     );
   });
 
-  it("docs/quay-api.md#mirrors external_reference: no scheme, must contain a repository path", async () => {
-    expectApiException(
-      await h.post(M, { ...BODY, external_reference: "example.com" }),
+  it("docs/quay-api.md#mirrors external_reference is stored as given on create (3.18.0 checks no syntax); PUT refuses only an empty one", async () => {
+    expect((await h.post(M, { ...BODY, external_reference: "example.com" })).status).toBe(201);
+    expect((await h.get(M)).json.external_reference).toBe("example.com");
+    expect((await h.put(M, { external_reference: "https://quay.io/a/b" })).status).toBe(201);
+    expect((await h.get(M)).json.external_reference).toBe("https://quay.io/a/b");
+    expectDetail(
+      await h.put(M, { external_reference: "" }),
       400,
-      "invalid_request",
+      "Empty string is an invalid repository location.",
     );
-    expectApiException(
-      await h.post(M, { ...BODY, external_reference: "https://quay.io/a/b" }),
-      400,
-      "invalid_request",
-    );
-    expectApiException(
-      await h.post(M, { ...BODY, external_reference: "quay.io/a b" }),
-      400,
-      "invalid_request",
-    );
+    expect((await h.get(M)).json.external_reference).toBe("https://quay.io/a/b");
   });
 
-  it("docs/quay-api.md#mirrors a non-empty architecture_filter needs FEATURE_SPARSE_INDEX: 400 {detail}", async () => {
+  it("docs/quay-api.md#mirrors a non-empty architecture_filter needs FEATURE_SPARSE_INDEX: 400 {detail} after the mirror was stored", async () => {
     expectDetail(
       await h.post(M, { ...BODY, architecture_filter: ["amd64"] }),
       400,
       "Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled.",
     );
+    // Quay 3.18.0 stores the mirror first: it is there (no filter, state MIRROR), unlogged, and a retry
+    // is the 409 of an existing configuration.
+    expect((await h.get(M)).json.architecture_filter).toEqual([]);
+    expect((await h.get("/api/v1/repository/acme/app")).json.state).toBe("MIRROR");
+    const kinds = (await h.get("/api/v1/repository/acme/app/logs")).json.logs.map(
+      (l: { kind: string }) => l.kind,
+    );
+    expect(kinds).not.toContain("repo_mirror_config_changed");
+    expect((await h.post(M, { ...BODY, architecture_filter: [] })).status).toBe(409);
+  });
+
+  it("docs/quay-api.md#mirrors an empty architecture_filter is accepted without FEATURE_SPARSE_INDEX", async () => {
     expect((await h.post(M, { ...BODY, architecture_filter: [] })).status).toBe(201);
+    expect((await h.get(M)).json.architecture_filter).toEqual([]);
   });
 
   it("docs/quay-api.md#mirrors live 3.18.0: a malformed sync_start_date on create is an HTML 500 and nothing is stored", async () => {
@@ -204,7 +212,7 @@ describe("repository mirroring (docs/quay-api.md#mirrors)", () => {
     await h.post(M, BODY);
     expect((await h.put(M, { is_enabled: null })).status).toBe(400);
     expect((await h.put(M, { external_reference: "example.com/foo" })).status).toBe(201);
-    expect((await h.put(M, { external_reference: "example.com" })).status).toBe(400);
+    expect((await h.put(M, { external_reference: "" })).status).toBe(400);
     expect((await h.put(M, { sync_interval: -5 })).status).toBe(400);
     expect((await h.put(M, { external_registry_config: { verify_tls: null } })).status).toBe(400);
     expect((await h.put(M, { architecture_filter: [] })).status).toBe(201);

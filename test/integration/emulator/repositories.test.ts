@@ -163,7 +163,7 @@ describe("repositories (docs/quay-api.md#repositories)", () => {
       can_write: true,
       can_admin: true,
     });
-    expect(r.json.status_token).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.json.status_token).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     await h.put("/api/v1/repository/acme/app/changestate", { state: "READ_ONLY" });
     expect((await h.get("/api/v1/repository/acme/app")).json.can_write).toBe(false);
   });

@@ -116,10 +116,11 @@ describe("session sign-in", () => {
     const me = await b.req("GET", "/api/v1/user/", { csrf: null });
     expect(me.status).toBe(200);
     expect(me.json).toMatchObject({ username: "admin", super_user: true });
+    // util.http.abort adds who was authenticated: here the signed-in session's user.
     expectAbort(
       await b.req("POST", "/api/v1/organization/", { body: { name: "acme" }, csrf: t0 }),
       403,
-      CSRF,
+      `${CSRF} (authorized: user admin)`,
     );
     expect(
       (await b.req("POST", "/api/v1/organization/", { body: { name: "acme" }, csrf: null })).status,
@@ -372,7 +373,7 @@ describe("fresh login (@require_fresh_login): FRESH_LOGIN_TIMEOUT 1s", () => {
     expectAbort(
       await b.req("POST", "/api/v1/organization/", { body: { name: "neworg" }, csrf: t1 }),
       403,
-      CSRF,
+      `${CSRF} (authorized: user admin)`,
     );
     b.csrf = t2 as string;
     expect((await b.req("POST", "/api/v1/organization/", { body: { name: "neworg" } })).status).toBe(201);

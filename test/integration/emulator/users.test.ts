@@ -2,6 +2,17 @@ import { describe, expect, it } from "vitest";
 import { ALL, allPages, emulatorOnly, expectApiException, expectMessage, useEmulator } from "./helpers";
 
 const h = useEmulator();
+
+/** The newest superuser log entry about `name` (a shared Quay logs others' writes in between). */
+async function newestAbout(
+  name: string,
+): Promise<{ kind: string; metadata: Record<string, unknown> } | undefined> {
+  const logs = (await h.get("/api/v1/superuser/logs")).json.logs as {
+    kind: string;
+    metadata: Record<string, unknown>;
+  }[];
+  return logs.find((l) => l.metadata.username === name);
+}
 const itGc = emulatorOnly("plays Quay's namespace GC worker (/_emulator/gc); the lab's Quay runs no workers");
 const itEmpty = emulatorOnly(
   "needs a Quay without any user (the emulator's reset); user/initialize was used up by the lab's first user",
@@ -27,10 +38,11 @@ describe("users and the superuser user panel (docs/quay-api.md#users)", () => {
   it("docs/quay-api.md#organizations GET /user/ lists the caller's organizations", async () => {
     await h.org("acme");
     const r = await h.get("/api/v1/user/");
-    expect(r.json.organizations).toMatchObject([
+    const mine = r.json.organizations.filter((o: { name: string }) => h.ours(o.name));
+    expect(mine).toMatchObject([
       { name: "acme", can_create_repo: true, public: false, is_org_admin: true, preferred_namespace: false },
     ]);
-    expect(r.json.organizations[0].avatar.kind).toBe("org");
+    expect(mine[0].avatar.kind).toBe("org");
   });
 
   it("docs/quay-api.md#users GET /users/<name>: public view; 404 {message} for orgs, robots and unknown names", async () => {
@@ -52,8 +64,7 @@ describe("users and the superuser user panel (docs/quay-api.md#users)", () => {
     expect(r.status).toBe(200);
     expect(Object.keys(r.json).sort()).toEqual(["email", "encrypted_password", "password", "username"]);
     expect(r.json.password).toMatch(/^[A-Z0-9]{32}$/);
-    const logs = (await h.get("/api/v1/superuser/logs")).json.logs;
-    expect(logs[0]).toMatchObject({
+    expect(await newestAbout("bob")).toMatchObject({
       kind: "user_create",
       metadata: { email: "bob@example.com", username: "bob", superuser: "admin" },
     });
@@ -131,8 +142,13 @@ describe("users and the superuser user panel (docs/quay-api.md#users)", () => {
     await h.user("bob");
     const r = await h.put("/api/v1/superuser/users/bob", { password: "longenough1" });
     expect(r.status).toBe(200);
-    expect(r.json.encrypted_password).toMatch(/^\$2b\$12\$/);
-    expect((await h.get("/api/v1/superuser/logs")).json.logs[0].kind).toBe("user_change_password");
+    // base64 of a 16-byte IV and the AES-CBC ciphertext of {"password": "longenough1"} (32 bytes padded).
+    expect(r.json.encrypted_password).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
+    expect(Buffer.from(r.json.encrypted_password, "base64")).toHaveLength(16 + 32);
+    expect(await newestAbout("bob")).toMatchObject({
+      kind: "user_change_password",
+      metadata: { username: "bob", superuser: "admin" },
+    });
   });
 
   it("docs/quay-api.md#users PUT a weak password is a 400 {message}", async () => {
@@ -161,9 +177,11 @@ describe("users and the superuser user panel (docs/quay-api.md#users)", () => {
     await h.user("bob");
     expect((await h.put("/api/v1/superuser/users/bob", { enabled: false })).status).toBe(200);
     expect((await h.get("/api/v1/superuser/users/bob")).json.enabled).toBe(false);
-    expect((await h.get("/api/v1/superuser/logs")).json.logs[0].kind).toBe("user_disable");
+    expect((await newestAbout("bob"))?.kind).toBe("user_disable");
     const names = (q: string) =>
-      h.get(`/api/v1/superuser/users/${q}`).then((r) => r.json.users.map((u: { name: string }) => u.name));
+      h
+        .get(`/api/v1/superuser/users/${q}`)
+        .then((r) => r.json.users.map((u: { name: string }) => u.name).filter((n: string) => h.ours(n)));
     expect(await names("")).toEqual(["admin", "bob"]);
     expect(await names("?disabled=false")).toEqual(["admin"]);
   });
@@ -187,7 +205,7 @@ describe("users and the superuser user panel (docs/quay-api.md#users)", () => {
     await h.user("bob");
     expect((await h.del("/api/v1/superuser/users/bob")).status).toBe(204);
     expectApiException(await h.get("/api/v1/superuser/users/bob"), 404, "not_found");
-    expect((await h.get("/api/v1/superuser/logs")).json.logs[0]).toMatchObject({
+    expect(await newestAbout("bob")).toMatchObject({
       kind: "user_delete",
       metadata: { username: "bob" },
     });
@@ -262,14 +280,13 @@ describe("users and the superuser user panel (docs/quay-api.md#users)", () => {
   });
 
   it("docs/quay-api.md#quotas registry size: GET reports nothing computed; POST queues (201 then 202)", async () => {
-    expect((await h.get("/api/v1/superuser/registrysize/")).json).toEqual({
-      size_bytes: 0,
-      last_ran: null,
-      running: false,
-      queued: false,
-    });
-    expect((await h.post("/api/v1/superuser/registrysize/")).status).toBe(201);
+    const before = (await h.get("/api/v1/superuser/registrysize/")).json;
+    expect(before).toEqual({ size_bytes: 0, last_ran: null, running: false, queued: expect.any(Boolean) });
+    // Without Quay's workers a queued computation stays queued: on a shared Quay an earlier run may
+    // have queued it already.
+    expect((await h.post("/api/v1/superuser/registrysize/")).status).toBe(before.queued ? 202 : 201);
     expect((await h.post("/api/v1/superuser/registrysize/")).status).toBe(202);
+    expect((await h.get("/api/v1/superuser/registrysize/")).json.queued).toBe(true);
   });
 });
 
