@@ -44,6 +44,7 @@ export class NameSpace {
     .padStart(4, "0")}`;
   private readonly names = new Set<string>();
   private pattern: RegExp | undefined;
+  private exact: RegExp | undefined;
   private readonly strip: RegExp;
 
   constructor() {
@@ -58,6 +59,7 @@ export class NameSpace {
     this.names.add(name);
     const alternatives = [...this.names].sort((a, b) => b.length - a.length).map(escapeRegExp);
     this.pattern = new RegExp(`(?<![${NAME_CHAR}])(?:${alternatives.join("|")})(?![A-Za-z0-9_-])`, "g");
+    this.exact = new RegExp(`"(${alternatives.join("|")})"`, "g");
   }
 
   has(name: string): boolean {
@@ -84,11 +86,11 @@ export class NameSpace {
 
   /**
    * Real to logical: the prefix taken out of an answer. A shared Quay may hold a namespace under the
-   * plain logical name (someone else's `acme`): such a name comes back marked `acme(elsewhere)`, so it
-   * never passes for the test's own.
+   * plain logical name (someone else's `acme`): a JSON string that is exactly such a name comes back
+   * as `"acme(elsewhere)"`, so it never passes for the test's own (words in messages are left alone).
    */
   back(text: string): string {
-    const marked = this.pattern ? text.replace(this.pattern, (m) => `${m}(elsewhere)`) : text;
+    const marked = this.exact ? text.replace(this.exact, (_m, name: string) => `"${name}(elsewhere)"`) : text;
     return marked.replace(this.strip, "");
   }
 
